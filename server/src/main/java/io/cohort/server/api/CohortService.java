@@ -1,0 +1,252 @@
+package io.cohort.server.api;
+
+import io.cohort.proto.BeginRequest;
+import io.cohort.proto.BeginResponse;
+import io.cohort.proto.CohortServiceGrpc;
+import io.cohort.proto.CommitRequest;
+import io.cohort.proto.CommitResponse;
+import io.cohort.proto.CommitResult;
+import io.cohort.proto.CreateTableRequest;
+import io.cohort.proto.CreateUniqueKeyRequest;
+import io.cohort.proto.DdlResponse;
+import io.cohort.proto.DescribeTableRequest;
+import io.cohort.proto.DescribeTableResponse;
+import io.cohort.proto.DropTableRequest;
+import io.cohort.proto.DropUniqueKeyRequest;
+import io.cohort.proto.ExecuteRequest;
+import io.cohort.proto.ExecuteResponse;
+import io.cohort.proto.ListTablesRequest;
+import io.cohort.proto.ListTablesResponse;
+import io.cohort.proto.LogEntry;
+import io.cohort.proto.ReadLogRequest;
+import io.cohort.proto.RollbackRequest;
+import io.cohort.proto.RollbackResponse;
+import io.cohort.proto.StatusRequest;
+import io.cohort.proto.StatusResponse;
+import io.cohort.proto.Transaction;
+import io.cohort.server.apply.DataSnapshot;
+import io.cohort.server.model.DbException;
+import io.cohort.server.model.Table;
+import io.cohort.server.txn.DdlPlanner;
+import io.cohort.server.txn.ServerTransaction;
+import io.grpc.Context;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The client-facing gRPC service: a thin adapter that checks requests, runs statements on the
+ * member's transactions and hands commits to the group. Each RPC answers exactly once.
+ */
+public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase {
+  static final int DEFAULT_LOG_LIMIT = 1000;
+  static final int MAX_LOG_LIMIT = 100_000;
+
+  private final MemberContext m;
+  private final Committer committer;
+
+  public CohortService(MemberContext member) {
+    this.m = member;
+    this.committer = new Committer(member);
+  }
+
+  @Override
+  public void begin(BeginRequest req, StreamObserver<BeginResponse> out) {
+    unary(out, () -> {
+      ServerTransaction tx = m.registry().begin();
+      return BeginResponse.newBuilder().setTxnId(tx.id()).setSnapshotGtidExecuted(tx.snapshotGtidExecuted()).build();
+    });
+  }
+
+  @Override
+  public void execute(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+    try {
+      if (req.getTxnId().isEmpty()) {
+        executeAutocommit(req, out);
+      } else {
+        executeInTransaction(req, out);
+      }
+    } catch (Throwable t) {
+      out.onError(Errors.toStatus(t));
+    }
+  }
+
+  private void executeAutocommit(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+    ServerTransaction tx = m.registry().startUnregistered();
+    ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
+    Transaction built;
+    try {
+      resp.addAllResults(Statements.run(tx, req.getOpsList()));
+      built = tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
+    } finally {
+      tx.close();
+    }
+    committer.commit(built, out, result -> resp.setCommit(result).build());
+  }
+
+  private void executeInTransaction(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+    ServerTransaction tx = m.registry().get(req.getTxnId());
+    ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
+    Transaction built;
+    synchronized (tx) {
+      ensureOpen(tx);
+      resp.addAllResults(Statements.runAtomically(tx, req.getOpsList()));
+      if (!req.getCommit()) {
+        out.onNext(resp.build());
+        out.onCompleted();
+        return;
+      }
+      built = finish(tx);
+    }
+    committer.commit(built, out, result -> resp.setCommit(result).build());
+  }
+
+  @Override
+  public void commit(CommitRequest req, StreamObserver<CommitResponse> out) {
+    try {
+      ServerTransaction tx = m.registry().get(req.getTxnId());
+      Transaction built;
+      synchronized (tx) {
+        ensureOpen(tx);
+        built = finish(tx);
+      }
+      committer.commit(built, out, result -> CommitResponse.newBuilder().setResult(result).build());
+    } catch (Throwable t) {
+      out.onError(Errors.toStatus(t));
+    }
+  }
+
+  /** Ends a transaction's life on this member and returns what it must propose (or null). */
+  private Transaction finish(ServerTransaction tx) {
+    m.registry().remove(tx);
+    try {
+      return tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
+    } finally {
+      tx.close();
+    }
+  }
+
+  private static void ensureOpen(ServerTransaction tx) {
+    if (tx.isClosedForRequests()) {
+      throw DbException.notFound("transaction '%s' is no longer open", tx.id());
+    }
+  }
+
+  @Override
+  public void rollback(RollbackRequest req, StreamObserver<RollbackResponse> out) {
+    unary(out, () -> {
+      ServerTransaction tx = m.registry().get(req.getTxnId());
+      synchronized (tx) {
+        m.registry().remove(tx);
+        tx.close();
+      }
+      return RollbackResponse.getDefaultInstance();
+    });
+  }
+
+  // ---- DDL ----
+
+  @Override
+  public void createTable(CreateTableRequest req, StreamObserver<DdlResponse> out) {
+    ddl(out, snap -> DdlPlanner.createTable(snap, req.getTable(), req.getIfNotExists()), req.getTable().getName());
+  }
+
+  @Override
+  public void dropTable(DropTableRequest req, StreamObserver<DdlResponse> out) {
+    ddl(out, snap -> DdlPlanner.dropTable(snap, req.getTable(), req.getIfExists()), null);
+  }
+
+  @Override
+  public void createUniqueKey(CreateUniqueKeyRequest req, StreamObserver<DdlResponse> out) {
+    ddl(out, snap -> DdlPlanner.createUniqueKey(snap, req.getTable(), req.getKey()), req.getTable());
+  }
+
+  @Override
+  public void dropUniqueKey(DropUniqueKeyRequest req, StreamObserver<DdlResponse> out) {
+    ddl(out, snap -> DdlPlanner.dropUniqueKey(snap, req.getTable(), req.getKeyName()), req.getTable());
+  }
+
+  private void ddl(StreamObserver<DdlResponse> out, Function<DataSnapshot, Transaction> plan, String tableAfter) {
+    try {
+      Transaction built;
+      try (DataSnapshot snap = m.applier().snapshot()) {
+        built = plan.apply(snap);
+      }
+      if (built != null) {
+        built = built.toBuilder().setOriginMember(m.memberId()).setOriginTimestampMs(m.wallClock().getAsLong()).build();
+      }
+      committer.commit(built, out, result -> {
+        DdlResponse.Builder b = DdlResponse.newBuilder().setGtid(result.getGtid());
+        Table t = tableAfter == null ? null : m.applier().catalog().byName(tableAfter);
+        if (t != null) {
+          b.setTable(t.schema());
+        }
+        return b.build();
+      });
+    } catch (Throwable t) {
+      out.onError(Errors.toStatus(t));
+    }
+  }
+
+  @Override
+  public void describeTable(DescribeTableRequest req, StreamObserver<DescribeTableResponse> out) {
+    unary(out, () -> DescribeTableResponse.newBuilder()
+        .setTable(m.applier().catalog().require(req.getTable()).schema()).build());
+  }
+
+  @Override
+  public void listTables(ListTablesRequest req, StreamObserver<ListTablesResponse> out) {
+    unary(out, () -> {
+      ListTablesResponse.Builder b = ListTablesResponse.newBuilder();
+      m.applier().catalog().tables().forEach(t -> b.addTables(t.schema()));
+      return b.build();
+    });
+  }
+
+  // ---- status and log ----
+
+  @Override
+  public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+    unary(out, () -> StatusReport.build(m));
+  }
+
+  @Override
+  public void readLog(ReadLogRequest req, StreamObserver<LogEntry> out) {
+    try {
+      if (req.getFromSeqno() < 0) {
+        throw DbException.invalid("from_seqno %d is negative", req.getFromSeqno());
+      }
+      int limit = req.getLimit() == 0 ? DEFAULT_LOG_LIMIT : (int) Math.min(req.getLimit(), MAX_LOG_LIMIT);
+      List<byte[]> entries = m.storage().readLog(Math.max(1, req.getFromSeqno()), limit);
+      for (byte[] e : entries) {
+        if (Context.current().isCancelled()) {
+          return;
+        }
+        out.onNext(LogEntry.parseFrom(e));
+      }
+      out.onCompleted();
+    } catch (Throwable t) {
+      out.onError(Errors.toStatus(t));
+    }
+  }
+
+  interface Body<T> {
+    T get() throws Exception;
+  }
+
+  static <T> void unary(StreamObserver<T> out, Body<T> body) {
+    T value;
+    try {
+      value = body.get();
+    } catch (Throwable t) {
+      out.onError(Errors.toStatus(t));
+      return;
+    }
+    out.onNext(value);
+    out.onCompleted();
+  }
+
+  static CommitResult readOnly() {
+    return CommitResult.newBuilder().setCommitted(true).build();
+  }
+}

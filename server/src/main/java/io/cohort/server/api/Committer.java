@@ -1,0 +1,55 @@
+package io.cohort.server.api;
+
+import io.cohort.proto.CommitResult;
+import io.cohort.proto.Transaction;
+import io.cohort.server.group.CommitOutcome;
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.function.Function;
+
+/**
+ * Hands a built transaction to the group and answers the client when the outcome is known,
+ * without holding a thread while the commit waits for certification and fsync.
+ */
+final class Committer {
+  private final MemberContext m;
+
+  Committer(MemberContext m) {
+    this.m = m;
+  }
+
+  /** {@code built} null means nothing to commit (read-only): answer at once. */
+  <T> void commit(Transaction built, StreamObserver<T> out, Function<CommitResult, T> response) {
+    if (built == null) {
+      reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).build()));
+      return;
+    }
+    if (Context.current().isCancelled()) {
+      // The client gave up before we proposed: proposing now would commit behind its back.
+      out.onError(Status.CANCELLED
+          .withDescription("request cancelled or past its deadline before commit; nothing was committed")
+          .asRuntimeException());
+      return;
+    }
+    m.group().submit(built).whenComplete((outcome, err) -> {
+      if (err != null) {
+        out.onError(Errors.toStatus(err));
+      } else if (!outcome.committed()) {
+        out.onError(conflict(outcome));
+      } else {
+        reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).setGtid(outcome.gtid()).build()));
+      }
+    });
+  }
+
+  private static io.grpc.StatusRuntimeException conflict(CommitOutcome outcome) {
+    return Status.ABORTED.withDescription("transaction rolled back by certification: " + outcome.reason()
+        + "; nothing was written and it is safe to retry").asRuntimeException();
+  }
+
+  private static <T> void reply(StreamObserver<T> out, T value) {
+    out.onNext(value);
+    out.onCompleted();
+  }
+}

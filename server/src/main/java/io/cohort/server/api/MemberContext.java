@@ -1,0 +1,25 @@
+package io.cohort.server.api;
+
+import io.cohort.server.apply.Applier;
+import io.cohort.server.config.MemberConfig;
+import io.cohort.server.group.GroupReplication;
+import io.cohort.server.storage.Storage;
+import io.cohort.server.txn.TransactionRegistry;
+import java.util.function.LongSupplier;
+
+/** What the API needs of the member it serves. */
+public record MemberContext(
+    MemberConfig config,
+    String groupUuid,
+    String version,
+    Storage storage,
+    Applier applier,
+    GroupReplication group,
+    TransactionRegistry registry,
+    LongSupplier wallClock,
+    long startedAtMillis) {
+
+  public String memberId() {
+    return config.memberId();
+  }
+}

@@ -1,0 +1,35 @@
+package io.cohort.server.api;
+
+import io.cohort.proto.MemberStatus;
+import io.cohort.proto.StatusResponse;
+import io.cohort.server.group.GroupReplication;
+
+/** Builds the status a member reports about itself and its view. */
+final class StatusReport {
+  private StatusReport() {}
+
+  static StatusResponse build(MemberContext m) {
+    GroupReplication g = m.group();
+    GroupReplication.PipelineStats s = g.stats();
+    StatusResponse.Builder b = StatusResponse.newBuilder()
+        .setMemberId(m.memberId())
+        .setAddress(m.config().address())
+        .setState(g.localState())
+        .setVersion(m.version())
+        .setGroupName(m.groupUuid())
+        .setGtidExecuted(m.applier().executed().toString())
+        .setTransactionsCommitted(s.committed())
+        .setTransactionsAborted(s.conflicts())
+        .setViewId(g.viewId())
+        .setOpenTransactions(m.registry().openCount())
+        .setFsync(m.config().fsync());
+    for (GroupReplication.MemberView v : g.members()) {
+      b.addMembers(MemberStatus.newBuilder().setMemberId(v.memberId()).setAddress(v.address())
+          .setState(v.state()).setRole(v.role()).setVersion(v.version()));
+      if (v.memberId().equals(m.memberId())) {
+        b.setRole(v.role());
+      }
+    }
+    return b.build();
+  }
+}

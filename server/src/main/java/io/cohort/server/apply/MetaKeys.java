@@ -1,0 +1,19 @@
+package io.cohort.server.apply;
+
+/** Keys of the metadata column family. Changing one is a storage format change. */
+public final class MetaKeys {
+  /** The GTID set of every transaction applied, printed form. */
+  public static final String GTID_EXECUTED = "gtid_executed";
+  /** Sequence number (GTID number) of the last transaction applied, 8 bytes big-endian. */
+  public static final String LAST_SEQNO = "last_seqno";
+  /** The group uuid this data belongs to. */
+  public static final String GROUP_UUID = "group_uuid";
+  /** Prefix of one entry per table: the TableSchema. */
+  public static final String TABLE_PREFIX = "table/";
+
+  private MetaKeys() {}
+
+  public static String table(long tableId) {
+    return TABLE_PREFIX + String.format("%020d", tableId);
+  }
+}

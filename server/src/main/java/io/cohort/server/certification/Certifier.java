@@ -1,0 +1,113 @@
+package io.cohort.server.certification;
+
+import io.cohort.proto.Transaction;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The deterministic certifier. Fed every delivered transaction in the group's total order,
+ * it gives every member the same verdict: a transaction conflicts when an item of its
+ * WriteSet (or read set) was last written by a transaction certified after its snapshot.
+ * Positive transactions get the next sequence number (their GTID's number).
+ *
+ * <p>Pure and single-threaded: no I/O, clocks or locks; the caller owns it from one thread.
+ */
+public final class Certifier {
+  /** Outcome of certifying one transaction. */
+  public record Verdict(Kind kind, long seqno, String reason) {
+    public enum Kind { POSITIVE, NEGATIVE, DUPLICATE }
+
+    public boolean positive() {
+      return kind == Kind.POSITIVE;
+    }
+  }
+
+  /** Item hash → sequence number of the last certified transaction that wrote it. */
+  private final Map<Long, Long> lastWriter = new HashMap<>();
+  /** Transaction ids recently certified positive, with their seqno: a redelivery is ignored. */
+  private final LinkedHashMap<String, Long> recentIds = new LinkedHashMap<>();
+  private long lastSeqno;
+  private long checked;
+  private long conflicts;
+
+  /** @param lastSeqno the sequence number of the last transaction already committed */
+  public Certifier(long lastSeqno) {
+    this.lastSeqno = lastSeqno;
+  }
+
+  public Verdict certify(Transaction tx) {
+    checked++;
+    Long earlier = recentIds.get(tx.getTxnId());
+    if (earlier != null) {
+      return new Verdict(Verdict.Kind.DUPLICATE, earlier, "transaction delivered twice");
+    }
+    if (tx.getSnapshotSeqno() > lastSeqno) {
+      throw new IllegalStateException("transaction " + tx.getTxnId() + " read snapshot "
+          + tx.getSnapshotSeqno() + " beyond the last certified " + lastSeqno);
+    }
+    String conflict = firstConflict(tx);
+    if (conflict != null) {
+      conflicts++;
+      return new Verdict(Verdict.Kind.NEGATIVE, 0, conflict);
+    }
+    long seqno = ++lastSeqno;
+    for (long item : tx.getWriteSetList()) {
+      lastWriter.put(item, seqno);
+    }
+    for (long item : tx.getTouchSetList()) {
+      lastWriter.put(item, seqno);
+    }
+    recentIds.put(tx.getTxnId(), seqno);
+    return new Verdict(Verdict.Kind.POSITIVE, seqno, null);
+  }
+
+  private String firstConflict(Transaction tx) {
+    long snapshot = tx.getSnapshotSeqno();
+    for (long item : tx.getWriteSetList()) {
+      Long w = lastWriter.get(item);
+      if (w != null && w > snapshot) {
+        return "a row or unique key it changed was changed by transaction " + w
+            + ", committed after its snapshot (" + snapshot + ")";
+      }
+    }
+    for (long item : tx.getReadSetList()) {
+      Long w = lastWriter.get(item);
+      if (w != null && w > snapshot) {
+        return "a table it used was changed by transaction " + w
+            + ", committed after its snapshot (" + snapshot + ")";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Forgets what no future transaction can conflict with: entries written at or before
+   * {@code stableSeqno}, which must not exceed the snapshot of any transaction still to be
+   * certified (every member has applied up to it, and no open transaction read an older one).
+   */
+  public void garbageCollect(long stableSeqno) {
+    lastWriter.values().removeIf(seq -> seq <= stableSeqno);
+    Iterator<Map.Entry<String, Long>> it = recentIds.entrySet().iterator();
+    while (it.hasNext() && it.next().getValue() <= stableSeqno) {
+      it.remove();
+    }
+  }
+
+  public long lastSeqno() {
+    return lastSeqno;
+  }
+
+  public int size() {
+    return lastWriter.size();
+  }
+
+  public long checked() {
+    return checked;
+  }
+
+  public long conflicts() {
+    return conflicts;
+  }
+}

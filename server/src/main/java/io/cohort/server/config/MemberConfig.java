@@ -1,0 +1,85 @@
+package io.cohort.server.config;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A member's configuration: every key with its default, unit and range, validated in one
+ * place and printed with its effective value at start-up.
+ */
+public record MemberConfig(
+    String memberId,
+    String listenHost,
+    int listenPort,
+    Path dataDir,
+    String groupName,
+    boolean fsync,
+    long maxTransactionBytes,
+    int maxOpenTransactions,
+    long transactionIdleTimeoutMs) {
+
+  public static final long DEFAULT_MAX_TRANSACTION_BYTES = 16L * 1024 * 1024;
+  public static final int DEFAULT_MAX_OPEN_TRANSACTIONS = 10_000;
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+  public MemberConfig {
+    if (memberId == null || !memberId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+      throw new ConfigException("member-id '" + memberId
+          + "' is not valid: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit");
+    }
+    if (listenPort < 0 || listenPort > 65535) { // 0 = ephemeral (tests)
+      throw new ConfigException("listen port " + listenPort + " is out of range 0-65535");
+    }
+    if (dataDir == null) {
+      throw new ConfigException("data-dir is required");
+    }
+    if (groupName != null && !groupName.isEmpty()) {
+      try {
+        UUID.fromString(groupName);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("group-name '" + groupName + "' is not a UUID (like MySQL's group_replication_group_name)");
+      }
+      groupName = groupName.toLowerCase();
+    }
+    if (maxTransactionBytes < 1024 || maxTransactionBytes > 1L << 30) {
+      throw new ConfigException("max-transaction-bytes " + maxTransactionBytes + " is out of range 1024-1073741824");
+    }
+    if (maxOpenTransactions < 1 || maxOpenTransactions > 1_000_000) {
+      throw new ConfigException("max-open-transactions " + maxOpenTransactions + " is out of range 1-1000000");
+    }
+    if (transactionIdleTimeoutMs < 1000 || transactionIdleTimeoutMs > 86_400_000) {
+      throw new ConfigException("transaction-idle-timeout-ms " + transactionIdleTimeoutMs
+          + " is out of range 1000-86400000");
+    }
+  }
+
+  /** host:port clients and peers use. */
+  public String address() {
+    return listenHost + ":" + listenPort;
+  }
+
+  /** Key → effective value, for the start-up log. */
+  public Map<String, String> describe() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("member-id", memberId);
+    m.put("listen", address());
+    m.put("data-dir", dataDir.toString());
+    m.put("group-name", groupName == null || groupName.isEmpty() ? "(from data dir, or new)" : groupName);
+    m.put("fsync", Boolean.toString(fsync));
+    m.put("max-transaction-bytes", Long.toString(maxTransactionBytes));
+    m.put("max-open-transactions", Integer.toString(maxOpenTransactions));
+    m.put("transaction-idle-timeout-ms", Long.toString(transactionIdleTimeoutMs));
+    return m;
+  }
+
+  /** Parses "host:port". */
+  public static String[] splitAddress(String hostPort) {
+    int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+    if (colon <= 0 || colon == hostPort.length() - 1) {
+      throw new ConfigException("listen address '" + hostPort + "' must be host:port");
+    }
+    return new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1)};
+  }
+}

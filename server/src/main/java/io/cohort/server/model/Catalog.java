@@ -1,0 +1,74 @@
+package io.cohort.server.model;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** The tables as of some point in the transaction sequence. Immutable; changes return a copy. */
+public final class Catalog {
+  private final Map<String, Table> byName;
+  private final Map<Long, Table> byId;
+
+  private Catalog(Map<String, Table> byName, Map<Long, Table> byId) {
+    this.byName = byName;
+    this.byId = byId;
+  }
+
+  public static Catalog empty() {
+    return new Catalog(new TreeMap<>(), new HashMap<>());
+  }
+
+  public static Catalog of(Collection<Table> tables) {
+    Catalog c = empty();
+    for (Table t : tables) {
+      c = c.with(t);
+    }
+    return c;
+  }
+
+  public Table byName(String name) {
+    return byName.get(name);
+  }
+
+  public Table byId(long id) {
+    return byId.get(id);
+  }
+
+  /** The table named {@code name}, or NOT_FOUND. */
+  public Table require(String name) {
+    Names.check("table", name);
+    Table t = byName.get(name);
+    if (t == null) {
+      throw DbException.notFound("table '%s' does not exist", name);
+    }
+    return t;
+  }
+
+  public Collection<Table> tables() {
+    return byName.values();
+  }
+
+  public Catalog with(Table t) {
+    Map<String, Table> n = new TreeMap<>(byName);
+    Map<Long, Table> i = new HashMap<>(byId);
+    Table old = i.put(t.id(), t);
+    if (old != null) {
+      n.remove(old.name());
+    }
+    n.put(t.name(), t);
+    return new Catalog(n, i);
+  }
+
+  public Catalog without(long tableId) {
+    Table old = byId.get(tableId);
+    if (old == null) {
+      return this;
+    }
+    Map<String, Table> n = new TreeMap<>(byName);
+    Map<Long, Table> i = new HashMap<>(byId);
+    i.remove(tableId);
+    n.remove(old.name());
+    return new Catalog(n, i);
+  }
+}

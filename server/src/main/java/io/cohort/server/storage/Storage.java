@@ -1,0 +1,197 @@
+package io.cohort.server.storage;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The member's RocksDB: rows, unique-key entries, the transaction log (by GTID sequence
+ * number) and metadata (gtid_executed, catalog, group identity) in separate column families.
+ * The only class that touches {@code org.rocksdb}; everything written by one commit goes in
+ * one {@link Batch}, so a crash leaves all of it or none of it.
+ *
+ * <p>Thread-safe (RocksDB is); the applier is the only writer.
+ */
+public final class Storage implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Storage.class);
+
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final RocksDB db;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final List<ColumnFamilyHandle> handles;
+  final ColumnFamilyHandle rows;
+  final ColumnFamilyHandle uniq;
+  final ColumnFamilyHandle log;
+  final ColumnFamilyHandle meta;
+  private final WriteOptions writeOptions;
+  private final boolean fsync;
+
+  private Storage(RocksDB db, DBOptions dbOptions, ColumnFamilyOptions cfOptions,
+      List<ColumnFamilyHandle> handles, boolean fsync) {
+    this.db = db;
+    this.dbOptions = dbOptions;
+    this.cfOptions = cfOptions;
+    this.handles = handles;
+    this.rows = handles.get(1);
+    this.uniq = handles.get(2);
+    this.log = handles.get(3);
+    this.meta = handles.get(4);
+    this.fsync = fsync;
+    this.writeOptions = new WriteOptions().setSync(fsync);
+  }
+
+  /**
+   * Opens (creating if needed) the database under {@code dir}. With {@code fsync} every
+   * {@link #write} is synced to disk before it returns; without it, a machine crash may lose
+   * the last writes (a process crash does not: the WAL is in the OS page cache).
+   */
+  public static Storage open(Path dir, boolean fsync) {
+    try {
+      Files.createDirectories(dir);
+      ColumnFamilyOptions cfOptions = new ColumnFamilyOptions().optimizeLevelStyleCompaction();
+      DBOptions dbOptions = new DBOptions()
+          .setCreateIfMissing(true)
+          .setCreateMissingColumnFamilies(true)
+          .setIncreaseParallelism(2)
+          .setKeepLogFileNum(5);
+      List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+      for (String name : List.of("default", "rows", "uniq", "log", "meta")) {
+        cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
+      }
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      RocksDB db = RocksDB.open(dbOptions, dir.toString(), cfs, handles);
+      LOG.info("storage opened at {} (fsync {})", dir, fsync ? "on" : "off");
+      return new Storage(db, dbOptions, cfOptions, handles, fsync);
+    } catch (RocksDBException | java.io.IOException e) {
+      throw new StorageException("cannot open storage at " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  public boolean fsync() {
+    return fsync;
+  }
+
+  /** A consistent read-only view of everything committed so far. Close it when done. */
+  public ReadView snapshot() {
+    Snapshot s = db.getSnapshot();
+    return new ReadView(db, this, s);
+  }
+
+  void release(Snapshot s) {
+    db.releaseSnapshot(s);
+  }
+
+  public Batch newBatch() {
+    return new Batch(this);
+  }
+
+  /** Writes a batch atomically (and durably when fsync is on). */
+  public void write(Batch batch) {
+    try {
+      db.write(writeOptions, batch.writeBatch());
+    } catch (RocksDBException e) {
+      throw new StorageException("write failed: " + e.getMessage(), e);
+    } finally {
+      batch.close();
+    }
+  }
+
+  public byte[] getMeta(String key) {
+    try {
+      return db.get(meta, key.getBytes(StandardCharsets.UTF_8));
+    } catch (RocksDBException e) {
+      throw new StorageException("read of metadata '" + key + "' failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes one metadata entry durably on its own (used at bootstrap, not on the commit path). */
+  public void putMetaNow(String key, byte[] value) {
+    Batch b = newBatch();
+    b.putMeta(key, value);
+    write(b);
+  }
+
+  /** Values of every metadata entry whose key starts with {@code prefix}, in key order. */
+  public List<byte[]> metaWithPrefix(String prefix) {
+    List<byte[]> out = new ArrayList<>();
+    byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+    try (RocksIterator it = db.newIterator(meta)) {
+      for (it.seek(p); it.isValid() && startsWith(it.key(), p); it.next()) {
+        out.add(it.value());
+      }
+    }
+    return out;
+  }
+
+  /** Log entries (serialized) with sequence number ≥ {@code fromSeqno}, at most {@code limit}. */
+  public List<byte[]> readLog(long fromSeqno, int limit) {
+    List<byte[]> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(log)) {
+      for (it.seek(io.cohort.server.model.KeyCodec.seqnoKey(fromSeqno)); it.isValid() && out.size() < limit;
+          it.next()) {
+        out.add(it.value());
+      }
+    }
+    return out;
+  }
+
+  /** The serialized log entry of one sequence number, or null. */
+  public byte[] logEntry(long seqno) {
+    try {
+      return db.get(log, io.cohort.server.model.KeyCodec.seqnoKey(seqno));
+    } catch (RocksDBException e) {
+      throw new StorageException("log read failed: " + e.getMessage(), e);
+    }
+  }
+
+  static boolean startsWith(byte[] key, byte[] prefix) {
+    if (key.length < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (key[i] != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  ReadOptions newReadOptions(Snapshot s) {
+    return new ReadOptions().setSnapshot(s);
+  }
+
+  @Override
+  public void close() {
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      LOG.warn("WAL sync on close failed: {}", e.getMessage());
+    }
+    for (ColumnFamilyHandle h : handles) {
+      h.close();
+    }
+    db.close();
+    writeOptions.close();
+    dbOptions.close();
+    cfOptions.close();
+    LOG.info("storage closed");
+  }
+}

@@ -1,0 +1,8 @@
+package io.cohort.server.storage;
+
+/** The disk or RocksDB failed; the member cannot go on safely with this storage. */
+public final class StorageException extends RuntimeException {
+  public StorageException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
