@@ -29,6 +29,7 @@ import io.cohort.server.model.DbException;
 import io.cohort.server.model.Table;
 import io.cohort.server.txn.DdlPlanner;
 import io.cohort.server.txn.ServerTransaction;
+import io.cohort.server.txn.SnapshotPins;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
@@ -75,19 +76,22 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     ServerTransaction tx = m.registry().startUnregistered();
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
     Transaction built;
+    SnapshotPins.Pin pin;
     try {
       resp.addAllResults(Statements.run(tx, req.getOpsList()));
       built = tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
+      pin = tx.detachPin();
     } finally {
       tx.close();
     }
-    committer.commit(built, out, result -> resp.setCommit(result).build());
+    committer.commit(built, pin, out, result -> resp.setCommit(result).build());
   }
 
   private void executeInTransaction(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
     ServerTransaction tx = m.registry().get(req.getTxnId());
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
     Transaction built;
+    SnapshotPins.Pin pin;
     synchronized (tx) {
       ensureOpen(tx);
       resp.addAllResults(Statements.runAtomically(tx, req.getOpsList()));
@@ -96,9 +100,10 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         out.onCompleted();
         return;
       }
-      built = finish(tx);
+      pin = tx.detachPin();
+      built = finish(tx, pin);
     }
-    committer.commit(built, out, result -> resp.setCommit(result).build());
+    committer.commit(built, pin, out, result -> resp.setCommit(result).build());
   }
 
   @Override
@@ -106,21 +111,29 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     try {
       ServerTransaction tx = m.registry().get(req.getTxnId());
       Transaction built;
+      SnapshotPins.Pin pin;
       synchronized (tx) {
         ensureOpen(tx);
-        built = finish(tx);
+        pin = tx.detachPin();
+        built = finish(tx, pin);
       }
-      committer.commit(built, out, result -> CommitResponse.newBuilder().setResult(result).build());
+      committer.commit(built, pin, out, result -> CommitResponse.newBuilder().setResult(result).build());
     } catch (Throwable t) {
       out.onError(Errors.toStatus(t));
     }
   }
 
-  /** Ends a transaction's life on this member and returns what it must propose (or null). */
-  private Transaction finish(ServerTransaction tx) {
+  /**
+   * Ends a transaction's life on this member and returns what it must propose (or null). The
+   * caller holds the detached snapshot pin; it is released here if building fails.
+   */
+  private Transaction finish(ServerTransaction tx, SnapshotPins.Pin pin) {
     m.registry().remove(tx);
     try {
       return tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
+    } catch (RuntimeException e) {
+      pin.release();
+      throw e;
     } finally {
       tx.close();
     }
@@ -167,6 +180,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   }
 
   private void ddl(StreamObserver<DdlResponse> out, Function<DataSnapshot, Transaction> plan, String tableAfter) {
+    SnapshotPins.Pin pin = m.registry().pinSnapshot();
     try {
       Transaction built;
       try (DataSnapshot snap = m.applier().snapshot()) {
@@ -175,7 +189,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       if (built != null) {
         built = built.toBuilder().setOriginMember(m.memberId()).setOriginTimestampMs(m.wallClock().getAsLong()).build();
       }
-      committer.commit(built, out, result -> {
+      committer.commit(built, pin, out, result -> {
         DdlResponse.Builder b = DdlResponse.newBuilder().setGtid(result.getGtid());
         Table t = tableAfter == null ? null : m.applier().catalog().byName(tableAfter);
         if (t != null) {
@@ -184,6 +198,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         return b.build();
       });
     } catch (Throwable t) {
+      pin.release();
       out.onError(Errors.toStatus(t));
     }
   }

@@ -6,6 +6,8 @@ import io.cohort.server.group.CommitOutcome;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.cohort.server.txn.SnapshotPins;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -19,20 +21,35 @@ final class Committer {
     this.m = m;
   }
 
-  /** {@code built} null means nothing to commit (read-only): answer at once. */
-  <T> void commit(Transaction built, StreamObserver<T> out, Function<CommitResult, T> response) {
+  /**
+   * {@code built} null means nothing to commit (read-only): answer at once. The snapshot pin
+   * is released once the verdict is known: until then the certifier must keep what this
+   * transaction may conflict with.
+   */
+  <T> void commit(Transaction built, SnapshotPins.Pin pin, StreamObserver<T> out,
+      Function<CommitResult, T> response) {
+    try {
+      submit(built, out, response).whenComplete((r, e) -> pin.release());
+    } catch (RuntimeException e) {
+      pin.release();
+      throw e;
+    }
+  }
+
+  private <T> CompletableFuture<?> submit(Transaction built, StreamObserver<T> out,
+      Function<CommitResult, T> response) {
     if (built == null) {
       reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).build()));
-      return;
+      return CompletableFuture.completedFuture(null);
     }
     if (Context.current().isCancelled()) {
       // The client gave up before we proposed: proposing now would commit behind its back.
       out.onError(Status.CANCELLED
           .withDescription("request cancelled or past its deadline before commit; nothing was committed")
           .asRuntimeException());
-      return;
+      return CompletableFuture.completedFuture(null);
     }
-    m.group().submit(built).whenComplete((outcome, err) -> {
+    return m.group().submit(built).whenComplete((outcome, err) -> {
       if (err != null) {
         out.onError(Errors.toStatus(err));
       } else if (!outcome.committed()) {

@@ -44,6 +44,8 @@ public final class ServerTransaction implements AutoCloseable {
 
   private final String id;
   private final DataSnapshot snap;
+  private final SnapshotPins.Pin pin;
+  private boolean pinDetached;
   private final long maxBytes;
   private final TreeMap<byte[], Pending> rows = new TreeMap<>(ORDER);
   /** Unique-key entries as this transaction changed them: owner's row key, or TOMBSTONE. */
@@ -52,9 +54,10 @@ public final class ServerTransaction implements AutoCloseable {
   private volatile long lastUsedNanos;
   private boolean closed;
 
-  public ServerTransaction(String id, DataSnapshot snap, long maxBytes, long nowNanos) {
+  public ServerTransaction(String id, DataSnapshot snap, SnapshotPins.Pin pin, long maxBytes, long nowNanos) {
     this.id = id;
     this.snap = snap;
+    this.pin = pin;
     this.maxBytes = maxBytes;
     this.lastUsedNanos = nowNanos;
   }
@@ -369,11 +372,23 @@ public final class ServerTransaction implements AutoCloseable {
     return snap;
   }
 
+  /**
+   * Hands the snapshot pin to the committer, who releases it once the commit's verdict is
+   * known; {@link #close} then leaves it pinned.
+   */
+  public SnapshotPins.Pin detachPin() {
+    pinDetached = true;
+    return pin;
+  }
+
   @Override
   public void close() {
     if (!closed) {
       closed = true;
       snap.close();
+      if (!pinDetached) {
+        pin.release();
+      }
     }
   }
 

@@ -19,6 +19,7 @@ public final class TransactionRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(TransactionRegistry.class);
 
   private final ConcurrentHashMap<String, ServerTransaction> open = new ConcurrentHashMap<>();
+  private final SnapshotPins pins = new SnapshotPins();
   private final Applier applier;
   private final long maxBytes;
   private final int maxOpen;
@@ -47,7 +48,19 @@ public final class TransactionRegistry {
 
   /** A transaction that is not registered (an autocommit statement): the caller closes it. */
   public ServerTransaction startUnregistered() {
-    return new ServerTransaction(UUID.randomUUID().toString(), applier.snapshot(), maxBytes, nanoClock.getAsLong());
+    SnapshotPins.Pin pin = pins.pin(applier::lastApplied);
+    try {
+      return new ServerTransaction(UUID.randomUUID().toString(), applier.snapshot(), pin, maxBytes,
+          nanoClock.getAsLong());
+    } catch (RuntimeException e) {
+      pin.release();
+      throw e;
+    }
+  }
+
+  /** Pins the snapshot a DDL statement is about to read; release it when its verdict is known. */
+  public SnapshotPins.Pin pinSnapshot() {
+    return pins.pin(applier::lastApplied);
   }
 
   /** The open transaction with this id, or NOT_FOUND. */
@@ -70,13 +83,12 @@ public final class TransactionRegistry {
     return open.size();
   }
 
-  /** Lowest snapshot any open transaction reads; {@code ceiling} when none is open. */
+  /**
+   * Lowest snapshot that any transaction not yet certified may have read (open, autocommit
+   * in progress, or committing); {@code ceiling} when none.
+   */
   public long minSnapshot(long ceiling) {
-    long min = ceiling;
-    for (ServerTransaction tx : open.values()) {
-      min = Math.min(min, tx.snapshotSeqno());
-    }
-    return min;
+    return pins.min(ceiling);
   }
 
   /** Rolls back transactions idle past the timeout. Called periodically. */
