@@ -1,0 +1,63 @@
+package io.cohort.server.certification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cohort.proto.Transaction;
+import org.junit.jupiter.api.Test;
+
+class CertifierTest {
+  static Transaction tx(String id, long snapshot, long... writes) {
+    Transaction.Builder b = Transaction.newBuilder().setTxnId(id).setSnapshotSeqno(snapshot);
+    for (long w : writes) {
+      b.addWriteSet(w);
+    }
+    return b.build();
+  }
+
+  @Test
+  void laterWriterOfSameItemConflictsFirstCommitterWins() {
+    Certifier c = new Certifier(10);
+    assertThat(c.certify(tx("a", 10, 1, 2)).seqno()).isEqualTo(11);
+    Certifier.Verdict b = c.certify(tx("b", 10, 2, 3));
+    assertThat(b.kind()).isEqualTo(Certifier.Verdict.Kind.NEGATIVE);
+    assertThat(b.reason()).contains("transaction 11");
+    // a transaction that saw a's write does not conflict with it
+    assertThat(c.certify(tx("c", 11, 2)).seqno()).isEqualTo(12);
+    assertThat(c.conflicts()).isEqualTo(1);
+  }
+
+  @Test
+  void disjointWriteSetsBothCommit() {
+    Certifier c = new Certifier(0);
+    assertThat(c.certify(tx("a", 0, 1)).positive()).isTrue();
+    assertThat(c.certify(tx("b", 0, 2)).positive()).isTrue();
+  }
+
+  @Test
+  void touchedItemsOnlyConflictWithReaders() {
+    Certifier c = new Certifier(0);
+    long data = WriteSetItems.tableData(5);
+    assertThat(c.certify(Transaction.newBuilder().setTxnId("dml1").addWriteSet(1).addTouchSet(data).build()).positive()).isTrue();
+    assertThat(c.certify(Transaction.newBuilder().setTxnId("dml2").addWriteSet(2).addTouchSet(data).build()).positive()).isTrue();
+    assertThat(c.certify(Transaction.newBuilder().setTxnId("ddl").addReadSet(data).build()).positive()).isFalse();
+  }
+
+  @Test
+  void secondDeliveryOfSameIdIsIgnored() {
+    Certifier c = new Certifier(0);
+    assertThat(c.certify(tx("a", 0, 1)).seqno()).isEqualTo(1);
+    assertThat(c.certify(tx("a", 0, 1)).kind()).isEqualTo(Certifier.Verdict.Kind.DUPLICATE);
+    assertThat(c.lastSeqno()).isEqualTo(1);
+  }
+
+  @Test
+  void garbageCollectionKeepsWhatNewerSnapshotsNeed() {
+    Certifier c = new Certifier(0);
+    c.certify(tx("a", 0, 1));
+    c.certify(tx("b", 1, 2));
+    c.garbageCollect(1);
+    assertThat(c.size()).isEqualTo(1);
+    assertThat(c.certify(tx("c", 1, 2)).positive()).isFalse();
+    assertThat(c.certify(tx("d", 1, 1)).positive()).isTrue();
+  }
+}
