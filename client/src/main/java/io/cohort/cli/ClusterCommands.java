@@ -1,0 +1,74 @@
+package io.cohort.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cohort up} and {@code cohort down}: local members for development and tests. */
+final class ClusterCommands {
+  private ClusterCommands() {}
+
+  @Command(name = "up", mixinStandardHelpOptions = true,
+      description = "Start local members in the background and wait until they answer.")
+  static final class Up extends CliCommand {
+    @Option(names = "--members", defaultValue = "1", paramLabel = "N",
+        description = "Number of members (only 1 until group replication exists).")
+    int members;
+
+    @Option(names = "--dir", defaultValue = "./cluster", paramLabel = "DIR",
+        description = "Cluster directory; member i lives in DIR/m<i> (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--base-port", defaultValue = "7001", paramLabel = "P",
+        description = "Port of m1; m<i> listens on P+i-1 (default: ${DEFAULT-VALUE}).")
+    int basePort;
+
+    @Option(names = "--fsync", defaultValue = "true", arity = "1", paramLabel = "true|false",
+        description = "Whether members fsync their log on commit (default: ${DEFAULT-VALUE}).")
+    boolean fsync;
+
+    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
+        description = "How long to wait for each member to answer (default: ${DEFAULT-VALUE}).")
+    long waitSeconds;
+
+    @Override
+    public Integer call() {
+      if (members != 1) {
+        throw new CliException("--members " + members + " is not supported: group "
+            + "replication is not built yet, so a local cluster has exactly one member");
+      }
+      new LocalCluster(dir, out()).up(members, basePort, fsync, serverJar(),
+          Duration.ofSeconds(waitSeconds));
+      return 0;
+    }
+
+    /** The launcher sets cohort.home to the repository root; COHORT_HOME is the fallback. */
+    private static Path serverJar() {
+      String home = System.getProperty("cohort.home", System.getenv("COHORT_HOME"));
+      if (home == null || home.isEmpty()) {
+        throw new CliException("cannot find the server: set -Dcohort.home (or COHORT_HOME) to "
+            + "the Cohort directory, as bin/cohort does");
+      }
+      return Path.of(home, "server", "target", "cohort-server.jar");
+    }
+  }
+
+  @Command(name = "down", mixinStandardHelpOptions = true,
+      description = "Stop the local members named by the pid files under DIR.")
+  static final class Down extends CliCommand {
+    @Option(names = "--dir", defaultValue = "./cluster", paramLabel = "DIR",
+        description = "Cluster directory (default: ${DEFAULT-VALUE}).")
+    Path dir;
+
+    @Option(names = "--grace", defaultValue = "20", paramLabel = "SECONDS",
+        description = "Wait this long after SIGTERM before SIGKILL (default: ${DEFAULT-VALUE}).")
+    long graceSeconds;
+
+    @Override
+    public Integer call() {
+      new LocalCluster(dir, out()).down(Duration.ofSeconds(graceSeconds));
+      return 0;
+    }
+  }
+}

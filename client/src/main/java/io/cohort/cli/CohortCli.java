@@ -1,0 +1,102 @@
+package io.cohort.cli;
+
+import io.cohort.client.ClientOptions;
+import io.cohort.client.Cohort;
+import io.cohort.client.CohortClient;
+import io.cohort.client.CohortException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
+
+/** The {@code cohort} command-line tool: schema, rows, status, log, local clusters, bench. */
+@Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort 0.1.0",
+    description = "Command-line client for a Cohort replicated database.",
+    subcommands = {
+        SchemaCommands.CreateTable.class, SchemaCommands.DropTable.class,
+        SchemaCommands.CreateUniqueKey.class, SchemaCommands.DropUniqueKey.class,
+        SchemaCommands.Tables.class, SchemaCommands.Describe.class,
+        RowCommands.Put.class, RowCommands.Insert.class, RowCommands.Update.class,
+        RowCommands.Get.class, RowCommands.Delete.class, RowCommands.Scan.class,
+        StatusCommand.class, LogCommand.class,
+        ClusterCommands.Up.class, ClusterCommands.Down.class,
+        BenchCommand.class})
+public final class CohortCli implements Runnable {
+  @Option(names = "--connect", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:7001",
+      paramLabel = "ADDR[,ADDR...]",
+      description = "Member addresses host:port, comma-separated (default: ${DEFAULT-VALUE}).")
+  String connect;
+
+  @Option(names = "--timeout", scope = ScopeType.INHERIT, defaultValue = "30",
+      paramLabel = "SECONDS", description = "Deadline of each request (default: ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Spec
+  CommandSpec spec;
+
+  /** Without a subcommand there is nothing to do: show what there is. */
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
+  }
+
+  /** Opens a client on the {@code --connect} addresses with the {@code --timeout} deadline. */
+  CohortClient newClient() {
+    if (timeoutSeconds <= 0) {
+      throw new CliException("--timeout must be positive, got " + timeoutSeconds);
+    }
+    ClientOptions options = ClientOptions.builder()
+        .deadline(Duration.ofSeconds(timeoutSeconds)).build();
+    return Cohort.connect(connect, options);
+  }
+
+  /**
+   * Builds the command line with the error handling the tool uses.
+   *
+   * @param out where results go
+   * @param err where errors go
+   * @return the configured command line
+   */
+  public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
+    CommandLine cl = new CommandLine(new CohortCli());
+    cl.setOut(out);
+    cl.setErr(err);
+    cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("error: " + oneLine(e));
+      commandLine.getErr().flush();
+      return 1;
+    });
+    return cl;
+  }
+
+  /** The one-line description of a failure shown to the user. */
+  static String oneLine(Throwable e) {
+    if (e instanceof CohortException || e instanceof CliException
+        || e instanceof IllegalArgumentException) {
+      return e.getMessage();
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  /**
+   * Runs the tool.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    if (System.getProperty("logback.configurationFile") == null) {
+      // Keep library chatter out of the output; the library itself ships no logging config.
+      System.setProperty("logback.configurationFile", "cohort-cli-logback.xml");
+    }
+    PrintWriter out = new PrintWriter(System.out, true);
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code = commandLine(out, err).execute(args);
+    out.flush();
+    err.flush();
+    System.exit(code);
+  }
+}

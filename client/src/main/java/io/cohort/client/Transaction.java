@@ -1,0 +1,290 @@
+package io.cohort.client;
+
+import io.cohort.proto.CommitRequest;
+import io.cohort.proto.CommitResult;
+import io.cohort.proto.ExecuteRequest;
+import io.cohort.proto.RollbackRequest;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An explicit, snapshot-isolated transaction, pinned to the member where it began. Every
+ * method is one {@code Execute} round trip; nothing is buffered client-side. A failed
+ * statement changes nothing and leaves the transaction open, except a {@link ConflictException}
+ * which means the transaction is gone. Use from one thread at a time; closing rolls back a
+ * transaction that was neither committed nor rolled back.
+ */
+public final class Transaction implements AutoCloseable {
+  /** Where a transaction is in its life. */
+  public enum State {
+    /** Open: statements may be run. */
+    OPEN,
+    /** Committed. */
+    COMMITTED,
+    /** Rolled back by the caller. */
+    ROLLED_BACK,
+    /** Gone on the member after a conflict (ABORTED). */
+    ABORTED,
+    /** The commit's outcome is unknown (the member stopped answering during it). */
+    UNKNOWN
+  }
+
+  private final MemberConnection member;
+  private final String id;
+  private State state = State.OPEN;
+  private CommitInfo commitInfo;
+
+  Transaction(MemberConnection member, String id) {
+    this.member = member;
+    this.id = id;
+  }
+
+  /**
+   * The server's id for this transaction.
+   *
+   * @return the id
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The address of the member the transaction runs on.
+   *
+   * @return {@code host:port}
+   */
+  public String member() {
+    return member.address();
+  }
+
+  /**
+   * The transaction's state.
+   *
+   * @return the state
+   */
+  public State state() {
+    return state;
+  }
+
+  /**
+   * Whether statements may still be run.
+   *
+   * @return true while open
+   */
+  public boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  /**
+   * The commit outcome, once committed.
+   *
+   * @return the commit info, or empty if not committed
+   */
+  public Optional<CommitInfo> commitInfo() {
+    return Optional.ofNullable(commitInfo);
+  }
+
+  /**
+   * Reads a row by primary key.
+   *
+   * @param table the table
+   * @param key the full primary key
+   * @return the row, or empty if there is none
+   */
+  public Optional<Row> get(String table, Key key) {
+    return execute(List.of(Op.get(table, key))).get(0).row();
+  }
+
+  /**
+   * Reads a row by a unique key.
+   *
+   * @param table the table
+   * @param keyName the unique key's name
+   * @param key the full unique key
+   * @return the row, or empty if there is none
+   */
+  public Optional<Row> getByUniqueKey(String table, String keyName, Key key) {
+    return execute(List.of(Op.getByUniqueKey(table, keyName, key))).get(0).row();
+  }
+
+  /**
+   * Reads rows in primary-key order.
+   *
+   * @param table the table
+   * @param start inclusive lower bound (prefix allowed), or null
+   * @param end exclusive upper bound (prefix allowed), or null
+   * @param limit the most rows to return; 0 for the server's default
+   * @return the rows
+   */
+  public List<Row> scan(String table, Key start, Key end, int limit) {
+    return execute(List.of(Op.scan(table, start, end, limit, false))).get(0).rows();
+  }
+
+  /**
+   * Reads rows in descending primary-key order, from {@code end} (exclusive) down to
+   * {@code start} (inclusive).
+   *
+   * @param table the table
+   * @param start inclusive lower bound (prefix allowed), or null
+   * @param end exclusive upper bound (prefix allowed), or null
+   * @param limit the most rows to return; 0 for the server's default
+   * @return the rows, highest key first
+   */
+  public List<Row> scanReverse(String table, Key start, Key end, int limit) {
+    return execute(List.of(Op.scan(table, start, end, limit, true))).get(0).rows();
+  }
+
+  /**
+   * Inserts a row.
+   *
+   * @param table the table
+   * @param row the whole row
+   * @return rows changed (1)
+   * @throws DuplicateKeyException if the primary or a unique key exists
+   */
+  public int insert(String table, Row row) {
+    return execute(List.of(Op.insert(table, row))).get(0).affected();
+  }
+
+  /**
+   * Sets the given columns of an existing row.
+   *
+   * @param table the table
+   * @param row the primary-key columns plus the columns to set
+   * @return rows changed (0 if there was no such row)
+   */
+  public int update(String table, Row row) {
+    return execute(List.of(Op.update(table, row))).get(0).affected();
+  }
+
+  /**
+   * Inserts a row or replaces the existing one.
+   *
+   * @param table the table
+   * @param row the whole row
+   * @return rows changed (1)
+   */
+  public int upsert(String table, Row row) {
+    return execute(List.of(Op.upsert(table, row))).get(0).affected();
+  }
+
+  /**
+   * Deletes a row by primary key.
+   *
+   * @param table the table
+   * @param key the full primary key
+   * @return rows changed (0 if there was no such row)
+   */
+  public int delete(String table, Key key) {
+    return execute(List.of(Op.delete(table, key))).get(0).affected();
+  }
+
+  /**
+   * Runs several statements in one round trip.
+   *
+   * @param ops the statements, run in order
+   * @return one result per statement
+   */
+  public BatchResult execute(List<Op> ops) {
+    return run(ops, false);
+  }
+
+  /**
+   * Runs several statements and commits, in one round trip.
+   *
+   * @param ops the statements, run in order
+   * @return one result per statement, and the commit outcome
+   * @throws ConflictException if certification failed (the transaction is gone)
+   */
+  public BatchResult executeAndCommit(List<Op> ops) {
+    BatchResult result = run(ops, true);
+    commitInfo = result.commit() == null ? CommitInfo.EMPTY : result.commit();
+    state = State.COMMITTED;
+    return result;
+  }
+
+  /**
+   * Commits.
+   *
+   * @return the commit outcome (empty GTID for a transaction that wrote nothing)
+   * @throws ConflictException if certification failed (the transaction is gone; retry it)
+   */
+  public CommitInfo commit() {
+    requireOpen("commit");
+    CommitResult result;
+    try {
+      result = member.call("Commit of transaction " + id,
+          s -> s.commit(CommitRequest.newBuilder().setTxnId(id).build())).getResult();
+    } catch (CohortException e) {
+      state = afterFailure(e, true);
+      throw e;
+    }
+    state = State.COMMITTED;
+    commitInfo = new CommitInfo(result.getGtid());
+    return commitInfo;
+  }
+
+  /** Rolls back; does nothing if the transaction is already finished. */
+  public void rollback() {
+    if (state != State.OPEN && state != State.UNKNOWN) {
+      return;
+    }
+    try {
+      member.call("Rollback of transaction " + id,
+          s -> s.rollback(RollbackRequest.newBuilder().setTxnId(id).build()));
+    } catch (NotFoundException e) {
+      // The member no longer knows the transaction (it committed, aborted, or the member
+      // restarted): the end state a rollback wants, so there is nothing to report.
+    }
+    if (state == State.OPEN) {
+      state = State.ROLLED_BACK;
+    }
+  }
+
+  /** Rolls back unless already committed or rolled back. */
+  @Override
+  public void close() {
+    if (state == State.OPEN) {
+      rollback();
+    }
+  }
+
+  private BatchResult run(List<Op> ops, boolean commit) {
+    requireOpen(commit ? "execute and commit" : "execute");
+    ExecuteRequest request = ExecuteRequest.newBuilder().setTxnId(id).setCommit(commit)
+        .addAllOps(ops.stream().map(Op::toProto).toList()).build();
+    try {
+      return BatchResult.fromProto(member.call(describe(ops) + " in transaction " + id,
+          s -> s.execute(request)));
+    } catch (CohortException e) {
+      state = afterFailure(e, commit);
+      throw e;
+    }
+  }
+
+  /** The state a failure leaves: statements fail atomically, but ABORTED ends the txn. */
+  private State afterFailure(CohortException e, boolean committing) {
+    if (e.code() == ErrorCode.ABORTED) {
+      return State.ABORTED;
+    }
+    boolean ambiguous = e.code() == ErrorCode.UNAVAILABLE
+        || e.code() == ErrorCode.DEADLINE_EXCEEDED;
+    return committing && ambiguous ? State.UNKNOWN : state;
+  }
+
+  private void requireOpen(String what) {
+    if (state != State.OPEN) {
+      throw new IllegalStateException("cannot " + what + ": transaction " + id + " is "
+          + state);
+    }
+  }
+
+  static String describe(List<Op> ops) {
+    return ops.size() == 1 ? ops.get(0).describe() : "batch of " + ops.size() + " operations";
+  }
+
+  @Override
+  public String toString() {
+    return "Transaction{" + id + " on " + member.address() + ", " + state + "}";
+  }
+}

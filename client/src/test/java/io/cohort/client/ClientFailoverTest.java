@@ -1,0 +1,75 @@
+package io.cohort.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.Status;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ClientFailoverTest {
+  private static final TableDefinition T = TableDefinition.builder("t")
+      .column("id", ColumnType.INT64).column("v", ColumnType.STRING, true).primaryKey("id")
+      .build();
+
+  @Test
+  void newRequestsMoveToTheNextMemberWhenOneIsUnavailable() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults())) {
+      c.fake(0).inject("Status", Status.UNAVAILABLE, 1);
+      assertThat(c.client.status().getMemberId()).isEqualTo("m1");
+      c.fake(0).inject("CreateTable", Status.UNAVAILABLE, 1);
+      c.client.createTable(T);
+      // The second member answered, so it now comes first; the first never saw the table.
+      assertThat(c.client.listTables()).extracting(TableInfo::name).containsExactly("t");
+      assertThat(c.fake(0).begins()).isZero();
+    }
+  }
+
+  @Test
+  void anExplicitTransactionStaysOnItsMember() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults())) {
+      c.client.createTable(T);
+      Transaction tx = c.client.begin();
+      assertThat(tx.member()).isEqualTo("member-1");
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+      assertThatThrownBy(() -> tx.upsert("t", Row.of("id", 1))).isInstanceOf(
+          UnavailableException.class).hasMessageContaining("member-1");
+      assertThat(tx.upsert("t", Row.of("id", 1, "v", "x"))).isEqualTo(1);
+      assertThat(tx.commit().hasGtid()).isTrue();
+    }
+  }
+
+  @Test
+  void allMembersDownIsOneUnavailableNamingThem() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults())) {
+      c.fake(0).inject("Status", Status.UNAVAILABLE, 1);
+      c.fake(1).inject("Status", Status.UNAVAILABLE, 1);
+      assertThatThrownBy(c.client::status).isInstanceOf(UnavailableException.class)
+          .hasMessageContaining("member-1").hasMessageContaining("member-2");
+    }
+  }
+
+  @Test
+  void autocommitHelpersAndScansWork() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(1, ClientOptions.defaults())) {
+      CohortClient client = c.client;
+      client.createTable(T);
+      for (int i = 1; i <= 5; i++) {
+        assertThat(client.insert("t", Row.of("id", i, "v", "r" + i)).affected()).isEqualTo(1);
+      }
+      assertThat(client.update("t", Row.of("id", 9, "v", "x")).affected()).isZero();
+      WriteResult u = client.update("t", Row.of("id", 2, "v", "two"));
+      assertThat(u.affected()).isEqualTo(1);
+      assertThat(u.gtid()).isNotEmpty();
+      assertThat(client.delete("t", Key.of(5)).affected()).isEqualTo(1);
+      List<Row> rows = client.scan("t", Key.of(2), Key.of(4), 0);
+      assertThat(rows).extracting(r -> r.getLong("id")).containsExactly(2L, 3L);
+      assertThat(rows.get(0).getString("v")).isEqualTo("two");
+      assertThat(client.scanReverse("t", null, null, 2)).extracting(r -> r.getLong("id"))
+          .containsExactly(4L, 3L);
+      assertThat(client.get("t", Key.of(5))).isEmpty();
+      assertThat(client.readLog(1, 0)).hasSize(1 + 5 + 1 + 1);
+      assertThat(client.dropTableIfExists("nope").changed()).isFalse();
+    }
+  }
+}
