@@ -1,0 +1,179 @@
+package io.cohort.it;
+
+import io.cohort.proto.CohortServiceGrpc;
+import io.cohort.proto.StatusRequest;
+import io.cohort.proto.StatusResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Cohort member process on 127.0.0.1, started from this test's classpath. Every
+ * process started is also registered for a JVM shutdown hook, so members never outlive the
+ * test run even when a test fails or the run is interrupted.
+ */
+final class MemberProcess implements AutoCloseable {
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
+  }
+
+  private final String memberId;
+  private final Path dataDir;
+  private final int port;
+  private final List<String> extraArgs;
+  private final Path log;
+  private Process process;
+  private int starts;
+
+  MemberProcess(String memberId, Path baseDir, List<String> extraArgs) {
+    this.memberId = memberId;
+    this.dataDir = baseDir.resolve(memberId);
+    this.port = freePort();
+    this.extraArgs = extraArgs;
+    this.log = baseDir.resolve(memberId + ".log");
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process != null && process.isAlive();
+  }
+
+  /** Starts the process and waits until it answers Status. */
+  MemberProcess start() {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
+        "-cp", classpath(), "io.cohort.server.ServerMain", "server",
+        "--member-id", memberId, "--listen", address(), "--data-dir", dataDir.toString()));
+    cmd.addAll(extraArgs);
+    try {
+      Files.createDirectories(dataDir);
+      process = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    LIVE.add(process);
+    starts++;
+    awaitReady();
+    return this;
+  }
+
+  private static String classpath() {
+    return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("member " + memberId + " exited with " + process.exitValue()
+            + " during start; log:\n" + logTail());
+      }
+      try {
+        status();
+        return;
+      } catch (StatusRuntimeException e) {
+        sleep(100);
+      }
+    }
+    throw new IllegalStateException("member " + memberId + " did not answer within 60 s; log:\n" + logTail());
+  }
+
+  /** Status straight from the wire, independent of the client library. */
+  StatusResponse status() {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(address()).usePlaintext().build();
+    try {
+      return CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
+          .status(StatusRequest.getDefaultInstance());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** SIGKILL: no shutdown hook, no flush; what was not synced is lost. */
+  void kill9() {
+    process.destroyForcibly();
+    waitExit(process, 30);
+    LIVE.remove(process);
+  }
+
+  /** SIGTERM and wait for a clean exit (SIGKILL after 30 s). */
+  void stop() {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!waitExit(process, 30)) {
+      process.destroyForcibly();
+      waitExit(process, 30);
+    }
+    LIVE.remove(process);
+  }
+
+  private static boolean waitExit(Process p, int seconds) {
+    try {
+      return p.waitFor(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  String logTail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  int starts() {
+    return starts;
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      kill9();
+    }
+  }
+}
