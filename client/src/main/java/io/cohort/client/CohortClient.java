@@ -33,7 +33,7 @@ import java.util.function.Function;
  * member that answered last; when it is UNAVAILABLE a new transaction, autocommit request, DDL
  * or status request moves on to the next member. Create with {@link Cohort#connect}.
  */
-public final class CohortClient implements AutoCloseable {
+public final class CohortClient implements ReadOperations, AutoCloseable {
   private final List<MemberConnection> members;
   private final ClientOptions options;
   private final Backoff backoff;
@@ -167,60 +167,12 @@ public final class CohortClient implements AutoCloseable {
    * @param ops the statements, in order
    * @return one result per statement and the commit outcome
    */
+  @Override
   public BatchResult execute(List<Op> ops) {
     ExecuteRequest request = ExecuteRequest.newBuilder()
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
     return BatchResult.fromProto(onAnyMember(Transaction.describe(ops),
         (m, s) -> s.execute(request)));
-  }
-
-  /**
-   * Reads a row by primary key (autocommit).
-   *
-   * @param table the table
-   * @param key the full primary key
-   * @return the row, or empty
-   */
-  public Optional<Row> get(String table, Key key) {
-    return execute(List.of(Op.get(table, key))).get(0).row();
-  }
-
-  /**
-   * Reads a row by a unique key (autocommit).
-   *
-   * @param table the table
-   * @param keyName the unique key's name
-   * @param key the full unique key
-   * @return the row, or empty
-   */
-  public Optional<Row> getByUniqueKey(String table, String keyName, Key key) {
-    return execute(List.of(Op.getByUniqueKey(table, keyName, key))).get(0).row();
-  }
-
-  /**
-   * Reads rows in primary-key order (autocommit).
-   *
-   * @param table the table
-   * @param start inclusive lower bound (prefix allowed), or null
-   * @param end exclusive upper bound (prefix allowed), or null
-   * @param limit the most rows; 0 for the server's default
-   * @return the rows
-   */
-  public List<Row> scan(String table, Key start, Key end, int limit) {
-    return execute(List.of(Op.scan(table, start, end, limit, false))).get(0).rows();
-  }
-
-  /**
-   * Reads rows in descending primary-key order (autocommit).
-   *
-   * @param table the table
-   * @param start inclusive lower bound (prefix allowed), or null
-   * @param end exclusive upper bound (prefix allowed), or null
-   * @param limit the most rows; 0 for the server's default
-   * @return the rows, highest key first
-   */
-  public List<Row> scanReverse(String table, Key start, Key end, int limit) {
-    return execute(List.of(Op.scan(table, start, end, limit, true))).get(0).rows();
   }
 
   /**

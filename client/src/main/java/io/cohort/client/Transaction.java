@@ -14,7 +14,7 @@ import java.util.Optional;
  * which means the transaction is gone. Use from one thread at a time; closing rolls back a
  * transaction that was neither committed nor rolled back.
  */
-public final class Transaction implements AutoCloseable {
+public final class Transaction implements ReadOperations, AutoCloseable {
   /** Where a transaction is in its life. */
   public enum State {
     /** Open: statements may be run. */
@@ -85,56 +85,6 @@ public final class Transaction implements AutoCloseable {
   }
 
   /**
-   * Reads a row by primary key.
-   *
-   * @param table the table
-   * @param key the full primary key
-   * @return the row, or empty if there is none
-   */
-  public Optional<Row> get(String table, Key key) {
-    return execute(List.of(Op.get(table, key))).get(0).row();
-  }
-
-  /**
-   * Reads a row by a unique key.
-   *
-   * @param table the table
-   * @param keyName the unique key's name
-   * @param key the full unique key
-   * @return the row, or empty if there is none
-   */
-  public Optional<Row> getByUniqueKey(String table, String keyName, Key key) {
-    return execute(List.of(Op.getByUniqueKey(table, keyName, key))).get(0).row();
-  }
-
-  /**
-   * Reads rows in primary-key order.
-   *
-   * @param table the table
-   * @param start inclusive lower bound (prefix allowed), or null
-   * @param end exclusive upper bound (prefix allowed), or null
-   * @param limit the most rows to return; 0 for the server's default
-   * @return the rows
-   */
-  public List<Row> scan(String table, Key start, Key end, int limit) {
-    return execute(List.of(Op.scan(table, start, end, limit, false))).get(0).rows();
-  }
-
-  /**
-   * Reads rows in descending primary-key order, from {@code end} (exclusive) down to
-   * {@code start} (inclusive).
-   *
-   * @param table the table
-   * @param start inclusive lower bound (prefix allowed), or null
-   * @param end exclusive upper bound (prefix allowed), or null
-   * @param limit the most rows to return; 0 for the server's default
-   * @return the rows, highest key first
-   */
-  public List<Row> scanReverse(String table, Key start, Key end, int limit) {
-    return execute(List.of(Op.scan(table, start, end, limit, true))).get(0).rows();
-  }
-
-  /**
    * Inserts a row.
    *
    * @param table the table
@@ -185,6 +135,7 @@ public final class Transaction implements AutoCloseable {
    * @param ops the statements, run in order
    * @return one result per statement
    */
+  @Override
   public BatchResult execute(List<Op> ops) {
     return run(ops, false);
   }
