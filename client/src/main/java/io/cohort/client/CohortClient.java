@@ -171,7 +171,8 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   public BatchResult execute(List<Op> ops) {
     ExecuteRequest request = ExecuteRequest.newBuilder()
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
-    return BatchResult.fromProto(onAnyMember(Transaction.describe(ops),
+    boolean writes = ops.stream().anyMatch(Op::isWrite);
+    return BatchResult.fromProto(onAnyMember(Transaction.describe(ops), !writes,
         (m, s) -> s.execute(request)));
   }
 
@@ -308,7 +309,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   }
 
   private DdlResult ddl(String operation, Function<CohortServiceBlockingStub, DdlResponse> rpc) {
-    DdlResponse r = onAnyMember(operation, (m, s) -> rpc.apply(s));
+    DdlResponse r = onAnyMember(operation, false, (m, s) -> rpc.apply(s));
     return new DdlResult(r.getGtid(), r.hasTable() ? TableInfo.fromProto(r.getTable()) : null);
   }
 
@@ -403,6 +404,16 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    */
   private <T> T onAnyMember(String operation,
       BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
+    return onAnyMember(operation, true, call);
+  }
+
+  /**
+   * Runs a call on the preferred member, moving on to the next on UNAVAILABLE only when the
+   * call is safe to repeat: a write may have committed before the connection broke, and
+   * sending it to another member could apply it twice, so its failure is reported instead.
+   */
+  private <T> T onAnyMember(String operation, boolean safeToRepeat,
+      BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
     int start = preferred.get();
     UnavailableException first = null;
     for (int i = 0; i < members.size(); i++) {
@@ -413,6 +424,9 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
         preferred.set(index);
         return result;
       } catch (UnavailableException e) {
+        if (!safeToRepeat) {
+          throw e;
+        }
         if (first == null) {
           first = e;
         } else {

@@ -116,6 +116,16 @@ public final class Op {
   }
 
   /**
+   * Whether running this operation changes data (so sending it twice could apply it twice).
+   *
+   * @return true for insert, update, upsert and delete
+   */
+  public boolean isWrite() {
+    Operation.OpCase c = toProto().getOpCase();
+    return c != Operation.OpCase.GET && c != Operation.OpCase.SCAN;
+  }
+
+  /**
    * The wire form.
    *
    * @return the proto operation

@@ -17,7 +17,6 @@ class ClientFailoverTest {
     try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults())) {
       c.fake(0).inject("Status", Status.UNAVAILABLE, 1);
       assertThat(c.client.status().getMemberId()).isEqualTo("m1");
-      c.fake(0).inject("CreateTable", Status.UNAVAILABLE, 1);
       c.client.createTable(T);
       // The second member answered, so it now comes first; the first never saw the table.
       assertThat(c.client.listTables()).extracting(TableInfo::name).containsExactly("t");
@@ -70,6 +69,20 @@ class ClientFailoverTest {
       assertThat(client.get("t", Key.of(5))).isEmpty();
       assertThat(client.readLog(1, 0)).hasSize(1 + 5 + 1 + 1);
       assertThat(client.dropTableIfExists("nope").changed()).isFalse();
+    }
+  }
+
+  @Test
+  void aWriteIsNeverResentToAnotherMemberButAReadIs() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults())) {
+      c.client.createTable(T); // only the first member has the table
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+      // Had the insert moved on, the second member would have answered NOT_FOUND (no table):
+      // it may have committed on the first before the connection broke, so it must not.
+      assertThatThrownBy(() -> c.client.insert("t", Row.of("id", 1))).isInstanceOf(UnavailableException.class);
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+      assertThatThrownBy(() -> c.client.get("t", Key.of(1))).isInstanceOf(NotFoundException.class)
+          .hasMessageContaining("member-2");
     }
   }
 }
