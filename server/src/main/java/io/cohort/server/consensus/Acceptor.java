@@ -1,0 +1,77 @@
+package io.cohort.server.consensus;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Paxos acceptor, one record per slot. Every change is also kept as dirty until the driver
+ * has persisted it; replies that depend on a change go out only after that (see {@link Ready}).
+ */
+final class Acceptor {
+
+  private final Map<Long, AcceptorRecord> slots;
+  private final Map<Long, AcceptorRecord> dirty = new LinkedHashMap<>();
+
+  Acceptor(Map<Long, AcceptorRecord> restored) {
+    this.slots = new HashMap<>(restored);
+  }
+
+  /** Phase 2b: accept unless a higher ballot was promised (Paxos Made Simple, P1a). */
+  boolean accept(long slot, long ballot, Batch value) {
+    AcceptorRecord r = record(slot);
+    if (ballot < r.promised()) {
+      return false;
+    }
+    put(new AcceptorRecord(slot, ballot, ballot, value));
+    return true;
+  }
+
+  /** Phase 1b: promise {@code ballot}; returns the previous record, or null when refused. */
+  AcceptorRecord promise(long slot, long ballot) {
+    AcceptorRecord r = record(slot);
+    if (ballot < r.promised()) {
+      return null;
+    }
+    if (ballot > r.promised()) {
+      put(new AcceptorRecord(slot, ballot, r.acceptedBallot(), r.acceptedValue()));
+    }
+    return r;
+  }
+
+  long promised(long slot) {
+    return record(slot).promised();
+  }
+
+  long maxSlot() {
+    return slots.keySet().stream().mapToLong(Long::longValue).max().orElse(-1);
+  }
+
+  long maxPromised() {
+    return slots.values().stream().mapToLong(AcceptorRecord::promised).max().orElse(Ballot.NONE);
+  }
+
+  boolean hasDirty() {
+    return !dirty.isEmpty();
+  }
+
+  List<AcceptorRecord> dirty() {
+    return new ArrayList<>(dirty.values());
+  }
+
+  void clearDirty() {
+    dirty.clear();
+  }
+
+  private AcceptorRecord record(long slot) {
+    AcceptorRecord r = slots.get(slot);
+    return r != null ? r : AcceptorRecord.empty(slot);
+  }
+
+  private void put(AcceptorRecord r) {
+    slots.put(r.slot(), r);
+    dirty.put(r.slot(), r);
+  }
+}

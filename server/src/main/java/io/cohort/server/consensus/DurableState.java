@@ -1,0 +1,22 @@
+package io.cohort.server.consensus;
+
+import java.util.Map;
+
+/**
+ * What a member reads back from its store on start: everything the core needs so that a
+ * restarted member never contradicts a promise, an accept, or a slot it may already have used.
+ *
+ * @param incarnation number of starts so far (0 for a new member)
+ * @param nextOwnSlot first own slot never proposed in nor skipped (Mencius rule 1 and 2)
+ * @param acceptor    per-slot acceptor records
+ */
+public record DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor) {
+
+  public DurableState {
+    acceptor = Map.copyOf(acceptor);
+  }
+
+  public static DurableState initial(int self) {
+    return new DurableState(0, self, Map.of());
+  }
+}

@@ -1,0 +1,141 @@
+package io.cohort.server.consensus;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.LongUnaryOperator;
+import java.util.random.RandomGenerator;
+
+/**
+ * Full Paxos over slots this member does not hold the owner ballot for: revocation of a
+ * suspected member's slots (Mencius rule 4), and recovery of our own slots whose owner-ballot
+ * proposal was lost in a restart or refused. It proposes only what phase 1 reports as accepted
+ * at the highest ballot, or else a no-op, never a new value: so an owner's skip stays safe to
+ * learn without an accept round (rule 2).
+ */
+final class Revoker {
+
+  private static final class Attempt {
+    long ballot;
+    final BitSet promised = new BitSet();
+    long bestBallot = Ballot.NONE;
+    Batch best = Batch.NOOP;
+    Batch proposal; // null during phase 1
+    final BitSet accepted = new BitSet();
+    long retryAt;
+    long higherSeen = Ballot.NONE; // set by a nack: restart phase 1 above it
+
+    Attempt(long ballot, long retryAt) {
+      this.ballot = ballot;
+      this.retryAt = retryAt;
+    }
+  }
+
+  private final MenciusConfig cfg;
+  private final Outbox out;
+  private final RandomGenerator rng;
+  private final TreeMap<Long, Attempt> attempts = new TreeMap<>();
+
+  Revoker(MenciusConfig cfg, Outbox out, RandomGenerator rng) {
+    this.cfg = cfg;
+    this.out = out;
+    this.rng = rng;
+  }
+
+  boolean isActive(long slot) {
+    return attempts.containsKey(slot);
+  }
+
+  int active() {
+    return attempts.size();
+  }
+
+  void start(List<Long> slots, long ballot, long now) {
+    if (slots.isEmpty()) {
+      return;
+    }
+    for (long s : slots) {
+      attempts.put(s, new Attempt(ballot, now + backoff()));
+    }
+    out.broadcast(new Prepare(cfg.self(), ballot, slots), true, true);
+  }
+
+  void onPromise(Promise m) {
+    for (Promise.Vote v : m.votes()) {
+      Attempt a = attempts.get(v.slot());
+      if (a == null || a.ballot != m.ballot() || a.proposal != null) {
+        continue;
+      }
+      a.promised.set(m.from());
+      if (v.acceptedBallot() > a.bestBallot) {
+        a.bestBallot = v.acceptedBallot();
+        a.best = v.acceptedValue();
+      }
+      if (a.promised.cardinality() >= cfg.quorum()) {
+        // Rule 4: a value some acceptor reports must be proposed again; else a no-op.
+        a.proposal = a.bestBallot >= 0 ? a.best : Batch.NOOP;
+        out.broadcast(new Accept(cfg.self(), a.ballot, v.slot(), a.proposal), true, true);
+      }
+    }
+  }
+
+  /** Returns the decided value once a quorum accepted our proposal, else null. */
+  Batch onAccepted(Accepted m) {
+    Attempt a = attempts.get(m.slot());
+    if (a == null || a.ballot != m.ballot() || a.proposal == null) {
+      return null;
+    }
+    a.accepted.set(m.from());
+    return a.accepted.cardinality() >= cfg.quorum() ? a.proposal : null;
+  }
+
+  void onNack(Nack m, long now) {
+    Attempt a = attempts.get(m.slot());
+    if (a != null && a.ballot == m.ballot() && m.promised() > a.ballot) {
+      a.higherSeen = Math.max(a.higherSeen, m.promised());
+      a.retryAt = Math.min(a.retryAt, now + backoff());
+    }
+  }
+
+  void learned(long slot) {
+    attempts.remove(slot);
+  }
+
+  /** Resends what is unanswered; restarts phase 1 at a higher ballot after a nack. */
+  void tick(long now, LongUnaryOperator ballotAbove) {
+    Map<Long, List<Long>> prepares = new LinkedHashMap<>();
+    for (Map.Entry<Long, Attempt> e : attempts.entrySet()) {
+      Attempt a = e.getValue();
+      if (a.retryAt > now) {
+        continue;
+      }
+      a.retryAt = now + backoff();
+      if (a.higherSeen > a.ballot) {
+        restartPhase1(a, ballotAbove.applyAsLong(a.higherSeen));
+      }
+      if (a.proposal == null) {
+        prepares.computeIfAbsent(a.ballot, b -> new ArrayList<>()).add(e.getKey());
+      } else {
+        out.broadcast(new Accept(cfg.self(), a.ballot, e.getKey(), a.proposal), true, true);
+      }
+    }
+    prepares.forEach((b, slots) -> out.broadcast(new Prepare(cfg.self(), b, slots), true, true));
+  }
+
+  private static void restartPhase1(Attempt a, long ballot) {
+    a.ballot = ballot;
+    a.promised.clear();
+    a.accepted.clear();
+    a.bestBallot = Ballot.NONE;
+    a.best = Batch.NOOP;
+    a.proposal = null;
+  }
+
+  /** Randomised so that two revokers of one slot stop duelling (Paxos liveness). */
+  private long backoff() {
+    return cfg.retryTicks() + rng.nextInt(cfg.retryTicks() * 2);
+  }
+}

@@ -1,0 +1,82 @@
+package io.cohort.server.consensus;
+
+import static io.cohort.server.consensus.ScriptedCluster.to;
+import static io.cohort.server.consensus.ScriptedCluster.type;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scripted traces of the subtle cases, three members (0, 1, 2; slot i is owned by i mod 3).
+ * Each delivered list reads slot by slot: "-" is a no-op, otherwise the slot's values.
+ */
+class ScenarioTest {
+
+  /** Member 2 proposes "b" in slot 2, seen by all, so slot 0 is known to block delivery. */
+  private static ScriptedCluster withSlotTwoProposed(ScriptedCluster c) {
+    c.propose(2, "b");
+    c.deliver(p -> p.from() == 2 && p.message() instanceof Accept);
+    return c;
+  }
+
+  @Test
+  void revocationRacingALateAcceptDecidesNoopAndTheOwnerProposesAgain() {
+    // Mencius: "a revoked server ... learns the outcome and suggests the value again in a later
+    // instance". Member 0's accept reaches only itself before 1 revokes slot 0.
+    ScriptedCluster c = new ScriptedCluster(3);
+    c.propose(0, "a");
+    c.deliver(to(0, Accept.class));
+    withSlotTwoProposed(c);
+    c.suspect(1, 0);
+    c.tick(1, 1);
+    c.drop(p -> p.message() instanceof Prepare && p.to() == 0);
+    c.deliver(type(Prepare.class)); // members 1 and 2 promise a higher ballot for slot 0
+    // the owner's late accept lands after the promise: refused (Paxos P1a)
+    c.deliver(p -> p.to() == 2 && p.message() instanceof Accept a && a.slot() == 0);
+    assertThat(c.waiting()).anyMatch(p -> p.message() instanceof Nack k && k.slot() == 0
+        && p.from() == 2 && p.to() == 0);
+    c.stabilize();
+    for (int m = 0; m < 3; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly("-", "-", "b", "a");
+    }
+  }
+
+  @Test
+  void revocationKeepsAValueAQuorumAcceptedEvenIfTheOwnerNeverHeard() {
+    // Paxos phase 1 (rule 4): an accepted value reported in a promise must be proposed again.
+    ScriptedCluster c = new ScriptedCluster(3);
+    c.propose(0, "a");
+    c.deliver(p -> p.message() instanceof Accept && p.to() != 1);
+    c.drop(type(Accepted.class)); // member 0 never learns it won
+    c.drop(type(Accept.class));
+    withSlotTwoProposed(c);
+    c.suspect(1, 0);
+    c.tick(1, 1);
+    c.drop(p -> p.message() instanceof Prepare && p.to() == 0);
+    c.stabilize();
+    for (int m = 0; m < 3; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly("a", "-", "b");
+    }
+  }
+
+  @Test
+  void aSkipCrossingAProposalIsLearnedInOrderAndNeverReusedAfterRestart() {
+    ScriptedCluster c = new ScriptedCluster(3);
+    c.propose(0, "a");            // slot 0
+    c.propose(0, "c");            // slot 3
+    c.deliver(to(1, Accept.class)); // member 1 sees slot 3: skips slot 1 (rule 3)
+    assertThat(c.waiting()).anyMatch(p -> p.message() instanceof Skip s && s.firstSlot() == 1
+        && s.endSlot() == 4 && p.to() == 2);
+    c.crash(1);                   // the skip was persisted before it was sent
+    c.restart(1);
+    c.propose(1, "b");            // must not go to slot 1: slot 4
+    // member 2 hears member 1's proposal for slot 4 before the skip of slot 1 crosses it
+    c.deliver(p -> p.to() == 2 && p.message() instanceof Accept a && a.slot() == 4);
+    c.deliver(to(2, Accept.class));
+    assertThat(c.delivered(2)).isEmpty(); // slot 0's decision has not reached it yet
+    c.stabilize();
+    for (int m = 0; m < 3; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly("a", "-", "-", "c", "b");
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.cohort.server.consensus;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** The simulator's disk: what was saved survives a crash, nothing else does. */
+class SimStorage implements AcceptorStore {
+
+  private int incarnation;
+  private long nextOwnSlot;
+  private final Map<Long, AcceptorRecord> records = new HashMap<>();
+
+  SimStorage(int self) {
+    this.nextOwnSlot = self;
+  }
+
+  @Override
+  public DurableState load() {
+    return new DurableState(incarnation, nextOwnSlot, records);
+  }
+
+  @Override
+  public void save(DurableUpdate u) {
+    incarnation = u.incarnation();
+    nextOwnSlot = u.nextOwnSlot();
+    for (AcceptorRecord r : u.records()) {
+      records.put(r.slot(), r);
+    }
+  }
+}
