@@ -70,7 +70,7 @@ public final class Member implements AutoCloseable {
       LOG.info("local recovery: gtid_executed {} ({} tables)", executed.isEmpty() ? "(empty)" : executed,
           catalog.tables().size());
       Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis);
-      CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(last), applier);
+      CertificationPipeline pipeline = new CertificationPipeline(new Certifier(last), applier);
       GroupReplication group = new LocalGroup(pipeline, config.memberId(), config.address(), VERSION);
       TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);

@@ -5,7 +5,6 @@ import io.cohort.proto.BeginResponse;
 import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.CommitRequest;
 import io.cohort.proto.CommitResponse;
-import io.cohort.proto.CommitResult;
 import io.cohort.proto.CreateTableRequest;
 import io.cohort.proto.CreateUniqueKeyRequest;
 import io.cohort.proto.DdlResponse;
@@ -259,9 +258,5 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     }
     out.onNext(value);
     out.onCompleted();
-  }
-
-  static CommitResult readOnly() {
-    return CommitResult.newBuilder().setCommitted(true).build();
   }
 }

@@ -55,7 +55,6 @@ public final class Applier implements AutoCloseable {
   private volatile long lastQueued;
   private volatile boolean running = true;
   private volatile Throwable failure;
-  private long batches;
 
   public Applier(Storage storage, String groupUuid, Catalog catalog, GtidSet executed, LongSupplier clock) {
     this.storage = storage;
@@ -119,10 +118,6 @@ public final class Applier implements AutoCloseable {
 
   public int queueSize() {
     return queue.size();
-  }
-
-  public long batches() {
-    return batches;
   }
 
   private void run() {
@@ -202,7 +197,6 @@ public final class Applier implements AutoCloseable {
     }
     executed = gtids;
     lastApplied = last;
-    batches++;
     for (Certified c : run) {
       listener.applied(c.seqno(), c.tx(), groupUuid + ":" + c.seqno());
     }

@@ -20,15 +20,13 @@ import org.slf4j.LoggerFactory;
 public final class CertificationPipeline implements Applier.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(CertificationPipeline.class);
 
-  private final String localMember;
   private final Certifier certifier;
   private final Applier applier;
   private final ConcurrentHashMap<String, CompletableFuture<CommitOutcome>> pending = new ConcurrentHashMap<>();
   private final AtomicLong committed = new AtomicLong();
   private volatile Throwable failure;
 
-  public CertificationPipeline(String localMember, Certifier certifier, Applier applier) {
-    this.localMember = localMember;
+  public CertificationPipeline(Certifier certifier, Applier applier) {
     this.certifier = certifier;
     this.applier = applier;
   }

@@ -1,6 +1,5 @@
 package io.cohort.server.model;
 
-import com.google.protobuf.ByteString;
 import io.cohort.proto.Value;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -113,10 +112,5 @@ public final class KeyCodec {
       v = (v << 8) | (key[i] & 0xFF);
     }
     return v;
-  }
-
-  /** Convenience for building values in tests and DDL. */
-  public static Value bytesValue(byte[] b) {
-    return Value.newBuilder().setBytesValue(ByteString.copyFrom(b)).build();
   }
 }

@@ -145,11 +145,6 @@ public final class Table {
     }
   }
 
-  /** Checks a row the user passed in a partial update: updated columns may not become NULL if not nullable. */
-  public void validateMerged(Row merged) {
-    validateRow(merged, true);
-  }
-
   private void checkValue(Column c, Value v) {
     if (isNull(v)) {
       if (!c.getNullable() && primaryKey.contains(c.getName())) {

@@ -54,8 +54,4 @@ public final class SnapshotPins {
   public synchronized long min(long ceiling) {
     return counts.isEmpty() ? ceiling : Math.min(ceiling, counts.firstKey());
   }
-
-  public synchronized int size() {
-    return counts.values().stream().mapToInt(Integer::intValue).sum();
-  }
 }

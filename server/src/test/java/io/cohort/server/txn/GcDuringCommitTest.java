@@ -41,7 +41,7 @@ class GcDuringCommitTest {
   void setUp() throws Exception {
     storage = Storage.open(dir, false);
     applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 0L);
-    group = new LocalGroup(new CertificationPipeline("m1", new Certifier(0), applier), "m1", "x:1", "v");
+    group = new LocalGroup(new CertificationPipeline(new Certifier(0), applier), "m1", "x:1", "v");
     registry = new TransactionRegistry(applier, 1 << 20, 100, 60_000, System::nanoTime);
     Transaction create;
     try (var snap = applier.snapshot()) {
