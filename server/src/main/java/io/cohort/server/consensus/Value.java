@@ -5,11 +5,28 @@ import java.util.Arrays;
 /**
  * One proposed value with its group-unique id. The id lets every member drop a second
  * delivery of the same value (Mencius rule 5: a value revoked to a no-op is proposed again).
+ *
+ * <p>{@link Kind#DATA} values are opaque to consensus. A {@link Kind#MEMBERSHIP} value carries
+ * a new configuration (see {@link Membership}) that the core itself acts on once it is
+ * delivered: it takes effect a fixed number of slots later (the event horizon).
  */
-public record Value(long id, byte[] data) {
+public record Value(long id, Kind kind, byte[] data) {
+
+  /** What a value is to the consensus core. */
+  public enum Kind {
+    DATA,
+    MEMBERSHIP
+  }
 
   public Value {
+    if (kind == null) {
+      throw new IllegalArgumentException("value kind must not be null");
+    }
     data = data.clone();
+  }
+
+  public Value(long id, byte[] data) {
+    this(id, Kind.DATA, data);
   }
 
   @Override
@@ -19,16 +36,17 @@ public record Value(long id, byte[] data) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Value v && v.id == id && Arrays.equals(v.data, data);
+    return o instanceof Value v && v.id == id && v.kind == kind && Arrays.equals(v.data, data);
   }
 
   @Override
   public int hashCode() {
-    return Long.hashCode(id) * 31 + Arrays.hashCode(data);
+    return (Long.hashCode(id) * 31 + kind.hashCode()) * 31 + Arrays.hashCode(data);
   }
 
   @Override
   public String toString() {
-    return "Value[" + Long.toHexString(id) + ", " + data.length + "B]";
+    return "Value[" + Long.toHexString(id) + (kind == Kind.DATA ? ", " : ", " + kind + ", ")
+        + data.length + "B]";
   }
 }
