@@ -53,6 +53,12 @@ final class Acceptor {
     return slots.values().stream().mapToLong(AcceptorRecord::promised).max().orElse(Ballot.NONE);
   }
 
+  /** Forgets records of slots below {@code slot}; they are decided and compacted away. */
+  void compactBelow(long slot) {
+    slots.keySet().removeIf(s -> s < slot);
+    dirty.keySet().removeIf(s -> s < slot);
+  }
+
   boolean hasDirty() {
     return !dirty.isEmpty();
   }

@@ -2,27 +2,46 @@ package io.cohort.server.consensus;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The learner: slots known to be decided, and delivery strictly in slot order (Mencius rule 6:
  * slot i is delivered only when every slot below it is learned). Drops a value id delivered
  * before (rule 5's guard against a re-proposed value).
  *
- * <p>Decided slots are kept for catch-up answers; truncating them is the snapshot seam.
+ * <p>Decided slots are kept for catch-up answers until {@link #compactBelow} forgets them; a
+ * member that needs forgotten slots must install a snapshot instead (the recovery seam).
  */
 final class DecisionLog {
 
+  /** Told of every slot delivered, in order, before the slot counts as delivered. */
+  interface DeliveryHook {
+    void delivering(long slot, Batch chosen);
+  }
+
   private final Map<Long, Batch> chosen = new HashMap<>();
-  private final Set<Long> deliveredIds = new HashSet<>();
+  /** Value id to the slot it was delivered in, oldest first (so compaction trims the head). */
+  private final LinkedHashMap<Long, Long> deliveredIds = new LinkedHashMap<>();
   private final List<Decision> undrained = new ArrayList<>();
+  private final DeliveryHook hook;
   private long frontier;
+  private long retainedFrom;
+
+  /** A log whose slots below {@code frontier} were delivered (and applied) before a restart. */
+  DecisionLog(long frontier, DeliveryHook hook) {
+    this.frontier = frontier;
+    this.retainedFrom = frontier;
+    this.hook = hook;
+  }
 
   /** Records a decision; returns false if it was known. Two different values is a broken invariant. */
   boolean learn(long slot, Batch value) {
+    if (slot < retainedFrom) {
+      return false; // delivered and forgotten: nothing to learn
+    }
     Batch known = chosen.putIfAbsent(slot, value);
     if (known != null) {
       if (!known.equals(value)) {
@@ -38,10 +57,12 @@ final class DecisionLog {
     return true;
   }
 
+  /** Known to be decided, whether or not it is still retained. */
   boolean isLearned(long slot) {
-    return chosen.containsKey(slot);
+    return slot < retainedFrom || chosen.containsKey(slot);
   }
 
+  /** The decided value, or null if unknown or no longer retained. */
   Batch get(long slot) {
     return chosen.get(slot);
   }
@@ -49,6 +70,26 @@ final class DecisionLog {
   /** The first slot not yet delivered. */
   long frontier() {
     return frontier;
+  }
+
+  /** The first slot whose decision is still retained here. */
+  long retainedFrom() {
+    return retainedFrom;
+  }
+
+  /** Forgets decided slots below {@code slot} (never beyond what was delivered). */
+  void compactBelow(long slot) {
+    long upTo = Math.min(slot, frontier);
+    for (long s = retainedFrom; s < upTo; s++) {
+      chosen.remove(s);
+    }
+    for (Iterator<Long> it = deliveredIds.values().iterator(); it.hasNext(); ) {
+      if (it.next() >= upTo) {
+        break;
+      }
+      it.remove();
+    }
+    retainedFrom = Math.max(retainedFrom, upTo);
   }
 
   boolean hasUndrained() {
@@ -64,9 +105,10 @@ final class DecisionLog {
   }
 
   private void deliver(long slot, Batch batch) {
+    hook.delivering(slot, batch);
     List<Value> fresh = new ArrayList<>(batch.values().size());
     for (Value v : batch.values()) {
-      if (deliveredIds.add(v.id())) {
+      if (deliveredIds.putIfAbsent(v.id(), slot) == null) {
         fresh.add(v);
       }
     }

@@ -7,7 +7,7 @@ import java.util.Map;
  * restarted member never contradicts a promise, an accept, or a slot it may already have used.
  *
  * @param incarnation number of starts so far (0 for a new member)
- * @param nextOwnSlot first own slot never proposed in nor skipped (Mencius rule 1 and 2)
+ * @param nextOwnSlot every own slot below it was proposed in or skipped (Mencius rules 1, 2)
  * @param acceptor    per-slot acceptor records
  */
 public record DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor) {
@@ -16,7 +16,7 @@ public record DurableState(int incarnation, long nextOwnSlot, Map<Long, Acceptor
     acceptor = Map.copyOf(acceptor);
   }
 
-  public static DurableState initial(int self) {
-    return new DurableState(0, self, Map.of());
+  public static DurableState initial() {
+    return new DurableState(0, 0, Map.of());
   }
 }

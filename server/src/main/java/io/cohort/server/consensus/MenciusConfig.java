@@ -3,8 +3,9 @@ package io.cohort.server.consensus;
 /**
  * Tunables of one member's consensus core, validated in one place. Times are in ticks.
  *
- * @param members        size of the (fixed, for now) configuration; members are 0..members-1
- * @param self           this member's index
+ * @param initial        the configuration in force from slot 0 (the group's bootstrap)
+ * @param self           this member's id; it need not be in {@code initial} (a member added
+ *                       later runs the core from the start and owns slots once added)
  * @param window         own slots a member may have in flight (proposed, not yet learned)
  * @param maxBatch       values carried by one slot at most
  * @param retryTicks     resend an unanswered accept or prepare after this long
@@ -13,9 +14,12 @@ package io.cohort.server.consensus;
  *                       its own stuck slots with a full Paxos round
  * @param catchUpLimit   decisions sent at most in answer to one catch-up request
  * @param recoverySpan   slots at most that one member revokes or recovers at a time
+ * @param horizon        a membership value decided in slot d takes effect at slot d + horizon
+ *                       (the event horizon, Mencius rule 7); nobody proposes beyond its first
+ *                       undelivered slot plus this, because ownership there is not yet final
  */
 public record MenciusConfig(
-    int members,
+    Membership initial,
     int self,
     int window,
     int maxBatch,
@@ -23,11 +27,15 @@ public record MenciusConfig(
     int heartbeatTicks,
     int stallTicks,
     int catchUpLimit,
-    int recoverySpan) {
+    int recoverySpan,
+    int horizon) {
+
+  public static final int DEFAULT_HORIZON = 1024;
 
   public MenciusConfig {
-    check(members >= 1 && members <= 128, "members must be in 1..128, got " + members);
-    check(self >= 0 && self < members, "self must be in 0.." + (members - 1) + ", got " + self);
+    check(initial != null, "the initial configuration is required");
+    check(self >= 0 && self <= Membership.MAX_MEMBER_ID,
+        "self must be in 0.." + Membership.MAX_MEMBER_ID + ", got " + self);
     check(window >= 1, "window must be >= 1, got " + window);
     check(maxBatch >= 1, "maxBatch must be >= 1, got " + maxBatch);
     check(retryTicks >= 1, "retryTicks must be >= 1, got " + retryTicks);
@@ -35,30 +43,30 @@ public record MenciusConfig(
     check(stallTicks >= 1, "stallTicks must be >= 1, got " + stallTicks);
     check(catchUpLimit >= 1, "catchUpLimit must be >= 1, got " + catchUpLimit);
     check(recoverySpan >= 1, "recoverySpan must be >= 1, got " + recoverySpan);
+    check(initial == null || horizon >= minHorizon(initial),
+        "horizon must be >= " + (initial == null ? 0 : minHorizon(initial)) + " (twice the"
+            + " configuration, so every member owns slots below it), got " + horizon);
   }
 
+  /** Members 0..members-1, this member {@code self}, default tunables. */
   public static MenciusConfig defaults(int members, int self) {
-    return new MenciusConfig(members, self, 8, 64, 4, 10, 12, 128, 256);
+    return new MenciusConfig(Membership.ofSize(members), self, 8, 64, 4, 10, 12, 128, 256,
+        DEFAULT_HORIZON);
   }
 
   public MenciusConfig withBatching(int window, int maxBatch) {
-    return new MenciusConfig(members, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan);
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon);
   }
 
-  int quorum() {
-    return members / 2 + 1;
+  public MenciusConfig withHorizon(int horizon) {
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon);
   }
 
-  int owner(long slot) {
-    return (int) (slot % members);
-  }
-
-  /** The first slot at or after {@code slot} owned by {@code member}. */
-  long firstOwnedFrom(long slot, int member) {
-    long s = Math.max(slot, 0);
-    long r = Math.floorMod(member - s, (long) members);
-    return s + r;
+  /** The smallest horizon that keeps a group of {@code m} live. */
+  static int minHorizon(Membership m) {
+    return 2 * m.size();
   }
 
   private static void check(boolean ok, String message) {

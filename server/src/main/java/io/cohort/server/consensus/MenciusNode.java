@@ -2,51 +2,75 @@ package io.cohort.server.consensus;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
  * One member's Mencius core (multi-leader Paxos with round-robin slot ownership). Pure and
  * deterministic: no threads, clocks, I/O or unseeded randomness. Inputs are {@link #propose},
- * {@link #step}, {@link #tick} and the failure detector's {@link #suspect}/{@link #trust};
- * output is a {@link Ready}. Not thread-safe: one event-loop thread owns it.
+ * {@link #proposeMembership}, {@link #step}, {@link #tick} and the failure detector's
+ * {@link #suspect}/{@link #trust}; output is a {@link Ready}. Not thread-safe: one event-loop
+ * thread owns it.
  */
 public final class MenciusNode {
 
   private final MenciusConfig cfg;
   private final int self;
   private final int incarnation;
+  private final Schedule schedule;
   private final Outbox out;
   private final Acceptor acceptor;
-  private final DecisionLog log = new DecisionLog();
+  private final DecisionLog log;
   private final Proposer proposer;
   private final Revoker revoker;
   private final BitSet suspected = new BitSet();
+  private final Map<Integer, Long> peerFrontiers = new HashMap<>();
   private boolean incarnationDirty = true;
+  /** Acceptor records below this may be deleted from disk; persisted up to the second. */
+  private long truncateBelow;
+  private long persistedTruncation;
   private long now;
   private long maxKnownSlot;
   private long highestBallot;
   private long stallFrontier = -1;
   private long stallSince;
   private long valueCounter;
+  private long snapshotNeededBelow = -1;
+
+  /** A member of a new group, or one that delivers again from slot 0 after a restart. */
+  public MenciusNode(MenciusConfig cfg, DurableState restored, RandomGenerator rng) {
+    this(cfg, restored, Checkpoint.genesis(cfg.initial()), rng);
+  }
 
   /**
-   * @param restored what the store loaded ({@link DurableState#initial} for a new member)
+   * @param restored what the acceptor store loaded ({@link DurableState#initial} when new)
+   * @param from     where delivery resumes: the application's last saved checkpoint
    * @param rng      seeded by the caller; used only for retry back-off
    */
-  public MenciusNode(MenciusConfig cfg, DurableState restored, RandomGenerator rng) {
+  public MenciusNode(MenciusConfig cfg, DurableState restored, Checkpoint from, RandomGenerator rng) {
     this.cfg = cfg;
     this.self = cfg.self();
     this.incarnation = restored.incarnation() + 1;
     if (incarnation >= (1 << 24)) {
       throw new IllegalStateException("member " + self + " restarted too often: " + incarnation);
     }
-    this.out = new Outbox(self, cfg.members());
+    List<Schedule.Entry> entries = new ArrayList<>();
+    from.configurations().forEach((start, m) -> entries.add(new Schedule.Entry(start, m)));
+    this.schedule = new Schedule(entries, cfg.horizon());
+    this.log = new DecisionLog(from.frontier(), this::delivering);
+    this.out = new Outbox(self, schedule.membersFrom(from.frontier()));
     this.acceptor = new Acceptor(restored.acceptor());
-    this.proposer = new Proposer(cfg, out, this::decidedHere, restored.nextOwnSlot());
-    this.revoker = new Revoker(cfg, out, rng);
-    this.maxKnownSlot = Math.max(acceptor.maxSlot(), restored.nextOwnSlot() - cfg.members());
+    long nextOwnSlot = Math.max(restored.nextOwnSlot(), from.frontier());
+    this.proposer = new Proposer(cfg, schedule, this::knownLimit, out, this::decidedHere,
+        nextOwnSlot);
+    this.revoker = new Revoker(cfg, schedule, out, rng);
+    this.maxKnownSlot = Math.max(acceptor.maxSlot(), Math.max(restored.nextOwnSlot(), from.frontier()) - 1);
     this.highestBallot = acceptor.maxPromised();
   }
 
@@ -54,10 +78,20 @@ public final class MenciusNode {
 
   /** Queues a value for our next own slot and returns its group-unique id. */
   public long propose(byte[] data) {
-    long id = ((long) self << 56) | ((long) incarnation << 32) | (valueCounter++ & 0xFFFFFFFFL);
-    proposer.enqueue(new Value(id, data));
-    proposer.fill(now);
-    return id;
+    return enqueue(Value.Kind.DATA, data);
+  }
+
+  /**
+   * Proposes a new configuration (Mencius rule 7). Once decided in slot d, it governs slots from
+   * d + horizon on, on every member alike.
+   */
+  public long proposeMembership(Membership next) {
+    if (cfg.horizon() < MenciusConfig.minHorizon(next)) {
+      throw new IllegalArgumentException("a configuration of " + next.size()
+          + " members needs a horizon of at least " + MenciusConfig.minHorizon(next)
+          + ", this group has " + cfg.horizon());
+    }
+    return enqueue(Value.Kind.MEMBERSHIP, next.encode());
   }
 
   public void step(Message m) {
@@ -79,6 +113,8 @@ public final class MenciusNode {
       learn(d.slot(), d.value());
     } else if (m instanceof CatchUp c) {
       onCatchUp(c);
+    } else if (m instanceof Truncated t) {
+      onTruncated(t);
     }
     proposer.fill(now);
   }
@@ -107,18 +143,34 @@ public final class MenciusNode {
     suspected.clear(member);
   }
 
+  /**
+   * Forgets decisions (and acceptor records) below {@code slot}, capped at our own delivery
+   * point. Call it only for slots the application has durably applied (its {@link #checkpoint}
+   * is saved past them); a peer that still needs them is told to fetch a snapshot.
+   */
+  public void compact(long slot) {
+    long upTo = Math.min(slot, log.frontier());
+    if (upTo <= log.retainedFrom()) {
+      return;
+    }
+    log.compactBelow(upTo);
+    acceptor.compactBelow(upTo);
+    schedule.forgetBelow(upTo);
+    truncateBelow = Math.max(truncateBelow, upTo);
+  }
+
   // ---- output ----
 
   public boolean hasReady() {
-    return incarnationDirty || proposer.nextOwnSlotDirty() || acceptor.hasDirty()
-        || !out.immediate().isEmpty() || !out.afterPersist().isEmpty() || log.hasUndrained();
+    return needsPersist() || !out.immediate().isEmpty() || !out.afterPersist().isEmpty()
+        || log.hasUndrained();
   }
 
   public Ready ready() {
     Optional<DurableUpdate> persist = Optional.empty();
-    if (incarnationDirty || proposer.nextOwnSlotDirty() || acceptor.hasDirty()) {
-      persist = Optional.of(
-          new DurableUpdate(incarnation, proposer.nextOwnSlot(), acceptor.dirty()));
+    if (needsPersist()) {
+      persist = Optional.of(new DurableUpdate(
+          incarnation, proposer.nextOwnSlot(), acceptor.dirty(), truncateBelow));
     }
     return new Ready(persist, out.immediate(), out.afterPersist(), log.undrained());
   }
@@ -129,9 +181,12 @@ public final class MenciusNode {
         || rd.afterPersist().size() != out.afterPersist().size()) {
       throw new IllegalStateException("advance() with a stale Ready: input arrived after ready()");
     }
-    incarnationDirty = false;
-    proposer.clearDirty();
-    acceptor.clearDirty();
+    if (rd.persist().isPresent()) {
+      persistedTruncation = rd.persist().get().truncateBelow();
+      incarnationDirty = false;
+      proposer.clearDirty();
+      acceptor.clearDirty();
+    }
     out.clear();
     log.clearUndrained();
   }
@@ -150,13 +205,66 @@ public final class MenciusNode {
     return proposer.queued();
   }
 
+  /** The configuration in force at our first undelivered slot. */
+  public Membership membership() {
+    return schedule.at(log.frontier());
+  }
+
+  /**
+   * Where to resume after a restart, once the application has applied everything delivered so
+   * far; save it atomically with that state.
+   */
+  public Checkpoint checkpoint() {
+    SortedMap<Long, Membership> configs = new TreeMap<>();
+    schedule.entries().forEach(e -> configs.put(e.start(), e.membership()));
+    return new Checkpoint(log.frontier(), configs);
+  }
+
+  /**
+   * The lowest first-undelivered slot reported by the members of the current configuration
+   * (ourselves included): slots below it are delivered everywhere, a safe bound for
+   * {@link #compact}. Members not heard from yet count as slot 0.
+   */
+  public long groupFrontier() {
+    long min = log.frontier();
+    for (int m : membership().members()) {
+      if (m != self) {
+        min = Math.min(min, peerFrontiers.getOrDefault(m, 0L));
+      }
+    }
+    return min;
+  }
+
+  /**
+   * Present when a peer reported that it compacted away decisions we still need: we cannot
+   * catch up from logs and need a snapshot of the state up to (at least) the returned slot.
+   */
+  public OptionalLong snapshotNeeded() {
+    return snapshotNeededBelow > log.frontier() ? OptionalLong.of(snapshotNeededBelow)
+        : OptionalLong.empty();
+  }
+
+  private boolean needsPersist() {
+    return incarnationDirty || proposer.nextOwnSlotDirty() || acceptor.hasDirty()
+        || (truncateBelow > 0 && truncateBelow > persistedTruncation);
+  }
+
+  private long enqueue(Value.Kind kind, byte[] data) {
+    long id = ((long) self << 56) | ((long) incarnation << 32) | (valueCounter++ & 0xFFFFFFFFL);
+    proposer.enqueue(new Value(id, kind, data));
+    proposer.fill(now);
+    return id;
+  }
+
   // ---- acceptor side ----
 
   private void onAccept(Accept m) {
     observe(m.slot());
     observeBallot(m.ballot());
-    if (log.isLearned(m.slot())) {
-      out.send(m.from(), new Decide(self, m.slot(), log.get(m.slot())), cfg.owner(m.slot()) == self);
+    if (m.slot() < log.retainedFrom()) {
+      out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
+    } else if (log.isLearned(m.slot())) {
+      out.send(m.from(), new Decide(self, m.slot(), log.get(m.slot())), mayBeOwn(m.slot()));
     } else if (acceptor.accept(m.slot(), m.ballot(), m.value())) {
       out.send(m.from(), new Accepted(self, m.ballot(), m.slot()), true);
     } else {
@@ -167,10 +275,15 @@ public final class MenciusNode {
   private void onPrepare(Prepare m) {
     observeBallot(m.ballot());
     List<Promise.Vote> votes = new ArrayList<>();
+    boolean truncated = false;
     for (long slot : m.slots()) {
       observe(slot);
+      if (slot < log.retainedFrom()) {
+        truncated = true;
+        continue;
+      }
       if (log.isLearned(slot)) {
-        out.send(m.from(), new Decide(self, slot, log.get(slot)), cfg.owner(slot) == self);
+        out.send(m.from(), new Decide(self, slot, log.get(slot)), mayBeOwn(slot));
         continue;
       }
       AcceptorRecord prior = acceptor.promise(slot, m.ballot());
@@ -182,6 +295,9 @@ public final class MenciusNode {
     }
     if (!votes.isEmpty()) {
       out.send(m.from(), new Promise(self, m.ballot(), votes), true);
+    }
+    if (truncated) {
+      out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
     }
   }
 
@@ -207,21 +323,39 @@ public final class MenciusNode {
     }
   }
 
+  /**
+   * Rule 2: the owner's skips are learned at once. Ownership of slots beyond our horizon is not
+   * final yet; those skips are left for catch-up to bring as decisions.
+   */
   private void onSkip(Skip m) {
-    for (long s = m.firstSlot(); s < m.endSlot(); s += cfg.members()) {
+    for (long s = schedule.nextOwned(m.firstSlot(), m.from(), Math.min(m.endSlot(), knownLimit()));
+        s >= 0;
+        s = schedule.nextOwned(s + 1, m.from(), Math.min(m.endSlot(), knownLimit()))) {
       learn(s, Batch.NOOP);
     }
-    observe(m.endSlot() - cfg.members());
+    maxKnownSlot = Math.max(maxKnownSlot, m.endSlot() - 1);
+    proposer.skipBelow(m.endSlot() - 1);
   }
 
   private void onCatchUp(CatchUp m) {
+    peerFrontiers.merge(m.from(), m.frontier(), Math::max);
     observe(m.maxKnownSlot());
+    if (m.frontier() < log.retainedFrom()) {
+      out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
+      return;
+    }
     long end = Math.min(m.frontier() + cfg.catchUpLimit(), maxKnownSlot + 1);
     for (long s = Math.max(m.frontier(), 0); s < end; s++) {
       Batch v = log.get(s);
       if (v != null) {
-        out.send(m.from(), new Decide(self, s, v), cfg.owner(s) == self);
+        out.send(m.from(), new Decide(self, s, v), mayBeOwn(s));
       }
+    }
+  }
+
+  private void onTruncated(Truncated m) {
+    if (m.retainedFrom() > log.frontier()) {
+      snapshotNeededBelow = Math.max(snapshotNeededBelow, m.retainedFrom());
     }
   }
 
@@ -229,7 +363,7 @@ public final class MenciusNode {
   private void decidedHere(long slot, Batch value, boolean announce) {
     learn(slot, value);
     if (announce) {
-      out.broadcast(new Decide(self, slot, value), false, cfg.owner(slot) == self);
+      out.broadcast(new Decide(self, slot, value), false, mayBeOwn(slot));
     }
   }
 
@@ -240,7 +374,34 @@ public final class MenciusNode {
     }
   }
 
+  /** Rule 7: a delivered membership value governs slots from {@code slot + horizon} on. */
+  private void delivering(long slot, Batch chosen) {
+    boolean changed = false;
+    for (Value v : chosen.values()) {
+      if (v.kind() == Value.Kind.MEMBERSHIP) {
+        schedule.delivered(slot, Membership.decode(v.data()));
+        changed = true;
+      }
+    }
+    if (changed || schedule.at(slot + 1) != schedule.at(slot)) {
+      out.setRecipients(schedule.membersFrom(slot + 1));
+    }
+  }
+
   // ---- knowledge of the group's progress ----
+
+  /** Slots below this have a final owner for us: the event horizon from our delivery point. */
+  private long knownLimit() {
+    return log.frontier() + cfg.horizon();
+  }
+
+  /**
+   * Whether {@code slot} may be one of ours. Decisions of our own slots may be skips, which only
+   * count once our next-slot index is durable, so when in doubt the answer is yes.
+   */
+  private boolean mayBeOwn(long slot) {
+    return slot >= knownLimit() || slot < log.retainedFrom() || schedule.owner(slot) == self;
+  }
 
   /**
    * We saw a slot in use. Mencius rule 3: skip our own unused slots below it, so nobody waits on
@@ -251,7 +412,8 @@ public final class MenciusNode {
       return;
     }
     maxKnownSlot = Math.max(maxKnownSlot, slot);
-    proposer.skipBelow(cfg.owner(slot) == self ? slot + 1 : slot);
+    boolean own = slot >= log.retainedFrom() && slot < knownLimit() && schedule.owner(slot) == self;
+    proposer.skipBelow(own ? slot + 1 : slot);
   }
 
   private void observeBallot(long ballot) {
@@ -271,10 +433,10 @@ public final class MenciusNode {
       return;
     }
     long from = log.frontier();
-    long to = Math.min(maxKnownSlot, from + cfg.recoverySpan());
+    long to = Math.min(Math.min(maxKnownSlot, from + cfg.recoverySpan()), knownLimit() - 1);
     List<Long> slots = new ArrayList<>();
     for (long s = from; s <= to; s++) {
-      if (suspected.get(cfg.owner(s)) && !log.isLearned(s) && !revoker.isActive(s)) {
+      if (suspected.get(schedule.owner(s)) && !log.isLearned(s) && !revoker.isActive(s)) {
         slots.add(s);
       }
     }
@@ -295,9 +457,11 @@ public final class MenciusNode {
     if (now - stallSince < cfg.stallTicks() || frontier > maxKnownSlot) {
       return;
     }
-    long to = Math.min(proposer.nextOwnSlot(), frontier + cfg.recoverySpan());
+    long to = Math.min(Math.min(proposer.nextOwnSlot(), frontier + cfg.recoverySpan()),
+        knownLimit());
     List<Long> slots = new ArrayList<>();
-    for (long s = cfg.firstOwnedFrom(frontier, self); s < to; s += cfg.members()) {
+    for (long s = schedule.nextOwned(frontier, self, to); s >= 0;
+        s = schedule.nextOwned(s + 1, self, to)) {
       if (!log.isLearned(s) && !proposer.isLive(s) && !revoker.isActive(s)) {
         slots.add(s);
       }

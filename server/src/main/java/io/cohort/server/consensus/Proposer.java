@@ -6,11 +6,13 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The coordinator of this member's own slots: batches queued values into its next unused slot
  * with an accept round at the owner ballot (one round trip to a quorum), keeps at most
- * {@code window} own slots in flight, and skips unused slots.
+ * {@code window} own slots in flight, and skips unused slots. It only ever uses slots whose
+ * owner is final ({@code knownLimit}: below the first undelivered slot plus the horizon).
  */
 final class Proposer {
 
@@ -21,26 +23,36 @@ final class Proposer {
 
   private static final class InFlight {
     final Batch batch;
+    final Membership acceptors;
     final BitSet accepted = new BitSet();
     long lastSent;
     boolean rejected;
 
-    InFlight(Batch batch, long now) {
+    InFlight(Batch batch, Membership acceptors, long now) {
       this.batch = batch;
+      this.acceptors = acceptors;
       this.lastSent = now;
     }
   }
 
   private final MenciusConfig cfg;
+  private final Schedule schedule;
+  private final LongSupplier knownLimit;
   private final Outbox out;
   private final Learner learner;
   private final ArrayDeque<Value> queue = new ArrayDeque<>();
   private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
+  /** Every own slot below this was proposed in or skipped; durable before announced. */
   private long nextOwnSlot;
   private boolean nextOwnSlotDirty;
+  /** Skip own slots below this once their owner is final (rule 3 waiting on the horizon). */
+  private long skipWanted;
 
-  Proposer(MenciusConfig cfg, Outbox out, Learner learner, long nextOwnSlot) {
+  Proposer(MenciusConfig cfg, Schedule schedule, LongSupplier knownLimit, Outbox out,
+      Learner learner, long nextOwnSlot) {
     this.cfg = cfg;
+    this.schedule = schedule;
+    this.knownLimit = knownLimit;
     this.out = out;
     this.learner = learner;
     this.nextOwnSlot = nextOwnSlot;
@@ -52,13 +64,18 @@ final class Proposer {
 
   /** Mencius rule 1: the next batch goes into our next unused slot, within the window. */
   void fill(long now) {
+    skipBelow(skipWanted);
     while (!queue.isEmpty() && inFlight.size() < cfg.window()) {
-      long slot = claimNextSlot();
+      long slot = schedule.nextOwned(nextOwnSlot, cfg.self(), knownLimit.getAsLong());
+      if (slot < 0) {
+        return; // our next slot lies beyond the horizon, or we are not a member
+      }
+      setNextOwnSlot(slot + 1);
       List<Value> batch = new ArrayList<>();
       while (!queue.isEmpty() && batch.size() < cfg.maxBatch()) {
         batch.add(queue.pollFirst());
       }
-      InFlight f = new InFlight(new Batch(batch), now);
+      InFlight f = new InFlight(new Batch(batch), schedule.at(slot), now);
       inFlight.put(slot, f);
       out.broadcast(new Accept(cfg.self(), Ballot.owner(cfg.self()), slot, f.batch), true, true);
     }
@@ -69,25 +86,28 @@ final class Proposer {
    * once and sent after the new next-slot index is durable, next to whatever reply caused them.
    */
   void skipBelow(long limit) {
-    if (nextOwnSlot >= limit) {
+    skipWanted = Math.max(skipWanted, limit);
+    long end = Math.min(limit, knownLimit.getAsLong());
+    long first = schedule.nextOwned(nextOwnSlot, cfg.self(), end);
+    if (first < 0) {
       return;
     }
-    long first = nextOwnSlot;
-    long end = cfg.firstOwnedFrom(limit, cfg.self());
-    setNextOwnSlot(end);
-    for (long s = first; s < end; s += cfg.members()) {
+    long last = first;
+    for (long s = first; s >= 0; s = schedule.nextOwned(s + 1, cfg.self(), end)) {
       learner.decided(s, Batch.NOOP, false);
+      last = s;
     }
-    out.broadcast(new Skip(cfg.self(), first, end), false, true);
+    setNextOwnSlot(last + 1);
+    out.broadcast(new Skip(cfg.self(), first, last + 1), false, true);
   }
 
   void onAccepted(Accepted m) {
     InFlight f = inFlight.get(m.slot());
-    if (f == null || m.ballot() != Ballot.owner(cfg.self())) {
+    if (f == null || m.ballot() != Ballot.owner(cfg.self()) || !f.acceptors.contains(m.from())) {
       return;
     }
     f.accepted.set(m.from());
-    if (f.accepted.cardinality() >= cfg.quorum()) {
+    if (f.accepted.cardinality() >= f.acceptors.quorum()) {
       learner.decided(m.slot(), f.batch, true);
     }
   }
@@ -121,7 +141,7 @@ final class Proposer {
       if (!f.rejected && now - f.lastSent >= cfg.retryTicks()) {
         f.lastSent = now;
         Accept a = new Accept(cfg.self(), Ballot.owner(cfg.self()), e.getKey(), f.batch);
-        for (int to = 0; to < cfg.members(); to++) {
+        for (int to : f.acceptors.members()) {
           if (!f.accepted.get(to)) {
             out.send(to, a, true);
           }
@@ -150,12 +170,6 @@ final class Proposer {
 
   void clearDirty() {
     nextOwnSlotDirty = false;
-  }
-
-  private long claimNextSlot() {
-    long slot = nextOwnSlot;
-    setNextOwnSlot(slot + cfg.members());
-    return slot;
   }
 
   private void setNextOwnSlot(long next) {

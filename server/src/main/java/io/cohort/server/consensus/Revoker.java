@@ -19,6 +19,7 @@ import java.util.random.RandomGenerator;
 final class Revoker {
 
   private static final class Attempt {
+    final Membership acceptors;
     long ballot;
     final BitSet promised = new BitSet();
     long bestBallot = Ballot.NONE;
@@ -28,19 +29,22 @@ final class Revoker {
     long retryAt;
     long higherSeen = Ballot.NONE; // set by a nack: restart phase 1 above it
 
-    Attempt(long ballot, long retryAt) {
+    Attempt(Membership acceptors, long ballot, long retryAt) {
+      this.acceptors = acceptors;
       this.ballot = ballot;
       this.retryAt = retryAt;
     }
   }
 
   private final MenciusConfig cfg;
+  private final Schedule schedule;
   private final Outbox out;
   private final RandomGenerator rng;
   private final TreeMap<Long, Attempt> attempts = new TreeMap<>();
 
-  Revoker(MenciusConfig cfg, Outbox out, RandomGenerator rng) {
+  Revoker(MenciusConfig cfg, Schedule schedule, Outbox out, RandomGenerator rng) {
     this.cfg = cfg;
+    this.schedule = schedule;
     this.out = out;
     this.rng = rng;
   }
@@ -58,7 +62,7 @@ final class Revoker {
       return;
     }
     for (long s : slots) {
-      attempts.put(s, new Attempt(ballot, now + backoff()));
+      attempts.put(s, new Attempt(schedule.at(s), ballot, now + backoff()));
     }
     out.broadcast(new Prepare(cfg.self(), ballot, slots), true, true);
   }
@@ -66,7 +70,8 @@ final class Revoker {
   void onPromise(Promise m) {
     for (Promise.Vote v : m.votes()) {
       Attempt a = attempts.get(v.slot());
-      if (a == null || a.ballot != m.ballot() || a.proposal != null) {
+      if (a == null || a.ballot != m.ballot() || a.proposal != null
+          || !a.acceptors.contains(m.from())) {
         continue;
       }
       a.promised.set(m.from());
@@ -74,7 +79,7 @@ final class Revoker {
         a.bestBallot = v.acceptedBallot();
         a.best = v.acceptedValue();
       }
-      if (a.promised.cardinality() >= cfg.quorum()) {
+      if (a.promised.cardinality() >= a.acceptors.quorum()) {
         // Rule 4: a value some acceptor reports must be proposed again; else a no-op.
         a.proposal = a.bestBallot >= 0 ? a.best : Batch.NOOP;
         out.broadcast(new Accept(cfg.self(), a.ballot, v.slot(), a.proposal), true, true);
@@ -85,11 +90,12 @@ final class Revoker {
   /** Returns the decided value once a quorum accepted our proposal, else null. */
   Batch onAccepted(Accepted m) {
     Attempt a = attempts.get(m.slot());
-    if (a == null || a.ballot != m.ballot() || a.proposal == null) {
+    if (a == null || a.ballot != m.ballot() || a.proposal == null
+        || !a.acceptors.contains(m.from())) {
       return null;
     }
     a.accepted.set(m.from());
-    return a.accepted.cardinality() >= cfg.quorum() ? a.proposal : null;
+    return a.accepted.cardinality() >= a.acceptors.quorum() ? a.proposal : null;
   }
 
   void onNack(Nack m, long now) {

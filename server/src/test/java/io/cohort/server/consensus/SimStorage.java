@@ -11,7 +11,7 @@ class SimStorage implements AcceptorStore {
   private final Map<Long, AcceptorRecord> records = new HashMap<>();
 
   SimStorage(int self) {
-    this.nextOwnSlot = self;
+    // every member starts alike; the id only names the disk
   }
 
   @Override
@@ -26,5 +26,6 @@ class SimStorage implements AcceptorStore {
     for (AcceptorRecord r : u.records()) {
       records.put(r.slot(), r);
     }
+    records.keySet().removeIf(slot -> slot < u.truncateBelow());
   }
 }
