@@ -31,6 +31,7 @@ public final class MenciusNode {
   private final Revoker revoker;
   private final BitSet suspected = new BitSet();
   private final Map<Integer, Long> peerFrontiers = new HashMap<>();
+  private final Map<Integer, Long> peerRetained = new HashMap<>();
   private boolean incarnationDirty = true;
   /** Acceptor records below this may be deleted from disk; persisted up to the second. */
   private long truncateBelow;
@@ -41,7 +42,6 @@ public final class MenciusNode {
   private long stallFrontier = -1;
   private long stallSince;
   private long valueCounter;
-  private long snapshotNeededBelow = -1;
 
   /** A member of a new group, or one that delivers again from slot 0 after a restart. */
   public MenciusNode(MenciusConfig cfg, DurableState restored, RandomGenerator rng) {
@@ -126,7 +126,10 @@ public final class MenciusNode {
     revokeSuspected();
     recoverOwnStalled();
     if (now % cfg.heartbeatTicks() == self % cfg.heartbeatTicks()) {
-      out.broadcast(new CatchUp(self, log.frontier(), maxKnownSlot), false, false);
+      // Values waiting while our next slot lies beyond the horizon: ask the others to skip up
+      // to it (rule 3), else an idle group would never move its delivery point there.
+      long wanted = waitingForHorizon() ? Math.max(maxKnownSlot, knownLimit() - 1) : maxKnownSlot;
+      out.broadcast(new CatchUp(self, log.frontier(), wanted), false, false);
     }
     proposer.fill(now);
   }
@@ -236,12 +239,22 @@ public final class MenciusNode {
   }
 
   /**
-   * Present when a peer reported that it compacted away decisions we still need: we cannot
-   * catch up from logs and need a snapshot of the state up to (at least) the returned slot.
+   * Present when a peer reported that it no longer holds decisions we still need (it compacted
+   * them, or never held them since it restarted from a checkpoint); the value is the lowest such
+   * report above our delivery point. Another peer may still serve us: the application decides
+   * when to stop waiting and install a snapshot (the recovery seam).
    */
   public OptionalLong snapshotNeeded() {
-    return snapshotNeededBelow > log.frontier() ? OptionalLong.of(snapshotNeededBelow)
-        : OptionalLong.empty();
+    long frontier = log.frontier();
+    return peerRetained.values().stream().mapToLong(Long::longValue).filter(r -> r > frontier)
+        .min();
+  }
+
+  /** One line of internal state for failure reports and logs. */
+  public String describe() {
+    return "member " + self + " frontier=" + log.frontier() + " retainedFrom=" + log.retainedFrom()
+        + " maxKnownSlot=" + maxKnownSlot + " " + proposer.describe() + " revoking="
+        + revoker.active() + " suspected=" + suspected + " schedule=" + schedule.entries();
   }
 
   private boolean needsPersist() {
@@ -354,9 +367,7 @@ public final class MenciusNode {
   }
 
   private void onTruncated(Truncated m) {
-    if (m.retainedFrom() > log.frontier()) {
-      snapshotNeededBelow = Math.max(snapshotNeededBelow, m.retainedFrom());
-    }
+    peerRetained.merge(m.from(), m.retainedFrom(), Math::max);
   }
 
   /** We decided {@code slot} (a skip, or a quorum of accepts); tell the others. */
@@ -389,6 +400,17 @@ public final class MenciusNode {
   }
 
   // ---- knowledge of the group's progress ----
+
+  /**
+   * True when values wait, we stay a member, and yet we own no slot below the horizon: only the
+   * others' skips can move our delivery point far enough.
+   */
+  private boolean waitingForHorizon() {
+    List<Schedule.Entry> entries = schedule.entries();
+    return proposer.queued() > 0
+        && entries.get(entries.size() - 1).membership().contains(self)
+        && schedule.nextOwned(proposer.nextOwnSlot(), self, knownLimit()) < 0;
+  }
 
   /** Slots below this have a final owner for us: the event horizon from our delivery point. */
   private long knownLimit() {

@@ -156,6 +156,14 @@ final class Proposer {
     return f != null && !f.rejected;
   }
 
+  String describe() {
+    StringBuilder sb = new StringBuilder("nextOwnSlot=" + nextOwnSlot + " queued=" + queue.size()
+        + " inFlight=[");
+    inFlight.forEach((slot, f) -> sb.append(slot).append(f.rejected ? "(rejected)" : "")
+        .append(' '));
+    return sb.append(']').toString();
+  }
+
   long nextOwnSlot() {
     return nextOwnSlot;
   }

@@ -40,7 +40,7 @@ class BrokenVariantTest {
         new Simulation(seed, options).run();
       } catch (Simulation.Failure f) {
         assertThat(f.getMessage()).contains("seed=" + seed).contains("replay:");
-        if (!f.getMessage().contains("liveness")) {
+        if (!f.livenessOnly) {
           System.out.println(f.getMessage());
           return seed;
         }

@@ -1,7 +1,6 @@
 package io.cohort.server.consensus;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -16,8 +15,9 @@ import java.util.Set;
  *   <li>validity: every decided value was proposed, with that content (or the slot is a no-op);
  *   <li>total order: every member's delivered sequence is a prefix of one common sequence, and
  *       slots are delivered in order with no gap and no value twice;
- *   <li>durability: every slot ever reported decided is delivered again, identically, by every
- *       member by the end of the liveness phase ({@link #missingAtEnd}).
+ *   <li>durability: every slot ever reported decided is delivered, identically, by every
+ *       member that is up at the end of the liveness phase ({@link #missingAtEnd}), and a
+ *       restarted member resumes exactly where its applied state ends.
  * </ul>
  */
 final class InvariantChecker {
@@ -32,10 +32,18 @@ final class InvariantChecker {
     long nextSlot;
     int delivered;
     final Set<Long> ids = new HashSet<>();
+
+    MemberView copy() {
+      MemberView v = new MemberView();
+      v.nextSlot = nextSlot;
+      v.delivered = delivered;
+      v.ids.addAll(ids);
+      return v;
+    }
   }
 
   private final Map<Long, Batch> chosen = new HashMap<>();
-  private final Map<Long, byte[]> proposed = new HashMap<>();
+  private final Map<Long, Value> proposed = new HashMap<>();
   private final List<Long> order = new ArrayList<>();
   private final Map<Long, Long> slotOfValue = new HashMap<>();
   private final MemberView[] views;
@@ -48,15 +56,24 @@ final class InvariantChecker {
     }
   }
 
-  void proposed(long id, byte[] data) {
-    if (proposed.put(id, data) != null) {
+  void proposed(long id, Value.Kind kind, byte[] data) {
+    if (proposed.put(id, new Value(id, kind, data)) != null) {
       throw new Violation("value id " + Long.toHexString(id) + " handed out twice");
     }
   }
 
-  /** A restarted member delivers again from slot 0 (its applied state is not persisted yet). */
-  void restarted(int member) {
-    views[member] = new MemberView();
+  /**
+   * A member restarted from the checkpoint its application saved with every delivery: it
+   * resumes exactly where its applied state ends, delivering nothing twice and skipping nothing.
+   */
+  void restarted(int member, long frontier) {
+    check(views[member].nextSlot == frontier, "member " + member + " resumes at slot " + frontier
+        + " but its application had applied up to slot " + views[member].nextSlot);
+  }
+
+  /** {@code member} installed {@code donor}'s state (a snapshot) and resumes from there. */
+  void adopt(int member, int donor) {
+    views[member] = views[donor].copy();
   }
 
   void delivered(int member, Decision d) {
@@ -69,8 +86,7 @@ final class InvariantChecker {
         + " decided as " + first + " elsewhere, but member " + member + " decided " + d.chosen());
     maxChosenSlot = Math.max(maxChosenSlot, d.slot());
     for (Value value : d.chosen().values()) {
-      byte[] data = proposed.get(value.id());
-      check(data != null && Arrays.equals(data, value.data()),
+      check(value.equals(proposed.get(value.id())),
           "validity: member " + member + " decided " + value + " which nobody proposed");
       slotOfValue.putIfAbsent(value.id(), d.slot());
     }

@@ -79,4 +79,31 @@ class ScenarioTest {
       assertThat(c.delivered(m)).as("member %d", m).containsExactly("a", "-", "-", "c", "b");
     }
   }
+
+  @Test
+  void aReconfigurationTakesEffectAtTheHorizonOnEveryMember() {
+    // Rule 7: a membership value decided in slot d governs slots from d + horizon on. Members
+    // 0..2 own the slots; member 3 runs but owns nothing until it is added.
+    ScriptedCluster c = new ScriptedCluster(4, new Membership(java.util.List.of(0, 1, 2)), 8);
+    c.proposeMembership(0, new Membership(java.util.List.of(0, 1, 2, 3))); // slot 0
+    c.propose(3, "d"); // waits: member 3 owns no slot yet
+    c.propose(1, "b"); // slot 1
+    c.stabilize();
+    c.propose(3, "e");
+    c.propose(2, "c");
+    c.stabilize();
+    for (int m = 0; m < 4; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly(
+          "members=[0, 1, 2, 3]", "b", "-", "-", "-", "-", "-", "-", // slots 0-7: old owners
+          "-", "-", "-", "d", "-", "-", "c", "e");                 // from 8: 0,1,2,3 in turn
+      assertThat(c.node(m).checkpoint().configurations()).as("member %d", m).containsExactly(
+          java.util.Map.entry(0L, new Membership(java.util.List.of(0, 1, 2))),
+          java.util.Map.entry(8L, new Membership(java.util.List.of(0, 1, 2, 3))));
+    }
+    // member 3's first proposal went to slot 11, its first slot under the new configuration
+    assertThat(c.history()).anyMatch(p -> p.from() == 3 && p.message() instanceof Accept a
+        && a.slot() == 11);
+    assertThat(c.history()).noneMatch(p -> p.from() == 3 && p.message() instanceof Accept a
+        && a.slot() < 11);
+  }
 }

@@ -21,6 +21,8 @@ final class ScriptedCluster {
   }
 
   private final int n;
+  private final Membership initial;
+  private final int horizon;
   private final MenciusNode[] nodes;
   private final SimStorage[] disks;
   private final List<Pending> inFlight = new ArrayList<>();
@@ -28,7 +30,14 @@ final class ScriptedCluster {
   private final List<Pending> log = new ArrayList<>();
 
   ScriptedCluster(int n) {
+    this(n, Membership.ofSize(n), MenciusConfig.DEFAULT_HORIZON);
+  }
+
+  /** Members 0..n-1 all run; {@code initial} owns the slots until a reconfiguration. */
+  ScriptedCluster(int n, Membership initial, int horizon) {
     this.n = n;
+    this.initial = initial;
+    this.horizon = horizon;
     this.nodes = new MenciusNode[n];
     this.disks = new SimStorage[n];
     for (int i = 0; i < n; i++) {
@@ -41,6 +50,15 @@ final class ScriptedCluster {
   void propose(int member, String value) {
     nodes[member].propose(value.getBytes(StandardCharsets.UTF_8));
     drain(member);
+  }
+
+  void proposeMembership(int member, Membership next) {
+    nodes[member].proposeMembership(next);
+    drain(member);
+  }
+
+  MenciusNode node(int member) {
+    return nodes[member];
   }
 
   void tick(int member, int times) {
@@ -97,7 +115,10 @@ final class ScriptedCluster {
     deliver(p -> true);
   }
 
-  /** Member's delivered slots, in order: a no-op as "-", else its values joined by "+". */
+  /**
+   * Member's delivered slots, in order: a no-op as "-", else its values joined by "+", a
+   * membership value as "members=[...]".
+   */
   List<String> delivered(int member) {
     return List.copyOf(delivered.get(member));
   }
@@ -119,6 +140,11 @@ final class ScriptedCluster {
     return p -> type.isInstance(p.message());
   }
 
+  private static String show(Value v) {
+    return v.kind() == Value.Kind.MEMBERSHIP ? "members=" + Membership.decode(v.data()).members()
+        : new String(v.data(), StandardCharsets.UTF_8);
+  }
+
   private Pending take(Predicate<Pending> which) {
     for (Iterator<Pending> it = inFlight.iterator(); it.hasNext(); ) {
       Pending p = it.next();
@@ -131,7 +157,10 @@ final class ScriptedCluster {
   }
 
   private void start(int i) {
-    nodes[i] = new MenciusNode(MenciusConfig.defaults(n, i), disks[i].load(), new SplittableRandom(i));
+    MenciusConfig cfg = MenciusConfig.defaults(n, i).withHorizon(horizon);
+    cfg = new MenciusConfig(initial, i, cfg.window(), cfg.maxBatch(), cfg.retryTicks(),
+        cfg.heartbeatTicks(), cfg.stallTicks(), cfg.catchUpLimit(), cfg.recoverySpan(), horizon);
+    nodes[i] = new MenciusNode(cfg, disks[i].load(), new SplittableRandom(i));
     drain(i);
   }
 
@@ -144,7 +173,7 @@ final class ScriptedCluster {
       rd.afterPersist().forEach(e -> inFlight.add(new Pending(i, e.to(), e.message())));
       for (Decision d : rd.decided()) {
         delivered.get(i).add(d.chosen().isNoop() ? "-" : String.join("+",
-            d.chosen().values().stream().map(v -> new String(v.data(), StandardCharsets.UTF_8)).toList()));
+            d.chosen().values().stream().map(ScriptedCluster::show).toList()));
       }
       node.advance(rd);
     }

@@ -8,6 +8,7 @@ class SimStorage implements AcceptorStore {
 
   private int incarnation;
   private long nextOwnSlot;
+  private long truncatedBelow;
   private final Map<Long, AcceptorRecord> records = new HashMap<>();
 
   SimStorage(int self) {
@@ -26,6 +27,9 @@ class SimStorage implements AcceptorStore {
     for (AcceptorRecord r : u.records()) {
       records.put(r.slot(), r);
     }
-    records.keySet().removeIf(slot -> slot < u.truncateBelow());
+    if (u.truncateBelow() > truncatedBelow) {
+      truncatedBelow = u.truncateBelow();
+      records.keySet().removeIf(slot -> slot < truncatedBelow);
+    }
   }
 }

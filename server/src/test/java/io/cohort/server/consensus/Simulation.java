@@ -1,6 +1,8 @@
 package io.cohort.server.consensus;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.IntFunction;
@@ -8,10 +10,15 @@ import java.util.function.UnaryOperator;
 
 /**
  * One deterministic run of a whole group of real {@link MenciusNode}s on a simulated network,
- * clock and disk, everything drawn from one seed (VOPR style). Phase 1 (safety): faults and
- * proposals from every member, invariants checked on every delivery. Phase 2 (liveness): the
- * network heals, every member is up and trusted, and everything pending must be decided and
- * delivered everywhere within {@link Options#livenessTicks} ticks.
+ * clock and disk, everything drawn from one seed (VOPR style). Phase 1 (safety): faults,
+ * reconfigurations and proposals from every member, invariants checked on every delivery.
+ * Phase 2 (liveness): the network heals, every member (or, by the plan, just a majority of
+ * every configuration) is up, and everything pending must be decided and delivered everywhere
+ * within {@link Options#livenessTicks} ticks.
+ *
+ * <p>The simulated application saves the core's {@link Checkpoint} with every delivery, as a
+ * real applier saves it with its data, so a restarted member resumes from there; a member
+ * told that peers compacted what it needs adopts a live peer's state (a snapshot).
  */
 final class Simulation {
 
@@ -41,6 +48,11 @@ final class Simulation {
     long nacks;
     long skips;
     long reproposed;
+    long reconfigurations;
+    long pauses;
+    long compactions;
+    long snapshots;
+    long majorityOnlyRuns;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -50,25 +62,45 @@ final class Simulation {
       nacks += o.nacks;
       skips += o.skips;
       reproposed += o.reproposed;
+      reconfigurations += o.reconfigurations;
+      pauses += o.pauses;
+      compactions += o.compactions;
+      snapshots += o.snapshots;
+      majorityOnlyRuns += o.majorityOnlyRuns;
     }
 
     @Override
     public String toString() {
       return "crashes=" + crashes + " unsyncedLost=" + unsyncedLost + " messages=" + messages
           + " prepares=" + prepares + " nacks=" + nacks + " skips=" + skips
-          + " valuesDeliveredAfterRevocation=" + reproposed;
+          + " valuesDeliveredAfterRevocation=" + reproposed
+          + " reconfigurationsDelivered=" + reconfigurations + " pauses=" + pauses
+          + " compactions=" + compactions + " snapshotsInstalled=" + snapshots
+          + " majorityOnlyLiveness=" + majorityOnlyRuns;
     }
   }
 
   /** A failed run; the message names the seed and the command that replays it. */
   static final class Failure extends AssertionError {
     final long seed;
+    /** True when only liveness failed: everything pending was not done in time after healing. */
+    final boolean livenessOnly;
 
     Failure(long seed, String message, Throwable cause) {
       super(message, cause);
       this.seed = seed;
+      this.livenessOnly = cause instanceof Stalled;
     }
   }
+
+  /** The liveness phase ran out of ticks. */
+  static final class Stalled extends RuntimeException {
+    Stalled(String message) {
+      super(message);
+    }
+  }
+
+  private static final int COMPACT_EVERY = 25;
 
   private final long seed;
   private final FaultPlan plan;
@@ -79,9 +111,14 @@ final class Simulation {
   private final int n;
   private final MenciusNode[] cores;
   private final SimStorage[] disks;
+  private final Checkpoint[] saved;
   private final long[] epoch;
+  private final long[] pausedUntil;
+  private final List<List<SimNetwork.InFlight>> held = new ArrayList<>();
   private final boolean[] crashBeforeNextPersist;
+  private final boolean[] keptDown;
   private final boolean[][] suspects;
+  private final List<Membership> configurations = new ArrayList<>();
   private final Map<Long, Integer> mustDecide = new HashMap<>();
   private final Coverage coverage = new Coverage();
   private final Map<Long, Long> firstProposedIn = new HashMap<>();
@@ -97,11 +134,17 @@ final class Simulation {
     this.checker = new InvariantChecker(n);
     this.cores = new MenciusNode[n];
     this.disks = new SimStorage[n];
+    this.saved = new Checkpoint[n];
     this.epoch = new long[n];
+    this.pausedUntil = new long[n];
     this.crashBeforeNextPersist = new boolean[n];
+    this.keptDown = new boolean[n];
     this.suspects = new boolean[n][n];
+    configurations.add(plan.initial());
     for (int i = 0; i < n; i++) {
       disks[i] = options.disk().apply(i);
+      saved[i] = Checkpoint.genesis(plan.initial());
+      held.add(new ArrayList<>());
     }
   }
 
@@ -123,6 +166,7 @@ final class Simulation {
         proposeSome();
         deliverDue();
         tickAll();
+        compactAndRecover();
       }
       return liveness();
     } catch (Failure f) {
@@ -135,19 +179,28 @@ final class Simulation {
 
   private Result liveness() {
     net.stopFaults();
+    chooseKeptDown();
     for (int i = 0; i < n; i++) {
-      if (cores[i] == null) {
+      resume(i);
+      if (keptDown[i] && cores[i] != null) {
+        crash(i);
+      } else if (!keptDown[i] && cores[i] == null) {
         start(i);
       }
       crashBeforeNextPersist[i] = false;
+    }
+    for (int i = 0; i < n; i++) {
       for (int j = 0; j < n; j++) {
-        setSuspect(i, j, false);
+        if (cores[i] != null && i != j) {
+          setSuspect(i, j, keptDown[j]);
+        }
       }
     }
     long deadline = now + options.livenessTicks();
     for (; now <= deadline; now++) {
       deliverDue();
       tickAll();
+      compactAndRecover();
       if (now % 10 == 0 && settled()) {
         firstProposedIn.forEach((id, slot) -> {
           Long decided = checker.decidedSlotOf(id);
@@ -156,17 +209,37 @@ final class Simulation {
         return new Result(seed, plan, now, checker.decidedSlots(), checker.deliveredValues(), coverage);
       }
     }
-    throw new IllegalStateException("liveness: not settled " + options.livenessTicks()
+    throw new Stalled("liveness: not settled " + options.livenessTicks()
         + " ticks after healing; " + progress());
+  }
+
+  /**
+   * With {@link FaultPlan.Liveness#MAJORITY_UP}, a random set of members stays down that leaves
+   * a majority of every configuration ever proposed up.
+   */
+  private void chooseKeptDown() {
+    if (plan.liveness() != FaultPlan.Liveness.MAJORITY_UP) {
+      return;
+    }
+    coverage.majorityOnlyRuns++;
+    for (int i : shuffledMembers()) {
+      keptDown[i] = true;
+      if (!majoritiesSurvive(keptDown)) {
+        keptDown[i] = false;
+      }
+    }
   }
 
   private boolean settled() {
     for (int i = 0; i < n; i++) {
-      if (checker.missingAtEnd(i) > 0 || cores[i].queued() > 0) {
+      if (cores[i] == null) {
+        continue;
+      }
+      if (checker.missingAtEnd(i) > 0 || (staysMember(i) && cores[i].queued() > 0)) {
         return false;
       }
-      for (long id : mustDecide.keySet()) {
-        if (!checker.hasDelivered(i, id)) {
+      for (Map.Entry<Long, Integer> e : mustDecide.entrySet()) {
+        if (staysMember(e.getValue()) && !checker.hasDelivered(i, e.getKey())) {
           return false;
         }
       }
@@ -174,11 +247,31 @@ final class Simulation {
     return true;
   }
 
+  /**
+   * A member in the last configuration it knows of keeps owning slots, so what it proposed must
+   * be decided; a removed member's queued values may be stranded, and nobody acknowledged them.
+   */
+  private boolean staysMember(int i) {
+    return cores[i] != null && cores[i].checkpoint().configurations()
+        .get(cores[i].checkpoint().configurations().lastKey()).contains(i);
+  }
+
   private String progress() {
-    StringBuilder sb = new StringBuilder("decided slots " + checker.decidedSlots() + "; per member frontier/missing/queued:");
+    StringBuilder sb = new StringBuilder("decided slots " + checker.decidedSlots()
+        + "; per member frontier/missing/queued/member:");
     for (int i = 0; i < n; i++) {
+      if (cores[i] == null) {
+        sb.append(' ').append(i).append("=down");
+        continue;
+      }
       sb.append(' ').append(i).append('=').append(cores[i].frontier()).append('/')
-          .append(checker.missingAtEnd(i)).append('/').append(cores[i].queued());
+          .append(checker.missingAtEnd(i)).append('/').append(cores[i].queued()).append('/')
+          .append(staysMember(i));
+    }
+    for (MenciusNode c : cores) {
+      if (c != null) {
+        sb.append("\n    ").append(c.describe());
+      }
     }
     return sb.toString();
   }
@@ -190,15 +283,25 @@ final class Simulation {
     while (rng.nextDouble() < p) {
       p /= 2;
       int i = rng.nextInt(n);
-      if (cores[i] == null) {
+      if (!isRunning(i)) {
         continue;
       }
       byte[] data = new byte[1 + rng.nextInt(8)];
       rng.nextBytes(data);
       long id = cores[i].propose(data);
-      checker.proposed(id, data);
+      checker.proposed(id, Value.Kind.DATA, data);
       mustDecide.put(id, i);
       drain(i);
+    }
+    if (rng.nextDouble() < plan.reconfigRate()) {
+      int i = rng.nextInt(n);
+      if (isRunning(i)) {
+        Membership next = FaultPlan.randomConfiguration(rng, n);
+        configurations.add(next);
+        long id = cores[i].proposeMembership(next);
+        checker.proposed(id, Value.Kind.MEMBERSHIP, next.encode());
+        drain(i);
+      }
     }
   }
 
@@ -210,7 +313,7 @@ final class Simulation {
     }
     if (rng.nextDouble() < plan.crashRate()) {
       int i = rng.nextInt(n);
-      if (cores[i] != null && down() < n - (n / 2 + 1)) {
+      if (cores[i] != null && canGoDown(i)) {
         if (rng.nextDouble() < plan.unsyncedCrashRate()) {
           crashBeforeNextPersist[i] = true;
         } else {
@@ -218,25 +321,65 @@ final class Simulation {
         }
       }
     }
+    if (rng.nextDouble() < plan.pauseRate()) {
+      int i = rng.nextInt(n);
+      if (isRunning(i)) {
+        coverage.pauses++;
+        pausedUntil[i] = now + 1 + rng.nextInt(60);
+      }
+    }
     for (int i = 0; i < n; i++) {
       if (cores[i] == null && rng.nextDouble() < 0.05) {
         start(i);
+      }
+      if (cores[i] != null && pausedUntil[i] != 0 && pausedUntil[i] <= now) {
+        resume(i);
       }
     }
     updateSuspicions();
   }
 
+  /** Crashes never take down a majority of any configuration ever proposed. */
+  private boolean canGoDown(int i) {
+    boolean[] down = new boolean[n];
+    for (int j = 0; j < n; j++) {
+      down[j] = cores[j] == null || j == i;
+    }
+    return majoritiesSurvive(down);
+  }
+
+  private boolean majoritiesSurvive(boolean[] down) {
+    for (Membership c : configurations) {
+      int d = 0;
+      for (int m : c.members()) {
+        d += down[m] ? 1 : 0;
+      }
+      if (d > c.size() - c.quorum()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private List<Integer> shuffledMembers() {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      order.add(rng.nextInt(order.size() + 1), i);
+    }
+    return order;
+  }
+
   /** The failure detector: suspects down members after a while, and sometimes live ones. */
   private void updateSuspicions() {
     for (int i = 0; i < n; i++) {
-      if (cores[i] == null) {
+      if (!isRunning(i)) {
         continue;
       }
       for (int j = 0; j < n; j++) {
         if (i == j) {
           continue;
         }
-        boolean isDown = cores[j] == null;
+        boolean isDown = !isRunning(j);
         if (!suspects[i][j] && rng.nextDouble() < (isDown ? 0.1 : plan.falseSuspicionRate() / n)) {
           setSuspect(i, j, true);
         } else if (suspects[i][j] && !isDown && rng.nextDouble() < 0.05) {
@@ -255,21 +398,65 @@ final class Simulation {
     }
   }
 
-  private int down() {
-    int d = 0;
-    for (MenciusNode c : cores) {
-      d += c == null ? 1 : 0;
+  /**
+   * The application's compaction policy, then recovery of members that can no longer catch up
+   * from logs: they adopt the state of the most advanced live member.
+   */
+  private void compactAndRecover() {
+    if (plan.compaction() != FaultPlan.Compaction.NONE && now % COMPACT_EVERY == 0) {
+      long everyoneApplied = Long.MAX_VALUE;
+      for (Checkpoint c : saved) {
+        everyoneApplied = Math.min(everyoneApplied, c.frontier());
+      }
+      for (int i = 0; i < n; i++) {
+        if (isRunning(i)) {
+          long below = plan.compaction() == FaultPlan.Compaction.SAFE ? everyoneApplied
+              : saved[i].frontier() - rng.nextInt(10);
+          coverage.compactions++;
+          cores[i].compact(below);
+          drain(i);
+        }
+      }
     }
-    return d;
+    for (int i = 0; i < n; i++) {
+      if (isRunning(i) && cores[i].snapshotNeeded().isPresent()) {
+        installSnapshot(i);
+      }
+    }
   }
 
-  // ---- members: start, crash, run ----
+  private void installSnapshot(int i) {
+    int donor = -1;
+    for (int j = 0; j < n; j++) {
+      if (j != i && isRunning(j) && (donor < 0 || saved[j].frontier() > saved[donor].frontier())) {
+        donor = j;
+      }
+    }
+    if (donor < 0 || saved[donor].frontier() <= saved[i].frontier()) {
+      return;
+    }
+    coverage.snapshots++;
+    crash(i);
+    coverage.crashes--;
+    saved[i] = saved[donor];
+    checker.adopt(i, donor);
+    start(i);
+  }
+
+  // ---- members: start, crash, pause, run ----
+
+  private boolean isRunning(int i) {
+    return cores[i] != null && pausedUntil[i] == 0;
+  }
 
   private void start(int i) {
-    MenciusConfig cfg = MenciusConfig.defaults(n, i).withBatching(plan.window(), plan.maxBatch());
-    cores[i] = new MenciusNode(cfg, disks[i].load(), rng.split());
-    checker.restarted(i);
+    MenciusConfig cfg = new MenciusConfig(plan.initial(), i, plan.window(), plan.maxBatch(),
+        4, 10, 12, 128, 256, plan.horizon());
+    cores[i] = new MenciusNode(cfg, disks[i].load(), saved[i], rng.split());
+    checker.restarted(i, saved[i].frontier());
     suspects[i] = new boolean[n];
+    pausedUntil[i] = 0;
+    held.get(i).clear();
     drain(i);
   }
 
@@ -279,7 +466,25 @@ final class Simulation {
     cores[i] = null;
     epoch[i]++;
     crashBeforeNextPersist[i] = false;
+    pausedUntil[i] = 0;
+    held.get(i).clear();
     mustDecide.values().removeIf(proposer -> proposer == i);
+  }
+
+  /** A paused member gets the messages that waited for it, in arrival order. */
+  private void resume(int i) {
+    if (pausedUntil[i] == 0) {
+      return;
+    }
+    pausedUntil[i] = 0;
+    List<SimNetwork.InFlight> waiting = new ArrayList<>(held.get(i));
+    held.get(i).clear();
+    for (SimNetwork.InFlight m : waiting) {
+      if (cores[i] == null) {
+        return;
+      }
+      receive(m);
+    }
   }
 
   private void deliverDue() {
@@ -289,21 +494,32 @@ final class Simulation {
       if (cores[to] == null || (m.toEpoch() >= 0 && m.toEpoch() != epoch[to])) {
         continue;
       }
-      cores[to].step(m.message());
-      drain(to);
+      if (pausedUntil[to] != 0) {
+        held.get(to).add(m);
+        continue;
+      }
+      receive(m);
     }
+  }
+
+  private void receive(SimNetwork.InFlight m) {
+    cores[m.to()].step(m.message());
+    drain(m.to());
   }
 
   private void tickAll() {
     for (int i = 0; i < n; i++) {
-      if (cores[i] != null) {
+      if (isRunning(i)) {
         cores[i].tick();
         drain(i);
       }
     }
   }
 
-  /** The driver loop of one member: send, persist, send what waited, deliver, advance. */
+  /**
+   * The driver loop of one member: send, persist, send what waited, deliver (the application
+   * saves its checkpoint with what it applied), advance.
+   */
   private void drain(int i) {
     MenciusNode core = cores[i];
     while (core.hasReady()) {
@@ -318,7 +534,14 @@ final class Simulation {
         disks[i].save(rd.persist().get());
       }
       rd.afterPersist().forEach(e -> send(i, e));
-      rd.decided().forEach(d -> checker.delivered(i, d));
+      for (Decision d : rd.decided()) {
+        checker.delivered(i, d);
+        coverage.reconfigurations += d.values().stream()
+            .filter(v -> v.kind() == Value.Kind.MEMBERSHIP).count();
+      }
+      if (!rd.decided().isEmpty()) {
+        saved[i] = core.checkpoint();
+      }
       core.advance(rd);
     }
   }

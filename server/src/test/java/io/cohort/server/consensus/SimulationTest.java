@@ -41,13 +41,19 @@ class SimulationTest {
         count, start, mixes, slots, coverage, (System.nanoTime() - t0) / 1_000_000);
     assertThat(slots).isPositive();
     if (count >= 1000) {
-      // A run that never crashed, lost unsynced state, revoked or skipped proves little.
+      // A run that never crashed, lost unsynced state, revoked, skipped, reconfigured, paused,
+      // compacted or ran its liveness phase on a bare majority proves little.
       assertThat(coverage.crashes).isPositive();
       assertThat(coverage.unsyncedLost).isPositive();
       assertThat(coverage.prepares).isPositive();
       assertThat(coverage.nacks).isPositive();
       assertThat(coverage.skips).isPositive();
       assertThat(coverage.reproposed).isPositive();
+      assertThat(coverage.reconfigurations).isPositive();
+      assertThat(coverage.pauses).isPositive();
+      assertThat(coverage.compactions).isPositive();
+      assertThat(coverage.snapshots).isPositive();
+      assertThat(coverage.majorityOnlyRuns).isPositive();
     }
   }
 }
