@@ -1,0 +1,410 @@
+package io.cohort.server.driver;
+
+import io.cohort.server.consensus.AcceptorStore;
+import io.cohort.server.consensus.Decision;
+import io.cohort.server.consensus.DurableState;
+import io.cohort.server.consensus.Envelope;
+import io.cohort.server.consensus.MenciusConfig;
+import io.cohort.server.consensus.MenciusNode;
+import io.cohort.server.consensus.Message;
+import io.cohort.server.consensus.Ready;
+import io.cohort.server.transport.Transport;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one member's {@link MenciusNode} on a dedicated event-loop thread ({@code consensus-<id>})
+ * and connects it to the real world: a {@link Transport} for peers, an {@link AcceptorStore}
+ * for durability, the wall clock for ticks and failure detection, and a {@link DeliveryListener}
+ * for what the group decides.
+ *
+ * <p>Each turn of the loop waits for input until the next tick is due, then feeds the core
+ * <em>everything</em> waiting (the messages it addressed to this member itself in the previous
+ * turn, then every queued peer message and proposal, up to a bound), ticks it when a tick is
+ * due, and only then asks it for one {@link Ready}. So all the work that piled up during the
+ * previous turn's fsync shares one write to the store: the busier the member, the more
+ * proposals and acceptances one fsync carries (group commit). The Ready is handled in the order
+ * its Javadoc requires: send {@code messages}, save {@code persist}, send {@code afterPersist},
+ * deliver {@code decided}, then {@code advance}. Messages the core addresses to this member
+ * itself are kept aside and stepped back into it at the start of the next turn (after
+ * {@code advance}, never through the transport).
+ *
+ * <p>Threads: the loop thread owns the core, the failure detector and everything marked
+ * "loop thread" below; other threads reach it only through the input queue. A failure inside
+ * the loop (a broken invariant in the core, a storage error, a listener exception) stops the
+ * driver for good: it is logged at ERROR, every pending proposal fails, and {@link #state()}
+ * becomes {@link State#FAILED}. The caller owns the store and the transport: the driver starts
+ * the transport (with itself as the receiver) but closes neither.
+ */
+public final class ConsensusDriver implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ConsensusDriver.class);
+
+  /** Queued inputs taken into the core before one Ready: bounds a turn, yet batches well. */
+  private static final int MAX_INPUTS_PER_TURN = 4096;
+
+  /** Lifecycle of a driver; it never goes back to RUNNING. */
+  public enum State {
+    RUNNING,
+    STOPPED,
+    FAILED
+  }
+
+  /**
+   * A read-only snapshot of the driver's counters.
+   *
+   * @param state            running, stopped by close, or failed
+   * @param frontier         first slot not yet delivered here
+   * @param deliveredValues  values delivered here since start (all members' values)
+   * @param fsyncs           saves to the store (one synced write each when the store syncs)
+   * @param queuedInputs     peer messages and proposals waiting for the loop
+   * @param pendingProposals proposals of this member accepted and not yet delivered or failed
+   * @param droppedMessages  peer messages dropped because the input queue was full
+   * @param suspected        peers the failure detector currently suspects
+   */
+  public record Stats(State state, long frontier, long deliveredValues, long fsyncs,
+      int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected) {}
+
+  private sealed interface Input permits Inbound, Proposal, Wakeup {}
+
+  private record Inbound(Message message) implements Input {}
+
+  /** A class, not a record: {@link #propose} removes it from the queue by identity. */
+  private static final class Proposal implements Input {
+    final byte[] data;
+    final CompletableFuture<Delivered> future = new CompletableFuture<>();
+
+    Proposal(byte[] data) {
+      this.data = data;
+    }
+  }
+
+  /** Only wakes the loop so it sees a close request. */
+  private enum Wakeup implements Input { INSTANCE }
+
+  private final int self;
+  private final DriverSettings settings;
+  private final AcceptorStore store;
+  private final Transport transport;
+  private final DeliveryListener listener;
+  private final long tickNanos;
+  private final Thread thread;
+  private final LinkedBlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
+  private final PendingProposals pending;
+  private final AtomicBoolean closeRequested = new AtomicBoolean();
+  private final AtomicInteger queuedMessages = new AtomicInteger();
+  private final AtomicLong droppedMessages = new AtomicLong();
+
+  // Loop thread only.
+  private final MenciusNode core;
+  private final SilenceDetector detector;
+  private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
+
+  // Written by the loop thread only (so `+=` on a volatile is safe), read by any thread.
+  private volatile State state = State.RUNNING;
+  private volatile Throwable failure;
+  private volatile long frontier;
+  private volatile long deliveredValues;
+  private volatile long fsyncs;
+  private volatile Set<Integer> suspected = Set.of();
+
+  private ConsensusDriver(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
+      Transport transport, MenciusNode core, DeliveryListener listener) {
+    this.self = consensus.self();
+    this.settings = settings;
+    this.store = store;
+    this.transport = transport;
+    this.core = core;
+    this.listener = listener;
+    this.tickNanos = TimeUnit.MILLISECONDS.toNanos(settings.tickMillis());
+    this.pending = new PendingProposals(settings.maxPendingProposals());
+    this.detector = new SilenceDetector(self, consensus.initial(),
+        TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), System.nanoTime());
+    this.thread = new Thread(this::run, "consensus-" + self);
+    // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Loads the member's state from {@code store}, builds its consensus core, starts the event
+   * loop and then {@code transport} (delivering to this driver).
+   *
+   * @param rng seeded by the caller (e.g. from the member id and the start time); used only
+   *     for the core's retry back-off
+   * @throws IllegalArgumentException when peers would be suspected between two heartbeats
+   */
+  public static ConsensusDriver start(MenciusConfig consensus, DriverSettings settings,
+      AcceptorStore store, Transport transport, RandomGenerator rng, DeliveryListener listener) {
+    long heartbeatMillis = consensus.heartbeatTicks() * settings.tickMillis();
+    if (settings.suspectAfterMillis() <= heartbeatMillis) {
+      throw new IllegalArgumentException("consensus driver settings: suspectAfterMillis ("
+          + settings.suspectAfterMillis() + ") must exceed the heartbeat interval ("
+          + heartbeatMillis + " ms), or idle peers are suspected between heartbeats");
+    }
+    DurableState restored = store.load();
+    MenciusNode core = new MenciusNode(consensus, restored, rng);
+    ConsensusDriver d = new ConsensusDriver(consensus, settings, store, transport, core,
+        Objects.requireNonNull(listener, "listener"));
+    LOG.info("consensus driver of member {} starting: incarnation {}, members {}, next own slot"
+            + " {}, {} acceptor records; {}", d.self, restored.incarnation() + 1,
+        consensus.initial().members(), restored.nextOwnSlot(), restored.acceptor().size(), settings);
+    d.thread.start();
+    try {
+      transport.start(d::receive);
+    } catch (RuntimeException e) {
+      d.close();
+      throw e;
+    }
+    return d;
+  }
+
+  /**
+   * Proposes {@code data} (copied) in one of this member's slots. Callable from any thread.
+   *
+   * <p>The future completes when the value is delivered here, or exceptionally with
+   * {@link ProposalRejectedException} (too many pending: nothing was proposed) or
+   * {@link DriverStoppedException} (outcome unknown). It completes on the loop thread: chain
+   * work on it with the {@code *Async} methods, or consensus waits for that work.
+   */
+  public CompletableFuture<Delivered> propose(byte[] data) {
+    Objects.requireNonNull(data, "data");
+    if (state != State.RUNNING || closeRequested.get()) {
+      return CompletableFuture.failedFuture(stoppedException());
+    }
+    if (!pending.tryReserve()) {
+      return CompletableFuture.failedFuture(new ProposalRejectedException("member " + self
+          + " has " + pending.max() + " proposals waiting for consensus, the maximum"
+          + " (maxPendingProposals); retry once some complete"));
+    }
+    Proposal p = new Proposal(data.clone());
+    inbox.add(p);
+    // The loop sets the state before it drains the queue for the last time; if it has done so,
+    // it may have missed this proposal, and whichever of us removes it fails it.
+    if (state != State.RUNNING && inbox.remove(p)) {
+      pending.release();
+      p.future.completeExceptionally(stoppedException());
+    }
+    return p.future;
+  }
+
+  public int self() {
+    return self;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** Why the driver failed, when it is {@link State#FAILED}. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  public Stats stats() {
+    return new Stats(state, frontier, deliveredValues, fsyncs, inbox.size(), pending.count(),
+        droppedMessages.get(), suspected);
+  }
+
+  /**
+   * Stops the loop: pending proposals fail with {@link DriverStoppedException}, queued input is
+   * dropped (as in a crash; the core is built for it). Waits for the loop to end, at most twice
+   * the close timeout (the second half after interrupting it). Idempotent; from the loop thread
+   * itself (a listener) it only asks, and the loop ends after the current turn.
+   */
+  @Override
+  public void close() {
+    if (closeRequested.compareAndSet(false, true)) {
+      inbox.add(Wakeup.INSTANCE);
+    }
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      thread.join(settings.closeTimeoutMillis());
+      if (thread.isAlive()) {
+        LOG.warn("consensus driver of member {} did not stop within {} ms; interrupting it",
+            self, settings.closeTimeoutMillis());
+        thread.interrupt();
+        thread.join(settings.closeTimeoutMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      LOG.error("consensus driver of member {} is still running after close; its thread is"
+          + " abandoned (stuck in the store or the transport?)", self);
+    }
+  }
+
+  // ---- transport threads ----
+
+  private void receive(Message m) {
+    if (state != State.RUNNING) {
+      return;
+    }
+    if (queuedMessages.incrementAndGet() > settings.maxQueuedMessages()) {
+      queuedMessages.decrementAndGet();
+      droppedMessages.incrementAndGet();
+      return;
+    }
+    inbox.add(new Inbound(m));
+  }
+
+  // ---- the loop thread ----
+
+  private void run() {
+    Throwable cause = null;
+    try {
+      loop();
+    } catch (Throwable t) {
+      cause = t;
+      LOG.error("consensus driver of member {} failed and stopped; the member must be restarted",
+          self, t);
+    } finally {
+      shutdown(cause);
+    }
+  }
+
+  private void loop() {
+    long nextTick = System.nanoTime() + tickNanos;
+    List<Input> turn = new ArrayList<>();
+    // The first Ready persists the new incarnation before any ballot that carries it leaves.
+    flush();
+    while (!closeRequested.get()) {
+      boolean work = !toSelf.isEmpty() || core.hasReady();
+      long wait = work ? 0 : Math.max(0, nextTick - System.nanoTime());
+      Input first;
+      try {
+        first = inbox.poll(wait, TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        LOG.warn("consensus driver of member {} interrupted; stopping", self);
+        return;
+      }
+      if (first != null) {
+        turn.add(first);
+        inbox.drainTo(turn, MAX_INPUTS_PER_TURN - 1);
+      }
+      // Bounded by what the previous turn's Ready addressed to us; new ones wait for next turn.
+      for (int n = toSelf.size(); n > 0; n--) {
+        core.step(toSelf.poll());
+      }
+      for (Input in : turn) {
+        take(in);
+      }
+      turn.clear();
+      long now = System.nanoTime();
+      if (now - nextTick >= 0) {
+        tick(now);
+        // After a stall (a slow fsync, a GC pause) tick once, not once per missed interval: a
+        // burst of ticks would fire every timeout of the core at once.
+        nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
+      }
+      flush();
+      frontier = core.frontier();
+    }
+  }
+
+  private void take(Input in) {
+    if (in instanceof Inbound i) {
+      queuedMessages.decrementAndGet();
+      Message m = i.message();
+      if (detector.heard(m.from(), System.nanoTime())) {
+        core.trust(m.from());
+        suspected = detector.suspected();
+        LOG.info("member {} trusts member {} again: heard from it", self, m.from());
+      }
+      core.step(m);
+    } else if (in instanceof Proposal p) {
+      pending.track(core.propose(p.data), p.future);
+    }
+  }
+
+  private void tick(long now) {
+    core.tick();
+    List<Integer> silent = detector.newlySilent(now);
+    for (int m : silent) {
+      core.suspect(m);
+      LOG.info("member {} suspects member {}: silent for more than {} ms; revoking its slots",
+          self, m, settings.suspectAfterMillis());
+    }
+    if (!silent.isEmpty()) {
+      suspected = detector.suspected();
+    }
+  }
+
+  /**
+   * Handles the core's Ready, if it has one. One is enough: {@code advance} leaves the core
+   * with nothing more to hand out until it gets new input, and that waits for the next turn.
+   */
+  private void flush() {
+    if (!core.hasReady()) {
+      return;
+    }
+    Ready rd = core.ready();
+    send(rd.messages());
+    if (rd.persist().isPresent()) {
+      store.save(rd.persist().get());
+      fsyncs++;
+    }
+    send(rd.afterPersist());
+    for (Decision d : rd.decided()) {
+      listener.delivered(d);
+      pending.delivered(d);
+      deliveredValues += d.values().size();
+    }
+    core.advance(rd);
+  }
+
+  private void send(List<Envelope> envelopes) {
+    for (Envelope e : envelopes) {
+      if (e.to() == self) {
+        toSelf.add(e.message());
+      } else {
+        transport.send(e.to(), e.message());
+      }
+    }
+  }
+
+  private void shutdown(Throwable cause) {
+    failure = cause;
+    // Set before the last drain of the queue: see propose().
+    state = cause == null ? State.STOPPED : State.FAILED;
+    DriverStoppedException stopped = stoppedException();
+    List<Input> left = new ArrayList<>();
+    inbox.drainTo(left);
+    for (Input in : left) {
+      if (in instanceof Proposal p) {
+        pending.release();
+        p.future.completeExceptionally(stopped);
+      }
+    }
+    pending.failAll(stopped);
+    LOG.info("consensus driver of member {} {} at frontier {}", self,
+        cause == null ? "stopped" : "failed", frontier);
+  }
+
+  private DriverStoppedException stoppedException() {
+    Throwable cause = failure;
+    if (cause != null) {
+      return new DriverStoppedException("consensus driver of member " + self + " failed ("
+          + cause + "); the proposal's outcome is unknown: restart the member and check whether"
+          + " the value was delivered before proposing it again", cause);
+    }
+    return new DriverStoppedException("consensus driver of member " + self + " is closed; the"
+        + " proposal's outcome is unknown: check whether the value was delivered before"
+        + " proposing it again", null);
+  }
+}

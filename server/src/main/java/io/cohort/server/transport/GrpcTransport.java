@@ -1,0 +1,205 @@
+package io.cohort.server.transport;
+
+import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.Message;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Transport} between member processes: gRPC streams of {@code PeerService}
+ * ({@code cohort/v1/peer_service.proto}).
+ *
+ * <p>This member dials one stream to each peer and only sends on it; each peer dials its own
+ * stream back, so a pair of members has one stream in each direction. A {@code PeerLink} per
+ * peer owns the outbound side (bounded queue, one sender thread, batching into frames, flow
+ * control, redial with backoff); a {@code PeerServiceHandler} owns the inbound side (hello
+ * check, decoding, refusing forged senders). A dialing member proves nothing beyond its hello:
+ * this guards against misconfiguration, not against an attacker (that is TLS's job).
+ *
+ * <p>The inbound service runs either on a server the caller already has ({@link #service()};
+ * that server must accept frames of {@link GrpcTransportOptions#maxInboundMessageBytes} and
+ * permit keep-alive pings every {@link GrpcTransportOptions#keepAliveTime}) or on the
+ * transport's own server ({@link #listening}). The consumer given to {@link #start} is called
+ * on gRPC threads, for different peers possibly at the same time.
+ *
+ * <p>{@link #stats()}: {@code sent} counts messages written to a stream; {@code dropped} the
+ * oldest messages pushed out of a full queue, sends after close, and received messages refused
+ * (malformed, or claiming a sender other than the peer's hello); {@code connects} streams this
+ * member dialed whose hello was accepted; {@code rejectedPeers} streams this member refused.
+ */
+public final class GrpcTransport implements Transport {
+  private static final Logger LOG = LoggerFactory.getLogger(GrpcTransport.class);
+
+  private final String groupId;
+  private final int self;
+  private final GrpcTransportOptions options;
+  private final TransportCounters counters = new TransportCounters();
+  private final Map<Integer, PeerLink> links; // immutable, by peer id
+  private final PeerServiceHandler handler;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set once by {@link #listening} before the transport is handed out; null otherwise. */
+  private volatile Server ownServer;
+
+  /**
+   * A transport whose inbound service the caller adds to its own gRPC server with
+   * {@link #service()}.
+   *
+   * @param groupId the group's id; peers with another id are refused
+   * @param self    this member's id, in 0..127
+   * @param peers   address of every other member; an entry for {@code self} is ignored
+   */
+  public GrpcTransport(String groupId, int self, Map<Integer, InetSocketAddress> peers,
+      GrpcTransportOptions options) {
+    if (groupId == null || groupId.isEmpty()) {
+      throw new IllegalArgumentException("group id must not be empty");
+    }
+    checkMember(self, "this member");
+    this.groupId = groupId;
+    this.self = self;
+    this.options = options;
+    Map<Integer, PeerLink> byId = new TreeMap<>();
+    peers.forEach((id, address) -> {
+      checkMember(id, "peer");
+      Objects.requireNonNull(address, () -> "no address for peer " + id);
+      if (id != self) {
+        byId.put(id, new PeerLink(groupId, self, id, address, options, counters));
+      }
+    });
+    this.links = Collections.unmodifiableMap(byId);
+    this.handler = new PeerServiceHandler(new HelloCheck(groupId, self, links.keySet()), counters);
+  }
+
+  /**
+   * A transport with its own gRPC server, bound to {@code listen} now (port 0 picks a free
+   * port, see {@link #listenPort()}). Peers that dial before {@link #start} are told to retry.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static GrpcTransport listening(String groupId, int self,
+      Map<Integer, InetSocketAddress> peers, InetSocketAddress listen, GrpcTransportOptions options)
+      throws IOException {
+    GrpcTransport t = new GrpcTransport(groupId, self, peers, options);
+    // Peers ping as often as keepAliveTime; a server that permitted less would hang up on them.
+    t.ownServer = NettyServerBuilder.forAddress(listen).addService(t.handler)
+        .maxInboundMessageSize(options.maxInboundMessageBytes())
+        .permitKeepAliveTime(options.keepAliveTime().toMillis() / 2, TimeUnit.MILLISECONDS)
+        .build();
+    try {
+      t.ownServer.start();
+    } catch (IOException e) {
+      t.close();
+      throw new IOException("member " + self + " cannot listen for peers on " + listen + ": "
+          + e.getMessage(), e);
+    }
+    return t;
+  }
+
+  /** The inbound {@code PeerService}, to add to this member's gRPC server. */
+  public BindableService service() {
+    return handler;
+  }
+
+  /** The port the transport's own server listens on. */
+  public int listenPort() {
+    if (ownServer == null) {
+      throw new IllegalStateException("this transport has no server of its own; see service()");
+    }
+    return ownServer.getPort();
+  }
+
+  @Override
+  public void start(Consumer<Message> inbound) {
+    if (closed.get()) {
+      throw new IllegalStateException("transport of member " + self + " is closed");
+    }
+    if (!started.compareAndSet(false, true)) {
+      throw new IllegalStateException("transport of member " + self + " is already started");
+    }
+    handler.start(inbound);
+    links.values().forEach(PeerLink::start);
+    LOG.info("peer transport started: member {} of group {}, peers {}, {}{}", self, groupId,
+        links.keySet(), options, ownServer == null ? "" : ", listening on port " + listenPort());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws IllegalArgumentException if {@code to} is this member or not a configured peer, or
+   *     {@code message} is not from this member
+   */
+  @Override
+  public void send(int to, Message message) {
+    PeerLink link = links.get(to);
+    if (link == null) {
+      throw new IllegalArgumentException(to == self
+          ? "member " + self + " cannot send to itself through its transport"
+          : "member " + to + " is not in the peer list " + links.keySet() + " of member " + self);
+    }
+    if (message.from() != self) {
+      throw new IllegalArgumentException("member " + self + " cannot send a message from member "
+          + message.from() + "; peers drop it as forged");
+    }
+    if (closed.get()) {
+      counters.dropped(1);
+      return;
+    }
+    // Encoded here, on the caller's thread, so a message that cannot be encoded fails its sender.
+    if (link.offer(MessageCodec.encode(message))) {
+      counters.dropped(1);
+    }
+  }
+
+  @Override
+  public Stats stats() {
+    return counters.snapshot();
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    long deadline = System.nanoTime() + options.closeTimeout().toNanos();
+    handler.close();
+    links.values().forEach(PeerLink::close);
+    if (ownServer != null) {
+      ownServer.shutdownNow();
+    }
+    try {
+      for (PeerLink link : links.values()) {
+        link.awaitStopped(deadline);
+      }
+      if (ownServer != null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !ownServer.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+          LOG.warn("peer server of member {} did not stop in time", self);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (started.get()) {
+      LOG.info("peer transport of member {} closed", self);
+    }
+  }
+
+  private static void checkMember(int id, String who) {
+    if (id < 0 || id > Membership.MAX_MEMBER_ID) {
+      throw new IllegalArgumentException(
+          who + " id " + id + " is outside 0.." + Membership.MAX_MEMBER_ID);
+    }
+  }
+}

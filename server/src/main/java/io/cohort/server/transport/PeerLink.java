@@ -1,0 +1,291 @@
+package io.cohort.server.transport;
+
+import io.cohort.proto.ConsensusMessage;
+import io.cohort.proto.PeerFrame;
+import io.cohort.proto.PeerHello;
+import io.cohort.proto.PeerServiceGrpc;
+import io.cohort.proto.PeerStreamItem;
+import io.cohort.proto.PeerStreamReply;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This member's side of the stream it dials to one peer: the peer's bounded queue, and one
+ * daemon thread that connects, says hello, then writes frames while gRPC flow control allows,
+ * and redials with backoff whenever the stream ends. Messages wait in the queue while the
+ * peer is unreachable or not ready, so a slow or absent peer costs a bounded amount of memory.
+ */
+final class PeerLink {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
+  /** Longest single wait; a lost wake-up then costs at most this much, never a hang. */
+  private static final long WAIT_SLICE_MILLIS = 500;
+
+  private enum Phase { HANDSHAKING, OPEN, ENDED }
+
+  private final int peer;
+  private final InetSocketAddress address;
+  private final GrpcTransportOptions options;
+  private final TransportCounters counters;
+  private final PeerStreamItem hello;
+  private final DropOldestQueue<ConsensusMessage> queue;
+  private final ManagedChannel channel;
+  private final PeerServiceGrpc.PeerServiceStub stub;
+  private final Thread sender;
+  // Owned by the sender thread.
+  private final Backoff backoff;
+  private final DistinctReasons refusals = new DistinctReasons(32);
+  private boolean everReached;
+  private boolean reportedUnreachable;
+
+  /** Wakes the sender thread: new messages, flow-control readiness, stream end, close. */
+  private final Object lock = new Object();
+  private boolean closed; // guarded by lock
+
+  PeerLink(String groupId, int self, int peer, InetSocketAddress address,
+      GrpcTransportOptions options, TransportCounters counters) {
+    this.peer = peer;
+    this.address = address;
+    this.options = options;
+    this.counters = counters;
+    this.hello = PeerStreamItem.newBuilder().setHello(PeerHello.newBuilder().setGroupId(groupId)
+        .setMemberId(self).setTargetMemberId(peer)).build();
+    this.queue = new DropOldestQueue<>(options.queueCapacity());
+    this.backoff = new Backoff(options.backoffMin(), options.backoffMax(),
+        () -> ThreadLocalRandom.current().nextDouble());
+    // Callbacks only record state and wake the sender thread, so they can run on the
+    // network thread; the channel's own redial backoff is reset before each of our attempts.
+    this.channel = NettyChannelBuilder.forAddress(address).usePlaintext().directExecutor()
+        .keepAliveTime(options.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .keepAliveTimeout(options.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .build();
+    this.stub = PeerServiceGrpc.newStub(channel);
+    this.sender = new Thread(this::run, "cohort-peer-" + self + "-to-" + peer);
+    sender.setDaemon(true);
+  }
+
+  void start() {
+    sender.start();
+  }
+
+  /** Queues {@code message}; returns true when the oldest queued message was dropped for it. */
+  boolean offer(ConsensusMessage message) {
+    boolean dropped = queue.offer(message);
+    wake();
+    return dropped;
+  }
+
+  /** Stops redialing and ends the stream; {@link #awaitStopped} waits for it. */
+  void close() {
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    channel.shutdownNow();
+    queue.clear();
+  }
+
+  /** Waits until the thread and the channel stopped or the deadline passed. */
+  void awaitStopped(long deadlineNanos) throws InterruptedException {
+    long left = deadlineNanos - System.nanoTime();
+    if (left > 0 && sender.isAlive()) {
+      TimeUnit.NANOSECONDS.timedJoin(sender, left);
+    }
+    left = deadlineNanos - System.nanoTime();
+    if (left > 0) {
+      channel.awaitTermination(left, TimeUnit.NANOSECONDS);
+    }
+    if (sender.isAlive() || !channel.isTerminated()) {
+      LOG.warn("link to member {} at {} did not stop in time", peer, address);
+    }
+  }
+
+  private void wake() {
+    synchronized (lock) {
+      lock.notifyAll();
+    }
+  }
+
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  private void run() {
+    try {
+      while (!isClosed()) {
+        Attempt attempt = new Attempt();
+        Status end;
+        try {
+          end = converse(attempt);
+        } catch (RuntimeException e) {
+          // A gRPC call misbehaving must not end this thread, or the peer would be lost for good.
+          LOG.error("stream to member {} at {} failed unexpectedly; redialing", peer, address, e);
+          end = Status.INTERNAL.withCause(e).withDescription("unexpected failure");
+        }
+        if (isClosed()) {
+          return;
+        }
+        report(attempt.opened, end);
+        pause(backoff.nextMillis());
+      }
+    } catch (InterruptedException e) {
+      // Only code outside the transport interrupts this thread: take it as a request to stop.
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One stream: hello, then frames until it ends or the link is closed. Returns why it ended. */
+  private Status converse(Attempt attempt) throws InterruptedException {
+    channel.resetConnectBackoff();
+    ClientCallStreamObserver<PeerStreamItem> out = attempt.start();
+    try {
+      out.onNext(hello);
+      if (!awaitHandshake(attempt)) {
+        return attempt.endStatus(Status.DEADLINE_EXCEEDED.withDescription(
+            "no hello reply within " + options.handshakeTimeout().toMillis() + " ms"));
+      }
+      attempt.opened = true;
+      counters.connected();
+      backoff.reset();
+      LOG.info("connected to member {} at {}", peer, address);
+      pump(attempt, out);
+      return attempt.endStatus(Status.CANCELLED.withDescription("transport closed"));
+    } finally {
+      // Ends the call whichever way this attempt ended; harmless when the peer already ended it.
+      out.cancel("stream to member " + peer + " abandoned", null);
+    }
+  }
+
+  private boolean awaitHandshake(Attempt attempt) throws InterruptedException {
+    long deadline = System.nanoTime() + options.handshakeTimeout().toNanos();
+    synchronized (lock) {
+      while (!closed && attempt.phase == Phase.HANDSHAKING) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          return false;
+        }
+        lock.wait(Math.min(left, WAIT_SLICE_MILLIS));
+      }
+      return !closed && attempt.phase == Phase.OPEN;
+    }
+  }
+
+  /** Writes frames while the stream is open; returns when it ended or the link closed. */
+  private void pump(Attempt attempt, ClientCallStreamObserver<PeerStreamItem> out)
+      throws InterruptedException {
+    while (true) {
+      synchronized (lock) {
+        // Back-pressure: while gRPC is not ready, messages stay queued (and the oldest go).
+        while (!closed && attempt.phase == Phase.OPEN && !(out.isReady() && !queue.isEmpty())) {
+          lock.wait(WAIT_SLICE_MILLIS);
+        }
+        if (closed || attempt.phase != Phase.OPEN) {
+          return;
+        }
+      }
+      List<ConsensusMessage> batch = queue.poll(options.maxMessagesPerFrame(),
+          options.maxFrameBytes(), ConsensusMessage::getSerializedSize);
+      if (!batch.isEmpty()) {
+        out.onNext(PeerStreamItem.newBuilder()
+            .setFrame(PeerFrame.newBuilder().addAllMessages(batch)).build());
+        counters.sent(batch.size());
+      }
+    }
+  }
+
+  /**
+   * Logs state changes only: a lost connection, a first failure to reach the peer, or a
+   * refusal not logged before; every other failed attempt goes to DEBUG.
+   */
+  private void report(boolean wasOpen, Status end) {
+    String why = end.getCode() + (end.getDescription() == null ? "" : ": " + end.getDescription())
+        + (end.getCause() == null ? "" : " (" + end.getCause().getMessage() + ")");
+    everReached |= wasOpen;
+    if (wasOpen) {
+      LOG.info("lost connection to member {} at {} ({}); redialing", peer, address, why);
+    } else if (end.getCode() == Status.Code.FAILED_PRECONDITION) {
+      if (refusals.isNew(why)) {
+        LOG.warn("member {} at {} refused this member ({}); retrying with backoff until the "
+            + "group configuration is fixed", peer, address, why);
+      }
+    } else if (!everReached && !reportedUnreachable) {
+      reportedUnreachable = true;
+      LOG.info("member {} at {} is not reachable yet ({}); redialing", peer, address, why);
+    } else {
+      LOG.debug("could not reach member {} at {} ({})", peer, address, why);
+    }
+  }
+
+  private void pause(long millis) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    synchronized (lock) {
+      long left;
+      while (!closed && (left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())) > 0) {
+        lock.wait(left);
+      }
+    }
+  }
+
+  /** One dial: gRPC calls back here from its threads; each callback records and wakes. */
+  private final class Attempt implements ClientResponseObserver<PeerStreamItem, PeerStreamReply> {
+    private Phase phase = Phase.HANDSHAKING; // guarded by lock
+    private Status status; // guarded by lock; why the stream ended
+    private ClientCallStreamObserver<PeerStreamItem> out; // set during start(), sender thread only
+    private boolean opened; // sender thread only
+
+    ClientCallStreamObserver<PeerStreamItem> start() {
+      stub.connect(this);
+      return out;
+    }
+
+    @Override
+    public void beforeStart(ClientCallStreamObserver<PeerStreamItem> requestStream) {
+      out = requestStream;
+      requestStream.setOnReadyHandler(PeerLink.this::wake);
+    }
+
+    @Override
+    public void onNext(PeerStreamReply reply) {
+      if (reply.hasHelloReply()) {
+        moveTo(Phase.OPEN, null);
+      }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      moveTo(Phase.ENDED, Status.fromThrowable(t));
+    }
+
+    @Override
+    public void onCompleted() {
+      moveTo(Phase.ENDED, Status.UNAVAILABLE.withDescription("member ended the stream"));
+    }
+
+    private void moveTo(Phase next, Status why) {
+      synchronized (lock) {
+        if (phase != Phase.ENDED) {
+          phase = next;
+          status = why;
+        }
+        lock.notifyAll();
+      }
+    }
+
+    /** Why the stream ended, or {@code otherwise} if it has not (we are ending it). */
+    Status endStatus(Status otherwise) {
+      synchronized (lock) {
+        return status != null ? status : otherwise;
+      }
+    }
+  }
+}
