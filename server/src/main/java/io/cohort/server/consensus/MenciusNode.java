@@ -67,8 +67,8 @@ public final class MenciusNode {
     this.out = new Outbox(self, schedule.membersFrom(from.frontier()));
     this.acceptor = new Acceptor(restored.acceptor());
     long nextOwnSlot = Math.max(restored.nextOwnSlot(), from.frontier());
-    this.proposer = new Proposer(cfg, schedule, this::knownLimit, out, this::decidedHere,
-        nextOwnSlot);
+    this.proposer = new Proposer(cfg, schedule, this::knownLimit, log::isLearned, out,
+        this::decidedHere, nextOwnSlot);
     this.revoker = new Revoker(cfg, schedule, out, rng);
     this.maxKnownSlot = Math.max(acceptor.maxSlot(), Math.max(restored.nextOwnSlot(), from.frontier()) - 1);
     this.highestBallot = acceptor.maxPromised();

@@ -6,6 +6,7 @@ import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,6 +39,7 @@ final class Proposer {
   private final MenciusConfig cfg;
   private final Schedule schedule;
   private final LongSupplier knownLimit;
+  private final LongPredicate learned;
   private final Outbox out;
   private final Learner learner;
   private final ArrayDeque<Value> queue = new ArrayDeque<>();
@@ -48,11 +50,12 @@ final class Proposer {
   /** Skip own slots below this once their owner is final (rule 3 waiting on the horizon). */
   private long skipWanted;
 
-  Proposer(MenciusConfig cfg, Schedule schedule, LongSupplier knownLimit, Outbox out,
-      Learner learner, long nextOwnSlot) {
+  Proposer(MenciusConfig cfg, Schedule schedule, LongSupplier knownLimit, LongPredicate learned,
+      Outbox out, Learner learner, long nextOwnSlot) {
     this.cfg = cfg;
     this.schedule = schedule;
     this.knownLimit = knownLimit;
+    this.learned = learned;
     this.out = out;
     this.learner = learner;
     this.nextOwnSlot = nextOwnSlot;
@@ -71,6 +74,11 @@ final class Proposer {
         return; // our next slot lies beyond the horizon, or we are not a member
       }
       setNextOwnSlot(slot + 1);
+      if (learned.test(slot)) {
+        // Revoked while we were away, and learned before we could tell it was ours (its owner
+        // lay beyond our horizon then): already decided, so never ours to use.
+        continue;
+      }
       List<Value> batch = new ArrayList<>();
       while (!queue.isEmpty() && batch.size() < cfg.maxBatch()) {
         batch.add(queue.pollFirst());

@@ -149,7 +149,8 @@ final class Simulation {
   }
 
   static String replayCommand(long seed) {
-    return "mvn -B -o -pl server test -Dtest=SimulationTest -Dcohort.sim.seed=" + seed;
+    return "mvn -B -o -pl proto,server test -Dtest=SimulationTest"
+        + " -Dsurefire.failIfNoSpecifiedTests=false -Dcohort.sim.seed=" + seed;
   }
 
   String banner() {

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Runs the deterministic simulator over a range of seeds (mixed cluster sizes and fault mixes).
  * <ul>
- *   <li>CI: {@code mvn -B -o -pl server test -Dtest=SimulationTest}
+ *   <li>CI: {@code mvn -B -o -pl proto,server test -Dtest=SimulationTest
+ *       -Dsurefire.failIfNoSpecifiedTests=false}
  *   <li>soak: add {@code -Dcohort.sim.seeds=100000 -Dcohort.sim.start=1000000}
  *   <li>replay one seed: add {@code -Dcohort.sim.seed=N}
  * </ul>
