@@ -13,8 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,12 +21,6 @@ import java.util.concurrent.TimeUnit;
  * test run even when a test fails or the run is interrupted.
  */
 final class MemberProcess implements AutoCloseable {
-  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
-
-  static {
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(Process::destroyForcibly)));
-  }
-
   private final String memberId;
   private final Path dataDir;
   private final int port;
@@ -81,13 +73,13 @@ final class MemberProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    LIVE.add(process);
+    LiveProcesses.add(process);
     starts++;
     awaitReady();
     return this;
   }
 
-  private static String classpath() {
+  static String classpath() {
     return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
   }
 
@@ -123,7 +115,7 @@ final class MemberProcess implements AutoCloseable {
   void kill9() {
     process.destroyForcibly();
     waitExit(process, 30);
-    LIVE.remove(process);
+    LiveProcesses.remove(process);
   }
 
   /** SIGTERM and wait for a clean exit (SIGKILL after 30 s). */
@@ -136,7 +128,7 @@ final class MemberProcess implements AutoCloseable {
       process.destroyForcibly();
       waitExit(process, 30);
     }
-    LIVE.remove(process);
+    LiveProcesses.remove(process);
   }
 
   private static boolean waitExit(Process p, int seconds) {

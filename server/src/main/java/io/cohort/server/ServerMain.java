@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** Entry point of the member process: {@code cohort server ...} and {@code cohort storage-bench ...}. */
 @Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort " + Member.VERSION,
     description = "Cohort member process.",
-    subcommands = {ServerMain.ServerCommand.class, StorageBench.class})
+    subcommands = {ServerMain.ServerCommand.class, StorageBench.class, ConsensusNodeCommand.class,
+        ConsensusBench.class})
 public final class ServerMain implements Runnable {
 
   public static void main(String[] args) {
