@@ -54,23 +54,25 @@ class GrpcTransportTest extends TransportContractTest {
     }
   }
 
+  /** Waits for the stream to be ended by the peer, which must refuse it; returns the reason. */
+  private static String refusal(RawPeer raw) throws Exception {
+    raw.awaitEnd();
+    assertThat(raw.end.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    return raw.end.getDescription();
+  }
+
   @Test
   void memberOfAnotherGroupIsRefusedAndNeverHeard() throws Exception {
     assertIntruderIsRefused("another-group", 0);
-    RawPeer raw = dial(1, hello("another-group", 0, 1));
-    raw.awaitEnd();
-    assertThat(raw.end.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(raw.end.getDescription())
+    assertThat(refusal(dial(1, hello("another-group", 0, 1))))
         .isEqualTo("group id mismatch: expected \"" + GROUP + "\" got \"another-group\"");
   }
 
   @Test
   void memberOutsideThePeerListIsRefusedAndNeverHeard() throws Exception {
     assertIntruderIsRefused(GROUP, 7);
-    RawPeer raw = dial(1, hello(GROUP, 7, 1));
-    raw.awaitEnd();
-    assertThat(raw.end.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(raw.end.getDescription()).isEqualTo("member 7 is not in this group's peer list [0]");
+    assertThat(refusal(dial(1, hello(GROUP, 7, 1))))
+        .isEqualTo("member 7 is not in this group's peer list [0]");
   }
 
   @Test
@@ -78,10 +80,8 @@ class GrpcTransportTest extends TransportContractTest {
     newGroup(3, ROOMY);
     Transport b = member(1);
     Inbox atB = started(b);
-    RawPeer raw = dial(1, hello(GROUP, 0, 2));
-    raw.awaitEnd();
-    assertThat(raw.end.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(raw.end.getDescription()).contains("meant to reach member 2 but reached member 1");
+    assertThat(refusal(dial(1, hello(GROUP, 0, 2))))
+        .contains("meant to reach member 2 but reached member 1");
     assertThat(b.stats().rejectedPeers()).isEqualTo(1);
     assertThat(atB.messages()).isEmpty();
   }
@@ -91,10 +91,8 @@ class GrpcTransportTest extends TransportContractTest {
     newGroup(2, ROOMY);
     Transport b = member(1);
     Inbox atB = started(b);
-    RawPeer raw = dial(1, frame(new CatchUp(0, 1, 1)));
-    raw.awaitEnd();
-    assertThat(raw.end.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-    assertThat(raw.end.getDescription()).contains("first item on a peer stream must be a hello");
+    assertThat(refusal(dial(1, frame(new CatchUp(0, 1, 1)))))
+        .contains("first item on a peer stream must be a hello");
     assertThat(b.stats().rejectedPeers()).isEqualTo(1);
     assertThat(atB.messages()).isEmpty();
   }
