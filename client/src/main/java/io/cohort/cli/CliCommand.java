@@ -4,16 +4,20 @@ import io.cohort.client.CohortClient;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** Base of the subcommands: access to the global options and the output streams. */
+/**
+ * Base of the subcommands, at any depth ({@code cohort status}, {@code cohort cluster
+ * set-primary}): access to the global options and the output streams.
+ */
 abstract class CliCommand implements Callable<Integer> {
-  @ParentCommand
-  CohortCli root;
-
   @Spec
   CommandSpec spec;
+
+  /** The top-level command, which holds the global options. */
+  CohortCli root() {
+    return (CohortCli) spec.root().userObject();
+  }
 
   /** Standard output, as configured on the command line (so tests can capture it). */
   PrintWriter out() {
@@ -27,6 +31,6 @@ abstract class CliCommand implements Callable<Integer> {
 
   /** A client for the global {@code --connect} addresses; the caller closes it. */
   CohortClient connect() {
-    return root.newClient();
+    return root().newClient();
   }
 }

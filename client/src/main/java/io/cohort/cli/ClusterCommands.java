@@ -5,15 +5,18 @@ import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code cohort up} and {@code cohort down}: local members for development and tests. */
+/** {@code cohort up} and {@code cohort down}: a local group for development and tests. */
 final class ClusterCommands {
   private ClusterCommands() {}
 
   @Command(name = "up", mixinStandardHelpOptions = true,
-      description = "Start local members in the background and wait until they answer.")
+      description = {"Start a local group in the background and wait until every member is "
+          + "ONLINE.",
+          "A new DIR gets a new group: m1 bootstraps it and the others join through m1. On a "
+              + "DIR that has a group (DIR/group-name), the members are restarted."})
   static final class Up extends CliCommand {
-    @Option(names = "--members", defaultValue = "1", paramLabel = "N",
-        description = "Number of members (only 1 until group replication exists).")
+    @Option(names = "--members", defaultValue = "3", paramLabel = "N",
+        description = "Number of members (default: ${DEFAULT-VALUE}).")
     int members;
 
     @Option(names = "--dir", defaultValue = "./cluster", paramLabel = "DIR",
@@ -21,23 +24,21 @@ final class ClusterCommands {
     Path dir;
 
     @Option(names = "--base-port", defaultValue = "7001", paramLabel = "P",
-        description = "Port of m1; m<i> listens on P+i-1 (default: ${DEFAULT-VALUE}).")
+        description = "Client port of m1; m<i> listens on P+i-1, and on P+i-1+1000 for the "
+            + "group (default: ${DEFAULT-VALUE}).")
     int basePort;
 
     @Option(names = "--fsync", defaultValue = "true", arity = "1", paramLabel = "true|false",
         description = "Whether members fsync their log on commit (default: ${DEFAULT-VALUE}).")
     boolean fsync;
 
-    @Option(names = "--wait", defaultValue = "60", paramLabel = "SECONDS",
-        description = "How long to wait for each member to answer (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--wait", defaultValue = "90", paramLabel = "SECONDS",
+        description = "How long to wait, in all, for every member to be ONLINE "
+            + "(default: ${DEFAULT-VALUE}).")
     long waitSeconds;
 
     @Override
     public Integer call() {
-      if (members != 1) {
-        throw new CliException("--members " + members + " is not supported: group "
-            + "replication is not built yet, so a local cluster has exactly one member");
-      }
       new LocalCluster(dir, out()).up(members, basePort, fsync, serverJar(),
           Duration.ofSeconds(waitSeconds));
       return 0;

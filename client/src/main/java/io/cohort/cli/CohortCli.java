@@ -13,7 +13,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
 
-/** The {@code cohort} command-line tool: schema, rows, status, log, local clusters, bench. */
+/**
+ * The {@code cohort} command-line tool: schema, rows, status, log, group administration, local
+ * clusters, bench.
+ */
 @Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort 0.1.0",
     description = "Command-line client for a Cohort replicated database.",
     subcommands = {
@@ -23,7 +26,7 @@ import picocli.CommandLine.Spec;
         RowCommands.Put.class, RowCommands.Insert.class, RowCommands.Update.class,
         RowCommands.Get.class, RowCommands.Delete.class, RowCommands.Scan.class,
         StatusCommand.class, LogCommand.class,
-        ClusterCommands.Up.class, ClusterCommands.Down.class,
+        ClusterCommands.Up.class, ClusterCommands.Down.class, GroupCommands.class,
         BenchCommand.class})
 public final class CohortCli implements Runnable {
   @Option(names = "--connect", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:7001",

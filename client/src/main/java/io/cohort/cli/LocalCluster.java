@@ -4,6 +4,7 @@ import io.cohort.client.ClientOptions;
 import io.cohort.client.Cohort;
 import io.cohort.client.CohortClient;
 import io.cohort.client.CohortException;
+import io.cohort.proto.StatusResponse;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,20 +15,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
- * Starts and stops members on this machine, one directory per member under a cluster
- * directory: {@code <dir>/<id>/data}, {@code <dir>/<id>/member.log},
- * {@code <dir>/<id>/member.pid}. The pid file is the only link to a running member, so
- * stopping checks that the pid still belongs to that member before signalling it.
+ * Starts and stops a group of members on this machine, one directory per member under a
+ * cluster directory: {@code <dir>/<id>/data}, {@code <dir>/<id>/member.log},
+ * {@code <dir>/<id>/member.pid}, and the group's UUID in {@code <dir>/group-name}. The pid
+ * file is the only link to a running member, so stopping checks that the pid still belongs to
+ * that member before signalling it.
  */
 public final class LocalCluster {
   static final String PID_FILE = "member.pid";
   static final String LOG_FILE = "member.log";
+  static final String GROUP_FILE = "group-name";
+  /** A member's group communication port is its client port plus this. */
+  static final int GROUP_PORT_OFFSET = 1000;
 
   private final Path dir;
   private final PrintWriter out;
@@ -45,6 +51,13 @@ public final class LocalCluster {
 
   /** One member to start. */
   record MemberSpec(String id, String address, Path home) {
+    /** The group communication endpoint: same host, client port + {@value GROUP_PORT_OFFSET}. */
+    String groupAddress() {
+      int colon = address.lastIndexOf(':');
+      int port = Integer.parseInt(address.substring(colon + 1));
+      return address.substring(0, colon) + ":" + (port + GROUP_PORT_OFFSET);
+    }
+
     Path dataDir() {
       return home.resolve("data");
     }
@@ -59,40 +72,117 @@ public final class LocalCluster {
   }
 
   /**
-   * Starts members m1..mN on ports basePort.. and waits until each answers Status.
+   * Starts members m1..mN on client ports basePort.., m1 first, and waits until each is
+   * ONLINE. A new directory gets a new group (m1 bootstraps it, the others join through m1); a
+   * directory that already has a group restarts it (every member seeds from all the others,
+   * and m1 bootstraps if none of them answers).
    *
-   * @param members how many members (only 1 is supported until group replication exists)
-   * @param basePort the first member's port
+   * @param members how many members, at least 1
+   * @param basePort the first member's client port
    * @param fsync passed to the server's {@code --fsync}
    * @param serverJar the server jar
-   * @param wait how long to wait for each member to answer
-   * @return the addresses of the started members
+   * @param wait how long to wait, in all, for every member to be ONLINE
+   * @return the client addresses of the started members
    */
   public List<String> up(int members, int basePort, boolean fsync, Path serverJar,
       Duration wait) {
-    if (members != 1) {
-      throw new CliException("--members " + members + " is not supported: group replication "
-          + "is not built yet, so a cluster has exactly one member (use --members 1)");
+    if (members < 1) {
+      throw new CliException("--members must be at least 1, got " + members);
     }
     if (!Files.isRegularFile(serverJar)) {
       throw new CliException("server jar not found at " + serverJar
           + " (build it with mvn package in server/, or set -Dcohort.home)");
     }
+    List<MemberSpec> specs = specs(members, basePort);
+    for (MemberSpec m : specs) {
+      refuseIfRunning(m);
+    }
+    boolean restart = Files.isRegularFile(dir.resolve(GROUP_FILE));
+    String group = restart ? readGroupName() : newGroupName();
+    long deadline = System.nanoTime() + wait.toNanos();
+    MemberSpec first = specs.get(0);
+    Process p1 = start(first, serverArgs(first, specs, group, restart, fsync), serverJar);
+    awaitOnline(first, p1, deadline, wait);
+    List<Process> others = new ArrayList<>();
+    for (MemberSpec m : specs.subList(1, specs.size())) {
+      others.add(start(m, serverArgs(m, specs, group, restart, fsync), serverJar));
+    }
+    for (int i = 1; i < specs.size(); i++) {
+      awaitOnline(specs.get(i), others.get(i - 1), deadline, wait);
+    }
+    List<String> addresses = new ArrayList<>();
+    for (int i = 0; i < specs.size(); i++) {
+      MemberSpec m = specs.get(i);
+      Process p = i == 0 ? p1 : others.get(i - 1);
+      out.println(m.id() + " " + m.address() + " pid=" + p.pid() + " dir=" + m.home());
+      addresses.add(m.address());
+    }
+    out.println((restart ? "restarted" : "started") + " group " + group + "; connect with "
+        + "--connect " + String.join(",", addresses));
+    return addresses;
+  }
+
+  private List<MemberSpec> specs(int members, int basePort) {
     List<MemberSpec> specs = new ArrayList<>();
     for (int i = 1; i <= members; i++) {
       specs.add(new MemberSpec("m" + i, "127.0.0.1:" + (basePort + i - 1), dir.resolve("m" + i)));
     }
-    for (MemberSpec m : specs) {
-      refuseIfRunning(m);
+    return specs;
+  }
+
+  /**
+   * The server's command line for one member, after {@code java -jar cohort-server.jar}. In a
+   * new group m1 bootstraps and the others name m1 as their seed; on a restart every member
+   * names all the others, and m1 may bootstrap if none of them answers.
+   *
+   * @param m the member
+   * @param all every member, m1 first
+   * @param groupName the group UUID
+   * @param restart whether the group exists already
+   * @param fsync the server's {@code --fsync}
+   * @return the arguments
+   */
+  static List<String> serverArgs(MemberSpec m, List<MemberSpec> all, String groupName,
+      boolean restart, boolean fsync) {
+    List<String> args = new ArrayList<>(List.of("server", "--member-id", m.id(), "--listen",
+        m.address(), "--data-dir", m.dataDir().toString(), "--fsync=" + fsync,
+        "--group-name", groupName, "--group-listen", m.groupAddress()));
+    boolean isFirst = m.equals(all.get(0));
+    if (isFirst) {
+      args.add("--bootstrap");
     }
-    List<String> addresses = new ArrayList<>();
-    for (MemberSpec m : specs) {
-      Process p = start(m, fsync, serverJar);
-      awaitReady(m, p, wait);
-      out.println(m.id() + " " + m.address() + " pid=" + p.pid() + " dir=" + m.home());
-      addresses.add(m.address());
+    List<String> seeds = restart
+        ? all.stream().filter(o -> !o.equals(m)).map(MemberSpec::address).toList()
+        : isFirst ? List.of() : List.of(all.get(0).address());
+    if (!seeds.isEmpty()) {
+      args.add("--seeds");
+      args.add(String.join(",", seeds));
     }
-    return addresses;
+    return args;
+  }
+
+  private String newGroupName() {
+    String group = UUID.randomUUID().toString();
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(GROUP_FILE), group + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new CliException("cannot record the group name in " + dir.resolve(GROUP_FILE)
+          + ": " + e.getMessage(), e);
+    }
+    return group;
+  }
+
+  private String readGroupName() {
+    Path file = dir.resolve(GROUP_FILE);
+    try {
+      String group = Files.readString(file, StandardCharsets.UTF_8).trim();
+      UUID.fromString(group);
+      return group;
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CliException("cannot read the group name from " + file + " (" + e.getMessage()
+          + "); fix it, or remove " + dir + " to start a new group", e);
+    }
   }
 
   private void refuseIfRunning(MemberSpec m) {
@@ -104,11 +194,11 @@ public final class LocalCluster {
     }
   }
 
-  private Process start(MemberSpec m, boolean fsync, Path serverJar) {
+  private Process start(MemberSpec m, List<String> serverArgs, Path serverJar) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
-        serverJar.toString(), "server", "--member-id", m.id(), "--listen", m.address(),
-        "--data-dir", m.dataDir().toString(), "--fsync=" + fsync);
+    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+        "-Xmx1g", "-jar", serverJar.toString()));
+    cmd.addAll(serverArgs);
     try {
       Files.createDirectories(m.dataDir());
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -123,22 +213,29 @@ public final class LocalCluster {
     }
   }
 
-  private void awaitReady(MemberSpec m, Process p, Duration wait) {
-    long deadline = System.nanoTime() + wait.toNanos();
-    ClientOptions opts = ClientOptions.builder().deadline(Duration.ofSeconds(2)).build();
+  /** Polls the member's Status until it says ONLINE, it exits, or the deadline passes. */
+  private void awaitOnline(MemberSpec m, Process p, long deadlineNanos, Duration wait) {
+    ClientOptions opts = ClientOptions.builder().deadline(Duration.ofSeconds(2))
+        .routing(ClientOptions.Routing.PINNED).build();
+    String last = "no answer to Status";
     try (CohortClient client = Cohort.connect(m.address(), opts)) {
       while (true) {
         if (!p.isAlive()) {
           throw notReady(m, "exited with code " + p.exitValue());
         }
         try {
-          client.status();
-          return;
-        } catch (CohortException e) {
-          if (System.nanoTime() > deadline) {
-            throw notReady(m, "did not answer Status within " + wait.toSeconds() + "s (still "
-                + "running as pid " + p.pid() + "; 'cohort down' stops it)");
+          StatusResponse s = client.status();
+          if ("ONLINE".equals(s.getState())) {
+            return;
           }
+          last = "state " + s.getState()
+              + (s.getStateReason().isEmpty() ? "" : ": " + s.getStateReason());
+        } catch (CohortException e) {
+          last = e.getMessage();
+        }
+        if (System.nanoTime() > deadlineNanos) {
+          throw notReady(m, "was not ONLINE within " + wait.toSeconds() + "s (last: " + last
+              + "; still running as pid " + p.pid() + ", 'cohort down' stops it)");
         }
         sleep(200);
       }

@@ -3,15 +3,23 @@ package io.cohort.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.CohortClient;
+import io.cohort.proto.MemberStats;
 import io.cohort.proto.MemberStatus;
 import io.cohort.proto.StatusResponse;
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code cohort status}: the answering member's state and its view of the group. */
+/**
+ * {@code cohort status}: the answering member's state, the group's mode and primary, the
+ * members of its view and every member's certification and apply counters (like MySQL's
+ * {@code replication_group_members} and {@code replication_group_member_stats}).
+ */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show the status of the first member that answers and the members it sees.")
+    description = "Show the status of the first member that answers, the members it sees and "
+        + "their certification and apply counters.")
 final class StatusCommand extends CliCommand {
   @Option(names = "--json", description = "Print the status as one JSON object.")
   boolean json;
@@ -21,8 +29,7 @@ final class StatusCommand extends CliCommand {
     try (CohortClient client = connect()) {
       StatusResponse s = client.status();
       if (json) {
-        out().println(JsonFormat.printer().alwaysPrintFieldsWithNoPresence()
-            .omittingInsignificantWhitespace().print(s));
+        out().println(json(s));
       } else {
         print(out(), s);
       }
@@ -30,22 +37,81 @@ final class StatusCommand extends CliCommand {
     return 0;
   }
 
-  /** The human form: the answering member's facts, then a table of the view's members. */
+  /** The {@code --json} form: the whole response on one line, zero fields included. */
+  static String json(StatusResponse s) throws InvalidProtocolBufferException {
+    return JsonFormat.printer().alwaysPrintFieldsWithNoPresence()
+        .omittingInsignificantWhitespace().print(s);
+  }
+
+  /** The human form: the answering member's facts, the view's members, then their counters. */
   static void print(PrintWriter out, StatusResponse s) {
     out.printf("member         %s at %s%n", s.getMemberId(), s.getAddress());
-    out.printf("state          %s (%s)%n", s.getState(), s.getRole());
+    out.printf("state          %s (%s)%s%n", s.getState(), s.getRole(),
+        s.getStateReason().isEmpty() ? "" : ": " + s.getStateReason());
     out.printf("version        %s%n", s.getVersion());
     out.printf("group          %s  view %s%n", s.getGroupName(), s.getViewId());
+    out.printf("mode           %s  primary %s%n", orDash(s.getMode()), orDash(s.getPrimary()));
     out.printf("gtid_executed  %s%n", s.getGtidExecuted());
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());
     out.println();
-    String format = "%-10s %-22s %-12s %-10s %s%n";
-    out.printf(format, "MEMBER", "ADDRESS", "STATE", "ROLE", "VERSION");
+    List<List<String>> members = new ArrayList<>();
+    members.add(List.of("MEMBER", "ADDRESS", "STATE", "ROLE", "VERSION", "VIEW_ID"));
     for (MemberStatus m : s.getMembersList()) {
-      out.printf(format, m.getMemberId(), m.getAddress(), m.getState(), m.getRole(),
-          m.getVersion());
+      members.add(List.of(m.getMemberId(), m.getAddress(), m.getState(), m.getRole(),
+          m.getVersion(), m.getViewId()));
     }
+    table(members).forEach(out::println);
+    if (s.getMemberStatsCount() == 0) {
+      return;
+    }
+    out.println();
+    List<List<String>> stats = new ArrayList<>();
+    stats.add(List.of("MEMBER", "IN_CERTIFICATION_QUEUE", "CHECKED", "CONFLICTS_DETECTED",
+        "IN_APPLIER_QUEUE", "APPLIED", "LOCAL_PROPOSED", "LOCAL_ROLLED_BACK",
+        "LAST_CONFLICT_FREE", "GTID_EXECUTED"));
+    for (MemberStats m : s.getMemberStatsList()) {
+      stats.add(List.of(m.getMemberId(), n(m.getInCertificationQueue()), n(m.getChecked()),
+          n(m.getConflictsDetected()), n(m.getInApplierQueue()), n(m.getApplied()),
+          n(m.getLocalProposed()), n(m.getLocalRolledBack()), orDash(m.getLastConflictFree()),
+          orDash(m.getGtidExecuted())));
+    }
+    table(stats).forEach(out::println);
+  }
+
+  /**
+   * Lays rows out in columns as wide as their widest cell, two spaces apart.
+   *
+   * @param rows the header row first; every row as long as the header
+   * @return the lines, without trailing blanks
+   */
+  static List<String> table(List<List<String>> rows) {
+    int[] widths = new int[rows.get(0).size()];
+    for (List<String> row : rows) {
+      for (int i = 0; i < row.size(); i++) {
+        widths[i] = Math.max(widths[i], row.get(i).length());
+      }
+    }
+    List<String> lines = new ArrayList<>();
+    for (List<String> row : rows) {
+      StringBuilder sb = new StringBuilder();
+      for (int i = 0; i < row.size(); i++) {
+        sb.append(row.get(i));
+        if (i < row.size() - 1) {
+          sb.append(" ".repeat(widths[i] - row.get(i).length() + 2));
+        }
+      }
+      lines.add(sb.toString().stripTrailing());
+    }
+    return lines;
+  }
+
+  private static String n(long v) {
+    return Long.toString(v);
+  }
+
+  private static String orDash(String s) {
+    return s.isEmpty() ? "-" : s;
   }
 }

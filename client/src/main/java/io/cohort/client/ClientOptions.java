@@ -6,16 +6,35 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How a {@link CohortClient} behaves: the per-call deadline and how
- * {@link CohortClient#transaction} retries. Immutable; start from {@link #defaults()} or
- * {@link #builder()}.
+ * How a {@link CohortClient} behaves: the per-call deadline, how
+ * {@link CohortClient#transaction} retries, and which member transactions go to. Immutable;
+ * start from {@link #defaults()} or {@link #builder()}.
  */
 public final class ClientOptions {
+  /** Which member a client sends its transactions and writes to. */
+  public enum Routing {
+    /**
+     * Follow the group: in single-primary mode send transactions and writes to the primary
+     * (learnt from a member's status and from the redirects of secondaries), and move on to
+     * another member when one stops answering; in multi-primary mode stay on the first member
+     * that answers. The default.
+     */
+    PRIMARY,
+    /**
+     * Always the first address given to {@link Cohort#connect}: never follow a redirect and
+     * never move to another member for transactions, reads or writes (status, the log and
+     * group administration may still ask the others). For benchmarks that spread clients over
+     * the members of a multi-primary group.
+     */
+    PINNED
+  }
+
   private final Duration deadline;
   private final int maxAttempts;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final Set<ErrorCode> retryableCodes;
+  private final Routing routing;
 
   private ClientOptions(Builder b) {
     this.deadline = b.deadline;
@@ -23,10 +42,12 @@ public final class ClientOptions {
     this.initialBackoff = b.initialBackoff;
     this.maxBackoff = b.maxBackoff;
     this.retryableCodes = Set.copyOf(b.retryableCodes);
+    this.routing = b.routing;
   }
 
   /**
-   * The defaults: 30 s deadline, 10 attempts, backoff 5 ms to 500 ms, retry on ABORTED only.
+   * The defaults: 30 s deadline, 10 attempts, backoff 5 ms to 500 ms, retry on ABORTED only,
+   * {@link Routing#PRIMARY} routing.
    *
    * @return the default options
    */
@@ -89,6 +110,15 @@ public final class ClientOptions {
   }
 
   /**
+   * Which member transactions and writes go to.
+   *
+   * @return the routing
+   */
+  public Routing routing() {
+    return routing;
+  }
+
+  /**
    * Returns a builder holding these options.
    *
    * @return a builder
@@ -101,6 +131,7 @@ public final class ClientOptions {
     b.maxBackoff = maxBackoff;
     b.retryableCodes = EnumSet.noneOf(ErrorCode.class);
     b.retryableCodes.addAll(retryableCodes);
+    b.routing = routing;
     return b;
   }
 
@@ -108,7 +139,7 @@ public final class ClientOptions {
   public String toString() {
     return "ClientOptions{deadline=" + deadline + ", maxAttempts=" + maxAttempts
         + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff
-        + ", retryableCodes=" + retryableCodes + "}";
+        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + "}";
   }
 
   /** Collects {@link ClientOptions}; not thread-safe. */
@@ -118,6 +149,7 @@ public final class ClientOptions {
     private Duration initialBackoff = Duration.ofMillis(5);
     private Duration maxBackoff = Duration.ofMillis(500);
     private EnumSet<ErrorCode> retryableCodes = EnumSet.of(ErrorCode.ABORTED);
+    private Routing routing = Routing.PRIMARY;
 
     private Builder() {}
 
@@ -168,8 +200,11 @@ public final class ClientOptions {
 
     /**
      * Replaces the set of codes on which the transaction helper retries. ABORTED is always
-     * safe; UNAVAILABLE or DEADLINE_EXCEEDED are safe only if the body's effects are
-     * idempotent, because a commit may have happened before the connection broke.
+     * safe. Adding UNAVAILABLE lets a transaction survive the loss of the primary (the retry
+     * goes to the member elected next), but a commit that failed with UNAVAILABLE may have
+     * committed before the member or the connection went away, so the retry can apply the
+     * body twice: enable it only when the body's effects are idempotent or checked. The same
+     * holds for DEADLINE_EXCEEDED.
      *
      * @param codes the codes
      * @return this builder
@@ -180,6 +215,17 @@ public final class ClientOptions {
         set.add(Objects.requireNonNull(c));
       }
       this.retryableCodes = set;
+      return this;
+    }
+
+    /**
+     * Sets which member transactions and writes go to.
+     *
+     * @param routing {@link Routing#PRIMARY} (the default) or {@link Routing#PINNED}
+     * @return this builder
+     */
+    public Builder routing(Routing routing) {
+      this.routing = Objects.requireNonNull(routing, "routing");
       return this;
     }
 

@@ -27,21 +27,30 @@ public final class Cohort {
    * Connects with the given options.
    *
    * @param addresses comma-separated member addresses ({@code host:port}, IPv6 in brackets)
-   * @param options deadline and retry behaviour
+   * @param options deadline, retry and routing behaviour; with the default routing the client
+   *     follows the primary even to a member not in {@code addresses}
    * @return the client
    * @throws IllegalArgumentException if an address is malformed
    */
   public static CohortClient connect(String addresses, ClientOptions options) {
     List<MemberConnection> members = new ArrayList<>();
     for (String address : parseAddresses(addresses)) {
-      HostAndPort hp = HostAndPort.fromString(address);
-      ManagedChannel channel = NettyChannelBuilder.forAddress(hp.getHost(), hp.getPort())
-          .usePlaintext()
-          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
-          .build();
-      members.add(new MemberConnection(address, channel, options.deadline()));
+      members.add(open(address, options));
     }
-    return new CohortClient(members, options);
+    // Members learnt later (the primary named by a secondary) get a channel the same way.
+    return new CohortClient(members, address -> open(address, options), options);
+  }
+
+  private static MemberConnection open(String address, ClientOptions options) {
+    HostAndPort hp = HostAndPort.fromString(address);
+    if (!hp.hasPort() || hp.getHost().isEmpty()) {
+      throw new IllegalArgumentException("member address '" + address + "' needs host:port");
+    }
+    ManagedChannel channel = NettyChannelBuilder.forAddress(hp.getHost(), hp.getPort())
+        .usePlaintext()
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
+        .build();
+    return new MemberConnection(address, channel, options.deadline());
   }
 
   /**

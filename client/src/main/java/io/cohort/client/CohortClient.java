@@ -9,42 +9,64 @@ import io.cohort.proto.DescribeTableRequest;
 import io.cohort.proto.DropTableRequest;
 import io.cohort.proto.DropUniqueKeyRequest;
 import io.cohort.proto.ExecuteRequest;
+import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.ListTablesRequest;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.ReadLogRequest;
+import io.cohort.proto.SetPrimaryRequest;
 import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
+import io.cohort.proto.SwitchToMultiPrimaryRequest;
+import io.cohort.proto.SwitchToSinglePrimaryRequest;
 import io.cohort.proto.UniqueKey;
 import io.grpc.Context;
 import io.grpc.StatusRuntimeException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
  * A connection to a Cohort group: autocommit reads and writes, explicit transactions, DDL,
- * status and the transaction log. Thread-safe; share one per application. Requests go to the
- * member that answered last; when it is UNAVAILABLE a new transaction, autocommit request, DDL
- * or status request moves on to the next member. Create with {@link Cohort#connect}.
+ * status, the transaction log and group administration. Thread-safe; share one per
+ * application. Create with {@link Cohort#connect}.
+ *
+ * <p>Routing ({@link ClientOptions.Routing#PRIMARY}, the default): transactions, autocommit
+ * writes and DDL go to the write member, which in a single-primary group is the primary. The
+ * client learns the primary from a member's status before its first write and whenever a
+ * secondary refuses a write naming the primary; such a refused write committed nothing, so the
+ * client re-sends it (an autocommit write or DDL) or re-runs the body ({@link #transaction}) on
+ * the primary, up to {@value #MAX_REDIRECTS} times per attempt. In a multi-primary group the
+ * write member is the first member that answers. When the write member is UNAVAILABLE the next
+ * member takes over and the primary is looked up again: a new transaction, a read, status or
+ * the log moves on at once; an autocommit write or DDL reports the failure (it may have been
+ * applied); {@link #transaction} runs the body again only if UNAVAILABLE is among the
+ * {@link ClientOptions#retryableCodes()}. Reads outside a transaction go to the write member
+ * first; reads inside one go to the member where it began. With
+ * {@link ClientOptions.Routing#PINNED} every transaction, read and write goes to the first
+ * address given and is never redirected.
  */
 public final class CohortClient implements ReadOperations, AutoCloseable {
-  private final List<MemberConnection> members;
+  /** Redirects from a secondary to the primary followed per request or transaction attempt. */
+  public static final int MAX_REDIRECTS = 3;
+
+  private final Router router;
   private final ClientOptions options;
   private final Backoff backoff;
-  /** Index of the member to try first: the last one that answered. */
-  private final AtomicInteger preferred = new AtomicInteger();
 
-  CohortClient(List<MemberConnection> members, ClientOptions options) {
-    if (members.isEmpty()) {
-      throw new IllegalArgumentException("at least one member address is needed");
-    }
-    this.members = List.copyOf(members);
+  /**
+   * Creates a client.
+   *
+   * @param members connections to the addresses given by the user, in order
+   * @param connector opens a connection to a member address learnt from the group
+   * @param options the options
+   */
+  CohortClient(List<MemberConnection> members, Function<String, MemberConnection> connector,
+      ClientOptions options) {
+    this.router = new Router(members, connector, options.routing());
     this.options = options;
     this.backoff = new Backoff(options.initialBackoff(), options.maxBackoff());
   }
@@ -64,27 +86,30 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * @return the addresses
    */
   public List<String> memberAddresses() {
-    return members.stream().map(MemberConnection::address).toList();
+    return router.initialAddresses();
   }
 
   // ---- explicit transactions ----
 
   /**
-   * Begins an explicit transaction on the first member that answers; it stays on that member.
-   * Close it (try-with-resources) so that an unfinished transaction is rolled back.
+   * Begins an explicit transaction on the write member (moving on to the next member if it is
+   * UNAVAILABLE); the transaction stays on that member. Close it (try-with-resources) so that
+   * an unfinished transaction is rolled back.
    *
    * @return the open transaction
    */
   public Transaction begin() {
-    return onAnyMember("Begin", (m, s) ->
-        new Transaction(m, s.begin(BeginRequest.getDefaultInstance()).getTxnId()));
+    return routed("Begin", true, (m, s) -> new Transaction(m,
+        s.begin(BeginRequest.getDefaultInstance()).getTxnId(), router::failed));
   }
 
   /**
    * Runs the body in a new transaction and commits it, running the whole body again (in a new
    * transaction, after a jittered backoff) when it fails with a retryable code — by default
-   * only a certification conflict. Any other failure, or an exception thrown by the body, rolls
-   * back and propagates.
+   * only a certification conflict. A secondary's refusal of the commit is not a failure: the
+   * body runs again at once on the primary it named. If UNAVAILABLE is made retryable, note
+   * that a commit that failed with UNAVAILABLE may have committed, so the body can take effect
+   * twice. Any other failure, or an exception thrown by the body, rolls back and propagates.
    *
    * @param body the work; may run more than once
    * @return the commit outcome; empty if the body rolled back itself
@@ -124,17 +149,25 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     }
   }
 
+  /** One attempt: the body on the write member, again on the primary if redirected. */
   private <T> Attempt<T> runOnce(TransactionFunction<T> body) {
-    Transaction tx = begin();
-    try {
-      T value = body.apply(tx);
-      if (tx.isOpen()) {
-        return new Attempt<>(value, tx.commit());
+    for (int redirects = 0; ; redirects++) {
+      Transaction tx = begin();
+      try {
+        T value = body.apply(tx);
+        if (tx.isOpen()) {
+          return new Attempt<>(value, tx.commit());
+        }
+        return new Attempt<>(value, tx.commitInfo().orElse(CommitInfo.EMPTY));
+      } catch (NotPrimaryException e) {
+        abandon(tx, e);
+        if (redirects >= MAX_REDIRECTS || !router.follow(e)) {
+          throw e;
+        }
+      } catch (RuntimeException | Error e) {
+        abandon(tx, e);
+        throw e;
       }
-      return new Attempt<>(value, tx.commitInfo().orElse(CommitInfo.EMPTY));
-    } catch (RuntimeException | Error e) {
-      abandon(tx, e);
-      throw e;
     }
   }
 
@@ -171,8 +204,11 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   public BatchResult execute(List<Op> ops) {
     ExecuteRequest request = ExecuteRequest.newBuilder()
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
-    boolean writes = ops.stream().anyMatch(Op::isWrite);
-    return BatchResult.fromProto(onAnyMember(Transaction.describe(ops), !writes,
+    String operation = Transaction.describe(ops);
+    if (ops.stream().anyMatch(Op::isWrite)) {
+      return BatchResult.fromProto(routed(operation, false, (m, s) -> s.execute(request)));
+    }
+    return BatchResult.fromProto(onMembers(operation, router.readOrder(),
         (m, s) -> s.execute(request)));
   }
 
@@ -309,7 +345,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   }
 
   private DdlResult ddl(String operation, Function<CohortServiceBlockingStub, DdlResponse> rpc) {
-    DdlResponse r = onAnyMember(operation, false, (m, s) -> rpc.apply(s));
+    DdlResponse r = routed(operation, false, (m, s) -> rpc.apply(s));
     return new DdlResult(r.getGtid(), r.hasTable() ? TableInfo.fromProto(r.getTable()) : null);
   }
 
@@ -322,7 +358,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    */
   public TableInfo describeTable(String table) {
     DescribeTableRequest req = DescribeTableRequest.newBuilder().setTable(table).build();
-    return TableInfo.fromProto(onAnyMember("DescribeTable " + table,
+    return TableInfo.fromProto(onMembers("DescribeTable " + table, router.readOrder(),
         (m, s) -> s.describeTable(req)).getTable());
   }
 
@@ -332,19 +368,76 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * @return every table, as the server orders them
    */
   public List<TableInfo> listTables() {
-    return onAnyMember("ListTables", (m, s) -> s.listTables(ListTablesRequest.getDefaultInstance()))
-        .getTablesList().stream().map(TableInfo::fromProto).toList();
+    return onMembers("ListTables", router.readOrder(),
+        (m, s) -> s.listTables(ListTablesRequest.getDefaultInstance())).getTablesList().stream().map(TableInfo::fromProto).toList();
   }
 
   // ---- status and log ----
 
   /**
-   * The status of the first member that answers.
+   * The status of the first member that answers, the write member first.
    *
-   * @return its status, including the members of its view
+   * @return its status, including the members of its view, the mode, the primary and every
+   *     member's certification and apply counters
    */
   public StatusResponse status() {
-    return onAnyMember("Status", (m, s) -> s.status(StatusRequest.getDefaultInstance()));
+    return onMembers("Status", router.anyOrder(),
+        (m, s) -> s.status(StatusRequest.getDefaultInstance()));
+  }
+
+  // ---- group administration ----
+
+  /**
+   * Makes a member the primary of the single-primary group (switching a multi-primary group
+   * to single-primary mode). Any ONLINE member accepts the request; it returns once every
+   * member has applied the change, and the client then looks the primary up again.
+   *
+   * @param memberId the member to make primary, e.g. {@code "m2"}
+   * @return the group's mode, primary and view after the change
+   * @throws CohortException with FAILED_PRECONDITION if that member is not ONLINE in the view
+   */
+  public GroupAction setPrimary(String memberId) {
+    if (memberId == null || memberId.isBlank()) {
+      throw new IllegalArgumentException("setPrimary needs a member id, e.g. \"m2\"");
+    }
+    SetPrimaryRequest req = SetPrimaryRequest.newBuilder().setMemberId(memberId).build();
+    return groupAction("SetPrimary " + memberId, (m, s) -> s.setPrimary(req));
+  }
+
+  /**
+   * Switches the group to multi-primary mode: every ONLINE member accepts writes.
+   *
+   * @return the group's mode and view after the change
+   */
+  public GroupAction switchToMultiPrimary() {
+    return groupAction("SwitchToMultiPrimary",
+        (m, s) -> s.switchToMultiPrimary(SwitchToMultiPrimaryRequest.getDefaultInstance()));
+  }
+
+  /**
+   * Switches the group to single-primary mode.
+   *
+   * @param memberIdOrNull the member to make primary, or null to let the group elect one (the
+   *     lowest version, then the highest weight, then the lowest member id)
+   * @return the group's mode, primary and view after the change
+   */
+  public GroupAction switchToSinglePrimary(String memberIdOrNull) {
+    String id = memberIdOrNull == null ? "" : memberIdOrNull;
+    SwitchToSinglePrimaryRequest req = SwitchToSinglePrimaryRequest.newBuilder().setMemberId(id)
+        .build();
+    return groupAction("SwitchToSinglePrimary" + (id.isEmpty() ? "" : " " + id),
+        (m, s) -> s.switchToSinglePrimary(req));
+  }
+
+  private GroupAction groupAction(String operation,
+      BiFunction<MemberConnection, CohortServiceBlockingStub, GroupActionResponse> rpc) {
+    // Repeating one on another member after a broken connection is harmless: each names the
+    // end state it wants.
+    try {
+      return GroupAction.fromProto(onMembers(operation, router.anyOrder(), rpc));
+    } finally {
+      router.forget();
+    }
   }
 
   /**
@@ -386,7 +479,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   private void streamLog(ReadLogRequest req, Consumer<LogEntry> consumer) {
     // Only opening the stream (up to its first entry) fails over: once entries flowed,
     // switching members mid-stream could skip or repeat entries.
-    OpenStream open = onAnyMember("ReadLog", (m, s) -> {
+    OpenStream open = onMembers("ReadLog", router.anyOrder(), (m, s) -> {
       Iterator<LogEntry> it = s.readLog(req);
       it.hasNext();
       return new OpenStream(m, it);
@@ -399,53 +492,68 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   }
 
   /**
-   * Runs a request on the preferred member, moving to the next one on UNAVAILABLE. Only for
-   * requests that start something new: a request inside a transaction must stay on its member.
+   * Runs a request on the write member. A secondary's redirect is followed (nothing was
+   * committed). UNAVAILABLE makes the next member the write member; the request moves there
+   * only when it is safe to repeat: a write may have committed before the connection broke,
+   * and sending it to another member could apply it twice, so its failure is reported instead.
    */
-  private <T> T onAnyMember(String operation,
+  private <T> T routed(String operation, boolean safeToRepeat,
       BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
-    return onAnyMember(operation, true, call);
-  }
-
-  /**
-   * Runs a call on the preferred member, moving on to the next on UNAVAILABLE only when the
-   * call is safe to repeat: a write may have committed before the connection broke, and
-   * sending it to another member could apply it twice, so its failure is reported instead.
-   */
-  private <T> T onAnyMember(String operation, boolean safeToRepeat,
-      BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
-    int start = preferred.get();
-    UnavailableException first = null;
-    for (int i = 0; i < members.size(); i++) {
-      int index = (start + i) % members.size();
-      MemberConnection m = members.get(index);
+    List<UnavailableException> failures = new ArrayList<>();
+    for (int redirects = 0; ; ) {
+      MemberConnection m = router.writeMember();
       try {
-        T result = m.call(operation, s -> call.apply(m, s));
-        preferred.set(index);
-        return result;
-      } catch (UnavailableException e) {
-        if (!safeToRepeat) {
+        return m.call(operation, s -> call.apply(m, s));
+      } catch (NotPrimaryException e) {
+        if (redirects++ >= MAX_REDIRECTS || !router.follow(e)) {
           throw e;
         }
-        if (first == null) {
-          first = e;
-        } else {
-          first.addSuppressed(e);
+      } catch (UnavailableException e) {
+        router.unavailable(m);
+        failures.add(e);
+        if (!safeToRepeat || failures.size() >= router.failoverLimit()) {
+          throw noneAnswered(operation, failures);
         }
       }
     }
-    if (members.size() == 1) {
-      throw first;
+  }
+
+  /**
+   * Runs a request that any of the given members may answer, trying them in order and moving
+   * on past those that are UNAVAILABLE.
+   */
+  private <T> T onMembers(String operation, List<MemberConnection> order,
+      BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
+    List<UnavailableException> failures = new ArrayList<>();
+    for (MemberConnection m : order) {
+      try {
+        return m.call(operation, s -> call.apply(m, s));
+      } catch (UnavailableException e) {
+        router.unavailable(m);
+        failures.add(e);
+      }
     }
-    throw new UnavailableException("none of the " + members.size() + " members "
-        + memberAddresses() + " answered; first failure: " + first.getMessage(), null, operation,
-        first);
+    throw noneAnswered(operation, failures);
+  }
+
+  private static UnavailableException noneAnswered(String operation,
+      List<UnavailableException> failures) {
+    UnavailableException first = failures.get(0);
+    if (failures.size() == 1) {
+      return first;
+    }
+    List<String> tried = failures.stream().map(CohortException::member).toList();
+    UnavailableException e = new UnavailableException("none of the " + failures.size()
+        + " members " + tried + " answered; first failure: " + first.getMessage(), null,
+        operation, first);
+    failures.subList(1, failures.size()).forEach(e::addSuppressed);
+    return e;
   }
 
   /** Closes the channels to all members. */
   @Override
   public void close() {
-    members.forEach(MemberConnection::close);
+    router.allMembers().forEach(MemberConnection::close);
   }
 
   @Override

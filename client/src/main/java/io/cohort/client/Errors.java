@@ -1,10 +1,18 @@
 package io.cohort.client;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 
 /** Turns gRPC failures into the typed exceptions of the public API. */
 final class Errors {
+  /** Trailer a secondary sets on a refused write: the member id of the primary. */
+  static final Metadata.Key<String> PRIMARY =
+      Metadata.Key.of("cohort-primary", Metadata.ASCII_STRING_MARSHALLER);
+  /** Trailer a secondary sets on a refused write: the primary's client address. */
+  static final Metadata.Key<String> PRIMARY_ADDRESS =
+      Metadata.Key.of("cohort-primary-address", Metadata.ASCII_STRING_MARSHALLER);
+
   private Errors() {}
 
   /**
@@ -37,8 +45,22 @@ final class Errors {
         return new UnavailableException(msg, member, operation, e);
       case DEADLINE_EXCEEDED:
         return new DeadlineExceededException(msg, member, operation, e);
+      case FAILED_PRECONDITION:
+        return notPrimary(e, msg, member, operation);
       default:
         return new CohortException(ErrorCode.fromGrpc(status.getCode()), msg, member, operation, e);
     }
+  }
+
+  /** A FAILED_PRECONDITION naming the primary is a redirect; any other stays generic. */
+  private static CohortException notPrimary(StatusRuntimeException e, String msg, String member,
+      String operation) {
+    Metadata trailers = e.getTrailers();
+    String id = trailers == null ? null : trailers.get(PRIMARY);
+    String address = trailers == null ? null : trailers.get(PRIMARY_ADDRESS);
+    if (id == null && address == null) {
+      return new CohortException(ErrorCode.FAILED_PRECONDITION, msg, member, operation, e);
+    }
+    return new NotPrimaryException(msg, member, operation, e, id, address);
   }
 }

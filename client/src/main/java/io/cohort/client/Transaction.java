@@ -6,6 +6,7 @@ import io.cohort.proto.ExecuteRequest;
 import io.cohort.proto.RollbackRequest;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /**
  * An explicit, snapshot-isolated transaction, pinned to the member where it began. Every
@@ -31,12 +32,16 @@ public final class Transaction implements ReadOperations, AutoCloseable {
 
   private final MemberConnection member;
   private final String id;
+  /** Told about failures so the client's routing learns of a new primary or a dead member. */
+  private final BiConsumer<MemberConnection, CohortException> onFailure;
   private State state = State.OPEN;
   private CommitInfo commitInfo;
 
-  Transaction(MemberConnection member, String id) {
+  Transaction(MemberConnection member, String id,
+      BiConsumer<MemberConnection, CohortException> onFailure) {
     this.member = member;
     this.id = id;
+    this.onFailure = onFailure;
   }
 
   /**
@@ -159,6 +164,9 @@ public final class Transaction implements ReadOperations, AutoCloseable {
    *
    * @return the commit outcome (empty GTID for a transaction that wrote nothing)
    * @throws ConflictException if certification failed (the transaction is gone; retry it)
+   * @throws NotPrimaryException if the transaction wrote and its member is a secondary; the
+   *     transaction stays open (roll it back and run it again: the client now sends new
+   *     transactions to the primary)
    */
   public CommitInfo commit() {
     requireOpen("commit");
@@ -168,6 +176,7 @@ public final class Transaction implements ReadOperations, AutoCloseable {
           s -> s.commit(CommitRequest.newBuilder().setTxnId(id).build())).getResult();
     } catch (CohortException e) {
       state = afterFailure(e, true);
+      onFailure.accept(member, e);
       throw e;
     }
     state = State.COMMITTED;
@@ -209,6 +218,7 @@ public final class Transaction implements ReadOperations, AutoCloseable {
           s -> s.execute(request)));
     } catch (CohortException e) {
       state = afterFailure(e, commit);
+      onFailure.accept(member, e);
       throw e;
     }
   }

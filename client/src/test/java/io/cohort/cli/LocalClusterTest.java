@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,5 +69,47 @@ class LocalClusterTest {
     Path jar = Files.createFile(dir.resolve("server.jar"));
     assertThatThrownBy(() -> cluster().up(1, 7001, false, jar, Duration.ofSeconds(1)))
         .isInstanceOf(CliException.class).hasMessageContaining("already running");
+  }
+
+  private List<LocalCluster.MemberSpec> three() {
+    return List.of(new LocalCluster.MemberSpec("m1", "127.0.0.1:7001", dir.resolve("m1")),
+        new LocalCluster.MemberSpec("m2", "127.0.0.1:7002", dir.resolve("m2")),
+        new LocalCluster.MemberSpec("m3", "127.0.0.1:7003", dir.resolve("m3")));
+  }
+
+  @Test
+  void aNewGroupIsBootstrappedByM1AndJoinedThroughIt() {
+    List<LocalCluster.MemberSpec> all = three();
+    String g = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    assertThat(LocalCluster.serverArgs(all.get(0), all, g, false, true)).containsExactly(
+        "server", "--member-id", "m1", "--listen", "127.0.0.1:7001",
+        "--data-dir", dir.resolve("m1").resolve("data").toString(), "--fsync=true",
+        "--group-name", g, "--group-listen", "127.0.0.1:8001", "--bootstrap");
+    assertThat(LocalCluster.serverArgs(all.get(2), all, g, false, false)).containsExactly(
+        "server", "--member-id", "m3", "--listen", "127.0.0.1:7003",
+        "--data-dir", dir.resolve("m3").resolve("data").toString(), "--fsync=false",
+        "--group-name", g, "--group-listen", "127.0.0.1:8003",
+        "--seeds", "127.0.0.1:7001");
+  }
+
+  @Test
+  void aRestartSeedsEveryMemberFromAllTheOthers() {
+    List<LocalCluster.MemberSpec> all = three();
+    String g = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    List<String> m1 = LocalCluster.serverArgs(all.get(0), all, g, true, true);
+    assertThat(m1).containsSubsequence("--group-name", g).endsWith("--bootstrap", "--seeds",
+        "127.0.0.1:7002,127.0.0.1:7003");
+    List<String> m2 = LocalCluster.serverArgs(all.get(1), all, g, true, true);
+    assertThat(m2).doesNotContain("--bootstrap").endsWith("--seeds",
+        "127.0.0.1:7001,127.0.0.1:7003");
+  }
+
+  @Test
+  void upChecksTheGroupFileOfAnExistingDirectory() throws Exception {
+    Files.writeString(dir.resolve("group-name"), "not-a-uuid\n");
+    Path jar = Files.createFile(dir.resolve("server.jar"));
+    assertThatThrownBy(() -> cluster().up(3, 7001, false, jar, Duration.ofSeconds(1)))
+        .isInstanceOf(CliException.class).hasMessageContaining("cannot read the group name")
+        .hasMessageContaining("remove");
   }
 }

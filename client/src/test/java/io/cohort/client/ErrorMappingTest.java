@@ -38,6 +38,25 @@ class ErrorMappingTest {
   }
 
   @Test
+  void aRefusedWriteWithPrimaryTrailersNamesThePrimary() {
+    io.grpc.Metadata trailers = new io.grpc.Metadata();
+    trailers.put(Errors.PRIMARY, "m2");
+    trailers.put(Errors.PRIMARY_ADDRESS, "10.0.0.2:7001");
+    CohortException e = Errors.fromGrpc(Status.FAILED_PRECONDITION
+        .withDescription("member m1 is SECONDARY").asRuntimeException(trailers),
+        "10.0.0.1:7001", "Commit of transaction t1");
+    assertThat(e).isInstanceOfSatisfying(NotPrimaryException.class, np -> {
+      assertThat(np.primaryId()).isEqualTo("m2");
+      assertThat(np.primaryAddress()).isEqualTo("10.0.0.2:7001");
+    });
+    assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
+    assertThat(e.getMessage()).isEqualTo("Commit of transaction t1 failed on member "
+        + "10.0.0.1:7001: FAILED_PRECONDITION: member m1 is SECONDARY (this member is a "
+        + "secondary; the primary is m2 at 10.0.0.2:7001: run the transaction again there, "
+        + "nothing was committed)");
+  }
+
+  @Test
   void serverErrorsArriveTyped() throws Exception {
     try (InProcessCluster c = new InProcessCluster(1, ClientOptions.defaults())) {
       CohortClient client = c.client;

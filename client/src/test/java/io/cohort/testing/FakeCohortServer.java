@@ -1,6 +1,7 @@
 package io.cohort.testing;
 
 import io.cohort.proto.*;
+import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -21,6 +22,98 @@ import java.util.function.Supplier;
  */
 public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplBase {
   public static final String GROUP = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee";
+  static final Metadata.Key<String> PRIMARY =
+      Metadata.Key.of("cohort-primary", Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> PRIMARY_ADDRESS =
+      Metadata.Key.of("cohort-primary-address", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * The group as the fakes of one test present it: members, mode and primary. The fakes do
+   * not replicate; each keeps its own tables. Guarded by itself.
+   */
+  public static final class FakeGroup {
+    private final Map<String, String> addresses = new TreeMap<>();
+    private String mode = "SINGLE_PRIMARY";
+    private String primary = "";
+    private int view = 1;
+    private String electOnStatus;
+    private int statusCallsBeforeElection;
+
+    /** Adds a member; the first one added becomes the primary. */
+    public synchronized FakeGroup add(String id, String address) {
+      addresses.put(id, address);
+      if (primary.isEmpty() && mode.equals("SINGLE_PRIMARY") && addresses.size() == 1) {
+        primary = id;
+      }
+      return this;
+    }
+
+    public synchronized void setPrimary(String id) {
+      mode = "SINGLE_PRIMARY";
+      primary = id;
+      view++;
+    }
+
+    public synchronized void multiPrimary() {
+      mode = "MULTI_PRIMARY";
+      primary = "";
+      view++;
+    }
+
+    /** No primary now; {@code id} becomes primary once Status was asked {@code afterCalls} times. */
+    public synchronized void electLater(String id, int afterCalls) {
+      primary = "";
+      electOnStatus = id;
+      statusCallsBeforeElection = afterCalls;
+      view++;
+    }
+
+    synchronized void statusCalled() {
+      if (electOnStatus != null && --statusCallsBeforeElection <= 0) {
+        setPrimary(electOnStatus);
+        electOnStatus = null;
+      }
+    }
+
+    public synchronized String primary() {
+      return primary;
+    }
+
+    public synchronized String mode() {
+      return mode;
+    }
+
+    synchronized String address(String id) {
+      return addresses.getOrDefault(id, "");
+    }
+
+    synchronized Map<String, String> members() {
+      return new TreeMap<>(addresses);
+    }
+
+    synchronized String viewId() {
+      return "17000000:" + view;
+    }
+
+    synchronized String role(String id) {
+      return mode.equals("MULTI_PRIMARY") || id.equals(primary) ? "PRIMARY" : "SECONDARY";
+    }
+
+    /** Throws what a member that may not write answers: a redirect, or UNAVAILABLE. */
+    synchronized void requireWritable(String id) {
+      if (role(id).equals("PRIMARY")) {
+        return;
+      }
+      if (primary.isEmpty()) {
+        throw err(Status.UNAVAILABLE, "no primary: an election is in progress");
+      }
+      Metadata trailers = new Metadata();
+      trailers.put(PRIMARY, primary);
+      trailers.put(PRIMARY_ADDRESS, addresses.get(primary));
+      throw Status.FAILED_PRECONDITION.withDescription("member " + id + " is a SECONDARY; "
+          + "writes go to the primary " + primary).asRuntimeException(trailers);
+    }
+  }
 
   private record Versioned(Row row, long version) {}
 
@@ -42,9 +135,61 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   private final Map<String, Txn> txns = new HashMap<>();
   private final List<LogEntry> log = new ArrayList<>();
   private final Map<String, Deque<Status>> injected = new ConcurrentHashMap<>();
+  private final Map<String, Deque<StatusRuntimeException>> injectedErrors =
+      new ConcurrentHashMap<>();
+  private final String memberId;
+  private final FakeGroup group;
   private long seq;
   private long txnCounter;
   private int begins;
+  private int aborts;
+  private int groupActions;
+
+  /** A one-member group: m1 at 127.0.0.1:7001, the primary. */
+  public FakeCohortServer() {
+    this("m1", new FakeGroup().add("m1", "127.0.0.1:7001"));
+  }
+
+  /** Member {@code memberId} of a group several fakes share. */
+  public FakeCohortServer(String memberId, FakeGroup group) {
+    this.memberId = memberId;
+    this.group = group;
+  }
+
+  /** Creates a table on this member alone, as if replicated from another member. */
+  public synchronized void addTable(TableSchema schema) {
+    tables.put(schema.getName(), new Table(schema));
+  }
+
+  /** Makes the next {@code times} calls of {@code rpc} redirect to the given primary. */
+  public void injectRedirect(String rpc, String primaryId, String primaryAddress, int times) {
+    Metadata trailers = new Metadata();
+    trailers.put(PRIMARY, primaryId);
+    trailers.put(PRIMARY_ADDRESS, primaryAddress);
+    Deque<StatusRuntimeException> q = injectedErrors.computeIfAbsent(rpc,
+        k -> new ArrayDeque<>());
+    synchronized (q) {
+      for (int i = 0; i < times; i++) {
+        q.add(Status.FAILED_PRECONDITION.withDescription("not the primary")
+            .asRuntimeException(trailers));
+      }
+    }
+  }
+
+  /** The group this member presents. */
+  public FakeGroup group() {
+    return group;
+  }
+
+  /** How many group administration requests this member answered. */
+  public synchronized int groupActions() {
+    return groupActions;
+  }
+
+  /** Whether this member holds the table (the fakes do not replicate). */
+  public synchronized boolean hasTable(String name) {
+    return tables.containsKey(name);
+  }
 
   /** Makes the next {@code times} calls of {@code rpc} (e.g. "Commit") fail with status. */
   public void inject(String rpc, Status status, int times) {
@@ -65,6 +210,15 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   }
 
   private void maybeFail(String rpc) {
+    Deque<StatusRuntimeException> errors = injectedErrors.get(rpc);
+    if (errors != null) {
+      synchronized (errors) {
+        StatusRuntimeException e = errors.poll();
+        if (e != null) {
+          throw e;
+        }
+      }
+    }
     Deque<Status> q = injected.get(rpc);
     if (q != null) {
       synchronized (q) {
@@ -123,6 +277,9 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       txn.seen.clear();
       txn.seen.putAll(work.seen);
       if (auto || req.getCommit()) {
+        if (wrote(txn)) {
+          group.requireWritable(memberId);
+        }
         txns.remove(req.getTxnId());
         resp.setCommit(commit(txn));
       }
@@ -134,6 +291,9 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   public void commit(CommitRequest req, StreamObserver<CommitResponse> obs) {
     answer("Commit", obs, () -> {
       Txn txn = txn(req.getTxnId());
+      if (wrote(txn)) {
+        group.requireWritable(memberId);
+      }
       txns.remove(req.getTxnId());
       return CommitResponse.newBuilder().setResult(commit(txn)).build();
     });
@@ -164,18 +324,22 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
     return c;
   }
 
+  private static boolean wrote(Txn txn) {
+    return txn.writes.values().stream().anyMatch(m -> !m.isEmpty());
+  }
+
   private CommitResult commit(Txn txn) {
     for (var e : txn.seen.entrySet()) {
       Table t = tables.get(e.getKey());
       for (var k : e.getValue().entrySet()) {
         Versioned v = t == null ? null : t.rows.get(k.getKey());
         if ((v == null ? 0 : v.version()) != k.getValue()) {
+          aborts++;
           throw err(Status.ABORTED, "certification conflict on " + e.getKey());
         }
       }
     }
-    boolean wrote = txn.writes.values().stream().anyMatch(m -> !m.isEmpty());
-    if (!wrote) {
+    if (!wrote(txn)) {
       return CommitResult.newBuilder().setCommitted(true).build();
     }
     long n = ++seq;
@@ -383,6 +547,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   @Override
   public void createTable(CreateTableRequest req, StreamObserver<DdlResponse> obs) {
     answer("CreateTable", obs, () -> {
+      group.requireWritable(memberId);
       String name = req.getTable().getName();
       if (tables.containsKey(name)) {
         if (req.getIfNotExists()) {
@@ -402,6 +567,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   @Override
   public void dropTable(DropTableRequest req, StreamObserver<DdlResponse> obs) {
     answer("DropTable", obs, () -> {
+      group.requireWritable(memberId);
       Table t = tables.remove(req.getTable());
       if (t == null) {
         if (req.getIfExists()) {
@@ -434,12 +600,72 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
 
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> obs) {
-    answer("Status", obs, () -> StatusResponse.newBuilder().setMemberId("m1")
-        .setAddress("127.0.0.1:7001").setState("ONLINE").setRole("PRIMARY").setVersion("fake")
-        .setGroupName(GROUP).setGtidExecuted(seq == 0 ? "" : GROUP + ":1-" + seq)
-        .addMembers(MemberStatus.newBuilder().setMemberId("m1").setAddress("127.0.0.1:7001")
-            .setState("ONLINE").setRole("PRIMARY").setVersion("fake"))
-        .build());
+    answer("Status", obs, () -> {
+      group.statusCalled();
+      String gtids = seq == 0 ? "" : GROUP + ":1-" + seq;
+      StatusResponse.Builder b = StatusResponse.newBuilder().setMemberId(memberId)
+          .setAddress(group.address(memberId)).setState("ONLINE").setRole(group.role(memberId))
+          .setVersion("fake").setGroupName(GROUP).setGtidExecuted(gtids)
+          .setViewId(group.viewId()).setMode(group.mode()).setPrimary(group.primary())
+          .setTransactionsCommitted(seq).setTransactionsAborted(aborts);
+      group.members().forEach((id, address) -> {
+        b.addMembers(MemberStatus.newBuilder().setMemberId(id).setAddress(address)
+            .setState("ONLINE").setRole(group.role(id)).setVersion("fake")
+            .setViewId(group.viewId()).setGroupAddress("127.0.0.1:1" + id.length())
+            .setWeight(50));
+        // Every member shows every member's counters; a fake only knows its own.
+        boolean self = id.equals(memberId);
+        b.addMemberStats(MemberStats.newBuilder().setMemberId(id)
+            .setChecked(self ? seq : 0).setConflictsDetected(self ? aborts : 0)
+            .setApplied(self ? seq : 0).setLocalProposed(self ? seq + aborts : 0)
+            .setLocalRolledBack(self ? aborts : 0).setGtidExecuted(self ? gtids : "")
+            .setLastConflictFree(self && seq > 0 ? GROUP + ":" + seq : ""));
+      });
+      return b.build();
+    });
+  }
+
+  @Override
+  public void setPrimary(SetPrimaryRequest req, StreamObserver<GroupActionResponse> obs) {
+    answer("SetPrimary", obs, () -> {
+      requireMember(req.getMemberId());
+      group.setPrimary(req.getMemberId());
+      return groupAction("primary is now " + req.getMemberId());
+    });
+  }
+
+  @Override
+  public void switchToMultiPrimary(SwitchToMultiPrimaryRequest req,
+      StreamObserver<GroupActionResponse> obs) {
+    answer("SwitchToMultiPrimary", obs, () -> {
+      group.multiPrimary();
+      return groupAction("every member accepts writes");
+    });
+  }
+
+  @Override
+  public void switchToSinglePrimary(SwitchToSinglePrimaryRequest req,
+      StreamObserver<GroupActionResponse> obs) {
+    answer("SwitchToSinglePrimary", obs, () -> {
+      String id = req.getMemberId().isEmpty() ? group.members().keySet().iterator().next()
+          : req.getMemberId();
+      requireMember(id);
+      group.setPrimary(id);
+      return groupAction("primary is now " + id);
+    });
+  }
+
+  private void requireMember(String id) {
+    if (group.address(id).isEmpty()) {
+      throw err(Status.FAILED_PRECONDITION, "member " + id + " is not ONLINE in view "
+          + group.viewId());
+    }
+  }
+
+  private GroupActionResponse groupAction(String message) {
+    groupActions++;
+    return GroupActionResponse.newBuilder().setViewId(group.viewId()).setMode(group.mode())
+        .setPrimary(group.primary()).setMessage(message).build();
   }
 
   @Override

@@ -34,6 +34,17 @@ public record BenchResult(String workload, int clients, double durationS, long c
   }
 
   /**
+   * The share of attempts that certification aborted: aborts / (commits + aborts) in the
+   * measured time. High in multi-primary mode when members update the same rows.
+   *
+   * @return between 0 and 1; 0 when nothing was attempted
+   */
+  public double abortRate() {
+    long attempts = committed + aborted;
+    return attempts == 0 ? 0 : (double) aborted / attempts;
+  }
+
+  /**
    * Whether the workload's end check held.
    *
    * @return true if there was no failure
@@ -55,6 +66,7 @@ public record BenchResult(String workload, int clients, double durationS, long c
     m.put("tps", round(tps()));
     m.put("committed", committed);
     m.put("aborted", aborted);
+    m.put("abortRate", round(abortRate()));
     m.put("errors", errors);
     m.put("p50Ms", round(p50Ms));
     m.put("p95Ms", round(p95Ms));

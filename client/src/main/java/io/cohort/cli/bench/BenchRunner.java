@@ -2,6 +2,7 @@ package io.cohort.cli.bench;
 
 import io.cohort.client.CohortClient;
 import io.cohort.client.ConflictException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,17 +16,26 @@ import org.HdrHistogram.Histogram;
  * pick a transaction, run it, and on a conflict run the same one again (counted as an abort);
  * on any other failure count an error, pause briefly and go on, so a member that restarts
  * mid-run costs errors, not the run. Only attempts that start after the warmup are counted.
+ * Client threads may share one client or be spread over several (one per member).
  */
 public final class BenchRunner {
+  /** How long spread clients wait for their member to have applied the loaded table. */
+  static final Duration LOAD_VISIBLE_WAIT = Duration.ofSeconds(60);
+
   private final CohortClient client;
+  private final List<CohortClient> threadClients;
   private final Workload workload;
   private final BenchConfig config;
   private final BenchListener listener;
   private final AtomicReference<String> firstError = new AtomicReference<>();
 
-  private BenchRunner(CohortClient client, Workload workload, BenchConfig config,
-      BenchListener listener) {
+  private BenchRunner(CohortClient client, List<CohortClient> threadClients, Workload workload,
+      BenchConfig config, BenchListener listener) {
+    if (threadClients.isEmpty()) {
+      throw new IllegalArgumentException("at least one client is needed for the threads");
+    }
     this.client = client;
+    this.threadClients = List.copyOf(threadClients);
     this.workload = workload;
     this.config = config;
     this.listener = listener == null ? BenchListener.NONE : listener;
@@ -44,11 +54,38 @@ public final class BenchRunner {
    */
   public static BenchResult run(CohortClient client, Workload workload, BenchConfig config,
       BenchListener listener) throws InterruptedException {
-    return new BenchRunner(client, workload, config, listener).run();
+    return run(client, List.of(client), workload, config, listener);
+  }
+
+  /**
+   * Like {@link #run(CohortClient, Workload, BenchConfig, BenchListener)}, with the client
+   * threads spread over several clients: thread i uses {@code threadClients.get(i % size)}.
+   * {@code client} loads and checks the table; before the threads start, each of the other
+   * clients waits (up to a minute) until the workload's check passes through it, i.e. until
+   * its member has applied the load.
+   *
+   * @param client loads and checks the table
+   * @param threadClients the clients the threads use, e.g. one pinned to each member
+   * @param workload the workload
+   * @param config threads, duration, warmup, rows, seed
+   * @param listener told about every attempt (may be null)
+   * @return the measurements
+   * @throws InterruptedException if interrupted while waiting
+   * @throws BenchFailure if a member did not show the loaded table in time
+   */
+  public static BenchResult run(CohortClient client, List<CohortClient> threadClients,
+      Workload workload, BenchConfig config, BenchListener listener)
+      throws InterruptedException {
+    return new BenchRunner(client, threadClients, workload, config, listener).run();
   }
 
   private BenchResult run() throws InterruptedException {
     Map<String, Object> facts = new LinkedHashMap<>(workload.prepare(client, config.rows()));
+    for (CohortClient c : threadClients) {
+      if (c != client) {
+        awaitLoaded(c);
+      }
+    }
     long start = System.nanoTime();
     long measureFrom = start + config.warmup().toNanos();
     long end = measureFrom + config.duration().toNanos();
@@ -77,6 +114,22 @@ public final class BenchRunner {
       failure = f.getMessage();
     }
     return summarize(loops, seconds, facts, failure);
+  }
+
+  private void awaitLoaded(CohortClient c) throws InterruptedException {
+    long deadline = System.nanoTime() + LOAD_VISIBLE_WAIT.toNanos();
+    while (true) {
+      try {
+        workload.verify(c);
+        return;
+      } catch (RuntimeException e) {
+        if (System.nanoTime() > deadline) {
+          throw new BenchFailure("member " + c.memberAddresses().get(0) + " did not show the "
+              + "loaded table within " + LOAD_VISIBLE_WAIT.toSeconds() + "s: " + e.getMessage());
+        }
+      }
+      Thread.sleep(100);
+    }
   }
 
   private BenchResult summarize(List<ClientLoop> loops, double seconds,
@@ -130,7 +183,7 @@ public final class BenchRunner {
         }
         boolean measured = now >= measureFrom;
         try {
-          Committed c = attempt.execute(client);
+          Committed c = attempt.execute(threadClients.get(index % threadClients.size()));
           long micros = (System.nanoTime() - firstTry) / 1000;
           if (firstTry >= measureFrom) {
             latencies.recordValue(micros);
