@@ -45,7 +45,7 @@ class CrashRecoveryIT {
     ConcurrentLinkedQueue<TxOutcome> acked = new ConcurrentLinkedQueue<>();
     AtomicInteger ackCount = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
-    try (MemberProcess member = new MemberProcess("m1", dir, List.of("--fsync", "true")).start();
+    try (MemberProcess member = new MemberProcess("m1", dir, List.of("--bootstrap", "--fsync", "true")).start();
         CohortClient client = Cohort.connect(member.address(),
             ClientOptions.builder().deadline(Duration.ofSeconds(5)).build())) {
       AtomicReference<Throwable> killerFailure = new AtomicReference<>();

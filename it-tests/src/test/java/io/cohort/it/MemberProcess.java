@@ -24,7 +24,8 @@ final class MemberProcess implements AutoCloseable {
   private final String memberId;
   private final Path dataDir;
   private final int port;
-  private final List<String> extraArgs;
+  private final int groupPort;
+  private List<String> extraArgs;
   private final Path log;
   private Process process;
   private int starts;
@@ -33,6 +34,7 @@ final class MemberProcess implements AutoCloseable {
     this.memberId = memberId;
     this.dataDir = baseDir.resolve(memberId);
     this.port = freePort();
+    this.groupPort = freePort();
     this.extraArgs = extraArgs;
     this.log = baseDir.resolve(memberId + ".log");
   }
@@ -50,6 +52,20 @@ final class MemberProcess implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  String groupAddress() {
+    return "127.0.0.1:" + groupPort;
+  }
+
+  String memberId() {
+    return memberId;
+  }
+
+  /** Arguments for the next start (how to enter the group differs between starts). */
+  MemberProcess withArgs(List<String> args) {
+    this.extraArgs = args;
+    return this;
+  }
+
   long pid() {
     return process.pid();
   }
@@ -58,13 +74,21 @@ final class MemberProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
-  /** Starts the process and waits until it answers Status. */
+  /** Starts the process and waits until it is ONLINE in its group. */
   MemberProcess start() {
+    launch();
+    awaitState("ONLINE", 60);
+    return this;
+  }
+
+  /** Starts the process and waits only until it answers Status. */
+  MemberProcess launch() {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
         "-cp", classpath(), "io.cohort.server.ServerMain", "server",
-        "--member-id", memberId, "--listen", address(), "--data-dir", dataDir.toString()));
+        "--member-id", memberId, "--listen", address(), "--data-dir", dataDir.toString(),
+        "--group-listen", groupAddress()));
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);
@@ -77,6 +101,26 @@ final class MemberProcess implements AutoCloseable {
     starts++;
     awaitReady();
     return this;
+  }
+
+  /** Waits until this member reports {@code state} for itself. */
+  void awaitState(String state, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      try {
+        StatusResponse s = status();
+        last = s.getState() + " " + s.getStateReason();
+        if (s.getState().equals(state)) {
+          return;
+        }
+      } catch (StatusRuntimeException e) {
+        last = e.getStatus().toString();
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException("member " + memberId + " not " + state + " within " + seconds + " s (last: "
+        + last + "); log:\n" + logTail());
   }
 
   static String classpath() {
@@ -116,6 +160,26 @@ final class MemberProcess implements AutoCloseable {
     process.destroyForcibly();
     waitExit(process, 30);
     LiveProcesses.remove(process);
+  }
+
+  /** SIGSTOP: the process stays, silent, until {@link #resume}. */
+  void pause() {
+    signal("STOP");
+  }
+
+  void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String sig) {
+    try {
+      Process k = new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid())).start();
+      k.waitFor(10, TimeUnit.SECONDS);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** SIGTERM and wait for a clean exit (SIGKILL after 30 s). */
@@ -165,6 +229,7 @@ final class MemberProcess implements AutoCloseable {
   @Override
   public void close() {
     if (process != null && process.isAlive()) {
+      signal("CONT");
       kill9();
     }
   }

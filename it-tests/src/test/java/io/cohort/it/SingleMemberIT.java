@@ -44,7 +44,7 @@ class SingleMemberIT {
 
   @BeforeAll
   static void start() {
-    member = new MemberProcess("m1", dir, List.of("--max-transaction-bytes", "65536")).start();
+    member = new MemberProcess("m1", dir, List.of("--bootstrap", "--max-transaction-bytes", "65536")).start();
     client = Cohort.connect(member.address(), ClientOptions.builder().deadline(Duration.ofSeconds(20)).build());
   }
 

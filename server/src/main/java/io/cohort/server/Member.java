@@ -10,7 +10,12 @@ import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
 import io.cohort.server.group.CertificationPipeline;
 import io.cohort.server.group.GroupReplication;
-import io.cohort.server.group.LocalGroup;
+import io.cohort.server.api.GroupServiceHandler;
+import io.cohort.server.api.OfflineModeInterceptor;
+import io.cohort.server.group.ConsensusGroup;
+import io.cohort.server.api.FaultInjectionHandler;
+import io.cohort.server.fault.FaultSwitch;
+import io.grpc.ServerInterceptors;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
 import io.cohort.server.model.Table;
@@ -63,33 +68,41 @@ public final class Member implements AutoCloseable {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     Storage storage = Storage.open(config.dataDir().resolve("rocksdb"), config.fsync());
     try {
-      String groupUuid = resolveGroupUuid(storage, config.groupName());
+      String groupUuid = resolveGroupUuid(storage, config.groupName(), config.group().bootstrap());
       GtidSet executed = loadExecuted(storage);
       Catalog catalog = loadCatalog(storage);
       long last = executed.last(groupUuid);
       LOG.info("local recovery: gtid_executed {} ({} tables)", executed.isEmpty() ? "(empty)" : executed,
           catalog.tables().size());
       Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis);
-      CertificationPipeline pipeline = new CertificationPipeline(new Certifier(last), applier);
-      GroupReplication group = new LocalGroup(pipeline, config.memberId(), config.address(), VERSION);
+      CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(last), applier);
       TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
+      FaultSwitch faults = new FaultSwitch();
+      ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline,
+          () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry,
           System::currentTimeMillis, System.currentTimeMillis());
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
-          .addService(new CohortService(ctx))
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+          .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
+          .addService(new GroupServiceHandler(group))
           .addService(ProtoReflectionServiceV1.newInstance())
-          .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)))
-          .build()
-          .start();
+          .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
+      if (config.group().faultInjection()) {
+        builder.addService(new FaultInjectionHandler(faults));
+        LOG.warn("fault injection is enabled: anyone who can reach this member can cut it off from its group");
+      }
+      Server server = builder.build().start();
       ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cohort-maintenance");
         t.setDaemon(true);
         return t;
       });
-      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, group, applier), 1, 1, TimeUnit.SECONDS);
-      LOG.info("member {} ONLINE at {} in group {} (version {})", config.memberId(), config.address(),
-          groupUuid, VERSION);
+      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry), 1, 1, TimeUnit.SECONDS);
+      String address = config.listenHost() + ":" + server.getPort();
+      LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
+          VERSION, groupUuid);
+      group.start(address);
       return new Member(config, storage, applier, group, registry, server, maintenance);
     } catch (RuntimeException | IOException e) {
       storage.close();
@@ -97,16 +110,21 @@ public final class Member implements AutoCloseable {
     }
   }
 
-  private static void housekeeping(TransactionRegistry registry, GroupReplication group, Applier applier) {
+  /** The exit state action ABORT_SERVER: stop the process (shutdown hooks close the member). */
+  private static void abortServer() {
+    Thread t = new Thread(() -> System.exit(3), "cohort-abort");
+    t.start();
+  }
+
+  private static void housekeeping(TransactionRegistry registry) {
     try {
       registry.expireIdle();
-      group.garbageCollect(registry.minSnapshot(applier.lastApplied()));
     } catch (RuntimeException e) {
       LOG.error("housekeeping failed", e);
     }
   }
 
-  private static String resolveGroupUuid(Storage storage, String configured) {
+  private static String resolveGroupUuid(Storage storage, String configured, boolean bootstrap) {
     byte[] stored = storage.getMeta(MetaKeys.GROUP_UUID);
     if (stored != null) {
       String s = new String(stored, StandardCharsets.UTF_8);
@@ -116,9 +134,13 @@ public final class Member implements AutoCloseable {
       }
       return s;
     }
+    if ((configured == null || configured.isEmpty()) && !bootstrap) {
+      throw new ConfigException("joining a group needs its name: give --group-name <the group's UUID>"
+          + " (cohort status on any member shows it as group_name)");
+    }
     String uuid = configured == null || configured.isEmpty() ? UUID.randomUUID().toString() : configured;
     storage.putMetaNow(MetaKeys.GROUP_UUID, uuid.getBytes(StandardCharsets.UTF_8));
-    LOG.info("bootstrapped new group {}", uuid);
+    LOG.info("data dir initialised for group {}", uuid);
     return uuid;
   }
 
@@ -135,6 +157,18 @@ public final class Member implements AutoCloseable {
     return Catalog.of(tables);
   }
 
+  /** Waits until this member is ONLINE in its group; false on timeout. */
+  public boolean awaitOnline(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (!group.localState().equals("ONLINE")) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
+  }
+
   public int port() {
     return server.getPort();
   }
@@ -143,7 +177,10 @@ public final class Member implements AutoCloseable {
     server.awaitTermination();
   }
 
-  /** Stops serving, rolls back open transactions, applies what was certified, closes storage. */
+  /**
+   * Stops serving, rolls back open transactions, leaves the group (bounded), applies what was
+   * certified, closes storage.
+   */
   @Override
   public void close() {
     LOG.info("member {} shutting down", config.memberId());

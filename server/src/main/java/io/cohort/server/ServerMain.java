@@ -11,6 +11,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.cohort.server.config.GroupConfig;
+import java.util.Arrays;
+import java.util.List;
 
 /** Entry point of the member process: {@code cohort server ...} and {@code cohort storage-bench ...}. */
 @Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort " + Member.VERSION,
@@ -63,6 +66,46 @@ public final class ServerMain implements Runnable {
     @Option(names = "--transaction-idle-timeout-ms", description = "Idle transactions are rolled back after this (default 60000).")
     Long idleTimeoutMs;
 
+    @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
+        + " listed in --seeds answers (then join it).")
+    Boolean bootstrap;
+
+    @Option(names = "--seeds", description = "Comma-separated client addresses (host:port) of group members to join through.")
+    String seeds;
+
+    @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
+    String groupListen;
+
+    @Option(names = "--mode", description = "single-primary (default) or multi-primary; used when bootstrapping.")
+    String mode;
+
+    @Option(names = "--weight", description = "0-100, default 50: the primary election prefers higher weights.")
+    Integer weight;
+
+    @Option(names = "--suspect-after-ms", description = "Silence before a member is suspected, shown UNREACHABLE (default 1000).")
+    Long suspectAfterMs;
+
+    @Option(names = "--expel-timeout-ms", description = "Further time before a suspected member is expelled (default 1000).")
+    Long expelTimeoutMs;
+
+    @Option(names = "--unreachable-majority-timeout-ms", description = "Leave the group after this long without a"
+        + " majority; 0 = never (default 10000).")
+    Long unreachableMajorityTimeoutMs;
+
+    @Option(names = "--exit-state-action", description = "READ_ONLY (default), OFFLINE_MODE or ABORT_SERVER: what"
+        + " to do once out of the group for good.")
+    String exitStateAction;
+
+    @Option(names = "--autorejoin-tries", description = "Rejoin attempts after an expulsion or a lost majority (default 3).")
+    Integer autoRejoinTries;
+
+    @Option(names = "--autorejoin-interval-ms", description = "Pause before each rejoin attempt (default 5000).")
+    Long autoRejoinIntervalMs;
+
+    @Option(names = "--enable-fault-injection", description = "Serve the FaultInjection service (tests and"
+        + " drills: lets anyone cut this member off from its group).")
+    boolean faultInjection;
+
     @Override
     public Integer call() throws Exception {
       MemberConfig config;
@@ -108,11 +151,48 @@ public final class ServerMain implements Runnable {
           parseLong(maxTransactionBytes, p, "max-transaction-bytes", MemberConfig.DEFAULT_MAX_TRANSACTION_BYTES),
           (int) parseLong(maxOpenTransactions == null ? null : maxOpenTransactions.longValue(), p,
               "max-open-transactions", MemberConfig.DEFAULT_MAX_OPEN_TRANSACTIONS),
-          parseLong(idleTimeoutMs, p, "transaction-idle-timeout-ms", MemberConfig.DEFAULT_IDLE_TIMEOUT_MS));
+          parseLong(idleTimeoutMs, p, "transaction-idle-timeout-ms", MemberConfig.DEFAULT_IDLE_TIMEOUT_MS),
+          group(p, hostPort[0], port));
+    }
+
+    private GroupConfig group(Properties p, String host, int port) {
+      String seedText = pick(seeds, p, "seeds", "");
+      List<String> seedList = seedText.isEmpty() ? List.of()
+          : Arrays.stream(seedText.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+      String defaultGroupListen = host + ":" + (port == 0 ? 0 : port + 1000);
+      if (port + 1000 > 65535) {
+        defaultGroupListen = host + ":0";
+      }
+      String m = pick(mode, p, "mode", "single-primary").toLowerCase();
+      if (!m.equals("single-primary") && !m.equals("multi-primary")) {
+        throw new ConfigException("mode '" + m + "' is not single-primary or multi-primary");
+      }
+      String action = pick(exitStateAction, p, "exit-state-action", "READ_ONLY").toUpperCase();
+      GroupConfig.ExitStateAction exit;
+      try {
+        exit = GroupConfig.ExitStateAction.valueOf(action);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("exit-state-action '" + action + "' is not READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
+      }
+      return new GroupConfig(
+          Boolean.parseBoolean(pick(bootstrap == null ? null : bootstrap.toString(), p, "bootstrap", "false")),
+          seedList, pick(groupListen, p, "group-listen", defaultGroupListen), m.equals("single-primary"),
+          (int) parseLong(weight == null ? null : weight.longValue(), p, "weight", GroupConfig.DEFAULT_WEIGHT),
+          parseLong(suspectAfterMs, p, "suspect-after-ms", GroupConfig.DEFAULT_SUSPECT_AFTER_MS),
+          parseLong(expelTimeoutMs, p, "expel-timeout-ms", GroupConfig.DEFAULT_EXPEL_TIMEOUT_MS),
+          parseLong(unreachableMajorityTimeoutMs, p, "unreachable-majority-timeout-ms",
+              GroupConfig.DEFAULT_UNREACHABLE_MAJORITY_TIMEOUT_MS),
+          exit,
+          (int) parseLong(autoRejoinTries == null ? null : autoRejoinTries.longValue(), p, "autorejoin-tries",
+              GroupConfig.DEFAULT_AUTO_REJOIN_TRIES),
+          parseLong(autoRejoinIntervalMs, p, "autorejoin-interval-ms", GroupConfig.DEFAULT_AUTO_REJOIN_INTERVAL_MS),
+          faultInjection);
     }
 
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
-        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "transaction-idle-timeout-ms");
+        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "transaction-idle-timeout-ms",
+        "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms");
 
     private static String pick(String flag, Properties p, String key, String dflt) {
       return flag != null ? flag : p.getProperty(key, dflt).trim();

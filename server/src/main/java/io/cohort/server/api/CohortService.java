@@ -1,5 +1,12 @@
 package io.cohort.server.api;
 
+import io.cohort.proto.GroupActionResponse;
+import io.cohort.proto.SetPrimaryRequest;
+import io.cohort.proto.SwitchToMultiPrimaryRequest;
+import io.cohort.proto.SwitchToSinglePrimaryRequest;
+import io.grpc.Status;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import io.cohort.proto.BeginRequest;
 import io.cohort.proto.BeginResponse;
 import io.cohort.proto.CohortServiceGrpc;
@@ -222,6 +229,40 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
     unary(out, () -> StatusReport.build(m));
+  }
+
+  @Override
+  public void setPrimary(SetPrimaryRequest req, StreamObserver<GroupActionResponse> out) {
+    if (req.getMemberId().isEmpty()) {
+      out.onError(Status.INVALID_ARGUMENT.withDescription("set-primary needs the id of the member to make primary")
+          .asRuntimeException());
+      return;
+    }
+    groupAction(m.group().changeMode(true, req.getMemberId()), out);
+  }
+
+  @Override
+  public void switchToMultiPrimary(SwitchToMultiPrimaryRequest req, StreamObserver<GroupActionResponse> out) {
+    groupAction(m.group().changeMode(false, ""), out);
+  }
+
+  @Override
+  public void switchToSinglePrimary(SwitchToSinglePrimaryRequest req, StreamObserver<GroupActionResponse> out) {
+    groupAction(m.group().changeMode(true, req.getMemberId()), out);
+  }
+
+  private static void groupAction(CompletableFuture<GroupActionResponse> f, StreamObserver<GroupActionResponse> out) {
+    f.orTimeout(30, TimeUnit.SECONDS).whenComplete((r, e) -> {
+      if (e != null) {
+        out.onError(e instanceof java.util.concurrent.TimeoutException
+            ? Status.UNAVAILABLE.withDescription("the group did not order the change within 30 s (no majority?);"
+                + " check status before retrying").asRuntimeException()
+            : Errors.toStatus(e));
+      } else {
+        out.onNext(r);
+        out.onCompleted();
+      }
+    });
   }
 
   @Override

@@ -23,9 +23,14 @@ final class StatusReport {
         .setViewId(g.viewId())
         .setOpenTransactions(m.registry().openCount())
         .setFsync(m.config().fsync());
+    GroupReplication.GroupStatus gs = g.status();
+    b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
+        .addAllMemberStats(gs.memberStats().values());
+    String viewId = g.viewId();
     for (GroupReplication.MemberView v : g.members()) {
       b.addMembers(MemberStatus.newBuilder().setMemberId(v.memberId()).setAddress(v.address())
-          .setState(v.state()).setRole(v.role()).setVersion(v.version()));
+          .setState(v.state()).setRole(v.role()).setVersion(v.version()).setViewId(viewId)
+          .setGroupAddress(v.groupAddress()).setWeight(v.weight()));
       if (v.memberId().equals(m.memberId())) {
         b.setRole(v.role());
       }

@@ -104,6 +104,27 @@ public final class Applier implements AutoCloseable {
         gtid == null ? "" : new String(gtid, java.nio.charset.StandardCharsets.UTF_8), cat);
   }
 
+  public String groupUuid() {
+    return groupUuid;
+  }
+
+  /** Sequence number of the last transaction queued (applied or not). */
+  public long lastQueued() {
+    return lastQueued;
+  }
+
+  /** Waits until everything queued is applied, at most {@code timeoutMs}; true when it is. */
+  public boolean awaitDrained(long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (lastApplied < lastQueued) {
+      if (failure != null || System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      Thread.sleep(5);
+    }
+    return true;
+  }
+
   public Catalog catalog() {
     return catalog;
   }

@@ -8,6 +8,8 @@ public final class MetaKeys {
   public static final String LAST_SEQNO = "last_seqno";
   /** The group uuid this data belongs to. */
   public static final String GROUP_UUID = "group_uuid";
+  /** The epoch of the last group incarnation this member was part of (decimal text). */
+  public static final String GROUP_EPOCH = "group_epoch";
   /** Prefix of one entry per table: the TableSchema. */
   public static final String TABLE_PREFIX = "table/";
 

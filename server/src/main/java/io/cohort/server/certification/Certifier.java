@@ -63,6 +63,26 @@ public final class Certifier {
     return new Verdict(Verdict.Kind.POSITIVE, seqno, null);
   }
 
+  /**
+   * Records a transaction the group already certified positive with {@code seqno} (a joining
+   * member rebuilding conflict information from its own log and a donor's), exactly as
+   * {@link #certify} would have recorded it. Sequence numbers must follow on without a gap.
+   */
+  public void restore(long seqno, Transaction tx) {
+    if (seqno != lastSeqno + 1) {
+      throw new IllegalStateException("restoring transaction " + seqno + " after " + lastSeqno
+          + ": the log has a gap");
+    }
+    for (long item : tx.getWriteSetList()) {
+      lastWriter.put(item, seqno);
+    }
+    for (long item : tx.getTouchSetList()) {
+      lastWriter.put(item, seqno);
+    }
+    recentIds.put(tx.getTxnId(), seqno);
+    lastSeqno = seqno;
+  }
+
   private String firstConflict(Transaction tx) {
     long snapshot = tx.getSnapshotSeqno();
     for (long item : tx.getWriteSetList()) {

@@ -18,13 +18,24 @@ public record MemberConfig(
     boolean fsync,
     long maxTransactionBytes,
     int maxOpenTransactions,
-    long transactionIdleTimeoutMs) {
+    long transactionIdleTimeoutMs,
+    GroupConfig group) {
 
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_MAX_OPEN_TRANSACTIONS = 10_000;
   public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
+  /** A member that bootstraps a group of its own (tests and single-member use). */
+  public MemberConfig(String memberId, String listenHost, int listenPort, Path dataDir, String groupName,
+      boolean fsync, long maxTransactionBytes, int maxOpenTransactions, long transactionIdleTimeoutMs) {
+    this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
+        transactionIdleTimeoutMs, GroupConfig.alone());
+  }
+
   public MemberConfig {
+    if (group == null) {
+      throw new ConfigException("group settings are required");
+    }
     if (memberId == null || !memberId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw new ConfigException("member-id '" + memberId
           + "' is not valid: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit");
@@ -71,6 +82,7 @@ public record MemberConfig(
     m.put("max-transaction-bytes", Long.toString(maxTransactionBytes));
     m.put("max-open-transactions", Integer.toString(maxOpenTransactions));
     m.put("transaction-idle-timeout-ms", Long.toString(transactionIdleTimeoutMs));
+    m.putAll(group.describe());
     return m;
   }
 

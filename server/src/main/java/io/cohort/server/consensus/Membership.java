@@ -7,7 +7,8 @@ import java.util.TreeSet;
 
 /**
  * A configuration: the member ids that own slots round-robin, in ascending order. A
- * {@link Value.Kind#MEMBERSHIP} value carries one, encoded by {@link #encode()}.
+ * {@link Value.Kind#MEMBERSHIP} value carries two, in a {@link MembershipChange}; {@link #encode()}
+ * is one byte per id.
  */
 public record Membership(List<Integer> members) {
 

@@ -17,6 +17,9 @@ package io.cohort.server.consensus;
  * @param horizon        a membership value decided in slot d takes effect at slot d + horizon
  *                       (the event horizon, Mencius rule 7); nobody proposes beyond its first
  *                       undelivered slot plus this, because ownership there is not yet final
+ * @param maxBatchBytes  a batch closes before a value that would take its summed data size
+ *                       over this; a single larger value travels alone (bounds one Accept
+ *                       frame, and what one slot costs to send, store and replay)
  */
 public record MenciusConfig(
     Membership initial,
@@ -28,9 +31,11 @@ public record MenciusConfig(
     int stallTicks,
     int catchUpLimit,
     int recoverySpan,
-    int horizon) {
+    int horizon,
+    int maxBatchBytes) {
 
   public static final int DEFAULT_HORIZON = 1024;
+  public static final int DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
   public MenciusConfig {
     check(initial != null, "the initial configuration is required");
@@ -46,6 +51,14 @@ public record MenciusConfig(
     check(initial == null || horizon >= minHorizon(initial),
         "horizon must be >= " + (initial == null ? 0 : minHorizon(initial)) + " (twice the"
             + " configuration, so every member owns slots below it), got " + horizon);
+    check(maxBatchBytes >= 1, "maxBatchBytes must be >= 1, got " + maxBatchBytes);
+  }
+
+  /** The tunables without a byte cap on batches, which then gets its default (4 MiB). */
+  public MenciusConfig(Membership initial, int self, int window, int maxBatch, int retryTicks,
+      int heartbeatTicks, int stallTicks, int catchUpLimit, int recoverySpan, int horizon) {
+    this(initial, self, window, maxBatch, retryTicks, heartbeatTicks, stallTicks, catchUpLimit,
+        recoverySpan, horizon, DEFAULT_MAX_BATCH_BYTES);
   }
 
   /** Members 0..members-1, this member {@code self}, default tunables. */
@@ -56,12 +69,17 @@ public record MenciusConfig(
 
   public MenciusConfig withBatching(int window, int maxBatch) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
   }
 
   public MenciusConfig withHorizon(int horizon) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
+  }
+
+  public MenciusConfig withMaxBatchBytes(int maxBatchBytes) {
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
   }
 
   /** The smallest horizon that keeps a group of {@code m} live. */

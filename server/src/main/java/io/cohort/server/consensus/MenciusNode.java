@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.random.RandomGenerator;
@@ -82,16 +83,31 @@ public final class MenciusNode {
   }
 
   /**
-   * Proposes a new configuration (Mencius rule 7). Once decided in slot d, it governs slots from
-   * d + horizon on, on every member alike.
+   * Proposes {@code next} in place of the latest configuration this member knows of (see
+   * {@link #latestConfiguration}), with no attachment: a compare-and-set that is ignored if
+   * another change applies first.
    */
   public long proposeMembership(Membership next) {
+    return proposeMembership(schedule.latest(), next, new byte[0]);
+  }
+
+  /**
+   * Proposes a conditional change of configuration (Mencius rule 7 plus a compare-and-set, see
+   * {@link MembershipChange}). If, when delivered in slot d, {@code expected} is still the
+   * latest configuration, {@code next} governs slots from d + horizon on, on every member alike;
+   * otherwise the value is delivered and changes nothing.
+   *
+   * @param attachment delivered verbatim with the value, for the application
+   * @throws IllegalArgumentException when {@code next} is too large for this group's horizon
+   */
+  public long proposeMembership(Membership expected, Membership next, byte[] attachment) {
     if (cfg.horizon() < MenciusConfig.minHorizon(next)) {
       throw new IllegalArgumentException("a configuration of " + next.size()
           + " members needs a horizon of at least " + MenciusConfig.minHorizon(next)
           + ", this group has " + cfg.horizon());
     }
-    return enqueue(Value.Kind.MEMBERSHIP, next.encode());
+    return enqueue(Value.Kind.MEMBERSHIP,
+        new MembershipChange(expected, next, attachment).encode());
   }
 
   public void step(Message m) {
@@ -211,6 +227,22 @@ public final class MenciusNode {
   /** The configuration in force at our first undelivered slot. */
   public Membership membership() {
     return schedule.at(log.frontier());
+  }
+
+  /**
+   * The configuration of the last membership change delivered here that applied (or the
+   * initial one), in force now or from a later slot: what a new change must expect.
+   */
+  public Membership latestConfiguration() {
+    return schedule.latest();
+  }
+
+  /**
+   * Every member of the configuration in force at our first undelivered slot or of one that
+   * takes over later: the peers a failure detector should watch.
+   */
+  public Set<Integer> currentAndFutureMembers() {
+    return Set.copyOf(schedule.membersFrom(log.frontier()));
   }
 
   /**
@@ -385,17 +417,38 @@ public final class MenciusNode {
     }
   }
 
-  /** Rule 7: a delivered membership value governs slots from {@code slot + horizon} on. */
+  /**
+   * Rule 7, made conditional: a delivered membership change whose expected configuration is the
+   * latest one governs slots from {@code slot + horizon} on; any other changes nothing. Both
+   * depend only on the delivered sequence, so every member builds the same schedule.
+   */
   private void delivering(long slot, Batch chosen) {
     boolean changed = false;
     for (Value v : chosen.values()) {
       if (v.kind() == Value.Kind.MEMBERSHIP) {
-        schedule.delivered(slot, Membership.decode(v.data()));
-        changed = true;
+        MembershipChange c = decodeChange(slot, v);
+        if (c.appliesAfter(schedule.latest())) {
+          schedule.delivered(slot, c.next());
+          changed = true;
+        }
       }
     }
     if (changed || schedule.at(slot + 1) != schedule.at(slot)) {
       out.setRecipients(schedule.membersFrom(slot + 1));
+    }
+  }
+
+  /**
+   * Only {@link #proposeMembership} makes MEMBERSHIP values; one that does not decode was
+   * decided everywhere alike, so no member can act on it: stop rather than guess.
+   */
+  private static MembershipChange decodeChange(long slot, Value v) {
+    try {
+      return MembershipChange.decode(v.data());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalStateException("slot " + slot + " decided a membership value "
+          + Long.toHexString(v.id()) + " that is not a membership change: " + e.getMessage()
+          + "; every member stops here, upgrade or fix the proposer", e);
     }
   }
 

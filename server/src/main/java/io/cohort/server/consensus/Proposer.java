@@ -79,14 +79,30 @@ final class Proposer {
         // lay beyond our horizon then): already decided, so never ours to use.
         continue;
       }
-      List<Value> batch = new ArrayList<>();
-      while (!queue.isEmpty() && batch.size() < cfg.maxBatch()) {
-        batch.add(queue.pollFirst());
-      }
+      List<Value> batch = nextBatch();
       InFlight f = new InFlight(new Batch(batch), schedule.at(slot), now);
       inFlight.put(slot, f);
       out.broadcast(new Accept(cfg.self(), Ballot.owner(cfg.self()), slot, f.batch), true, true);
     }
+  }
+
+  /**
+   * Takes the next batch off the queue: at most {@code maxBatch} values, closed before one that
+   * would take the summed data size over {@code maxBatchBytes}; the first value always goes, so
+   * one larger than the cap travels alone.
+   */
+  private List<Value> nextBatch() {
+    List<Value> batch = new ArrayList<>();
+    long bytes = 0;
+    while (!queue.isEmpty() && batch.size() < cfg.maxBatch()) {
+      long size = queue.peekFirst().size();
+      if (!batch.isEmpty() && bytes + size > cfg.maxBatchBytes()) {
+        break;
+      }
+      bytes += size;
+      batch.add(queue.pollFirst());
+    }
+    return batch;
   }
 
   /**

@@ -43,6 +43,11 @@ final class Schedule {
     starts.put(start, next);
   }
 
+  /** The configuration of the last entry, in force now or from a later slot. */
+  Membership latest() {
+    return starts.lastEntry().getValue();
+  }
+
   Membership at(long slot) {
     Map.Entry<Long, Membership> e = starts.floorEntry(slot);
     if (e == null) {

@@ -7,8 +7,8 @@ import java.util.Arrays;
  * delivery of the same value (Mencius rule 5: a value revoked to a no-op is proposed again).
  *
  * <p>{@link Kind#DATA} values are opaque to consensus. A {@link Kind#MEMBERSHIP} value carries
- * a new configuration (see {@link Membership}) that the core itself acts on once it is
- * delivered: it takes effect a fixed number of slots later (the event horizon).
+ * an encoded {@link MembershipChange} that the core itself acts on once it is delivered: if it
+ * applies, its configuration takes effect a fixed number of slots later (the event horizon).
  */
 public record Value(long id, Kind kind, byte[] data) {
 
@@ -32,6 +32,11 @@ public record Value(long id, Kind kind, byte[] data) {
   @Override
   public byte[] data() {
     return data.clone();
+  }
+
+  /** The length of {@link #data}, without copying it. */
+  public int size() {
+    return data.length;
   }
 
   @Override

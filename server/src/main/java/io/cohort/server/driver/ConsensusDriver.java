@@ -1,9 +1,12 @@
 package io.cohort.server.driver;
 
 import io.cohort.server.consensus.AcceptorStore;
+import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
 import io.cohort.server.consensus.Envelope;
+import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.MembershipChange;
 import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
@@ -82,13 +85,18 @@ public final class ConsensusDriver implements AutoCloseable {
 
   private record Inbound(Message message) implements Input {}
 
-  /** A class, not a record: {@link #propose} removes it from the queue by identity. */
+  /**
+   * A class, not a record: {@link #propose} removes it from the queue by identity. Carries
+   * either data or, when {@code change} is set, a membership change.
+   */
   private static final class Proposal implements Input {
     final byte[] data;
+    final MembershipChange change;
     final CompletableFuture<Delivered> future = new CompletableFuture<>();
 
-    Proposal(byte[] data) {
+    Proposal(byte[] data, MembershipChange change) {
       this.data = data;
+      this.change = change;
     }
   }
 
@@ -112,6 +120,8 @@ public final class ConsensusDriver implements AutoCloseable {
   private final MenciusNode core;
   private final SilenceDetector detector;
   private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
+  /** The core's delivery point when the detector last followed its configurations. */
+  private long watchedAt;
 
   // Written by the loop thread only (so `+=` on a volatile is safe), read by any thread.
   private volatile State state = State.RUNNING;
@@ -131,23 +141,43 @@ public final class ConsensusDriver implements AutoCloseable {
     this.listener = listener;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(settings.tickMillis());
     this.pending = new PendingProposals(settings.maxPendingProposals());
-    this.detector = new SilenceDetector(self, consensus.initial(),
+    // Members of configurations still to come are watched too: they are sent to and will own
+    // slots, and a silent one must be suspected before its first slot stalls delivery.
+    this.detector = new SilenceDetector(self, core.currentAndFutureMembers(),
         TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), System.nanoTime());
+    this.watchedAt = core.frontier();
     this.thread = new Thread(this::run, "consensus-" + self);
     // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
     this.thread.setDaemon(true);
   }
 
   /**
+   * Starts a member that delivers from slot 0 (a new group, or an application that keeps no
+   * checkpoint): {@link #start(MenciusConfig, DriverSettings, AcceptorStore, Transport,
+   * Checkpoint, RandomGenerator, DeliveryListener)} from the genesis of
+   * {@code consensus.initial()}.
+   */
+  public static ConsensusDriver start(MenciusConfig consensus, DriverSettings settings,
+      AcceptorStore store, Transport transport, RandomGenerator rng, DeliveryListener listener) {
+    return start(consensus, settings, store, transport, Checkpoint.genesis(consensus.initial()),
+        rng, listener);
+  }
+
+  /**
    * Loads the member's state from {@code store}, builds its consensus core, starts the event
    * loop and then {@code transport} (delivering to this driver).
    *
+   * @param from where delivery resumes: the checkpoint the application saved with the state it
+   *     applied ({@link Checkpoint#genesis} for a new member); the first decision delivered is
+   *     that of slot {@code from.frontier()}, and slot ownership comes from its configurations
    * @param rng seeded by the caller (e.g. from the member id and the start time); used only
    *     for the core's retry back-off
    * @throws IllegalArgumentException when peers would be suspected between two heartbeats
    */
   public static ConsensusDriver start(MenciusConfig consensus, DriverSettings settings,
-      AcceptorStore store, Transport transport, RandomGenerator rng, DeliveryListener listener) {
+      AcceptorStore store, Transport transport, Checkpoint from, RandomGenerator rng,
+      DeliveryListener listener) {
+    Objects.requireNonNull(from, "from");
     long heartbeatMillis = consensus.heartbeatTicks() * settings.tickMillis();
     if (settings.suspectAfterMillis() <= heartbeatMillis) {
       throw new IllegalArgumentException("consensus driver settings: suspectAfterMillis ("
@@ -155,12 +185,14 @@ public final class ConsensusDriver implements AutoCloseable {
           + heartbeatMillis + " ms), or idle peers are suspected between heartbeats");
     }
     DurableState restored = store.load();
-    MenciusNode core = new MenciusNode(consensus, restored, rng);
+    MenciusNode core = new MenciusNode(consensus, restored, from, rng);
     ConsensusDriver d = new ConsensusDriver(consensus, settings, store, transport, core,
         Objects.requireNonNull(listener, "listener"));
-    LOG.info("consensus driver of member {} starting: incarnation {}, members {}, next own slot"
-            + " {}, {} acceptor records; {}", d.self, restored.incarnation() + 1,
-        consensus.initial().members(), restored.nextOwnSlot(), restored.acceptor().size(), settings);
+    LOG.info("consensus driver of member {} starting: incarnation {}, delivering from slot {},"
+            + " members {} (latest {}), next own slot {}, {} acceptor records; {}", d.self,
+        restored.incarnation() + 1, from.frontier(), core.membership().members(),
+        core.latestConfiguration().members(), restored.nextOwnSlot(), restored.acceptor().size(),
+        settings);
     d.thread.start();
     try {
       transport.start(d::receive);
@@ -181,6 +213,28 @@ public final class ConsensusDriver implements AutoCloseable {
    */
   public CompletableFuture<Delivered> propose(byte[] data) {
     Objects.requireNonNull(data, "data");
+    return submit(new Proposal(data.clone(), null));
+  }
+
+  /**
+   * Proposes a conditional change of configuration (see {@link MembershipChange} for the rule):
+   * if {@code expected} is still the latest configuration when the value is delivered,
+   * {@code next} governs slots from that slot plus the horizon on. Callable from any thread.
+   *
+   * <p>The future completes as for {@link #propose} when the value is delivered here, whether
+   * or not the change applied: the application tells by tracking the latest configuration
+   * through the delivered MEMBERSHIP values. It also fails with {@link IllegalArgumentException}
+   * when {@code next} is too large for the group's horizon (nothing was proposed).
+   *
+   * @param attachment delivered verbatim with the change (copied)
+   */
+  public CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next,
+      byte[] attachment) {
+    Objects.requireNonNull(attachment, "attachment");
+    return submit(new Proposal(null, new MembershipChange(expected, next, attachment)));
+  }
+
+  private CompletableFuture<Delivered> submit(Proposal p) {
     if (state != State.RUNNING || closeRequested.get()) {
       return CompletableFuture.failedFuture(stoppedException());
     }
@@ -189,7 +243,6 @@ public final class ConsensusDriver implements AutoCloseable {
           + " has " + pending.max() + " proposals waiting for consensus, the maximum"
           + " (maxPendingProposals); retry once some complete"));
     }
-    Proposal p = new Proposal(data.clone());
     inbox.add(p);
     // The loop sets the state before it drains the queue for the last time; if it has done so,
     // it may have missed this proposal, and whichever of us removes it fails it.
@@ -313,6 +366,7 @@ public final class ConsensusDriver implements AutoCloseable {
         nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
       }
       flush();
+      followConfigurations();
       frontier = core.frontier();
     }
   }
@@ -328,7 +382,45 @@ public final class ConsensusDriver implements AutoCloseable {
       }
       core.step(m);
     } else if (in instanceof Proposal p) {
-      pending.track(core.propose(p.data), p.future);
+      if (p.change == null) {
+        pending.track(core.propose(p.data), p.future);
+        return;
+      }
+      long id;
+      try {
+        id = core.proposeMembership(p.change.expected(), p.change.next(), p.change.attachment());
+      } catch (IllegalArgumentException e) {
+        // The core refused it before queueing anything (too large for the horizon).
+        pending.release();
+        p.future.completeExceptionally(e);
+        return;
+      }
+      pending.track(id, p.future);
+    }
+  }
+
+  /**
+   * Deliveries may have moved the core past a configuration's start, or a change may have
+   * applied: watch exactly the members of the configurations from the delivery point on. A
+   * member no longer in any of them owns no slot we still wait for, so its suspicion ends.
+   */
+  private void followConfigurations() {
+    if (core.frontier() == watchedAt) {
+      return;
+    }
+    watchedAt = core.frontier();
+    List<Integer> before = detector.watched();
+    List<Integer> dropped = detector.watch(core.currentAndFutureMembers(), System.nanoTime());
+    for (int m : dropped) {
+      core.trust(m);
+    }
+    if (!dropped.isEmpty()) {
+      suspected = detector.suspected();
+    }
+    List<Integer> after = detector.watched();
+    if (!after.equals(before)) {
+      LOG.info("member {} now watches members {} (was {}): the configurations changed", self,
+          after, before);
     }
   }
 

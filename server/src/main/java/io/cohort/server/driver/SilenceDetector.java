@@ -26,10 +26,46 @@ final class SilenceDetector {
 
   /** Every peer counts as heard at {@code startNanos}, so none is suspected before a full silence. */
   SilenceDetector(int self, Membership members, long suspectAfterNanos, long startNanos) {
+    this(self, Set.copyOf(members.members()), suspectAfterNanos, startNanos);
+  }
+
+  /** Watches {@code members} (ids in 0..127; {@code self} is never watched). */
+  SilenceDetector(int self, Set<Integer> members, long suspectAfterNanos, long startNanos) {
     this.self = self;
-    members.members().forEach(watched::set);
+    members.forEach(watched::set);
     this.suspectAfterNanos = suspectAfterNanos;
     Arrays.fill(lastHeard, startNanos);
+  }
+
+  /**
+   * From now on watches exactly {@code members} (the configurations change). A newly watched
+   * member counts as heard at {@code nowNanos}: it gets a full silence before it is suspected,
+   * as every member did at start. Returns the members no longer watched that were suspected;
+   * they are forgotten, so the caller should stop acting on their suspicion.
+   */
+  List<Integer> watch(Set<Integer> members, long nowNanos) {
+    BitSet next = new BitSet();
+    members.forEach(next::set);
+    List<Integer> unsuspected = new ArrayList<>();
+    for (int m = watched.nextSetBit(0); m >= 0; m = watched.nextSetBit(m + 1)) {
+      if (!next.get(m) && suspected.get(m)) {
+        suspected.clear(m);
+        unsuspected.add(m);
+      }
+    }
+    for (int m = next.nextSetBit(0); m >= 0; m = next.nextSetBit(m + 1)) {
+      if (!watched.get(m)) {
+        lastHeard[m] = nowNanos;
+      }
+    }
+    watched.clear();
+    watched.or(next);
+    return unsuspected;
+  }
+
+  /** The peers watched now, ascending. */
+  List<Integer> watched() {
+    return watched.stream().filter(m -> m != self).boxed().toList();
   }
 
   /** A message from {@code member} arrived; returns true when that ends a suspicion. */

@@ -12,21 +12,28 @@ import org.slf4j.LoggerFactory;
 /**
  * What happens to each transaction the group delivers, in delivery order: certify, then
  * queue positive ones for the applier; complete the local origin's future with the outcome.
- * The same pipeline runs behind a group of one and behind consensus.
  *
- * <p>{@link #deliver} and {@link #garbageCollect} must be called from one thread at a time
- * (the delivery thread); outcomes complete on the applier thread.
+ * <p>Threads: {@link #deliver}, {@link #garbageCollect} and {@link #install} are called by one
+ * thread at a time (the group's delivery thread, under the group lock); {@link #expect} and
+ * {@link #fail} by request threads; outcomes complete on the applier thread.
  */
 public final class CertificationPipeline implements Applier.Listener {
   private static final Logger LOG = LoggerFactory.getLogger(CertificationPipeline.class);
 
-  private final Certifier certifier;
+  private final String self;
   private final Applier applier;
   private final ConcurrentHashMap<String, CompletableFuture<CommitOutcome>> pending = new ConcurrentHashMap<>();
   private final AtomicLong committed = new AtomicLong();
+  private final AtomicLong localProposed = new AtomicLong();
+  private final AtomicLong localRolledBack = new AtomicLong();
+  /** Delivery thread writes, any thread reads. */
+  private volatile Certifier certifier;
+  private volatile String lastConflictFree = "";
   private volatile Throwable failure;
 
-  public CertificationPipeline(Certifier certifier, Applier applier) {
+  /** @param self this member's id: transactions it originated count as local */
+  public CertificationPipeline(String self, Certifier certifier, Applier applier) {
+    this.self = self;
     this.certifier = certifier;
     this.applier = applier;
   }
@@ -35,34 +42,71 @@ public final class CertificationPipeline implements Applier.Listener {
     applier.start(this);
   }
 
+  /** Replaces the certifier: a member (re)joining the group starts from the group's. */
+  public void install(Certifier c) {
+    this.certifier = c;
+  }
+
+  public Certifier certifier() {
+    return certifier;
+  }
+
+  public Applier applier() {
+    return applier;
+  }
+
   /** Registers a local transaction's future before it is proposed. */
   public CompletableFuture<CommitOutcome> expect(String txnId) {
     CompletableFuture<CommitOutcome> f = new CompletableFuture<>();
     if (failure != null) {
-      f.completeExceptionally(new IllegalStateException("member cannot commit: " + failure.getMessage()));
+      f.completeExceptionally(new GroupUnavailableException("member cannot commit: its storage failed ("
+          + failure.getMessage() + ")"));
       return f;
     }
     if (pending.putIfAbsent(txnId, f) != null) {
       throw new IllegalArgumentException("transaction " + txnId + " is already being committed");
     }
+    localProposed.incrementAndGet();
     return f;
+  }
+
+  /** The local transaction will get no verdict here (its proposal failed, or the member left the group). */
+  public void fail(String txnId, Throwable cause) {
+    CompletableFuture<CommitOutcome> f = pending.remove(txnId);
+    if (f != null) {
+      f.completeExceptionally(cause);
+    }
+  }
+
+  /** Fails every local transaction still waiting for a verdict. */
+  public void failAll(Throwable cause) {
+    for (String id : pending.keySet()) {
+      fail(id, cause);
+    }
   }
 
   /** One delivered transaction, in the group's total order. */
   public void deliver(Transaction tx) {
     Certifier.Verdict v = certifier.certify(tx);
     switch (v.kind()) {
-      case POSITIVE -> applier.enqueue(v.seqno(), tx);
+      case POSITIVE -> {
+        lastConflictFree = applier.groupUuid() + ":" + v.seqno();
+        applier.enqueue(v.seqno(), tx);
+      }
       case NEGATIVE -> {
         LOG.debug("transaction {} rolled back by certification: {}", tx.getTxnId(), v.reason());
+        if (self.equals(tx.getOriginMember())) {
+          localRolledBack.incrementAndGet();
+        }
         complete(tx.getTxnId(), CommitOutcome.conflict(v.reason()));
       }
       case DUPLICATE -> LOG.debug("ignoring second delivery of transaction {}", tx.getTxnId());
     }
   }
 
+  /** Forgets conflict information no transaction still to be certified can need. */
   public void garbageCollect(long stableSeqno) {
-    certifier.garbageCollect(Math.min(stableSeqno, applier.lastApplied()));
+    certifier.garbageCollect(stableSeqno);
   }
 
   @Override
@@ -74,12 +118,7 @@ public final class CertificationPipeline implements Applier.Listener {
   @Override
   public void failed(Throwable cause) {
     failure = cause;
-    for (String id : pending.keySet()) {
-      CompletableFuture<CommitOutcome> f = pending.remove(id);
-      if (f != null) {
-        f.completeExceptionally(new IllegalStateException("storage failed: " + cause.getMessage(), cause));
-      }
-    }
+    failAll(new GroupUnavailableException("storage failed: " + cause.getMessage()));
   }
 
   public boolean healthy() {
@@ -94,8 +133,10 @@ public final class CertificationPipeline implements Applier.Listener {
   }
 
   public GroupReplication.PipelineStats stats() {
-    return new GroupReplication.PipelineStats(certifier.checked(), committed.get(), certifier.conflicts(),
-        certifier.size(), applier.queueSize(), applier.lastApplied());
+    Certifier c = certifier;
+    return new GroupReplication.PipelineStats(c.checked(), committed.get(), c.conflicts(),
+        c.size(), applier.queueSize(), applier.lastApplied(), localProposed.get(), localRolledBack.get(),
+        lastConflictFree);
   }
 
   /** Stops accepting: the applier finishes what is queued. */

@@ -9,8 +9,8 @@ import java.util.concurrent.CompletableFuture;
  * every member's transactions, certifies it on every member with the same verdict, and the
  * returned future completes once the outcome is known and, if committed, durable here.
  *
- * <p>Today's implementation is a group of one ({@link LocalGroup}); the consensus-backed one
- * replaces it without changes above (the API) or below (certification and apply).
+ * <p>Implemented by {@link ConsensusGroup}: Mencius consensus between member processes, a
+ * group of one included.
  */
 public interface GroupReplication extends AutoCloseable {
 
@@ -29,19 +29,36 @@ public interface GroupReplication extends AutoCloseable {
   /** Counters of the certification pipeline on this member. */
   PipelineStats stats();
 
-  /**
-   * Lets the certifier forget conflict information no future transaction needs: every
-   * transaction still to be certified has a snapshot at or after {@code stableSeqno}.
-   */
-  void garbageCollect(long stableSeqno);
-
   @Override
   void close();
 
   /** One member as shown in status. */
-  record MemberView(String memberId, String address, String state, String role, String version) {}
+  record MemberView(String memberId, String address, String state, String role, String version,
+      String groupAddress, int weight) {}
 
-  /** Certification and apply counters. */
+  /** Certification and apply counters of this member. */
   record PipelineStats(long checked, long committed, long conflicts, long certifierSize,
-      long applierQueue, long lastApplied) {}
+      long applierQueue, long lastApplied, long localProposed, long localRolledBack,
+      String lastConflictFree) {}
+
+  /** Mode, primary and every member's last reported counters. */
+  GroupStatus status();
+
+  /**
+   * @param mode         SINGLE_PRIMARY or MULTI_PRIMARY
+   * @param primary      member id of the primary, "" when none
+   * @param stateReason  why this member is not ONLINE ("" when it is)
+   * @param memberStats  member id → last reported counters (this member's are current)
+   */
+  record GroupStatus(String mode, String primary, String stateReason,
+      java.util.Map<String, io.cohort.proto.MemberStats> memberStats) {}
+
+  /** Orders a mode or primary change through the group; completes once it is applied here. */
+  CompletableFuture<io.cohort.proto.GroupActionResponse> changeMode(boolean singlePrimary, String primary);
+
+  /** A member asks to join through this one (the {@code GroupService.Join} RPC). */
+  CompletableFuture<io.cohort.proto.JoinResponse> join(io.cohort.proto.JoinRequest request);
+
+  /** False when the member refuses every client request (exit state action OFFLINE_MODE). */
+  boolean acceptsClients();
 }

@@ -111,6 +111,31 @@ public final class GtidSet {
   }
 
   /** Largest transaction number of {@code uuid} in the set, 0 when none. */
+  /** The source UUIDs this set has transactions of. */
+  public java.util.Set<String> uuids() {
+    return java.util.Collections.unmodifiableSet(intervals.keySet());
+  }
+
+  /**
+   * What this set has beyond {@code 1..last} of {@code uuid}: transactions of other sources, or
+   * of {@code uuid} past {@code last}. Empty text when nothing.
+   */
+  public String beyond(String uuid, long last) {
+    StringBuilder b = new StringBuilder();
+    for (var e : intervals.entrySet()) {
+      for (Interval i : e.getValue()) {
+        if (!e.getKey().equals(uuid) || i.end() > last) {
+          long from = e.getKey().equals(uuid) ? Math.max(i.start(), last + 1) : i.start();
+          if (b.length() > 0) {
+            b.append(',');
+          }
+          b.append(e.getKey()).append(':').append(from == i.end() ? Long.toString(from) : from + "-" + i.end());
+        }
+      }
+    }
+    return b.toString();
+  }
+
   public long last(String uuid) {
     List<Interval> list = intervals(uuid);
     return list.isEmpty() ? 0 : list.get(list.size() - 1).end();

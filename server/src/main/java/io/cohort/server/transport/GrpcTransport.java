@@ -7,10 +7,12 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.Collections;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -34,10 +36,15 @@ import org.slf4j.LoggerFactory;
  * transport's own server ({@link #listening}). The consumer given to {@link #start} is called
  * on gRPC threads, for different peers possibly at the same time.
  *
+ * <p>The peer list follows the group's configuration through {@link #updatePeers}: links to new
+ * peers start, links to peers no longer listed close (and their hellos are refused), a peer
+ * with a new address is redialed there.
+ *
  * <p>{@link #stats()}: {@code sent} counts messages written to a stream; {@code dropped} the
- * oldest messages pushed out of a full queue, sends after close, and received messages refused
- * (malformed, or claiming a sender other than the peer's hello); {@code connects} streams this
- * member dialed whose hello was accepted; {@code rejectedPeers} streams this member refused.
+ * oldest messages pushed out of a full queue, sends after close or to a member with no address
+ * (yet), and received messages refused (malformed, or claiming a sender other than the peer's
+ * hello); {@code connects} streams this member dialed whose hello was accepted;
+ * {@code rejectedPeers} streams this member refused.
  */
 public final class GrpcTransport implements Transport {
   private static final Logger LOG = LoggerFactory.getLogger(GrpcTransport.class);
@@ -46,10 +53,17 @@ public final class GrpcTransport implements Transport {
   private final int self;
   private final GrpcTransportOptions options;
   private final TransportCounters counters = new TransportCounters();
-  private final Map<Integer, PeerLink> links; // immutable, by peer id
+  /**
+   * By peer id. Read by {@link #send} without a lock; changed only under {@code lifecycle},
+   * which also orders peer updates with start and close.
+   */
+  private final Map<Integer, PeerLink> links = new ConcurrentHashMap<>();
+  private final Object lifecycle = new Object();
   private final PeerServiceHandler handler;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** Links closed by {@link #updatePeers}; close() waits for their threads too. Under lifecycle. */
+  private final List<PeerLink> retired = new ArrayList<>();
   /** Set once by {@link #listening} before the transport is handed out; null otherwise. */
   private volatile Server ownServer;
 
@@ -70,15 +84,8 @@ public final class GrpcTransport implements Transport {
     this.groupId = groupId;
     this.self = self;
     this.options = options;
-    Map<Integer, PeerLink> byId = new TreeMap<>();
-    peers.forEach((id, address) -> {
-      checkMember(id, "peer");
-      Objects.requireNonNull(address, () -> "no address for peer " + id);
-      if (id != self) {
-        byId.put(id, new PeerLink(groupId, self, id, address, options, counters));
-      }
-    });
-    this.links = Collections.unmodifiableMap(byId);
+    peerAddresses(peers).forEach((id, address) ->
+        links.put(id, new PeerLink(groupId, self, id, address, options, counters)));
     this.handler = new PeerServiceHandler(new HelloCheck(groupId, self, links.keySet()), counters);
   }
 
@@ -125,34 +132,84 @@ public final class GrpcTransport implements Transport {
     if (closed.get()) {
       throw new IllegalStateException("transport of member " + self + " is closed");
     }
-    if (!started.compareAndSet(false, true)) {
-      throw new IllegalStateException("transport of member " + self + " is already started");
+    // Under the lock, so a peer added meanwhile is started exactly once: here or there.
+    synchronized (lifecycle) {
+      if (!started.compareAndSet(false, true)) {
+        throw new IllegalStateException("transport of member " + self + " is already started");
+      }
+      handler.start(inbound);
+      links.values().forEach(PeerLink::start);
     }
-    handler.start(inbound);
-    links.values().forEach(PeerLink::start);
     LOG.info("peer transport started: member {} of group {}, peers {}, {}{}", self, groupId,
-        links.keySet(), options, ownServer == null ? "" : ", listening on port " + listenPort());
+        new TreeMap<>(links).keySet(), options,
+        ownServer == null ? "" : ", listening on port " + listenPort());
   }
 
   /**
-   * {@inheritDoc}
+   * Makes {@code peers} the peer list (an entry for this member is ignored): starts links to
+   * new peers (at once if the transport is started), closes links to peers no longer listed,
+   * and redials a peer whose address changed. From then on only listed peers' hellos are
+   * accepted, and open streams from the others are ended. Messages queued for a removed or
+   * moved peer are dropped. Any thread; after close it does nothing.
+   */
+  public void updatePeers(Map<Integer, InetSocketAddress> peers) {
+    Map<Integer, InetSocketAddress> next = peerAddresses(peers);
+    synchronized (lifecycle) {
+      if (closed.get()) {
+        return;
+      }
+      retired.removeIf(PeerLink::isStopped);
+      List<Integer> added = new ArrayList<>();
+      List<Integer> removed = new ArrayList<>();
+      List<Integer> moved = new ArrayList<>();
+      for (Map.Entry<Integer, PeerLink> e : new TreeMap<>(links).entrySet()) {
+        InetSocketAddress address = next.get(e.getKey());
+        if (address == null || !address.equals(e.getValue().address())) {
+          (address == null ? removed : moved).add(e.getKey());
+          links.remove(e.getKey());
+          e.getValue().close();
+          retired.add(e.getValue());
+        }
+      }
+      next.forEach((id, address) -> {
+        if (!links.containsKey(id)) {
+          if (!moved.contains(id)) {
+            added.add(id);
+          }
+          PeerLink link = new PeerLink(groupId, self, id, address, options, counters);
+          links.put(id, link);
+          if (started.get()) {
+            link.start();
+          }
+        }
+      });
+      handler.setPeers(next.keySet());
+      if (!added.isEmpty() || !removed.isEmpty() || !moved.isEmpty()) {
+        LOG.info("peer list of member {} changed: added {}, removed {}, new address for {};"
+            + " peers now {}", self, added, removed, moved, next);
+      }
+    }
+  }
+
+  /**
+   * {@inheritDoc} A message to a member not in the peer list is dropped and counted: consensus
+   * may address a member it just added before the application gave the transport its address.
    *
-   * @throws IllegalArgumentException if {@code to} is this member or not a configured peer, or
-   *     {@code message} is not from this member
+   * @throws IllegalArgumentException if {@code to} is this member, or {@code message} is not
+   *     from this member
    */
   @Override
   public void send(int to, Message message) {
-    PeerLink link = links.get(to);
-    if (link == null) {
-      throw new IllegalArgumentException(to == self
-          ? "member " + self + " cannot send to itself through its transport"
-          : "member " + to + " is not in the peer list " + links.keySet() + " of member " + self);
+    if (to == self) {
+      throw new IllegalArgumentException(
+          "member " + self + " cannot send to itself through its transport");
     }
     if (message.from() != self) {
       throw new IllegalArgumentException("member " + self + " cannot send a message from member "
           + message.from() + "; peers drop it as forged");
     }
-    if (closed.get()) {
+    PeerLink link = links.get(to);
+    if (link == null || closed.get()) {
       counters.dropped(1);
       return;
     }
@@ -174,12 +231,17 @@ public final class GrpcTransport implements Transport {
     }
     long deadline = System.nanoTime() + options.closeTimeout().toNanos();
     handler.close();
-    links.values().forEach(PeerLink::close);
+    List<PeerLink> stopping;
+    synchronized (lifecycle) {
+      links.values().forEach(PeerLink::close);
+      stopping = new ArrayList<>(links.values());
+      stopping.addAll(retired);
+    }
     if (ownServer != null) {
       ownServer.shutdownNow();
     }
     try {
-      for (PeerLink link : links.values()) {
+      for (PeerLink link : stopping) {
         link.awaitStopped(deadline);
       }
       if (ownServer != null) {
@@ -194,6 +256,19 @@ public final class GrpcTransport implements Transport {
     if (started.get()) {
       LOG.info("peer transport of member {} closed", self);
     }
+  }
+
+  /** {@code peers} validated, without this member. */
+  private Map<Integer, InetSocketAddress> peerAddresses(Map<Integer, InetSocketAddress> peers) {
+    Map<Integer, InetSocketAddress> out = new TreeMap<>();
+    peers.forEach((id, address) -> {
+      checkMember(id, "peer");
+      Objects.requireNonNull(address, () -> "no address for peer " + id);
+      if (id != self) {
+        out.put(id, address);
+      }
+    });
+    return out;
   }
 
   private static void checkMember(int id, String who) {

@@ -8,6 +8,7 @@ import io.cohort.proto.PeerStreamReply;
 import io.cohort.server.consensus.Message;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,9 @@ final class InboundPeerStream implements StreamObserver<PeerStreamItem> {
   private final Consumer<InboundPeerStream> onEnd;
 
   private volatile boolean shut; // set by shutDown: frames still in flight are ignored
+  // The peer's id once its hello was accepted; written by gRPC callbacks, read by peer updates.
+  private volatile int member = -1;
   // gRPC callback state (one callback at a time).
-  private int member = -1; // the peer's id once its hello was accepted
   private boolean warnedForged;
   private boolean warnedMalformed;
 
@@ -85,6 +87,22 @@ final class InboundPeerStream implements StreamObserver<PeerStreamItem> {
     closeReplies(Status.UNAVAILABLE.withDescription("member " + check.self() + " is shutting down"));
   }
 
+  /**
+   * Ends the stream because its peer left the peer list; if it redials, its hello is refused.
+   * Returns false, doing nothing, for a peer still listed or a stream still saying hello (that
+   * hello is checked against the new list).
+   */
+  boolean endIfNotIn(Set<Integer> peers) {
+    int m = member;
+    if (m < 0 || peers.contains(m)) {
+      return false;
+    }
+    shut = true;
+    closeReplies(Status.UNAVAILABLE.withDescription("member " + m + " is no longer a peer of member "
+        + check.self()));
+    return true;
+  }
+
   private void onFirstItem(PeerStreamItem item) {
     if (!item.hasHello()) {
       refuse("the first item on a peer stream must be a hello, got " + item.getItemCase());
@@ -97,6 +115,12 @@ final class InboundPeerStream implements StreamObserver<PeerStreamItem> {
       return;
     }
     member = hello.getMemberId();
+    if (!check.peers().contains(member)) {
+      // The peer list changed after the check above and may have missed this stream (both
+      // sides write, then read, a volatile: one of them sees the other).
+      refuse("member " + member + " is not in this group's peer list " + check.peers());
+      return;
+    }
     synchronized (replyLock) {
       if (!repliesClosed) {
         replies.onNext(PeerStreamReply.newBuilder()

@@ -76,6 +76,15 @@ final class PeerLink {
     sender.start();
   }
 
+  InetSocketAddress address() {
+    return address;
+  }
+
+  /** True once its thread ended and its channel terminated (or it never started). */
+  boolean isStopped() {
+    return !sender.isAlive() && channel.isTerminated();
+  }
+
   /** Queues {@code message}; returns true when the oldest queued message was dropped for it. */
   boolean offer(ConsensusMessage message) {
     boolean dropped = queue.offer(message);

@@ -33,6 +33,16 @@ final class PeerServiceHandler extends PeerServiceGrpc.PeerServiceImplBase {
     this.inbound = inbound;
   }
 
+  /** Accepts hellos from exactly {@code peers} from now on, and ends streams of the others. */
+  void setPeers(Set<Integer> peers) {
+    check.setPeers(peers);
+    for (InboundPeerStream s : List.copyOf(open)) {
+      if (s.endIfNotIn(peers)) {
+        open.remove(s);
+      }
+    }
+  }
+
   /** Refuses new streams and ends the open ones. */
   void close() {
     closed = true;

@@ -50,6 +50,7 @@ class MemberApiTest {
   @BeforeEach
   void start() throws Exception {
     member = Member.start(new MemberConfig("m1", "127.0.0.1", 0, dir, "", false, 64 * 1024, 100, 60_000));
+    assertThat(member.awaitOnline(30_000)).as("bootstrapped and ONLINE").isTrue();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", member.port()).usePlaintext().build();
     api = CohortServiceGrpc.newBlockingStub(channel);
     api.createTable(CreateTableRequest.newBuilder().setTable(TableSchema.newBuilder().setName("users")

@@ -17,7 +17,11 @@ import java.util.Set;
  *       slots are delivered in order with no gap and no value twice;
  *   <li>durability: every slot ever reported decided is delivered, identically, by every
  *       member that is up at the end of the liveness phase ({@link #missingAtEnd}), and a
- *       restarted member resumes exactly where its applied state ends.
+ *       restarted member resumes exactly where its applied state ends;
+ *   <li>configurations: every member's schedule agrees with every other's on each
+ *       configuration's first slot and members, its latest configuration is what an
+ *       application replaying {@link MembershipChange}'s rule over the delivered sequence
+ *       computes, and members that end at the same slot end with the same schedule.
  * </ul>
  */
 final class InvariantChecker {
@@ -32,9 +36,15 @@ final class InvariantChecker {
     long nextSlot;
     int delivered;
     final Set<Long> ids = new HashSet<>();
+    /** The application's mirror of the latest configuration, from the delivered changes. */
+    Membership latest;
+
+    MemberView(Membership latest) {
+      this.latest = latest;
+    }
 
     MemberView copy() {
-      MemberView v = new MemberView();
+      MemberView v = new MemberView(latest);
       v.nextSlot = nextSlot;
       v.delivered = delivered;
       v.ids.addAll(ids);
@@ -47,12 +57,15 @@ final class InvariantChecker {
   private final List<Long> order = new ArrayList<>();
   private final Map<Long, Long> slotOfValue = new HashMap<>();
   private final MemberView[] views;
+  /** First slot of every configuration any member's schedule has held -> its members. */
+  private final Map<Long, Membership> configurationStarts = new HashMap<>();
   private long maxChosenSlot = -1;
+  private long changesIgnored;
 
-  InvariantChecker(int members) {
+  InvariantChecker(int members, Membership initial) {
     views = new MemberView[members];
     for (int i = 0; i < members; i++) {
-      views[i] = new MemberView();
+      views[i] = new MemberView(initial);
     }
   }
 
@@ -92,6 +105,14 @@ final class InvariantChecker {
     }
     for (Value value : d.values()) {
       check(v.ids.add(value.id()), "member " + member + " delivered " + value + " twice");
+      if (value.kind() == Value.Kind.MEMBERSHIP) {
+        MembershipChange c = MembershipChange.decode(value.data());
+        if (c.appliesAfter(v.latest)) {
+          v.latest = c.next();
+        } else {
+          changesIgnored++;
+        }
+      }
       int pos = v.delivered++;
       if (pos < order.size()) {
         check(order.get(pos) == value.id(), "total order: member " + member + " delivered "
@@ -101,6 +122,39 @@ final class InvariantChecker {
         order.add(value.id());
       }
     }
+  }
+
+  /**
+   * {@code member}'s core reports {@code schedule} after its latest delivery: it must agree with
+   * every schedule seen so far, and end in the configuration the application's mirror expects.
+   */
+  void schedule(int member, Checkpoint schedule) {
+    Membership latest = schedule.configurations().get(schedule.configurations().lastKey());
+    check(latest.equals(views[member].latest), "member " + member + "'s core ends its schedule"
+        + " with " + latest + " but the delivered membership changes make it "
+        + views[member].latest + ": " + schedule.configurations());
+    schedule.configurations().forEach((start, m) -> {
+      Membership first = configurationStarts.putIfAbsent(start, m);
+      check(first == null || first.equals(m), "schedule agreement: member " + member
+          + " has " + m + " from slot " + start + " where another had " + first);
+    });
+  }
+
+  /** At the end: members at the same delivery point have the same schedule from there on. */
+  void sameSchedules(Map<Integer, Checkpoint> byMember) {
+    Map<Long, Map<Long, Membership>> byFrontier = new HashMap<>();
+    byMember.forEach((member, cp) -> {
+      Map<Long, Membership> ahead = cp.configurations()
+          .tailMap(cp.configurations().headMap(cp.frontier() + 1).lastKey());
+      Map<Long, Membership> first = byFrontier.putIfAbsent(cp.frontier(), ahead);
+      check(first == null || first.equals(ahead), "member " + member + " ends at slot "
+          + cp.frontier() + " with the schedule " + ahead + " where another has " + first);
+    });
+  }
+
+  /** Deliveries of membership changes that did not apply (their expectation was stale). */
+  long changesIgnored() {
+    return changesIgnored;
   }
 
   boolean hasDelivered(int member, long id) {

@@ -94,7 +94,7 @@ class ScenarioTest {
     c.stabilize();
     for (int m = 0; m < 4; m++) {
       assertThat(c.delivered(m)).as("member %d", m).containsExactly(
-          "members=[0, 1, 2, 3]", "b", "-", "-", "-", "-", "-", "-", // slots 0-7: old owners
+          "members=[0, 1, 2]->[0, 1, 2, 3]", "b", "-", "-", "-", "-", "-", "-", // slots 0-7: old owners
           "-", "-", "-", "d", "-", "-", "c", "e");                 // from 8: 0,1,2,3 in turn
       assertThat(c.node(m).checkpoint().configurations()).as("member %d", m).containsExactly(
           java.util.Map.entry(0L, new Membership(java.util.List.of(0, 1, 2))),
@@ -105,5 +105,31 @@ class ScenarioTest {
         && a.slot() == 11);
     assertThat(c.history()).noneMatch(p -> p.from() == 3 && p.message() instanceof Accept a
         && a.slot() < 11);
+  }
+
+  @Test
+  void aMembershipChangeWhoseExpectedConfigurationIsStaleIsIgnoredOnEveryMember() {
+    // Two changes race against the same configuration (a compare-and-set, see MembershipChange):
+    // the one decided first applies; the other expected a configuration that is no longer the
+    // latest when it is delivered, so it is delivered and changes nothing, on every member.
+    ScriptedCluster c = new ScriptedCluster(4, new Membership(java.util.List.of(0, 1, 2)), 8);
+    Membership initial = new Membership(java.util.List.of(0, 1, 2));
+    c.proposeMembership(0, initial, new Membership(java.util.List.of(0, 1, 2, 3))); // slot 0
+    c.proposeMembership(1, initial, new Membership(java.util.List.of(0, 1, 3)));    // slot 1
+    c.propose(3, "d"); // waits: member 3 owns no slot yet
+    c.stabilize();
+    c.propose(2, "c"); // member 2 still owns slots: the removal of it never applied
+    c.stabilize();
+    for (int m = 0; m < 4; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly(
+          "members=[0, 1, 2]->[0, 1, 2, 3]", "members=[0, 1, 2]->[0, 1, 3]", // slots 0, 1
+          "-", "-", "-", "-", "-", "-",                                      // slots 2-7
+          "-", "-", "-", "d", "-", "-", "c");          // from 8: 0,1,2,3 in turn, 2 still there
+      assertThat(c.node(m).checkpoint().configurations()).as("member %d", m).containsExactly(
+          java.util.Map.entry(0L, initial),
+          java.util.Map.entry(8L, new Membership(java.util.List.of(0, 1, 2, 3))));
+      assertThat(c.node(m).latestConfiguration()).as("member %d", m)
+          .isEqualTo(new Membership(java.util.List.of(0, 1, 2, 3)));
+    }
   }
 }

@@ -57,6 +57,11 @@ final class ScriptedCluster {
     drain(member);
   }
 
+  void proposeMembership(int member, Membership expected, Membership next) {
+    nodes[member].proposeMembership(expected, next, new byte[0]);
+    drain(member);
+  }
+
   MenciusNode node(int member) {
     return nodes[member];
   }
@@ -117,7 +122,7 @@ final class ScriptedCluster {
 
   /**
    * Member's delivered slots, in order: a no-op as "-", else its values joined by "+", a
-   * membership value as "members=[...]".
+   * membership change as "members=[expected]->[next]" (whether it applied or not).
    */
   List<String> delivered(int member) {
     return List.copyOf(delivered.get(member));
@@ -141,8 +146,11 @@ final class ScriptedCluster {
   }
 
   private static String show(Value v) {
-    return v.kind() == Value.Kind.MEMBERSHIP ? "members=" + Membership.decode(v.data()).members()
-        : new String(v.data(), StandardCharsets.UTF_8);
+    if (v.kind() == Value.Kind.MEMBERSHIP) {
+      MembershipChange c = MembershipChange.decode(v.data());
+      return "members=" + c.expected().members() + "->" + c.next().members();
+    }
+    return new String(v.data(), StandardCharsets.UTF_8);
   }
 
   private Pending take(Predicate<Pending> which) {

@@ -49,6 +49,7 @@ final class Simulation {
     long skips;
     long reproposed;
     long reconfigurations;
+    long staleReconfigurations;
     long pauses;
     long compactions;
     long snapshots;
@@ -63,6 +64,7 @@ final class Simulation {
       skips += o.skips;
       reproposed += o.reproposed;
       reconfigurations += o.reconfigurations;
+      staleReconfigurations += o.staleReconfigurations;
       pauses += o.pauses;
       compactions += o.compactions;
       snapshots += o.snapshots;
@@ -74,7 +76,8 @@ final class Simulation {
       return "crashes=" + crashes + " unsyncedLost=" + unsyncedLost + " messages=" + messages
           + " prepares=" + prepares + " nacks=" + nacks + " skips=" + skips
           + " valuesDeliveredAfterRevocation=" + reproposed
-          + " reconfigurationsDelivered=" + reconfigurations + " pauses=" + pauses
+          + " reconfigurationsDelivered=" + reconfigurations
+          + " ignoredAsStale=" + staleReconfigurations + " pauses=" + pauses
           + " compactions=" + compactions + " snapshotsInstalled=" + snapshots
           + " majorityOnlyLiveness=" + majorityOnlyRuns;
     }
@@ -131,7 +134,7 @@ final class Simulation {
     this.rng = new SplittableRandom(seed);
     this.net = new SimNetwork(plan, rng.split(), options.tamper());
     this.n = plan.members();
-    this.checker = new InvariantChecker(n);
+    this.checker = new InvariantChecker(n, plan.initial());
     this.cores = new MenciusNode[n];
     this.disks = new SimStorage[n];
     this.saved = new Checkpoint[n];
@@ -207,6 +210,14 @@ final class Simulation {
           Long decided = checker.decidedSlotOf(id);
           coverage.reproposed += decided != null && decided > slot ? 1 : 0;
         });
+        Map<Integer, Checkpoint> schedules = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+          if (cores[i] != null) {
+            schedules.put(i, cores[i].checkpoint());
+          }
+        }
+        checker.sameSchedules(schedules);
+        coverage.staleReconfigurations = checker.changesIgnored();
         return new Result(seed, plan, now, checker.decidedSlots(), checker.deliveredValues(), coverage);
       }
     }
@@ -298,12 +309,37 @@ final class Simulation {
       int i = rng.nextInt(n);
       if (isRunning(i)) {
         Membership next = FaultPlan.randomConfiguration(rng, n);
+        Membership latest = cores[i].latestConfiguration();
+        // Sometimes expect a configuration already replaced, as an application acting on an
+        // old view would: unless it is the latest again when delivered, nobody may apply it.
+        Membership expected = rng.nextInt(4) == 0 ? staleOtherThan(latest) : latest;
+        byte[] attachment = new byte[rng.nextInt(4)];
+        rng.nextBytes(attachment);
         configurations.add(next);
-        long id = cores[i].proposeMembership(next);
-        checker.proposed(id, Value.Kind.MEMBERSHIP, next.encode());
+        long id = cores[i].proposeMembership(expected, next, attachment);
+        checker.proposed(id, Value.Kind.MEMBERSHIP,
+            new MembershipChange(expected, next, attachment).encode());
         drain(i);
       }
     }
+  }
+
+  /**
+   * A configuration proposed before that is not {@code latest}, else any other set of members
+   * (with three members every proposed configuration is the same).
+   */
+  private Membership staleOtherThan(Membership latest) {
+    Membership pick = configurations.get(rng.nextInt(configurations.size()));
+    while (pick.equals(latest)) {
+      List<Integer> some = new ArrayList<>();
+      for (int m = 0; m < n; m++) {
+        if (rng.nextBoolean()) {
+          some.add(m);
+        }
+      }
+      pick = some.isEmpty() ? pick : new Membership(some);
+    }
+    return pick;
   }
 
   private void injectFaults() {
@@ -456,6 +492,13 @@ final class Simulation {
     cores[i] = new MenciusNode(cfg, disks[i].load(), saved[i], rng.split());
     checker.restarted(i, saved[i].frontier());
     suspects[i] = new boolean[n];
+    for (int j = 0; j < n; j++) {
+      if (keptDown[j] && j != i) {
+        // Healing, yet restarted (a snapshot): its failure detector finds the members kept
+        // down silent again, as the one before the restart had.
+        setSuspect(i, j, true);
+      }
+    }
     pausedUntil[i] = 0;
     held.get(i).clear();
     drain(i);
@@ -542,6 +585,7 @@ final class Simulation {
       }
       if (!rd.decided().isEmpty()) {
         saved[i] = core.checkpoint();
+        checker.schedule(i, saved[i]);
       }
       core.advance(rd);
     }

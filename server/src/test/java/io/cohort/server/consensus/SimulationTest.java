@@ -42,8 +42,9 @@ class SimulationTest {
         count, start, mixes, slots, coverage, (System.nanoTime() - t0) / 1_000_000);
     assertThat(slots).isPositive();
     if (count >= 1000) {
-      // A run that never crashed, lost unsynced state, revoked, skipped, reconfigured, paused,
-      // compacted or ran its liveness phase on a bare majority proves little.
+      // A run that never crashed, lost unsynced state, revoked, skipped, reconfigured (or saw a
+      // stale reconfiguration ignored), paused, compacted or ran its liveness phase on a bare
+      // majority proves little.
       assertThat(coverage.crashes).isPositive();
       assertThat(coverage.unsyncedLost).isPositive();
       assertThat(coverage.prepares).isPositive();
@@ -51,6 +52,7 @@ class SimulationTest {
       assertThat(coverage.skips).isPositive();
       assertThat(coverage.reproposed).isPositive();
       assertThat(coverage.reconfigurations).isPositive();
+      assertThat(coverage.staleReconfigurations).isPositive();
       assertThat(coverage.pauses).isPositive();
       assertThat(coverage.compactions).isPositive();
       assertThat(coverage.snapshots).isPositive();

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.cohort.server.consensus.Batch;
+import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decide;
 import io.cohort.server.consensus.Decision;
+import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.Value;
 import io.cohort.server.storage.ConsensusStore;
@@ -16,7 +18,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +30,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -174,6 +180,77 @@ class ConsensusDriverTest {
     impostor.close();
   }
 
+  @Test
+  void aMemberStartedFromACheckpointDeliversFromItsFrontier() throws Exception {
+    // As after a snapshot: slots below 100 were applied elsewhere and are never delivered here;
+    // the configuration in force (from slot 90 on) says who owns slot 100 and after.
+    Checkpoint from = new Checkpoint(100, new TreeMap<>(Map.of(90L, Membership.ofSize(N))));
+    for (int i = 0; i < N; i++) {
+      members[i] = new Member(i, MenciusConfig.defaults(N, i), SETTINGS, from);
+    }
+    proposeAndAwait("resumed", 10, 0, 1, 2);
+    awaitDeliveredEverywhere(30, 0, 1, 2);
+
+    for (Member m : members) {
+      List<Long> slots = m.decisionSlots();
+      assertThat(slots.get(0)).as("member %d's first delivered slot", m.id).isEqualTo(100);
+      assertThat(slots).as("member %d delivers in order", m.id)
+          .isEqualTo(LongStream.range(100, 100 + slots.size()).boxed().toList());
+    }
+    assertSameOrder(0, 1, 2);
+    // Slot 100 is member (100 - 90) mod 3 = 1's: the others' first values come after it.
+    assertThat(members[1].valueSlots().get(0)).startsWith("100:");
+  }
+
+  @Test
+  void theFailureDetectorFollowsMembershipChanges() throws Exception {
+    // Members 0, 1, 2 own the slots, a change decided in slot d governs from d + 8. Member 2 goes
+    // down and is suspected; then 2 is replaced by 3, which never starts. The group can only go
+    // on if 3's slots are revoked, so if member 3 is watched (and suspected) once it is added.
+    Member[] group = new Member[N];
+    for (int i = 0; i < N; i++) {
+      group[i] = members[i] = new Member(i, MenciusConfig.defaults(N, i).withHorizon(8), SETTINGS,
+          Checkpoint.genesis(Membership.ofSize(N)));
+    }
+    proposeAndAwait("three", 5, 0, 1, 2);
+    members[2].close();
+    members[2] = null;
+    awaitUntil("members 0 and 1 suspect member 2", () ->
+        group[0].driver.stats().suspected().contains(2)
+            && group[1].driver.stats().suspected().contains(2));
+
+    Membership replaced = new Membership(List.of(0, 1, 3));
+    Delivered change = awaitAll(List.of(group[0].driver.proposeMembership(Membership.ofSize(N),
+        replaced, bytes("view 2")))).get(0);
+    // Proposed against a configuration already replaced: delivered, and changes nothing.
+    awaitAll(List.of(group[1].driver.proposeMembership(Membership.ofSize(N), Membership.ofSize(2),
+        new byte[0])));
+    proposeAndAwait("after", 20, 0, 1);
+
+    for (int i = 0; i < 2; i++) {
+      Member m = group[i];
+      assertThat(m.lastDeliveredSlot()).as("member %d delivered past the new configuration", i)
+          .isGreaterThanOrEqualTo(change.slot() + 8);
+      awaitUntil("member " + i + " suspects only member 3", () ->
+          m.driver.stats().suspected().equals(Set.of(3)));
+    }
+    assertSameOrder(0, 1);
+  }
+
+  @Test
+  void aConfigurationTooLargeForTheHorizonIsRefused() {
+    members[0] = new Member(0, MenciusConfig.defaults(N, 0).withHorizon(8), SETTINGS,
+        Checkpoint.genesis(Membership.ofSize(N)));
+
+    CompletableFuture<Delivered> f = members[0].driver.proposeMembership(Membership.ofSize(N),
+        Membership.ofSize(5), new byte[0]);
+
+    assertThat(causeOf(f)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("needs a horizon of at least 10");
+    assertThat(members[0].driver.stats().pendingProposals()).isZero();
+    assertThat(members[0].driver.state()).isEqualTo(ConsensusDriver.State.RUNNING);
+  }
+
   // ---- helpers ----
 
   private void startAll() {
@@ -236,8 +313,10 @@ class ConsensusDriverTest {
   private void assertSameOrder(int... ids) {
     List<String> reference = members[ids[0]].valueSlots();
     for (int i : ids) {
-      assertThat(members[i].decisionSlots()).as("member %d delivers every slot in order", i)
-          .isEqualTo(rangeList(members[i].decisionSlots().size()));
+      List<Long> slots = members[i].decisionSlots();
+      long first = slots.isEmpty() ? 0 : slots.get(0);
+      assertThat(slots).as("member %d delivers every slot in order", i)
+          .isEqualTo(LongStream.range(first, first + slots.size()).boxed().toList());
       assertThat(members[i].valueSlots()).as("member %d's delivered sequence", i)
           .isEqualTo(reference);
     }
@@ -273,14 +352,6 @@ class ConsensusDriverTest {
     return out;
   }
 
-  private static List<Long> rangeList(int n) {
-    List<Long> out = new ArrayList<>(n);
-    for (long s = 0; s < n; s++) {
-      out.add(s);
-    }
-    return out;
-  }
-
   private static Throwable causeOf(CompletableFuture<?> f) {
     try {
       f.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
@@ -309,12 +380,20 @@ class ConsensusDriverTest {
     }
 
     Member(int id, DriverSettings settings) {
+      this(id, MenciusConfig.defaults(N, id), settings, null);
+    }
+
+    /** With {@code from} null, through the start overload without a checkpoint. */
+    Member(int id, MenciusConfig consensus, DriverSettings settings, Checkpoint from) {
       this.id = id;
       this.store = ConsensusStore.open(tmp.resolve("member-" + id), id, true);
       this.transport = hub.join(id);
       try {
-        this.driver = ConsensusDriver.start(MenciusConfig.defaults(N, id), settings, store,
-            transport, new SplittableRandom(id), decisions::add);
+        this.driver = from == null
+            ? ConsensusDriver.start(consensus, settings, store, transport,
+                new SplittableRandom(id), decisions::add)
+            : ConsensusDriver.start(consensus, settings, store, transport, from,
+                new SplittableRandom(id), decisions::add);
       } catch (RuntimeException e) {
         transport.close();
         store.close();
@@ -342,6 +421,11 @@ class ConsensusDriverTest {
     List<String> deliveredData() {
       return decisions().stream().flatMap(d -> d.values().stream())
           .map(v -> new String(v.data(), StandardCharsets.UTF_8)).collect(Collectors.toList());
+    }
+
+    long lastDeliveredSlot() {
+      List<Decision> all = decisions();
+      return all.isEmpty() ? -1 : all.get(all.size() - 1).slot();
     }
 
     long slotOf(long valueId) {

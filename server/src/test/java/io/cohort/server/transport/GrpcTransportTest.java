@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -125,6 +126,75 @@ class GrpcTransportTest extends TransportContractTest {
     assertThat(atB.awaitAtLeast(1)).containsExactly(new CatchUp(0, 1, 1));
     assertThat(b.stats().dropped()).isEqualTo(1);
     assertThat(raw.end).isNull();
+  }
+
+  @Test
+  void aPeerAddedLaterGetsMessagesAndIsHeard() throws Exception {
+    newGroup(3, ROOMY);
+    GrpcTransport a = closedAfterTest(withPeers(0, 1));
+    Inbox atA = started(a);
+    Transport c = member(2);
+    Inbox atC = started(c);
+    a.send(2, new CatchUp(0, 1, 1)); // consensus added 2 before the application gave its address
+    assertThat(a.stats().dropped()).isEqualTo(1);
+
+    a.updatePeers(Map.of(1, address(1), 2, address(2)));
+    a.send(2, new CatchUp(0, 2, 2));
+
+    assertThat(atC.awaitAtLeast(1)).containsExactly(new CatchUp(0, 2, 2));
+    // Member 2 was refused until then; its link redials and is now accepted.
+    AtomicLong tag = new AtomicLong();
+    Inbox.awaitRepeating(() -> c.send(0, new CatchUp(2, tag.incrementAndGet(), 0)),
+        () -> atA.size() > 0, () -> "member 0 never heard the added member 2; " + a.stats());
+    assertThat(atA.messages()).allSatisfy(m -> assertThat(m.from()).isEqualTo(2));
+  }
+
+  @Test
+  void aRemovedPeerGetsNothingMoreAndItsHelloIsRefused() throws Exception {
+    newGroup(3, ROOMY);
+    GrpcTransport a = closedAfterTest(withPeers(0, 1, 2));
+    started(a);
+    Transport b = member(1);
+    Inbox atB = started(b);
+    a.send(1, new CatchUp(0, 1, 1));
+    atB.awaitAtLeast(1);
+    long droppedBefore = a.stats().dropped();
+
+    a.updatePeers(Map.of(2, address(2)));
+    a.send(1, new CatchUp(0, 2, 2));
+
+    assertThat(a.stats().dropped()).isEqualTo(droppedBefore + 1);
+    assertThat(refusal(dial(0, hello(GROUP, 1, 0))))
+        .isEqualTo("member 1 is not in this group's peer list [2]");
+    // Member 1's own stream to member 0 was ended; when it redials it is refused as well.
+    Inbox.await(() -> a.stats().rejectedPeers() >= 2,
+        () -> "member 0 did not refuse member 1's own link: " + a.stats());
+    assertThat(atB.messages()).containsExactly(new CatchUp(0, 1, 1));
+  }
+
+  @Test
+  void aPeerWithANewAddressIsRedialedThere() throws Exception {
+    newGroup(3, ROOMY);
+    Map<Integer, InetSocketAddress> wrong = Map.of(1, address(2)); // nobody listens there
+    GrpcTransport a = closedAfterTest(new GrpcTransport(GROUP, 0, wrong, options()));
+    started(a);
+    Inbox atB = started(member(1));
+    a.send(1, new CatchUp(0, 1, 1)); // queued on the link to the wrong address, then lost
+
+    a.updatePeers(Map.of(1, address(1)));
+    a.send(1, new CatchUp(0, 2, 2));
+
+    assertThat(atB.awaitAtLeast(1)).containsExactly(new CatchUp(0, 2, 2));
+    assertThat(a.stats().connects()).isEqualTo(1);
+  }
+
+  /** Member {@code id}'s transport knowing only {@code peers}, listening on its own port. */
+  private GrpcTransport withPeers(int id, int... peers) throws IOException {
+    Map<Integer, InetSocketAddress> known = new HashMap<>();
+    for (int p : peers) {
+      known.put(p, address(p));
+    }
+    return GrpcTransport.listening(GROUP, id, known, address(id), options());
   }
 
   /** A real transport with a wrong identity dials member 1 and keeps retrying in vain. */

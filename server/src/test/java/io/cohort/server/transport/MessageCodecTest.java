@@ -22,6 +22,7 @@ import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Truncated;
 import io.cohort.server.consensus.Decide;
 import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.MembershipChange;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Nack;
 import io.cohort.server.consensus.Prepare;
@@ -39,8 +40,10 @@ class MessageCodecTest {
 
   static final Batch DATA = new Batch(List.of(new Value(0x1234_5678_9abcL, "x=1".getBytes()),
       new Value(-7L, new byte[0])));
+  static final MembershipChange CHANGE = new MembershipChange(Membership.ofSize(3),
+      Membership.ofSize(5), "view 2".getBytes());
   static final Batch MEMBERSHIP = new Batch(
-      List.of(new Value(42, Value.Kind.MEMBERSHIP, Membership.ofSize(5).encode())));
+      List.of(new Value(42, Value.Kind.MEMBERSHIP, CHANGE.encode())));
 
   /** One or more instances of every message type, edge values included. */
   static List<Message> samples() {
@@ -92,8 +95,8 @@ class MessageCodecTest {
     Decide back = (Decide) MessageCodec.decode(ConsensusMessage.parseFrom(MessageCodec.encode(d).toByteArray()));
     Value v = back.value().values().get(0);
     assertThat(v.kind()).isEqualTo(Value.Kind.MEMBERSHIP);
-    assertThat(Membership.decode(v.data())).isEqualTo(Membership.ofSize(5));
-    assertThat(Arrays.equals(v.data(), Membership.ofSize(5).encode())).isTrue();
+    assertThat(MembershipChange.decode(v.data())).isEqualTo(CHANGE);
+    assertThat(Arrays.equals(v.data(), CHANGE.encode())).isTrue();
   }
 
   @Test

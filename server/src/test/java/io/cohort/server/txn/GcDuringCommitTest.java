@@ -12,7 +12,6 @@ import io.cohort.server.apply.Applier;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.group.CertificationPipeline;
 import io.cohort.server.group.CommitOutcome;
-import io.cohort.server.group.LocalGroup;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
 import io.cohort.server.storage.Storage;
@@ -34,14 +33,15 @@ class GcDuringCommitTest {
   @TempDir Path dir;
   Storage storage;
   Applier applier;
-  LocalGroup group;
+  CertificationPipeline pipeline;
   TransactionRegistry registry;
 
   @BeforeEach
   void setUp() throws Exception {
     storage = Storage.open(dir, false);
     applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 0L);
-    group = new LocalGroup(new CertificationPipeline(new Certifier(0), applier), "m1", "x:1", "v");
+    pipeline = new CertificationPipeline("m1", new Certifier(0), applier);
+    pipeline.start();
     registry = new TransactionRegistry(applier, 1 << 20, 100, 60_000, System::nanoTime);
     Transaction create;
     try (var snap = applier.snapshot()) {
@@ -55,12 +55,17 @@ class GcDuringCommitTest {
 
   @AfterEach
   void tearDown() {
-    group.close();
+    pipeline.close();
     storage.close();
   }
 
+  /** The group of one: delivery in submission order, as consensus would order it. */
   CommitOutcome commit(Transaction tx) throws Exception {
-    return group.submit(tx).get(10, TimeUnit.SECONDS);
+    var f = pipeline.expect(tx.getTxnId());
+    synchronized (this) {
+      pipeline.deliver(tx);
+    }
+    return f.get(10, TimeUnit.SECONDS);
   }
 
   static Transaction write(ServerTransaction tx, long v) {
@@ -71,8 +76,9 @@ class GcDuringCommitTest {
     return built;
   }
 
-  private void housekeeping() {
-    group.garbageCollect(registry.minSnapshot(applier.lastApplied()));
+  /** What the member reports as its low watermark, and the group collects up to. */
+  private synchronized void housekeeping() {
+    pipeline.garbageCollect(registry.minSnapshot(applier.lastApplied()));
   }
 
   @Test

@@ -1,0 +1,141 @@
+package io.cohort.it;
+
+import io.cohort.proto.FaultInjectionGrpc;
+import io.cohort.proto.MemberStatus;
+import io.cohort.proto.SetIsolatedRequest;
+import io.cohort.proto.StatusResponse;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * A group of real member processes on 127.0.0.1: m1 bootstraps it, the others join through
+ * m1; a restarted member rejoins through the others. Fault injection is enabled so a test can
+ * cut a member off; timeouts are the defaults except a quicker auto-rejoin.
+ */
+final class GroupCluster implements AutoCloseable {
+  final String groupName = UUID.randomUUID().toString();
+  final List<MemberProcess> members = new ArrayList<>();
+  private final List<String> common;
+
+  GroupCluster(Path dir, int n, String... extra) {
+    common = new ArrayList<>(List.of("--group-name", groupName, "--enable-fault-injection",
+        "--autorejoin-interval-ms", "1000", "--autorejoin-tries", "10", "--unreachable-majority-timeout-ms", "5000"));
+    common.addAll(List.of(extra));
+    for (int i = 1; i <= n; i++) {
+      members.add(new MemberProcess("m" + i, dir, List.of()));
+    }
+  }
+
+  /** Bootstraps on m1, then joins the others one at a time; every member ONLINE. */
+  GroupCluster start() {
+    MemberProcess first = members.get(0);
+    first.withArgs(args("--bootstrap")).start();
+    for (MemberProcess m : members.subList(1, members.size())) {
+      m.withArgs(args("--seeds", first.address())).start();
+    }
+    awaitAll(s -> members.size() == countOnline(s), 60, "every member ONLINE");
+    return this;
+  }
+
+  /** Starts a stopped member again; it rejoins through the others. */
+  void restart(MemberProcess m) {
+    List<String> seeds = new ArrayList<>();
+    for (MemberProcess o : members) {
+      if (o != m) {
+        seeds.add(o.address());
+      }
+    }
+    m.withArgs(args("--seeds", String.join(",", seeds))).start();
+  }
+
+  private List<String> args(String... more) {
+    List<String> a = new ArrayList<>(common);
+    a.addAll(List.of(more));
+    return a;
+  }
+
+  MemberProcess member(String id) {
+    return members.stream().filter(m -> m.memberId().equals(id)).findFirst().orElseThrow();
+  }
+
+  String addresses() {
+    return String.join(",", members.stream().map(MemberProcess::address).toList());
+  }
+
+  /** The primary as the given member sees it. */
+  MemberProcess primaryAccordingTo(MemberProcess m) {
+    return member(m.status().getPrimary());
+  }
+
+  static long countOnline(StatusResponse s) {
+    return s.getMembersList().stream().filter(x -> x.getState().equals("ONLINE")).count();
+  }
+
+  static Optional<MemberStatus> row(StatusResponse s, String memberId) {
+    return s.getMembersList().stream().filter(x -> x.getMemberId().equals(memberId)).findFirst();
+  }
+
+  /** Waits until {@code ok} holds for the status of every live member. */
+  void awaitAll(Predicate<StatusResponse> ok, int seconds, String what) {
+    awaitOn(members.stream().filter(MemberProcess::isAlive).toList(), ok, seconds, what);
+  }
+
+  static void awaitOn(List<MemberProcess> on, Predicate<StatusResponse> ok, int seconds, String what) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      boolean all = true;
+      for (MemberProcess m : on) {
+        try {
+          StatusResponse s = m.status();
+          if (!ok.test(s)) {
+            all = false;
+            last = m.memberId() + " sees " + s.getMembersList().stream()
+                .map(x -> x.getMemberId() + ":" + x.getState() + ":" + x.getRole()).toList() + " view " + s.getViewId()
+                + " state " + s.getState() + " " + s.getStateReason();
+            break;
+          }
+        } catch (StatusRuntimeException e) {
+          all = false;
+          last = m.memberId() + ": " + e.getStatus();
+          break;
+        }
+      }
+      if (all) {
+        return;
+      }
+      MemberProcess.sleep(100);
+    }
+    StringBuilder logs = new StringBuilder();
+    for (MemberProcess m : on) {
+      logs.append("\n--- ").append(m.memberId()).append(" ---\n").append(m.logTail());
+    }
+    throw new AssertionError("not reached within " + seconds + " s: " + what + " (last: " + last + ")" + logs);
+  }
+
+  /** Cuts {@code m} off from the group (both directions) or reconnects it. */
+  void isolate(MemberProcess m, boolean isolated) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(m.address()).usePlaintext().build();
+    try {
+      FaultInjectionGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .setIsolated(SetIsolatedRequest.newBuilder().setIsolated(isolated).build());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (MemberProcess m : members) {
+      m.close();
+    }
+  }
+}

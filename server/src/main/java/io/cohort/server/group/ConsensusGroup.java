@@ -1,0 +1,667 @@
+package io.cohort.server.group;
+
+import io.cohort.proto.CohortServiceGrpc;
+import io.cohort.proto.GroupActionResponse;
+import io.cohort.proto.GroupServiceGrpc;
+import io.cohort.proto.GroupState;
+import io.cohort.proto.JoinRequest;
+import io.cohort.proto.JoinResponse;
+import io.cohort.proto.LogEntry;
+import io.cohort.proto.MemberInfo;
+import io.cohort.proto.MemberStats;
+import io.cohort.proto.ReadLogRequest;
+import io.cohort.proto.Transaction;
+import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.MetaKeys;
+import io.cohort.server.certification.Certifier;
+import io.cohort.server.config.GroupConfig;
+import io.cohort.server.config.MemberConfig;
+import io.cohort.server.consensus.Checkpoint;
+import io.cohort.server.consensus.MenciusConfig;
+import io.cohort.server.consensus.Membership;
+import io.cohort.server.driver.ConsensusDriver;
+import io.cohort.server.driver.DriverSettings;
+import io.cohort.server.fault.FaultSwitch;
+import io.cohort.server.fault.IsolatingTransport;
+import io.cohort.server.membership.FailureMonitor;
+import io.cohort.server.membership.GroupMembership;
+import io.cohort.server.storage.ConsensusStore;
+import io.cohort.server.storage.Storage;
+import io.cohort.server.transport.GrpcTransport;
+import io.cohort.server.transport.GrpcTransportOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This member's part in the group: bootstraps or joins it, recovers from a donor, runs one
+ * {@link GroupSession} at a time, detects failures (expelling unreachable members, leaving
+ * when it cannot reach a majority), rejoins automatically, and applies the exit state action
+ * when it gives up.
+ *
+ * <p>Threads: {@code lifecycle} (one thread) runs joining, recovery and session teardown in
+ * order; {@code timer} runs the failure checks (every 100 ms) and progress reports (every
+ * second); requests come on gRPC threads and read the volatile fields.
+ */
+public final class ConsensusGroup implements GroupReplication {
+  private static final Logger LOG = LoggerFactory.getLogger(ConsensusGroup.class);
+  /** Slots between a view change and the configuration it installs taking effect. */
+  static final int HORIZON = 64;
+  private static final long JOIN_DEADLINE_S = 20;
+  private static final long RECOVERY_TIMEOUT_MS = 300_000;
+
+  private final MemberConfig config;
+  private final GroupConfig gc;
+  private final String groupUuid;
+  private final Storage storage;
+  private final CertificationPipeline pipeline;
+  private final Applier applier;
+  private final LongSupplier lowWatermark;
+  private final String version;
+  private final Runnable abortServer;
+  private final FaultSwitch faults;
+  private final ExecutorService lifecycle;
+  private final ScheduledExecutorService timer;
+
+  private volatile String clientAddress;
+  private volatile GroupSession session;
+  private volatile FailureMonitor monitor;
+  private volatile String offState = "OFFLINE";
+  private volatile String stateReason = "starting";
+  private volatile boolean offlineMode;
+  private volatile boolean closing;
+  private volatile boolean minorityWarned;
+  /** Client addresses of the members of the last view this member saw: rejoin seeds. */
+  private volatile List<String> lastKnownMembers = List.of();
+  private volatile String lastViewId = "";
+
+  public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
+      LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
+    this.config = config;
+    this.gc = config.group();
+    this.groupUuid = groupUuid;
+    this.storage = storage;
+    this.pipeline = pipeline;
+    this.applier = pipeline.applier();
+    this.lowWatermark = lowWatermark;
+    this.version = version;
+    this.abortServer = abortServer;
+    this.faults = faults;
+    this.lifecycle = Executors.newSingleThreadExecutor(daemon("cohort-group-lifecycle"));
+    this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
+  }
+
+  /**
+   * Starts the pipeline and, in the background, bootstraps or joins the group.
+   *
+   * @param clientAddress the host:port clients reach this member at (the bound port)
+   */
+  public void start(String clientAddress) {
+    this.clientAddress = clientAddress;
+    pipeline.start();
+    lifecycle.execute(this::enterGroup);
+    timer.scheduleWithFixedDelay(this::checkFailures, 100, 100, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::reportProgress, 1000, 1000, TimeUnit.MILLISECONDS);
+  }
+
+  // ---- entering the group (lifecycle thread) ----
+
+  private void enterGroup() {
+    try {
+      if (!gc.seeds().isEmpty()) {
+        stateReason = "joining through " + gc.seeds();
+        if (joinOnce(gc.seeds())) {
+          return;
+        }
+      }
+      if (gc.bootstrap()) {
+        bootstrap();
+        return;
+      }
+      leftGroup("no seed in " + gc.seeds() + " could admit this member", true);
+    } catch (GroupRefusedException e) {
+      refused(e);
+    } catch (RuntimeException e) {
+      LOG.error("could not enter the group", e);
+      leftGroup("could not enter the group: " + e.getMessage(), true);
+    }
+  }
+
+  private void bootstrap() {
+    long epoch = storedEpoch() + 1;
+    storeEpoch(epoch);
+    GrpcTransport transport = openTransport(epoch, 0, Map.of());
+    String groupAddress = gc.groupHost() + ":" + transport.listenPort();
+    MemberInfo self = selfInfo(0, groupAddress);
+    long certified = applier.lastApplied();
+    GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, self, gc.singlePrimary(), certified, HORIZON);
+    pipeline.install(new Certifier(certified));
+    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded);
+    startConsensus(s, gm, transport);
+    LOG.info("bootstrapped group {} (view {}, {}); member {} ONLINE at {}", groupUuid, gm.viewId(),
+        gc.singlePrimary() ? "single-primary" : "multi-primary", config.memberId(), clientAddress);
+  }
+
+  /** One pass over {@code seeds}; true when this member joined. */
+  private boolean joinOnce(List<String> seeds) {
+    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid)
+        .setMember(selfInfo(0, gc.groupListen())).setGtidExecuted(applier.executed().toString()).build();
+    for (String seed : seeds) {
+      if (seed.equals(clientAddress) || closing || faults.isolated()) {
+        continue;
+      }
+      ManagedChannel ch = NettyChannelBuilder.forTarget(seed).usePlaintext().build();
+      try {
+        JoinResponse r = GroupServiceGrpc.newBlockingStub(ch).withDeadlineAfter(JOIN_DEADLINE_S, TimeUnit.SECONDS)
+            .join(req);
+        joined(r, seed);
+        return true;
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+          throw new GroupRefusedException("seed " + seed + " refused this member: " + e.getStatus().getDescription());
+        }
+        LOG.info("seed {} could not admit this member: {} {}", seed, e.getStatus().getCode(),
+            e.getStatus().getDescription());
+      } finally {
+        ch.shutdownNow();
+      }
+    }
+    return false;
+  }
+
+  private void joined(JoinResponse r, String seed) {
+    GroupState st = r.getState();
+    GroupMembership gm = GroupMembership.fromState(st);
+    storeEpoch(gm.epoch());
+    int id = r.getConsensusId();
+    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded);
+    GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses());
+    startConsensus(s, gm, transport);
+    LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
+        groupUuid, seed, r.getViewId(), id, st.getCertifiedSeqno());
+    List<String> donors = new ArrayList<>();
+    donors.add(seed);
+    for (MemberInfo m : st.getMembersList()) {
+      if (m.getConsensusId() != id && !st.getRecoveringList().contains(m.getConsensusId())
+          && !donors.contains(m.getAddress())) {
+        donors.add(m.getAddress());
+      }
+    }
+    recover(s, st, donors);
+  }
+
+  private void startConsensus(GroupSession s, GroupMembership gm, GrpcTransport transport) {
+    Path dir = config.dataDir().resolve("consensus");
+    ConsensusStore store;
+    try {
+      deleteTree(dir);
+      store = ConsensusStore.open(dir, s.self, config.fsync());
+    } catch (RuntimeException e) {
+      transport.close();
+      throw e;
+    }
+    s.attach(transport, store);
+    Checkpoint cp = gm.checkpoint();
+    Membership initial = cp.configurations().get(cp.configurations().firstKey());
+    MenciusConfig mc = new MenciusConfig(initial, s.self, 8, 64, 4, 10, 12, 128, 256, gm.horizon());
+    DriverSettings settings = DriverSettings.defaults().withTiming(10, gc.suspectAfterMs());
+    ConsensusDriver driver = ConsensusDriver.start(mc, settings, store, new IsolatingTransport(transport, faults), cp,
+        new SplittableRandom(),
+        s::delivered);
+    s.attachDriver(driver);
+    monitor = new FailureMonitor(TimeUnit.MILLISECONDS.toNanos(gc.expelTimeoutMs()),
+        TimeUnit.MILLISECONDS.toNanos(gc.unreachableMajorityTimeoutMs()));
+    minorityWarned = false;
+    session = s;
+    stateReason = "";
+  }
+
+  private GrpcTransport openTransport(long epoch, int self, Map<Integer, java.net.InetSocketAddress> peers) {
+    try {
+      return GrpcTransport.listening(groupUuid + "/" + epoch, self, peers,
+          new java.net.InetSocketAddress(gc.groupHost(), gc.groupPort()), GrpcTransportOptions.defaults());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  // ---- recovery (lifecycle thread) ----
+
+  private void recover(GroupSession s, GroupState st, List<String> donors) {
+    try {
+      if (!applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
+        throw new IllegalStateException("the applier did not finish its queue");
+      }
+      long local = applier.lastApplied();
+      long target = st.getCertifiedSeqno();
+      long start = Math.min(st.getGcSeqno(), local);
+      Certifier c = new Certifier(start);
+      replayOwnLog(c, start, local);
+      LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
+      fetch(s, c, local + 1, target, donors);
+      if (!s.ended()) {
+        s.finishRecovery(c);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.error("recovery failed", e);
+      s.end("recovery failed: " + e.getMessage(), true);
+    }
+  }
+
+  private void replayOwnLog(Certifier c, long after, long upTo) {
+    long next = after + 1;
+    while (next <= upTo) {
+      List<byte[]> entries = storage.readLog(next, 1000);
+      if (entries.isEmpty()) {
+        throw new IllegalStateException("this member's log lacks transaction " + next);
+      }
+      for (byte[] b : entries) {
+        LogEntry e = parse(b);
+        if (e.getSeqno() > upTo) {
+          return;
+        }
+        c.restore(e.getSeqno(), e.getTransaction());
+        next = e.getSeqno() + 1;
+      }
+    }
+  }
+
+  private void fetch(GroupSession s, Certifier c, long from, long upTo, List<String> donors)
+      throws InterruptedException {
+    long next = from;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
+    Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+    try {
+      int turn = 0;
+      while (next <= upTo && !s.ended() && !closing) {
+        String donor = donors.get(turn++ % donors.size());
+        long before = next;
+        if (faults.isolated()) {
+          Thread.sleep(50);
+          continue;
+        }
+        ManagedChannel ch = channels.computeIfAbsent(donor,
+            a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build());
+        try {
+          Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+              .readLog(ReadLogRequest.newBuilder().setFromSeqno(next).setLimit(1000).build());
+          while (it.hasNext() && next <= upTo) {
+            LogEntry e = it.next();
+            if (e.getSeqno() != next) {
+              throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno()
+                  + " when " + next + " was asked for");
+            }
+            c.restore(e.getSeqno(), e.getTransaction());
+            applier.enqueue(e.getSeqno(), e.getTransaction());
+            next++;
+          }
+        } catch (StatusRuntimeException e) {
+          LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
+        }
+        if (next == before) {
+          if (System.nanoTime() - deadline > 0) {
+            throw new IllegalStateException("no donor of " + donors + " had transaction " + next + " within "
+                + RECOVERY_TIMEOUT_MS + " ms");
+          }
+          Thread.sleep(50); // the donor has not applied it yet, or is unreachable
+        }
+      }
+    } finally {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
+  // ---- leaving (any thread → lifecycle thread) ----
+
+  private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
+    Runnable teardown = () -> {
+      s.shutdown();
+      pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
+          + " the transaction's outcome was known here (" + reason + "); it may have committed: check"
+          + " before retrying"));
+      if (session == s) {
+        rememberView(s);
+        session = null;
+      }
+      leftGroup(reason, involuntary);
+    };
+    if (closing) {
+      return; // close() tears down itself
+    }
+    try {
+      lifecycle.execute(teardown);
+    } catch (RejectedExecutionException e) {
+      s.shutdown();
+    }
+  }
+
+  private void rememberView(GroupSession s) {
+    GroupSession.View v = s.view();
+    List<String> addrs = new ArrayList<>();
+    v.members().forEach(m -> addrs.add(m.getAddress()));
+    lastKnownMembers = addrs;
+    lastViewId = v.viewId();
+  }
+
+  /** Out of the group: rejoin automatically when it was involuntary, else stay OFFLINE. */
+  private void leftGroup(String reason, boolean involuntary) {
+    offState = involuntary ? "ERROR" : "OFFLINE";
+    stateReason = reason;
+    if (!involuntary || closing) {
+      return;
+    }
+    for (int attempt = 1; attempt <= gc.autoRejoinTries() && !closing; attempt++) {
+      stateReason = reason + "; auto-rejoin attempt " + attempt + " of " + gc.autoRejoinTries();
+      LOG.info("member {}: {}", config.memberId(), stateReason);
+      try {
+        Thread.sleep(gc.autoRejoinIntervalMs());
+        Set<String> seeds = new LinkedHashSet<>(lastKnownMembers);
+        seeds.addAll(gc.seeds());
+        if (joinOnce(List.copyOf(seeds))) {
+          return;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (GroupRefusedException e) {
+        refused(e);
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("auto-rejoin attempt {} failed: {}", attempt, e.toString());
+      }
+    }
+    if (!closing) {
+      exitAction(reason + (gc.autoRejoinTries() > 0 ? "; auto-rejoin gave up after "
+          + gc.autoRejoinTries() + " attempts" : ""));
+    }
+  }
+
+  private void refused(GroupRefusedException e) {
+    offState = "ERROR";
+    LOG.error("member {} cannot join the group: {}", config.memberId(), e.getMessage());
+    exitAction(e.getMessage());
+  }
+
+  private void exitAction(String reason) {
+    offState = "ERROR";
+    switch (gc.exitStateAction()) {
+      case READ_ONLY -> stateReason = reason + " (exit-state-action READ_ONLY: reads only)";
+      case OFFLINE_MODE -> {
+        offlineMode = true;
+        offState = "OFFLINE";
+        stateReason = reason + " (exit-state-action OFFLINE_MODE: no client requests)";
+      }
+      case ABORT_SERVER -> {
+        stateReason = reason + " (exit-state-action ABORT_SERVER)";
+        LOG.error("member {} stops: {}", config.memberId(), stateReason);
+        abortServer.run();
+      }
+    }
+    LOG.warn("member {} is {}: {}", config.memberId(), offState, stateReason);
+  }
+
+  // ---- timer thread ----
+
+  private void checkFailures() {
+    try {
+      GroupSession s = session;
+      FailureMonitor fm = monitor;
+      if (s == null || s.ended() || fm == null) {
+        return;
+      }
+      Set<Integer> ids = new java.util.TreeSet<>();
+      s.view().members().forEach(m -> ids.add(m.getConsensusId()));
+      long now = System.nanoTime();
+      FailureMonitor.Verdict v = fm.observe(now, ids, s.self, s.suspected());
+      if (!v.expel().isEmpty() && !s.recovering()) {
+        s.proposeExpel(v.expel(), now);
+      }
+      if (v.majorityLost() && !minorityWarned) {
+        minorityWarned = true;
+        LOG.warn("member {} cannot reach a majority of view {}: its writes block until it does{}",
+            config.memberId(), s.view().viewId(), gc.unreachableMajorityTimeoutMs() > 0
+                ? "; it leaves the group after " + gc.unreachableMajorityTimeoutMs() + " ms" : "");
+      } else if (!v.majorityLost()) {
+        minorityWarned = false;
+      }
+      if (v.leave()) {
+        s.end("could not reach a majority of the group for " + gc.unreachableMajorityTimeoutMs() + " ms", true);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("failure check failed", e);
+    }
+  }
+
+  private void reportProgress() {
+    try {
+      GroupSession s = session;
+      if (s != null && !s.ended()) {
+        s.reportProgress(lowWatermark.getAsLong(), localStats(s));
+      }
+    } catch (RuntimeException e) {
+      LOG.error("progress report failed", e);
+    }
+  }
+
+  private MemberStats localStats(GroupSession s) {
+    PipelineStats p = pipeline.stats();
+    return MemberStats.newBuilder().setMemberId(config.memberId())
+        .setInCertificationQueue(s == null ? 0 : s.certificationQueue()).setChecked(p.checked())
+        .setConflictsDetected(p.conflicts()).setInApplierQueue(p.applierQueue()).setApplied(p.committed())
+        .setLocalProposed(p.localProposed()).setLocalRolledBack(p.localRolledBack())
+        .setGtidExecuted(applier.executed().toString()).setLastConflictFree(p.lastConflictFree())
+        .setCertificationInfoSize(p.certifierSize()).build();
+  }
+
+  // ---- GroupReplication ----
+
+  @Override
+  public CompletableFuture<CommitOutcome> submit(Transaction tx) {
+    GroupSession s = session;
+    if (s == null) {
+      return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
+          + " is " + offState + " (" + stateReason + ") and takes no writes; send writes to an ONLINE member"));
+    }
+    return s.submit(tx);
+  }
+
+  @Override
+  public CompletableFuture<GroupActionResponse> changeMode(boolean singlePrimary, String primary) {
+    GroupSession s = session;
+    if (s == null) {
+      return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
+          + " is not in the group; send the request to an ONLINE member"));
+    }
+    try {
+      return s.changeMode(singlePrimary, primary);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<JoinResponse> join(JoinRequest request) {
+    GroupSession s = session;
+    if (s == null) {
+      return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
+          + " is not in the group; ask another seed"));
+    }
+    try {
+      return s.join(request).orTimeout(JOIN_DEADLINE_S, TimeUnit.SECONDS);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public List<MemberView> members() {
+    GroupSession s = session;
+    if (s == null) {
+      return List.of(new MemberView(config.memberId(), clientAddress, localState(), "", version,
+          gc.groupListen(), gc.weight()));
+    }
+    GroupSession.View v = s.view();
+    Set<Integer> suspected = s.suspected();
+    List<MemberView> out = new ArrayList<>();
+    for (MemberInfo m : v.members()) {
+      int id = m.getConsensusId();
+      String state = v.recovering().contains(id) ? "RECOVERING"
+          : id == s.self ? localState() : suspected.contains(id) ? "UNREACHABLE" : "ONLINE";
+      String role = !v.singlePrimary() || v.primary() == id ? "PRIMARY" : "SECONDARY";
+      out.add(new MemberView(m.getMemberId(), m.getAddress(), state, role, m.getVersion(), m.getGroupAddress(),
+          m.getWeight()));
+    }
+    out.sort(Comparator.comparing(MemberView::memberId));
+    return out;
+  }
+
+  @Override
+  public String viewId() {
+    GroupSession s = session;
+    return s == null ? lastViewId : s.view().viewId();
+  }
+
+  @Override
+  public String localState() {
+    if (!pipeline.healthy()) {
+      return "ERROR";
+    }
+    GroupSession s = session;
+    if (s == null || s.ended()) {
+      return offState;
+    }
+    return s.recovering() ? "RECOVERING" : "ONLINE";
+  }
+
+  @Override
+  public PipelineStats stats() {
+    return pipeline.stats();
+  }
+
+  @Override
+  public GroupStatus status() {
+    GroupSession s = session;
+    Map<String, MemberStats> stats = new java.util.TreeMap<>();
+    String mode = gc.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
+    String primary = "";
+    if (s != null) {
+      GroupSession.View v = s.view();
+      v.stats().forEach((id, st) -> {
+        MemberInfo m = v.member(id);
+        if (m != null) {
+          stats.put(m.getMemberId(), st);
+        }
+      });
+      mode = v.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
+      MemberInfo p = v.member(v.primary());
+      primary = p == null ? "" : p.getMemberId();
+    }
+    stats.put(config.memberId(), localStats(s));
+    String reason = s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : "") : stateReason;
+    return new GroupStatus(mode, primary, reason, stats);
+  }
+
+  @Override
+  public boolean acceptsClients() {
+    return !offlineMode;
+  }
+
+  /** Leaves the group gracefully (bounded), stops consensus, lets the applier finish. */
+  @Override
+  public void close() {
+    closing = true;
+    timer.shutdownNow();
+    lifecycle.shutdownNow();
+    GroupSession s = session;
+    if (s != null) {
+      if (!s.ended() && s.leave(5000)) {
+        LOG.info("member {} left the group", config.memberId());
+      }
+      s.end("left the group (shutdown)", false);
+      s.shutdown();
+      session = null;
+    }
+    try {
+      lifecycle.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down; the"
+        + " transaction's outcome is unknown: check before retrying"));
+    pipeline.close();
+  }
+
+  // ---- helpers ----
+
+  private MemberInfo selfInfo(int id, String groupAddress) {
+    return MemberInfo.newBuilder().setConsensusId(id).setMemberId(config.memberId()).setAddress(clientAddress)
+        .setGroupAddress(groupAddress).setVersion(version).setWeight(gc.weight()).build();
+  }
+
+  private long storedEpoch() {
+    byte[] b = storage.getMeta(MetaKeys.GROUP_EPOCH);
+    return b == null ? 0 : Long.parseLong(new String(b, StandardCharsets.UTF_8));
+  }
+
+  private void storeEpoch(long epoch) {
+    if (epoch > storedEpoch()) {
+      storage.putMetaNow(MetaKeys.GROUP_EPOCH, Long.toString(epoch).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static LogEntry parse(byte[] b) {
+    try {
+      return LogEntry.parseFrom(b);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("unreadable log entry: " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clear " + dir, e);
+    }
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}
