@@ -140,6 +140,15 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     for (int attempt = 1; ; attempt++) {
       try {
         return runOnce(body);
+      } catch (NotPrimaryException e) {
+        // Redirects ran out: the primary they name is gone and the group has not elected a new
+        // one yet (a failover under way). Nothing was committed; to the caller this is the
+        // group being unavailable for a moment, so it is retried when UNAVAILABLE is.
+        if (!options.retryableCodes().contains(ErrorCode.UNAVAILABLE) || attempt >= options.maxAttempts()) {
+          throw e;
+        }
+        router.forget();
+        sleep(backoff.delay(attempt, ThreadLocalRandom.current().nextDouble()).toNanos(), e);
       } catch (CohortException e) {
         if (!options.retryableCodes().contains(e.code()) || attempt >= options.maxAttempts()) {
           throw e;

@@ -148,8 +148,9 @@ class GroupReplicationIT {
         }));
       }
       assertThat(some.await(60, TimeUnit.SECONDS)).isTrue();
+      long sigkill = System.nanoTime();
+      primary.kill9(); // returns once the process is gone: nothing begun after this reaches it
       killedAt.set(System.nanoTime());
-      primary.kill9();
       int before = acked.size();
       List<MemberProcess> survivors = g.members.stream().filter(m -> m != primary).toList();
       GroupCluster.awaitOn(survivors, s -> s.getMembersCount() == 2 && GroupCluster.countOnline(s) == 2
@@ -167,7 +168,7 @@ class GroupReplicationIT {
       // A figure for the record, not an assertion: SIGKILL of the primary to the first write
       // begun afterwards and acknowledged (by the new primary).
       System.out.printf("failover: %d ms from SIGKILL of primary %s to the first write acknowledged after it%n",
-          TimeUnit.NANOSECONDS.toMillis(firstWriteAfter.get() - killedAt.get()), primary.memberId());
+          TimeUnit.NANOSECONDS.toMillis(firstWriteAfter.get() - sigkill), primary.memberId());
       awaitConverged(survivors);
       assertSameData(survivors, acked);
       g.restart(primary);
