@@ -52,14 +52,8 @@ public final class Certifier {
       conflicts++;
       return new Verdict(Verdict.Kind.NEGATIVE, 0, conflict);
     }
-    long seqno = ++lastSeqno;
-    for (long item : tx.getWriteSetList()) {
-      lastWriter.put(item, seqno);
-    }
-    for (long item : tx.getTouchSetList()) {
-      lastWriter.put(item, seqno);
-    }
-    recentIds.put(tx.getTxnId(), seqno);
+    long seqno = lastSeqno + 1;
+    record(seqno, tx);
     return new Verdict(Verdict.Kind.POSITIVE, seqno, null);
   }
 
@@ -73,6 +67,11 @@ public final class Certifier {
       throw new IllegalStateException("restoring transaction " + seqno + " after " + lastSeqno
           + ": the log has a gap");
     }
+    record(seqno, tx);
+  }
+
+  /** What a positive verdict leaves behind: the last writer of each item, the id, the seqno. */
+  private void record(long seqno, Transaction tx) {
     for (long item : tx.getWriteSetList()) {
       lastWriter.put(item, seqno);
     }

@@ -60,4 +60,21 @@ class CertifierTest {
     assertThat(c.certify(tx("c", 1, 2)).positive()).isFalse();
     assertThat(c.certify(tx("d", 1, 1)).positive()).isTrue();
   }
+
+  @Test
+  void aCertifierRebuiltFromTheLogGivesAJoiningMemberTheSameVerdicts() {
+    Certifier group = new Certifier(0);
+    Transaction a = tx("a", 0, 1);
+    Transaction b = tx("b", 1, 2);
+    group.certify(a);
+    group.certify(b);
+    Certifier joiner = new Certifier(0);
+    joiner.restore(1, a);
+    joiner.restore(2, b);
+    for (Transaction next : java.util.List.of(tx("c", 1, 2), tx("d", 2, 2), tx("e", 0, 3), tx("b", 2, 9))) {
+      assertThat(joiner.certify(next)).isEqualTo(group.certify(next));
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Certifier(0).restore(2, a))
+        .hasMessageContaining("gap");
+  }
 }
