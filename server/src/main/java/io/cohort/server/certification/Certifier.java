@@ -29,12 +29,15 @@ public final class Certifier {
   /** Transaction ids recently certified positive, with their seqno: a redelivery is ignored. */
   private final LinkedHashMap<String, Long> recentIds = new LinkedHashMap<>();
   private long lastSeqno;
+  /** Conflict information at or below this was forgotten (or never held: it predates this certifier). */
+  private long collectedUpTo;
   private long checked;
   private long conflicts;
 
   /** @param lastSeqno the sequence number of the last transaction already committed */
   public Certifier(long lastSeqno) {
     this.lastSeqno = lastSeqno;
+    this.collectedUpTo = lastSeqno;
   }
 
   public Verdict certify(Transaction tx) {
@@ -47,7 +50,10 @@ public final class Certifier {
       throw new IllegalStateException("transaction " + tx.getTxnId() + " read snapshot "
           + tx.getSnapshotSeqno() + " beyond the last certified " + lastSeqno);
     }
-    String conflict = firstConflict(tx);
+    String conflict = tx.getSnapshotSeqno() < collectedUpTo
+        ? "its snapshot (" + tx.getSnapshotSeqno() + ") is older than the oldest this group still certifies"
+            + " against (" + collectedUpTo + ")"
+        : firstConflict(tx);
     if (conflict != null) {
       conflicts++;
       return new Verdict(Verdict.Kind.NEGATIVE, 0, conflict);
@@ -107,6 +113,7 @@ public final class Certifier {
    * certified (every member has applied up to it, and no open transaction read an older one).
    */
   public void garbageCollect(long stableSeqno) {
+    collectedUpTo = Math.max(collectedUpTo, stableSeqno);
     lastWriter.values().removeIf(seq -> seq <= stableSeqno);
     Iterator<Map.Entry<String, Long>> it = recentIds.entrySet().iterator();
     while (it.hasNext() && it.next().getValue() <= stableSeqno) {
@@ -116,6 +123,15 @@ public final class Certifier {
 
   public long lastSeqno() {
     return lastSeqno;
+  }
+
+  /**
+   * The newest transaction whose conflict information may be gone: a transaction whose
+   * snapshot is older cannot be certified safely and is rolled back. Every member in the group
+   * collects at the same points of the delivered sequence, so this is the same everywhere.
+   */
+  public long collectedUpTo() {
+    return collectedUpTo;
   }
 
   public int size() {

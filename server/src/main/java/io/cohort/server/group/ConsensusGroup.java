@@ -264,6 +264,11 @@ public final class ConsensusGroup implements GroupReplication {
       replayOwnLog(c, start, local);
       LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
       fetch(s, c, local + 1, target, donors);
+      // ONLINE only once applied: the member's snapshots must not be older than the group's
+      // collection point, which may already be past what it had applied before recovery.
+      if (!s.ended() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
+        throw new IllegalStateException("the applier did not apply the recovered transactions");
+      }
       if (!s.ended()) {
         s.finishRecovery(c);
       }

@@ -51,6 +51,21 @@ class CertifierTest {
   }
 
   @Test
+  void snapshotOlderThanWhatWasCollectedIsRolledBackNotTrusted() {
+    Certifier c = new Certifier(0);
+    c.certify(tx("a", 0, 1));
+    c.certify(tx("b", 1, 2));
+    c.garbageCollect(2);
+    // b's write of item 2 is forgotten; a transaction that read snapshot 1 may have missed it.
+    Certifier.Verdict late = c.certify(tx("c", 1, 2));
+    assertThat(late.kind()).isEqualTo(Certifier.Verdict.Kind.NEGATIVE);
+    assertThat(late.reason()).contains("older than the oldest");
+    assertThat(c.certify(tx("d", 2, 2)).positive()).isTrue();
+    // A certifier that starts at 5 knows nothing of 1..5.
+    assertThat(new Certifier(5).certify(tx("e", 4, 9)).positive()).isFalse();
+  }
+
+  @Test
   void garbageCollectionKeepsWhatNewerSnapshotsNeed() {
     Certifier c = new Certifier(0);
     c.certify(tx("a", 0, 1));
