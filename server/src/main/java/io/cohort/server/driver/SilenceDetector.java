@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * core sends a heartbeat every few ticks even when idle). Times are passed in, in nanoseconds,
  * so this class has no clock of its own. Not thread-safe: the event loop owns it.
  */
-final class SilenceDetector {
+public final class SilenceDetector {
 
   private final int self;
   private final BitSet watched = new BitSet();
@@ -25,12 +25,12 @@ final class SilenceDetector {
   private final BitSet suspected = new BitSet();
 
   /** Every peer counts as heard at {@code startNanos}, so none is suspected before a full silence. */
-  SilenceDetector(int self, Membership members, long suspectAfterNanos, long startNanos) {
+  public SilenceDetector(int self, Membership members, long suspectAfterNanos, long startNanos) {
     this(self, Set.copyOf(members.members()), suspectAfterNanos, startNanos);
   }
 
   /** Watches {@code members} (ids in 0..127; {@code self} is never watched). */
-  SilenceDetector(int self, Set<Integer> members, long suspectAfterNanos, long startNanos) {
+  public SilenceDetector(int self, Set<Integer> members, long suspectAfterNanos, long startNanos) {
     this.self = self;
     members.forEach(watched::set);
     this.suspectAfterNanos = suspectAfterNanos;
@@ -43,7 +43,7 @@ final class SilenceDetector {
    * as every member did at start. Returns the members no longer watched that were suspected;
    * they are forgotten, so the caller should stop acting on their suspicion.
    */
-  List<Integer> watch(Set<Integer> members, long nowNanos) {
+  public List<Integer> watch(Set<Integer> members, long nowNanos) {
     BitSet next = new BitSet();
     members.forEach(next::set);
     List<Integer> unsuspected = new ArrayList<>();
@@ -64,12 +64,12 @@ final class SilenceDetector {
   }
 
   /** The peers watched now, ascending. */
-  List<Integer> watched() {
+  public List<Integer> watched() {
     return watched.stream().filter(m -> m != self).boxed().toList();
   }
 
   /** A message from {@code member} arrived; returns true when that ends a suspicion. */
-  boolean heard(int member, long nowNanos) {
+  public boolean heard(int member, long nowNanos) {
     if (member == self || member < 0 || member >= lastHeard.length || !watched.get(member)) {
       return false;
     }
@@ -80,7 +80,7 @@ final class SilenceDetector {
   }
 
   /** Peers whose silence passed the threshold since the last call; they are now suspected. */
-  List<Integer> newlySilent(long nowNanos) {
+  public List<Integer> newlySilent(long nowNanos) {
     List<Integer> silent = new ArrayList<>();
     for (int m = watched.nextSetBit(0); m >= 0; m = watched.nextSetBit(m + 1)) {
       if (m != self && !suspected.get(m) && nowNanos - lastHeard[m] > suspectAfterNanos) {
@@ -92,7 +92,7 @@ final class SilenceDetector {
   }
 
   /** The members suspected now, as an immutable sorted set (published to other threads). */
-  Set<Integer> suspected() {
+  public Set<Integer> suspected() {
     SortedSet<Integer> s = new TreeSet<>();
     suspected.stream().forEach(s::add);
     return Collections.unmodifiableSortedSet(s);

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * thread at a time (the group's delivery thread, under the group lock); {@link #expect} and
  * {@link #fail} by request threads; outcomes complete on the applier thread.
  */
-public final class CertificationPipeline implements Applier.Listener {
+public final class CertificationPipeline implements Applier.Listener, GroupStateMachine.Certification {
   private static final Logger LOG = LoggerFactory.getLogger(CertificationPipeline.class);
 
   private final String self;
@@ -43,10 +43,12 @@ public final class CertificationPipeline implements Applier.Listener {
   }
 
   /** Replaces the certifier: a member (re)joining the group starts from the group's. */
+  @Override
   public void install(Certifier c) {
     this.certifier = c;
   }
 
+  @Override
   public Certifier certifier() {
     return certifier;
   }
@@ -86,6 +88,7 @@ public final class CertificationPipeline implements Applier.Listener {
   }
 
   /** One delivered transaction, in the group's total order. */
+  @Override
   public void deliver(Transaction tx) {
     Certifier.Verdict v = certifier.certify(tx);
     switch (v.kind()) {
@@ -105,6 +108,7 @@ public final class CertificationPipeline implements Applier.Listener {
   }
 
   /** Forgets conflict information no transaction still to be certified can need. */
+  @Override
   public void garbageCollect(long stableSeqno) {
     certifier.garbageCollect(stableSeqno);
   }

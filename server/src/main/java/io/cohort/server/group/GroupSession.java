@@ -1,6 +1,5 @@
 package io.cohort.server.group;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.GroupMessage;
 import io.cohort.proto.JoinRequest;
@@ -14,16 +13,12 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Decision;
-import io.cohort.server.consensus.Membership;
-import io.cohort.server.consensus.MembershipChange;
-import io.cohort.server.consensus.Value;
 import io.cohort.server.driver.ConsensusDriver;
-import io.cohort.server.gtid.GtidSet;
+import io.cohort.server.driver.Delivered;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.storage.ConsensusStore;
 import io.cohort.server.transport.GrpcTransport;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -73,15 +68,15 @@ final class GroupSession {
 
   final int self;
   final String memberId;
-  private final String groupUuid;
   private final ReentrantLock mu = new ReentrantLock();
+  private final GroupStateMachine machine;
   private final GroupMembership membership;
   private final CertificationPipeline pipeline;
-  private final ArrayDeque<Transaction> held = new ArrayDeque<>();
   private final Map<String, Consumer<Boolean>> pendingViews = new HashMap<>();
   private final Map<String, CompletableFuture<GroupActionResponse>> pendingModes = new HashMap<>();
   private final List<Runnable> endOfSlot = new ArrayList<>();
   private final EndListener endListener;
+  private final GroupStateMachine.Events events = new DeliveryEvents();
   private ConsensusDriver driver;
   private GrpcTransport transport;
   private ConsensusStore store;
@@ -89,15 +84,13 @@ final class GroupSession {
   private volatile boolean recovering;
   private volatile boolean ended;
   private volatile View view;
-  /** A new primary takes writes once it has applied everything certified before it was elected. */
-  private volatile long writesAllowedFrom;
   private long lastExpelProposalNanos;
 
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
       boolean recovering, EndListener endListener) {
     this.self = self;
     this.memberId = memberId;
-    this.groupUuid = membership.groupUuid();
+    this.machine = new GroupStateMachine(self, memberId, membership, pipeline, recovering);
     this.membership = membership;
     this.pipeline = pipeline;
     this.recovering = recovering;
@@ -115,135 +108,76 @@ final class GroupSession {
     this.driver = driver;
   }
 
-  GroupMembership membershipForStart() {
-    return membership;
-  }
-
   // ---- deliveries (driver loop thread) ----
 
   void delivered(Decision d) {
-    boolean end = false;
-    String reason = null;
-    boolean involuntary = false;
+    String out;
     mu.lock();
     try {
       if (ended) {
         return;
       }
-      for (Value v : d.values()) {
-        if (v.kind() == Value.Kind.MEMBERSHIP) {
-          String why = onViewChange(d.slot(), v.data());
-          if (why != null) {
-            end = true;
-            reason = why;
-            involuntary = !why.startsWith("left");
-            break;
-          }
-        } else {
-          onMessage(GroupMessage.parseFrom(v.data()));
-        }
-      }
-      membership.slotDone(d.slot());
+      out = machine.deliver(d, events);
+      publish();
       endOfSlot.forEach(Runnable::run);
       endOfSlot.clear();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("the group delivered a value that is not a GroupMessage in slot "
-          + d.slot() + ": " + e.getMessage(), e);
     } finally {
       mu.unlock();
     }
-    if (end) {
-      end(reason, involuntary);
+    if (out != null) {
+      end(out, !out.startsWith("left"));
     }
   }
 
-  /** Returns why this member is out of the group after this change, or null. */
-  private String onViewChange(long slot, byte[] data) throws InvalidProtocolBufferException {
-    MembershipChange c = MembershipChange.decode(data);
-    ViewChange vc = ViewChange.parseFrom(c.attachment());
-    GroupMembership.ViewResult r = membership.onViewChange(slot, c, vc);
-    Consumer<Boolean> waiter = pendingViews.remove(vc.getDetail());
-    if (waiter != null) {
-      endOfSlot.add(() -> waiter.accept(r.applied()));
+  /** Answers pending requests, logs, and keeps the transport's peers in step with the view (under {@code mu}). */
+  private final class DeliveryEvents implements GroupStateMachine.Events {
+    @Override
+    public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
+      Consumer<Boolean> waiter = pendingViews.remove(vc.getDetail());
+      if (waiter != null) {
+        endOfSlot.add(() -> waiter.accept(r.applied()));
+      }
+      if (!r.applied()) {
+        LOG.debug("view change {} of {} in slot {} did not apply: the view changed first", vc.getReason(),
+            vc.getSubject(), slot);
+        return;
+      }
+      LOG.info("view {}: {} {} -> members {}", membership.viewId(), vc.getReason(), vc.getSubject(),
+          describeMembers());
+      if (membership.contains(self)) {
+        transport.updatePeers(peerAddresses());
+      }
     }
-    if (!r.applied()) {
-      LOG.debug("view change {} of {} in slot {} did not apply: the view changed first", vc.getReason(),
-          vc.getSubject(), slot);
-      return null;
-    }
-    LOG.info("view {}: {} {} -> members {}", membership.viewId(), vc.getReason(), vc.getSubject(),
-        describeMembers());
-    if (!membership.contains(self)) {
-      return vc.getReason() == ViewChange.Reason.LEAVE && vc.getSubject().equals(memberId)
-          ? "left the group (view " + membership.viewId() + ")"
-          : "expelled from the group in view " + membership.viewId() + " (" + vc.getReason() + ")";
-    }
-    transport.updatePeers(peerAddresses());
-    primaryChanged(r.primaryBefore(), r.primaryAfter());
-    publish();
-    return null;
-  }
 
-  private void onMessage(GroupMessage m) {
-    switch (m.getKindCase()) {
-      case TRANSACTION -> {
-        if (recovering) {
-          held.add(m.getTransaction());
+    @Override
+    public void memberOnline(MemberInfo who) {
+      LOG.info("member {} is ONLINE in view {}", who.getMemberId(), membership.viewId());
+    }
+
+    @Override
+    public void modeChanged(ModeChange mc, GroupMembership.ModeResult r) {
+      CompletableFuture<GroupActionResponse> f = pendingModes.remove(mc.getRequestId());
+      if (r.refusal() == null) {
+        LOG.info("group mode is now {}{}", membership.singlePrimary() ? "single-primary" : "multi-primary",
+            membership.primaryInfo().map(p -> ", primary " + p.getMemberId()).orElse(""));
+      }
+      if (f != null) {
+        if (r.refusal() != null) {
+          f.completeExceptionally(new GroupRefusedException(r.refusal()));
         } else {
-          pipeline.deliver(m.getTransaction());
+          endOfSlot.add(() -> f.complete(actionResponse("done")));
         }
       }
-      case PROGRESS -> {
-        long gc = membership.onProgress(m.getProgress());
-        if (!recovering) {
-          pipeline.garbageCollect(gc);
-        }
-        publish();
-      }
-      case ONLINE -> {
-        int before = membership.primary();
-        membership.onOnline(m.getOnline().getConsensusId());
-        MemberInfo who = membership.members().get(m.getOnline().getConsensusId());
-        if (who != null) {
-          LOG.info("member {} is ONLINE in view {}", who.getMemberId(), membership.viewId());
-        }
-        primaryChanged(before, membership.primary());
-        publish();
-      }
-      case MODE_CHANGE -> {
-        ModeChange mc = m.getModeChange();
-        GroupMembership.ModeResult r = membership.onModeChange(mc);
-        CompletableFuture<GroupActionResponse> f = pendingModes.remove(mc.getRequestId());
-        if (r.refusal() == null) {
-          LOG.info("group mode is now {}{}", membership.singlePrimary() ? "single-primary" : "multi-primary",
-              membership.primaryInfo().map(p -> ", primary " + p.getMemberId()).orElse(""));
-        }
-        primaryChanged(r.primaryBefore(), r.primaryAfter());
-        publish();
-        if (f != null) {
-          if (r.refusal() != null) {
-            f.completeExceptionally(new GroupRefusedException(r.refusal()));
-          } else {
-            endOfSlot.add(() -> f.complete(actionResponse("done")));
-          }
-        }
-      }
-      case KIND_NOT_SET -> throw new IllegalStateException("the group delivered an empty GroupMessage");
     }
-  }
 
-  private void primaryChanged(int before, int after) {
-    if (before == after) {
-      return;
-    }
-    if (after < 0) {
-      LOG.info("group has no primary in view {}", membership.viewId());
-      return;
-    }
-    LOG.info("primary elected: {} in view {}", membership.members().get(after).getMemberId(),
-        membership.viewId());
-    if (after == self) {
-      writesAllowedFrom = pipeline.certifier().lastSeqno();
+    @Override
+    public void primaryChanged(int before, int after) {
+      if (after < 0) {
+        LOG.info("group has no primary in view {}", membership.viewId());
+      } else {
+        LOG.info("primary elected: {} in view {}", membership.members().get(after).getMemberId(),
+            membership.viewId());
+      }
     }
   }
 
@@ -260,10 +194,11 @@ final class GroupSession {
       return CompletableFuture.failedFuture(new NotPrimaryException(memberId,
           p == null ? "" : p.getMemberId(), p == null ? "" : p.getAddress()));
     }
-    if (v.singlePrimary() && pipeline.applier().lastApplied() < writesAllowedFrom) {
+    long allowedFrom = machine.writesAllowedFrom();
+    if (v.singlePrimary() && pipeline.applier().lastApplied() < allowedFrom) {
       return CompletableFuture.failedFuture(new GroupUnavailableException("member " + memberId
           + " was just elected primary and is still applying transactions certified before (applied "
-          + pipeline.applier().lastApplied() + " of " + writesAllowedFrom + "); retry shortly"));
+          + pipeline.applier().lastApplied() + " of " + allowedFrom + "); retry shortly"));
     }
     CompletableFuture<CommitOutcome> f = pipeline.expect(tx.getTxnId());
     if (f.isDone()) {
@@ -293,47 +228,27 @@ final class GroupSession {
   /** Handles a join request at this member (a seed); completes once the view change is delivered. */
   CompletableFuture<JoinResponse> join(JoinRequest req) {
     CompletableFuture<JoinResponse> result = new CompletableFuture<>();
-    Membership expected;
-    Membership next;
-    ViewChange vc;
+    GroupStateMachine.Change change;
     mu.lock();
     try {
       if (ended || recovering) {
         throw new GroupUnavailableException("member " + memberId + " cannot admit members: it is "
             + (ended ? "not in the group" : "RECOVERING") + "; ask another seed");
       }
-      if (!groupUuid.equals(req.getGroupUuid())) {
-        throw new GroupRefusedException("this is group " + groupUuid + " but the member asked to join group "
-            + req.getGroupUuid() + ": give it --group-name " + groupUuid + " (and an empty data dir if it"
-            + " belonged to another group)");
-      }
-      long certified = pipeline.certifier().lastSeqno();
-      String errant = GtidSet.parse(req.getGtidExecuted()).beyond(groupUuid, certified);
-      if (!errant.isEmpty()) {
-        throw new GroupRefusedException("member " + req.getMember().getMemberId()
-            + " has transactions the group does not have (errant GTIDs " + errant
-            + "); it cannot join: restore it from a member of the group or clear its data dir");
-      }
-      int id = membership.nextConsensusId();
-      if (id > Membership.MAX_MEMBER_ID) {
-        throw new GroupRefusedException("this group has used every consensus id of its epoch (joins and"
-            + " restarts since it was bootstrapped); stop the group and bootstrap it again");
-      }
-      MemberInfo joining = req.getMember().toBuilder().setConsensusId(id).build();
-      List<MemberInfo> members = new ArrayList<>();
-      for (MemberInfo m : membership.members().values()) {
-        if (!m.getMemberId().equals(joining.getMemberId())) {
-          members.add(m);
-        }
-      }
-      members.add(joining);
-      expected = membership.latestConfig();
-      next = configOf(members);
       String requestId = UUID.randomUUID().toString();
-      vc = ViewChange.newBuilder().setReason(ViewChange.Reason.JOIN).setSubject(joining.getMemberId())
-          .addAllMembers(members).setDetail(requestId).build();
+      change = machine.joinChange(req, requestId);
+      MemberInfo joining = change.view().getMembers(change.view().getMembersCount() - 1);
+      int id = joining.getConsensusId();
       pendingViews.put(requestId, applied -> {
-        if (applied) {
+        String errant = applied ? machine.errantTransactions(req) : null;
+        if (errant != null) {
+          LOG.warn("{}; expelling it again", errant);
+          result.completeExceptionally(new GroupRefusedException(errant));
+          GroupStateMachine.Change expel = machine.expelChange(Set.of(id), UUID.randomUUID().toString());
+          if (expel != null) {
+            propose(expel);
+          }
+        } else if (applied) {
           result.complete(JoinResponse.newBuilder().setConsensusId(id)
               .setState(membership.toState(pipeline.certifier().lastSeqno()))
               .setViewId(membership.viewId()).build());
@@ -347,7 +262,7 @@ final class GroupSession {
     } finally {
       mu.unlock();
     }
-    driver.proposeMembership(expected, next, vc.toByteArray()).whenComplete((d, e) -> {
+    propose(change).whenComplete((d, e) -> {
       if (e != null) {
         result.completeExceptionally(new GroupUnavailableException("could not order the join: " + e.getMessage()));
       }
@@ -357,36 +272,22 @@ final class GroupSession {
 
   /** Proposes to expel the given members, at most once a second while they stay suspected. */
   void proposeExpel(Set<Integer> ids, long nowNanos) {
-    Membership expected;
-    Membership next;
-    ViewChange vc;
+    GroupStateMachine.Change change;
     mu.lock();
     try {
       if (ended || nowNanos - lastExpelProposalNanos < TimeUnit.SECONDS.toNanos(1)) {
         return;
       }
-      List<MemberInfo> members = new ArrayList<>();
-      List<String> names = new ArrayList<>();
-      for (MemberInfo m : membership.members().values()) {
-        if (ids.contains(m.getConsensusId())) {
-          names.add(m.getMemberId());
-        } else {
-          members.add(m);
-        }
-      }
-      if (names.isEmpty() || members.isEmpty()) {
+      change = machine.expelChange(ids, UUID.randomUUID().toString());
+      if (change == null) {
         return;
       }
       lastExpelProposalNanos = nowNanos;
-      expected = membership.latestConfig();
-      next = configOf(members);
-      vc = ViewChange.newBuilder().setReason(ViewChange.Reason.EXPEL).setSubject(String.join(",", names))
-          .addAllMembers(members).setDetail(UUID.randomUUID().toString()).build();
-      LOG.info("proposing to expel {}: unreachable past the expel timeout", names);
+      LOG.info("proposing to expel {}: unreachable past the expel timeout", change.view().getSubject());
     } finally {
       mu.unlock();
     }
-    driver.proposeMembership(expected, next, vc.toByteArray());
+    propose(change);
   }
 
   /**
@@ -395,31 +296,28 @@ final class GroupSession {
    */
   boolean leave(long timeoutMs) {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
-    Membership expected;
-    Membership next;
-    ViewChange vc;
+    GroupStateMachine.Change change;
     mu.lock();
     try {
-      if (ended || membership.members().size() < 2) {
+      String requestId = UUID.randomUUID().toString();
+      change = ended ? null : machine.leaveChange(requestId);
+      if (change == null) {
         return false;
       }
-      List<MemberInfo> members = new ArrayList<>(membership.members().values());
-      members.removeIf(m -> m.getConsensusId() == self);
-      expected = membership.latestConfig();
-      next = configOf(members);
-      String requestId = UUID.randomUUID().toString();
-      vc = ViewChange.newBuilder().setReason(ViewChange.Reason.LEAVE).setSubject(memberId)
-          .addAllMembers(members).setDetail(requestId).build();
       pendingViews.put(requestId, done::complete);
     } finally {
       mu.unlock();
     }
-    driver.proposeMembership(expected, next, vc.toByteArray());
+    propose(change);
     try {
       return done.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return false;
     }
+  }
+
+  private CompletableFuture<Delivered> propose(GroupStateMachine.Change c) {
+    return driver.proposeMembership(c.expected(), c.next(), c.attachment());
   }
 
   CompletableFuture<GroupActionResponse> changeMode(boolean singlePrimary, String primary) {
@@ -471,12 +369,7 @@ final class GroupSession {
       if (ended) {
         return;
       }
-      pipeline.install(certifier);
-      int n = held.size();
-      while (!held.isEmpty()) {
-        pipeline.deliver(held.poll());
-      }
-      pipeline.garbageCollect(membership.gcSeqno());
+      int n = machine.finishRecovery(certifier);
       recovering = false;
       LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
       publish();
@@ -547,7 +440,7 @@ final class GroupSession {
   int certificationQueue() {
     mu.lock();
     try {
-      return held.size();
+      return machine.heldCount();
     } finally {
       mu.unlock();
     }
@@ -594,10 +487,4 @@ final class GroupSession {
     return names.toString();
   }
 
-  private static Membership configOf(List<MemberInfo> members) {
-    List<Integer> ids = new ArrayList<>();
-    members.forEach(m -> ids.add(m.getConsensusId()));
-    ids.sort(null);
-    return new Membership(ids);
-  }
 }

@@ -1,0 +1,1059 @@
+package io.cohort.server.group;
+
+import io.cohort.proto.GroupMessage;
+import io.cohort.proto.GroupState;
+import io.cohort.proto.JoinRequest;
+import io.cohort.proto.MemberInfo;
+import io.cohort.proto.MemberOnline;
+import io.cohort.proto.MemberProgress;
+import io.cohort.proto.ModeChange;
+import io.cohort.proto.Transaction;
+import io.cohort.proto.ViewChange;
+import io.cohort.server.certification.Certifier;
+import io.cohort.server.consensus.Batch;
+import io.cohort.server.consensus.Checkpoint;
+import io.cohort.server.consensus.Decision;
+import io.cohort.server.consensus.DurableState;
+import io.cohort.server.consensus.Envelope;
+import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.MenciusConfig;
+import io.cohort.server.consensus.MenciusNode;
+import io.cohort.server.consensus.Message;
+import io.cohort.server.consensus.Ready;
+import io.cohort.server.driver.SilenceDetector;
+import io.cohort.server.gtid.GtidSet;
+import io.cohort.server.membership.FailureMonitor;
+import io.cohort.server.membership.GroupMembership;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * One deterministic run of a whole group, VOPR style: member processes made of the production
+ * pieces — {@link MenciusNode}, {@link GroupStateMachine} (views, certification, progress,
+ * mode changes, primary election), {@link Certifier}, {@link SilenceDetector} and
+ * {@link FailureMonitor} — wired the way {@link ConsensusGroup} and {@link GroupSession} wire
+ * them, on a simulated network and clock, with in-memory storage. Everything is drawn from one
+ * seed.
+ *
+ * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
+ * primary in single-primary mode); members crash and restart, pause, are cut off, leave; the
+ * network loses, duplicates and delays messages; the group changes mode and primary. Checked on
+ * every step: every slot is decided alike everywhere; after every slot every member holds the
+ * same view, recovering set, mode, primary and collection point; every transaction gets the
+ * same verdict and GTID on every member; a transaction is certified positive only if nothing
+ * committed between its snapshot and itself wrote what it wrote (so certifier garbage
+ * collection never lost a conflict), and negative only if something did; appliers apply the
+ * certified sequence without gaps. Liveness phase: the faults stop, every member is brought
+ * back, and within a bound all must be ONLINE in one view, with identical logs and rows, every
+ * acknowledged transaction present and no transaction reported as aborted committed.
+ *
+ * <p>What is simulated rather than run: gRPC (the join and donor calls are direct calls on the
+ * simulated links), RocksDB (a list and a map), the client library (a loop that submits).
+ */
+final class GroupSimulation {
+
+  /** Ticks; the silence detector and failure monitor take them as their "nanoseconds". */
+  static final long SUSPECT_AFTER = 40;
+  static final long EXPEL_AFTER = 30;
+  static final long MAJORITY_TIMEOUT = 250;
+  static final long REJOIN_INTERVAL = 30;
+  static final long JOIN_TIMEOUT = 150;
+  static final long PROGRESS_EVERY = 25;
+  static final long EXPEL_EVERY = 20;
+  static final int LIVENESS_TICKS = 10_000;
+  static final int FETCH_PER_TICK = 25;
+
+  record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
+
+  /** How much of each path a run exercised. */
+  static final class Coverage {
+    long crashes;
+    long pauses;
+    long cutOffs;
+    long joins;
+    long expels;
+    long leaves;
+    long majorityLost;
+    long staleViewChanges;
+    long committed;
+    long aborted;
+    long acknowledged;
+    long fetched;
+    long heldThenCertified;
+    long modeChanges;
+    long primaryChanges;
+    long writesDeferred;
+    long redirected;
+
+    void add(Coverage o) {
+      crashes += o.crashes;
+      pauses += o.pauses;
+      cutOffs += o.cutOffs;
+      joins += o.joins;
+      expels += o.expels;
+      leaves += o.leaves;
+      majorityLost += o.majorityLost;
+      staleViewChanges += o.staleViewChanges;
+      committed += o.committed;
+      aborted += o.aborted;
+      acknowledged += o.acknowledged;
+      fetched += o.fetched;
+      heldThenCertified += o.heldThenCertified;
+      modeChanges += o.modeChanges;
+      primaryChanges += o.primaryChanges;
+      writesDeferred += o.writesDeferred;
+      redirected += o.redirected;
+    }
+
+    @Override
+    public String toString() {
+      return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " joins=" + joins
+          + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
+          + " staleViewChanges=" + staleViewChanges + " committed=" + committed + " aborted=" + aborted
+          + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
+          + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
+          + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
+          + " redirectedToPrimary=" + redirected;
+    }
+  }
+
+  /** A failed run; the message names the seed and the command that replays it. */
+  static final class Failure extends AssertionError {
+    final long seed;
+
+    Failure(long seed, String message, Throwable cause) {
+      super(message, cause);
+      this.seed = seed;
+    }
+  }
+
+  private final long seed;
+  private final GroupSimPlan plan;
+  private final SplittableRandom rng;
+  private final String groupUuid;
+  private final Proc[] procs;
+  private final Map<Integer, Proc> owner = new HashMap<>();
+  private final PriorityQueue<InFlight> network = new PriorityQueue<>(
+      (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
+  private long seq;
+  private boolean faulty = true;
+  private long now;
+  private long txCounter;
+  private long requestCounter;
+  private final Coverage coverage = new Coverage();
+
+  // ---- what every member must agree on ----
+  private final Map<Long, Batch> chosenBySlot = new HashMap<>();
+  private final Map<Long, String> groupStateBySlot = new HashMap<>();
+  private final Map<String, List<Integer>> membersByView = new HashMap<>();
+  /** Transaction id → its GTID number, or -1 for a negative verdict. */
+  private final Map<String, Long> verdicts = new HashMap<>();
+  private final Map<Long, Transaction> certified = new HashMap<>();
+  private final Set<String> acknowledged = new HashSet<>();
+  private final Set<String> reportedAborted = new HashSet<>();
+
+  GroupSimulation(long seed) {
+    this.seed = seed;
+    this.plan = GroupSimPlan.fromSeed(seed);
+    this.rng = new SplittableRandom(seed);
+    this.groupUuid = UUID.nameUUIDFromBytes(("group-" + seed).getBytes(StandardCharsets.UTF_8)).toString();
+    this.procs = new Proc[plan.processes()];
+    for (int i = 0; i < procs.length; i++) {
+      procs[i] = new Proc(i, 1 + rng.nextInt(3));
+    }
+  }
+
+  static String replayCommand(long seed) {
+    return "mvn -B -o -pl proto,server test -Dtest=GroupSimulationTest"
+        + " -Dsurefire.failIfNoSpecifiedTests=false -Dcohort.groupsim.seed=" + seed;
+  }
+
+  String banner() {
+    return "seed=" + seed + " " + plan;
+  }
+
+  Result run() {
+    try {
+      bootstrap(procs[0]);
+      for (int i = 1; i < procs.length; i++) {
+        procs[i].rejoinAt = 1 + rng.nextInt(20);
+      }
+      for (now = 1; now <= plan.safetyTicks(); now++) {
+        injectFaults();
+        workload();
+        deliverDue();
+        tickAll();
+      }
+      return liveness();
+    } catch (Failure f) {
+      throw f;
+    } catch (RuntimeException | AssertionError e) {
+      throw new Failure(seed, "group simulation " + banner() + "\n  failed at tick " + now + ": " + e
+          + "\n  " + describe() + "\n  replay: " + replayCommand(seed), e);
+    }
+  }
+
+  private Result liveness() {
+    faulty = false;
+    for (Proc p : procs) {
+      p.isolatedUntil = 0;
+      resume(p);
+      if (!p.up) {
+        restart(p);
+      }
+    }
+    long deadline = now + LIVENESS_TICKS;
+    for (; now <= deadline; now++) {
+      deliverDue();
+      tickAll();
+      if (now % 10 == 0 && settled()) {
+        checkFinalState();
+        return new Result(seed, plan, now, certified.size(), coverage);
+      }
+    }
+    throw new IllegalStateException("liveness: the group did not settle " + LIVENESS_TICKS
+        + " ticks after the faults stopped");
+  }
+
+  // ---- processes ----
+
+  /** One member process: its data survives a crash; everything else is its incarnation's. */
+  final class Proc {
+    final int index;
+    final String memberId;
+    final int weight;
+    /** Durable: the applied transactions (GTID n at index n-1) and the rows they wrote. */
+    final List<Transaction> log = new ArrayList<>();
+    final Map<Long, String> rows = new HashMap<>();
+
+    boolean up = true;
+    long restartAt;
+    long pausedUntil;
+    long isolatedUntil;
+    final List<InFlight> heldWhilePaused = new ArrayList<>();
+    /** The applier's queue: certified, not yet applied (lost with a crash). */
+    final ArrayDeque<Object[]> applyQueue = new ArrayDeque<>();
+    /** Local transactions waiting for their outcome, by id (a client is waiting). */
+    final Map<String, Transaction> pending = new HashMap<>();
+    Session session;
+    JoinAttempt join;
+    long rejoinAt = -1;
+    int joinAttempts;
+    int seedTurn;
+    List<Proc> lastKnown = List.of();
+
+    Proc(int index, int weight) {
+      this.index = index;
+      this.memberId = "m" + index;
+      this.weight = weight;
+    }
+
+    boolean running() {
+      return up && pausedUntil == 0;
+    }
+
+    MemberInfo info(int id) {
+      return MemberInfo.newBuilder().setConsensusId(id).setMemberId(memberId).setAddress("client-" + memberId)
+          .setGroupAddress("group-" + memberId).setVersion("1.0").setWeight(weight).build();
+    }
+
+    long lowWatermark() {
+      long low = log.size();
+      for (Transaction t : pending.values()) {
+        low = Math.min(low, t.getSnapshotSeqno());
+      }
+      return low;
+    }
+  }
+
+  record JoinAttempt(int attempt, Proc seed, long deadline) {}
+
+  /** A join request waiting at its seed for the view change to be delivered. */
+  record JoinWait(Proc joiner, int attempt, JoinRequest request) {}
+
+  /** Catching up from donors after joining (ConsensusGroup.recover). */
+  static final class Recovery {
+    final GroupState state;
+    final List<Proc> donors;
+    Certifier certifier;
+    long next;
+    int turn;
+
+    Recovery(GroupState state, List<Proc> donors) {
+      this.state = state;
+      this.donors = donors;
+    }
+  }
+
+  /** One incarnation in the group (GroupSession's part, single-threaded). */
+  final class Session implements GroupStateMachine.Certification, GroupStateMachine.Events {
+    final Proc proc;
+    final int id;
+    final GroupStateMachine machine;
+    final MenciusNode core;
+    final SilenceDetector detector;
+    final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER, MAJORITY_TIMEOUT);
+    final Map<String, JoinWait> pendingJoins = new HashMap<>();
+    final List<Runnable> endOfSlot = new ArrayList<>();
+    Certifier certifier;
+    Recovery recovery;
+    long lastExpel = -EXPEL_EVERY;
+    long nextProgress;
+    long watchedAt = -1;
+    boolean ended;
+
+    Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier) {
+      this.proc = proc;
+      this.id = id;
+      this.certifier = certifier;
+      this.machine = new GroupStateMachine(id, proc.memberId, gm, this, recovering);
+      Checkpoint cp = gm.checkpoint();
+      Membership initial = cp.configurations().get(cp.configurations().firstKey());
+      MenciusConfig mc = new MenciusConfig(initial, id, plan.window(), plan.maxBatch(), 4, 10, 12, 128, 256,
+          gm.horizon());
+      // A new incarnation always starts from an empty acceptor store (ConsensusGroup wipes it).
+      this.core = new MenciusNode(mc, DurableState.initial(), cp, rng.split());
+      this.detector = new SilenceDetector(id, core.currentAndFutureMembers(), SUSPECT_AFTER, now);
+      this.nextProgress = now + 1 + rng.nextInt((int) PROGRESS_EVERY);
+    }
+
+    GroupMembership membership() {
+      return machine.membership();
+    }
+
+    boolean peers(int other) {
+      return other != id && membership().contains(other);
+    }
+
+    // Certification: the pipeline, with an applier queue instead of RocksDB.
+
+    @Override
+    public void deliver(Transaction tx) {
+      Certifier.Verdict v = certifier.certify(tx);
+      switch (v.kind()) {
+        case POSITIVE -> {
+          checkPositive(tx, v.seqno());
+          proc.applyQueue.add(new Object[] {v.seqno(), tx});
+        }
+        case NEGATIVE -> {
+          checkNegative(tx, certifier.lastSeqno());
+          if (proc.memberId.equals(tx.getOriginMember()) && proc.pending.remove(tx.getTxnId()) != null) {
+            reportedAborted.add(tx.getTxnId());
+          }
+        }
+        case DUPLICATE -> throw new AssertionError("transaction " + tx.getTxnId() + " delivered twice at "
+            + proc.memberId);
+      }
+    }
+
+    @Override
+    public void garbageCollect(long stableSeqno) {
+      certifier.garbageCollect(stableSeqno);
+    }
+
+    @Override
+    public void install(Certifier c) {
+      certifier = c;
+    }
+
+    @Override
+    public Certifier certifier() {
+      return certifier;
+    }
+
+    // Events: what GroupSession does with them, minus logging.
+
+    @Override
+    public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
+      JoinWait w = pendingJoins.remove(vc.getDetail());
+      if (!r.applied()) {
+        coverage.staleViewChanges++;
+        if (w != null) {
+          endOfSlot.add(() -> replyToJoin(w, proc, null));
+        }
+        return;
+      }
+      List<Integer> ids = new ArrayList<>(membership().members().keySet());
+      List<Integer> known = membersByView.putIfAbsent(membership().viewId(), ids);
+      if (known != null && !known.equals(ids)) {
+        throw new AssertionError("view " + membership().viewId() + " has members " + known + " at one member and "
+            + ids + " at " + proc.memberId);
+      }
+      if (known == null) {
+        switch (vc.getReason()) {
+          case JOIN -> coverage.joins++;
+          case EXPEL -> coverage.expels++;
+          case LEAVE -> coverage.leaves++;
+          default -> { }
+        }
+      }
+      if (w != null) {
+        String errant = machine.errantTransactions(w.request());
+        if (errant != null) {
+          throw new AssertionError(errant);
+        }
+        int joinedAs = vc.getMembers(vc.getMembersCount() - 1).getConsensusId();
+        endOfSlot.add(() -> replyToJoin(w, proc, JoinReply.accepted(joinedAs,
+            membership().toState(certifier.lastSeqno()))));
+      }
+    }
+
+    @Override
+    public void modeChanged(ModeChange mc, GroupMembership.ModeResult r) {
+      coverage.modeChanges += r.refusal() == null ? 1 : 0;
+    }
+
+    @Override
+    public void primaryChanged(int before, int after) {
+      coverage.primaryChanges++;
+    }
+  }
+
+  record JoinReply(int consensusId, GroupState state) {
+    static JoinReply accepted(int id, GroupState state) {
+      return new JoinReply(id, state);
+    }
+  }
+
+  private void bootstrap(Proc p) {
+    GroupMembership gm = GroupMembership.bootstrap(groupUuid, 1, p.info(0), plan.singlePrimary(), 0,
+        plan.horizon());
+    startSession(p, 0, gm, false, new Certifier(0));
+  }
+
+  private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, Certifier c) {
+    if (owner.putIfAbsent(id, p) != null && owner.get(id) != p) {
+      throw new AssertionError("consensus id " + id + " given to " + p.memberId + " and " + owner.get(id).memberId);
+    }
+    Session s = new Session(p, id, gm, recovering, c);
+    p.session = s;
+    p.join = null;
+    p.rejoinAt = -1;
+    drain(p);
+    return s;
+  }
+
+  /** The session is over: expelled, left, or out of a majority too long (GroupSession.end). */
+  private void endSession(Proc p, String reason, boolean involuntary) {
+    Session s = p.session;
+    s.ended = true;
+    s.pendingJoins.values().forEach(w -> replyToJoin(w, p, null));
+    s.pendingJoins.clear();
+    // Their outcome is unknown to the clients now; the group may still commit them.
+    p.pending.clear();
+    List<Proc> known = new ArrayList<>();
+    s.membership().members().keySet().forEach(id -> {
+      Proc o = owner.get(id);
+      if (o != null && o != p) {
+        known.add(o);
+      }
+    });
+    p.lastKnown = known;
+    p.session = null;
+    p.rejoinAt = now + (involuntary ? REJOIN_INTERVAL : 20 + rng.nextInt(100));
+  }
+
+  private void crash(Proc p) {
+    coverage.crashes++;
+    p.up = false;
+    p.session = null;
+    p.applyQueue.clear();
+    p.pending.clear();
+    p.join = null;
+    p.pausedUntil = 0;
+    p.heldWhilePaused.clear();
+    p.rejoinAt = -1;
+    p.restartAt = now + 10 + rng.nextInt(200);
+  }
+
+  private void restart(Proc p) {
+    p.up = true;
+    p.rejoinAt = now;
+  }
+
+  private void resume(Proc p) {
+    if (p.pausedUntil == 0) {
+      return;
+    }
+    p.pausedUntil = 0;
+    List<InFlight> waiting = new ArrayList<>(p.heldWhilePaused);
+    p.heldWhilePaused.clear();
+    waiting.forEach(this::receive);
+  }
+
+  // ---- joining and recovery (ConsensusGroup's lifecycle) ----
+
+  private void joinStep(Proc p) {
+    if (p.session != null) {
+      return;
+    }
+    if (p.join != null && now > p.join.deadline()) {
+      p.join = null; // the join call timed out; the view change may still apply (a zombie id)
+      p.rejoinAt = now;
+    }
+    if (p.join != null || p.rejoinAt < 0 || now < p.rejoinAt) {
+      return;
+    }
+    List<Proc> seeds = new ArrayList<>(new LinkedHashSet<>(p.lastKnown));
+    for (Proc o : procs) {
+      if (o != p && !seeds.contains(o)) {
+        seeds.add(o);
+      }
+    }
+    Proc seed = seeds.get(p.seedTurn++ % seeds.size());
+    Session s = seed.session;
+    if (!seed.running() || cut(p, seed) || s == null || s.machine.recovering()) {
+      p.rejoinAt = now + 5;
+      return;
+    }
+    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setMember(p.info(0))
+        .setGtidExecuted(gtidExecuted(p).toString()).build();
+    String requestId = "join-" + (++requestCounter);
+    GroupStateMachine.Change change = s.machine.joinChange(req, requestId);
+    int attempt = ++p.joinAttempts;
+    s.pendingJoins.put(requestId, new JoinWait(p, attempt, req));
+    s.core.proposeMembership(change.expected(), change.next(), change.attachment());
+    p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
+    drain(seed);
+  }
+
+  private GtidSet gtidExecuted(Proc p) {
+    return p.log.isEmpty() ? GtidSet.empty() : GtidSet.empty().addRange(groupUuid, 1, p.log.size());
+  }
+
+  private void replyToJoin(JoinWait w, Proc seed, JoinReply reply) {
+    network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null, null,
+        reply == null ? new JoinReply(-1, null) : reply, w.attempt()));
+  }
+
+  private void joined(Proc p, JoinReply r) {
+    if (r.state() == null) {
+      p.join = null;
+      p.rejoinAt = now + 5;
+      return;
+    }
+    Proc seed = p.join.seed();
+    GroupMembership gm = GroupMembership.fromState(r.state());
+    Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()));
+    List<Proc> donors = new ArrayList<>();
+    donors.add(seed);
+    for (MemberInfo m : r.state().getMembersList()) {
+      Proc o = owner.get(m.getConsensusId());
+      if (o != null && o != p && !donors.contains(o) && !r.state().getRecoveringList().contains(m.getConsensusId())) {
+        donors.add(o);
+      }
+    }
+    s.recovery = new Recovery(r.state(), donors);
+  }
+
+  private void recoveryStep(Proc p, Session s) {
+    Recovery rec = s.recovery;
+    if (rec.certifier == null && !p.applyQueue.isEmpty()) {
+      return; // the applier finishes its queue first
+    }
+    long target = rec.state.getCertifiedSeqno();
+    if (rec.certifier == null) {
+      long local = p.log.size();
+      long start = Math.min(rec.state.getGcSeqno(), local);
+      rec.certifier = new Certifier(start);
+      for (long n = start + 1; n <= local; n++) {
+        rec.certifier.restore(n, p.log.get((int) (n - 1)));
+      }
+      rec.next = local + 1;
+    }
+    int budget = FETCH_PER_TICK;
+    while (rec.next <= target && budget > 0) {
+      Proc donor = rec.donors.get(rec.turn % rec.donors.size());
+      if (!donor.running() || cut(p, donor) || donor.log.size() < rec.next) {
+        rec.turn++;
+        break; // this donor cannot serve it now; another next tick
+      }
+      Transaction tx = donor.log.get((int) (rec.next - 1));
+      rec.certifier.restore(rec.next, tx);
+      p.applyQueue.add(new Object[] {rec.next, tx});
+      coverage.fetched++;
+      rec.next++;
+      budget--;
+    }
+    if (rec.next > target && p.applyQueue.isEmpty()) {
+      coverage.heldThenCertified += s.machine.finishRecovery(rec.certifier);
+      s.recovery = null;
+      s.core.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
+          .build().toByteArray());
+      drain(p);
+    }
+  }
+
+  // ---- the workload ----
+
+  private void workload() {
+    double p = plan.txRate();
+    while (rng.nextDouble() < p) {
+      p /= 2;
+      submit(procs[rng.nextInt(procs.length)], true);
+    }
+    if (rng.nextDouble() < plan.modeRate()) {
+      Session s = anyOnline();
+      if (s != null) {
+        List<MemberInfo> members = new ArrayList<>(s.membership().members().values());
+        String primary = rng.nextBoolean() ? "" : members.get(rng.nextInt(members.size())).getMemberId();
+        boolean single = rng.nextInt(3) != 0;
+        s.core.propose(GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder().setSinglePrimary(single)
+            .setPrimary(single ? primary : "").setRequestId("mode-" + (++requestCounter))).build().toByteArray());
+        drain(s.proc);
+      }
+    }
+    if (rng.nextDouble() < plan.leaveRate()) {
+      Proc p2 = procs[rng.nextInt(procs.length)];
+      Session s = p2.session;
+      if (p2.running() && s != null && !s.machine.recovering() && canImpair(p2)) {
+        GroupStateMachine.Change c = s.machine.leaveChange("leave-" + (++requestCounter));
+        if (c != null) {
+          s.core.proposeMembership(c.expected(), c.next(), c.attachment());
+          drain(p2);
+        }
+      }
+    }
+  }
+
+  /** A client's commit at {@code p}: refused as the member would, redirected to the primary. */
+  private void submit(Proc p, boolean mayRedirect) {
+    Session s = p.session;
+    if (!p.running() || s == null || s.machine.recovering()) {
+      return; // UNAVAILABLE: the client tries another member
+    }
+    GroupMembership gm = s.membership();
+    if (gm.singlePrimary() && gm.primary() != s.id) {
+      Proc primary = owner.get(gm.primary());
+      if (primary == null || primary == p || !mayRedirect) {
+        return; // no primary known here, or members disagree for now: the client retries later
+      }
+      coverage.redirected++;
+      submit(primary, false);
+      return;
+    }
+    if (gm.singlePrimary() && p.log.size() < s.machine.writesAllowedFrom()) {
+      coverage.writesDeferred++;
+      return;
+    }
+    Transaction.Builder tx = Transaction.newBuilder().setTxnId("t" + (++txCounter)).setOriginMember(p.memberId)
+        .setSnapshotSeqno(p.log.size());
+    int items = 1 + rng.nextInt(3);
+    for (int i = 0; i < items; i++) {
+      tx.addWriteSet(1 + rng.nextInt(plan.keys()));
+    }
+    Transaction t = tx.build();
+    p.pending.put(t.getTxnId(), t);
+    s.core.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
+    drain(p);
+  }
+
+  private Session anyOnline() {
+    List<Session> online = new ArrayList<>();
+    for (Proc p : procs) {
+      if (p.running() && p.session != null && !p.session.machine.recovering()) {
+        online.add(p.session);
+      }
+    }
+    return online.isEmpty() ? null : online.get(rng.nextInt(online.size()));
+  }
+
+  // ---- faults ----
+
+  private void injectFaults() {
+    Proc p = procs[rng.nextInt(procs.length)];
+    if (rng.nextDouble() < plan.crashRate() && p.up && canImpair(p)) {
+      crash(p);
+    } else if (rng.nextDouble() < plan.pauseRate() && p.running() && canImpair(p)) {
+      coverage.pauses++;
+      p.pausedUntil = now + 20 + rng.nextInt(300);
+    } else if (rng.nextDouble() < plan.isolateRate() && p.up && p.isolatedUntil <= now && canImpair(p)) {
+      coverage.cutOffs++;
+      p.isolatedUntil = now + 50 + rng.nextInt(400);
+    }
+    for (Proc q : procs) {
+      if (!q.up && now >= q.restartAt) {
+        restart(q);
+      }
+      if (q.pausedUntil != 0 && q.pausedUntil <= now) {
+        resume(q);
+      }
+    }
+  }
+
+  private boolean cut(Proc a, Proc b) {
+    return a != b && (a.isolatedUntil > now || b.isolatedUntil > now);
+  }
+
+  private boolean healthy(Proc p) {
+    return p.running() && p.isolatedUntil <= now && p.session != null;
+  }
+
+  /**
+   * Whether {@code x} may be crashed, paused or cut off: every configuration in force or to
+   * come, at any healthy member, keeps a quorum of healthy members without it.
+   */
+  private boolean canImpair(Proc x) {
+    List<Membership> configs = new ArrayList<>();
+    for (Proc p : procs) {
+      if (healthy(p)) {
+        configs.addAll(p.session.core.checkpoint().configurations().values());
+        configs.add(p.session.membership().latestConfig());
+      }
+    }
+    if (configs.isEmpty()) {
+      return false;
+    }
+    for (Membership c : configs) {
+      int ok = 0;
+      for (int id : c.members()) {
+        Proc o = owner.get(id);
+        ok += o != null && o != x && healthy(o) && o.session.id == id ? 1 : 0;
+      }
+      if (ok < c.quorum()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---- running the members ----
+
+  private void tickAll() {
+    for (Proc p : procs) {
+      if (!p.running()) {
+        continue;
+      }
+      Session s = p.session;
+      if (s != null) {
+        s.core.tick();
+        for (int m : s.detector.newlySilent(now)) {
+          s.core.suspect(m);
+        }
+        drain(p);
+      }
+      if (s != null && p.session == s) {
+        checkFailures(p, s);
+      }
+      if (s != null && p.session == s && now >= s.nextProgress) {
+        s.nextProgress = now + PROGRESS_EVERY;
+        s.core.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
+            .setLowWatermark(p.lowWatermark())).build().toByteArray());
+        drain(p);
+      }
+      if (s != null && p.session == s && s.recovery != null) {
+        recoveryStep(p, s);
+      }
+      applyStep(p);
+      joinStep(p);
+    }
+  }
+
+  /** ConsensusGroup.checkFailures. */
+  private void checkFailures(Proc p, Session s) {
+    FailureMonitor.Verdict v = s.monitor.observe(now, s.membership().members().keySet(), s.id,
+        s.detector.suspected());
+    if (!v.expel().isEmpty() && !s.machine.recovering() && now - s.lastExpel >= EXPEL_EVERY) {
+      GroupStateMachine.Change c = s.machine.expelChange(v.expel(), "expel-" + (++requestCounter));
+      if (c != null) {
+        s.lastExpel = now;
+        s.core.proposeMembership(c.expected(), c.next(), c.attachment());
+        drain(p);
+      }
+    }
+    if (v.leave() && p.session == s) {
+      coverage.majorityLost++;
+      endSession(p, "could not reach a majority", true);
+    }
+  }
+
+  private void applyStep(Proc p) {
+    if (rng.nextDouble() < plan.applyLag()) {
+      return;
+    }
+    for (int i = 1 + rng.nextInt(4); i > 0 && !p.applyQueue.isEmpty(); i--) {
+      Object[] e = p.applyQueue.poll();
+      long seqno = (Long) e[0];
+      Transaction tx = (Transaction) e[1];
+      if (seqno != p.log.size() + 1) {
+        throw new AssertionError(p.memberId + " asked to apply transaction " + seqno + " after " + p.log.size());
+      }
+      Transaction expected = certified.get(seqno);
+      if (expected == null || !expected.getTxnId().equals(tx.getTxnId())) {
+        throw new AssertionError(p.memberId + " applies " + tx.getTxnId() + " as " + seqno + " but the group"
+            + " certified " + (expected == null ? "nothing" : expected.getTxnId()) + " there");
+      }
+      p.log.add(tx);
+      for (long item : tx.getWriteSetList()) {
+        p.rows.put(item, tx.getTxnId());
+      }
+      if (p.memberId.equals(tx.getOriginMember()) && p.pending.remove(tx.getTxnId()) != null) {
+        acknowledged.add(tx.getTxnId());
+        coverage.acknowledged++;
+      }
+    }
+  }
+
+  /** The driver loop of one member (ConsensusDriver): send, persist, send, deliver, advance. */
+  private void drain(Proc p) {
+    Session s = p.session;
+    while (s != null && p.session == s && s.core.hasReady()) {
+      Ready rd = s.core.ready();
+      rd.messages().forEach(e -> send(p, s, e));
+      // The acceptor store is never read back: an incarnation that stops is never restarted.
+      rd.afterPersist().forEach(e -> send(p, s, e));
+      for (Decision d : rd.decided()) {
+        if (!delivered(p, s, d)) {
+          return;
+        }
+      }
+      s.core.advance(rd);
+      if (s.core.frontier() != s.watchedAt) {
+        s.watchedAt = s.core.frontier();
+        for (int m : s.detector.watch(s.core.currentAndFutureMembers(), now)) {
+          s.core.trust(m);
+        }
+      }
+    }
+  }
+
+  /** Returns false when the session ended with this slot. */
+  private boolean delivered(Proc p, Session s, Decision d) {
+    Batch known = chosenBySlot.putIfAbsent(d.slot(), d.chosen());
+    if (known != null && !known.equals(d.chosen())) {
+      throw new AssertionError("slot " + d.slot() + " decided differently at " + p.memberId);
+    }
+    String out = s.machine.deliver(d, s);
+    if (out == null && !s.machine.recovering() && s.certifier.collectedUpTo() != s.membership().gcSeqno()) {
+      throw new AssertionError(p.memberId + " collected conflict information up to " + s.certifier.collectedUpTo()
+          + " but the group's collection point is " + s.membership().gcSeqno());
+    }
+    if (out == null) {
+      String state = groupState(s.membership());
+      String agreed = groupStateBySlot.putIfAbsent(d.slot(), state);
+      if (agreed != null && !agreed.equals(state)) {
+        throw new AssertionError("after slot " + d.slot() + " " + p.memberId + " holds " + state
+            + " but another member held " + agreed);
+      }
+    }
+    List<Runnable> after = new ArrayList<>(s.endOfSlot);
+    s.endOfSlot.clear();
+    after.forEach(Runnable::run);
+    if (out != null) {
+      endSession(p, out, !out.startsWith("left"));
+      return false;
+    }
+    return true;
+  }
+
+  private static String groupState(GroupMembership gm) {
+    Set<Integer> recovering = new TreeSet<>();
+    gm.members().keySet().forEach(id -> {
+      if (gm.isRecovering(id)) {
+        recovering.add(id);
+      }
+    });
+    return "view " + gm.viewId() + " members " + gm.members().keySet() + " recovering " + recovering
+        + (gm.singlePrimary() ? " single-primary " + gm.primary() : " multi-primary") + " gc " + gm.gcSeqno()
+        + " nextId " + gm.nextConsensusId();
+  }
+
+  // ---- the network ----
+
+  /** A consensus message ({@code message}) or a join reply ({@code reply}) on its way. */
+  record InFlight(long at, long seq, Proc from, Proc to, int fromId, int toId, Message message,
+      Session loopback, JoinReply reply, int attempt) {}
+
+  private void send(Proc p, Session s, Envelope e) {
+    if (e.to() == s.id) {
+      network.add(new InFlight(now, seq++, p, p, s.id, s.id, e.message(), s, null, 0));
+      return;
+    }
+    Proc to = owner.get(e.to());
+    // GrpcTransport knows addresses only for members of this member's view.
+    if (!s.peers(e.to()) || to == null) {
+      return;
+    }
+    if (faulty && (cut(p, to) || rng.nextDouble() < plan.loss())) {
+      return;
+    }
+    network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0));
+    if (faulty && rng.nextDouble() < plan.duplicate()) {
+      network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0));
+    }
+  }
+
+  private long delay() {
+    return 1 + rng.nextInt(faulty ? plan.maxDelay() : 2);
+  }
+
+  private void deliverDue() {
+    InFlight m;
+    while ((m = network.peek()) != null && m.at() <= now) {
+      network.poll();
+      Proc to = m.to();
+      if (!to.up) {
+        continue;
+      }
+      if (to.pausedUntil != 0) {
+        to.heldWhilePaused.add(m);
+        continue;
+      }
+      receive(m);
+    }
+  }
+
+  private void receive(InFlight m) {
+    Proc to = m.to();
+    if (m.reply() != null) {
+      if (to.join != null && to.join.attempt() == m.attempt() && to.session == null && !cut(m.from(), to)) {
+        joined(to, m.reply());
+      }
+      return;
+    }
+    Session s = to.session;
+    if (s == null || s.id != m.toId() || (m.loopback() != null && m.loopback() != s)) {
+      return;
+    }
+    // GrpcTransport refuses streams from members not in this member's view.
+    if (m.loopback() == null && !s.peers(m.fromId())) {
+      return;
+    }
+    if (s.detector.heard(m.fromId(), now)) {
+      s.core.trust(m.fromId());
+    }
+    s.core.step(m.message());
+    drain(to);
+  }
+
+  // ---- the end ----
+
+  private boolean settled() {
+    String view = null;
+    Set<Integer> ids = new TreeSet<>();
+    for (Proc p : procs) {
+      Session s = p.session;
+      if (!p.running() || s == null || s.machine.recovering() || !p.applyQueue.isEmpty()
+          || !p.pending.isEmpty() || p.log.size() != certified.size()) {
+        return false;
+      }
+      if (view != null && !view.equals(s.membership().viewId())) {
+        return false;
+      }
+      view = s.membership().viewId();
+      ids.add(s.id);
+    }
+    return procs[0].session.membership().members().keySet().equals(ids);
+  }
+
+  private void checkFinalState() {
+    Proc first = procs[0];
+    for (Proc p : procs) {
+      for (int n = 1; n <= p.log.size(); n++) {
+        if (!p.log.get(n - 1).getTxnId().equals(certified.get((long) n).getTxnId())) {
+          throw new AssertionError(p.memberId + " has " + p.log.get(n - 1).getTxnId() + " as transaction " + n);
+        }
+      }
+      if (!p.rows.equals(first.rows)) {
+        throw new AssertionError(p.memberId + " and " + first.memberId + " hold different rows");
+      }
+    }
+    Set<String> committed = new HashSet<>();
+    certified.values().forEach(t -> committed.add(t.getTxnId()));
+    for (String id : acknowledged) {
+      if (!committed.contains(id)) {
+        throw new AssertionError("acknowledged transaction " + id + " is not in the log");
+      }
+    }
+    for (String id : reportedAborted) {
+      if (committed.contains(id)) {
+        throw new AssertionError("transaction " + id + " was reported aborted but committed");
+      }
+    }
+    coverage.committed = certified.size();
+    coverage.aborted = verdicts.values().stream().filter(v -> v < 0).count();
+  }
+
+  /**
+   * First certification of {@code tx} anywhere: nothing committed after its snapshot wrote an
+   * item it writes. Later ones: the same verdict.
+   */
+  private void checkPositive(Transaction tx, long seqno) {
+    Long earlier = verdicts.putIfAbsent(tx.getTxnId(), seqno);
+    if (earlier != null) {
+      if (earlier != seqno) {
+        throw new AssertionError("transaction " + tx.getTxnId() + " certified as " + seqno + " here and "
+            + (earlier < 0 ? "negative" : "as " + earlier) + " elsewhere");
+      }
+      return;
+    }
+    if (certified.putIfAbsent(seqno, tx) != null) {
+      throw new AssertionError("GTID " + seqno + " assigned twice");
+    }
+    Long overlap = writerBetween(tx, tx.getSnapshotSeqno(), seqno - 1);
+    if (overlap != null) {
+      throw new AssertionError("transaction " + tx.getTxnId() + " (snapshot " + tx.getSnapshotSeqno()
+          + ") certified positive as " + seqno + " though transaction " + overlap + " wrote the same item after"
+          + " its snapshot: a lost conflict");
+    }
+  }
+
+  private void checkNegative(Transaction tx, long lastCertified) {
+    Long earlier = verdicts.putIfAbsent(tx.getTxnId(), -1L);
+    if (earlier != null) {
+      if (earlier != -1L) {
+        throw new AssertionError("transaction " + tx.getTxnId() + " negative here, positive (" + earlier
+            + ") elsewhere");
+      }
+      return;
+    }
+    if (writerBetween(tx, tx.getSnapshotSeqno(), lastCertified) == null) {
+      throw new AssertionError("transaction " + tx.getTxnId() + " rolled back without a conflicting transaction"
+          + " after its snapshot " + tx.getSnapshotSeqno());
+    }
+  }
+
+  /** A committed transaction in (after, upTo] that wrote an item {@code tx} writes, or null. */
+  private Long writerBetween(Transaction tx, long after, long upTo) {
+    Set<Long> items = new HashSet<>(tx.getWriteSetList());
+    for (long n = after + 1; n <= upTo; n++) {
+      Transaction u = Objects.requireNonNull(certified.get(n), "transaction " + n + " unknown");
+      for (long item : u.getWriteSetList()) {
+        if (items.contains(item)) {
+          return n;
+        }
+      }
+    }
+    return null;
+  }
+
+  private String describe() {
+    StringBuilder sb = new StringBuilder("certified " + certified.size() + "; members:");
+    for (Proc p : procs) {
+      sb.append("\n    ").append(p.memberId).append(p.up ? "" : " DOWN").append(p.pausedUntil != 0 ? " PAUSED" : "")
+          .append(p.isolatedUntil > now ? " CUT-OFF" : "").append(" applied=").append(p.log.size())
+          .append(" queued=").append(p.applyQueue.size()).append(" pending=").append(p.pending.size());
+      Session s = p.session;
+      if (s == null) {
+        sb.append(" out of the group").append(p.join != null ? " (joining via " + p.join.seed().memberId + ")" : "");
+      } else {
+        sb.append(" id=").append(s.id).append(s.machine.recovering() ? " RECOVERING" : " ONLINE").append(' ')
+            .append(groupState(s.membership())).append(" suspects=").append(s.detector.suspected())
+            .append("\n      ").append(s.core.describe());
+      }
+    }
+    return sb.toString();
+  }
+}

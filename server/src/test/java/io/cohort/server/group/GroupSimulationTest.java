@@ -1,0 +1,64 @@
+package io.cohort.server.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Runs the whole-group simulator over a range of seeds (3 and 5 members, both modes, every
+ * fault mix).
+ * <ul>
+ *   <li>CI: {@code mvn -B -o -pl proto,server test -Dtest=GroupSimulationTest
+ *       -Dsurefire.failIfNoSpecifiedTests=false}
+ *   <li>soak: add {@code -Dcohort.groupsim.seeds=20000 -Dcohort.groupsim.start=1000000}
+ *   <li>replay one seed: add {@code -Dcohort.groupsim.seed=N}
+ * </ul>
+ */
+class GroupSimulationTest {
+
+  static final int CI_SEEDS = 500;
+
+  @Test
+  void everySeedKeepsTheGroupSafeAndLive() {
+    String single = System.getProperty("cohort.groupsim.seed");
+    long start = single != null ? Long.parseLong(single) : Long.getLong("cohort.groupsim.start", 1);
+    long count = single != null ? 1 : Long.getLong("cohort.groupsim.seeds", CI_SEEDS);
+    Map<String, Integer> mixes = new TreeMap<>();
+    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
+    long t0 = System.nanoTime();
+    for (long seed = start; seed < start + count; seed++) {
+      GroupSimulation sim = new GroupSimulation(seed);
+      if (single != null) {
+        System.out.println("replaying " + sim.banner());
+      }
+      GroupSimulation.Result r = sim.run();
+      mixes.merge(r.plan().mix() + "/n=" + r.plan().processes(), 1, Integer::sum);
+      coverage.add(r.coverage());
+    }
+    System.out.printf("group-simulated %d seeds from %d (%s): %s, in %d ms%n", count, start, mixes, coverage,
+        (System.nanoTime() - t0) / 1_000_000);
+    assertThat(coverage.committed).isPositive();
+    if (count >= 200) {
+      // Runs that never crashed, paused, cut off, expelled, rejoined through a donor, held
+      // transactions while recovering, left, lost a majority, saw a stale view change ignored,
+      // switched mode or primary, aborted or deferred writes on a new primary prove little.
+      assertThat(coverage.crashes).isPositive();
+      assertThat(coverage.pauses).isPositive();
+      assertThat(coverage.cutOffs).isPositive();
+      assertThat(coverage.expels).isPositive();
+      assertThat(coverage.joins).isPositive();
+      assertThat(coverage.fetched).isPositive();
+      assertThat(coverage.heldThenCertified).isPositive();
+      assertThat(coverage.leaves).isPositive();
+      assertThat(coverage.majorityLost).isPositive();
+      assertThat(coverage.staleViewChanges).isPositive();
+      assertThat(coverage.modeChanges).isPositive();
+      assertThat(coverage.primaryChanges).isPositive();
+      assertThat(coverage.aborted).isPositive();
+      assertThat(coverage.acknowledged).isPositive();
+      assertThat(coverage.writesDeferred).isPositive();
+    }
+  }
+}

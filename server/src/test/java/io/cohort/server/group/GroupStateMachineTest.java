@@ -1,0 +1,77 @@
+package io.cohort.server.group;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.proto.JoinRequest;
+import io.cohort.proto.MemberInfo;
+import io.cohort.proto.Transaction;
+import io.cohort.server.certification.Certifier;
+import io.cohort.server.membership.GroupMembership;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class GroupStateMachineTest {
+  static final String GROUP = "8a94f357-aab4-11df-86ab-c80aa9429562";
+
+  static final class Cert implements GroupStateMachine.Certification {
+    Certifier certifier = new Certifier(5);
+
+    @Override
+    public void deliver(Transaction tx) {
+      certifier.certify(tx);
+    }
+
+    @Override
+    public void garbageCollect(long stableSeqno) {
+      certifier.garbageCollect(stableSeqno);
+    }
+
+    @Override
+    public void install(Certifier c) {
+      certifier = c;
+    }
+
+    @Override
+    public Certifier certifier() {
+      return certifier;
+    }
+  }
+
+  static MemberInfo member(int id, String name) {
+    return MemberInfo.newBuilder().setConsensusId(id).setMemberId(name).setVersion("1").build();
+  }
+
+  final GroupStateMachine machine = new GroupStateMachine(0, "m1",
+      GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), true, 5, 64), new Cert(), false);
+
+  static JoinRequest join(String group, String name, String gtids) {
+    return JoinRequest.newBuilder().setGroupUuid(group).setMember(member(0, name)).setGtidExecuted(gtids).build();
+  }
+
+  @Test
+  void aJoinerAheadOfTheGroupIsErrantOnlyWhereTheChangeIsDelivered() {
+    // Proposing does not judge: this member could be behind the group.
+    GroupStateMachine.Change c = machine.joinChange(join(GROUP, "m2", GROUP + ":1-7"), "r1");
+    assertThat(c.view().getMembersList()).extracting(MemberInfo::getConsensusId).containsExactly(0, 1);
+    assertThat(machine.errantTransactions(join(GROUP, "m2", GROUP + ":1-7")))
+        .contains("errant GTIDs " + GROUP + ":6-7").contains("clear its data dir");
+    assertThat(machine.errantTransactions(join(GROUP, "m2", GROUP + ":1-5"))).isNull();
+    assertThat(machine.errantTransactions(join(GROUP, "m2", ""))).isNull();
+  }
+
+  @Test
+  void aMemberOfAnotherGroupIsRefusedWithWhatToDo() {
+    assertThatThrownBy(() -> machine.joinChange(join("another", "m2", ""), "r1"))
+        .isInstanceOf(GroupRefusedException.class).hasMessageContaining("--group-name " + GROUP);
+  }
+
+  @Test
+  void rejoiningMemberReplacesItsOldIncarnationAndExpelSparesTheRest() {
+    GroupStateMachine.Change c = machine.joinChange(join(GROUP, "m1", ""), "r1");
+    assertThat(c.view().getMembersList()).extracting(MemberInfo::getConsensusId).containsExactly(1);
+    assertThat(machine.expelChange(Set.of(0), "r2")).isNull();
+    assertThat(machine.expelChange(Set.of(9), "r3")).isNull();
+    assertThat(machine.leaveChange("r4")).isNull();
+  }
+}
