@@ -96,6 +96,7 @@ final class GroupSimulation {
     long primaryChanges;
     long writesDeferred;
     long redirected;
+    long orphanedTooOld;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -115,6 +116,7 @@ final class GroupSimulation {
       primaryChanges += o.primaryChanges;
       writesDeferred += o.writesDeferred;
       redirected += o.redirected;
+      orphanedTooOld += o.orphanedTooOld;
     }
 
     @Override
@@ -125,7 +127,8 @@ final class GroupSimulation {
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
-          + " redirectedToPrimary=" + redirected;
+          + " redirectedToPrimary=" + redirected
+          + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld;
     }
   }
 
@@ -348,7 +351,7 @@ final class GroupSimulation {
           proc.applyQueue.add(new Object[] {v.seqno(), tx});
         }
         case NEGATIVE -> {
-          checkNegative(tx, certifier.lastSeqno());
+          checkNegative(tx, certifier);
           if (proc.memberId.equals(tx.getOriginMember()) && proc.pending.remove(tx.getTxnId()) != null) {
             reportedAborted.add(tx.getTxnId());
           }
@@ -1010,7 +1013,13 @@ final class GroupSimulation {
     }
   }
 
-  private void checkNegative(Transaction tx, long lastCertified) {
+  /**
+   * First certification of {@code tx} anywhere: a transaction committed after its snapshot
+   * wrote an item it writes; or its snapshot is older than the collection point, which is
+   * right only when no client still waits for it (its origin left the group, so its snapshot
+   * no longer held collection back). Later ones: the same verdict.
+   */
+  private void checkNegative(Transaction tx, Certifier c) {
     Long earlier = verdicts.putIfAbsent(tx.getTxnId(), -1L);
     if (earlier != null) {
       if (earlier != -1L) {
@@ -1019,10 +1028,16 @@ final class GroupSimulation {
       }
       return;
     }
-    if (writerBetween(tx, tx.getSnapshotSeqno(), lastCertified) == null) {
-      throw new AssertionError("transaction " + tx.getTxnId() + " rolled back without a conflicting transaction"
-          + " after its snapshot " + tx.getSnapshotSeqno());
+    if (writerBetween(tx, tx.getSnapshotSeqno(), c.lastSeqno()) != null) {
+      return;
     }
+    Proc origin = procs[Integer.parseInt(tx.getOriginMember().substring(1))];
+    if (tx.getSnapshotSeqno() < c.collectedUpTo() && !origin.pending.containsKey(tx.getTxnId())) {
+      coverage.orphanedTooOld++;
+      return;
+    }
+    throw new AssertionError("transaction " + tx.getTxnId() + " rolled back without a conflicting transaction"
+        + " after its snapshot " + tx.getSnapshotSeqno() + " (collection point " + c.collectedUpTo() + ")");
   }
 
   /** A committed transaction in (after, upTo] that wrote an item {@code tx} writes, or null. */
