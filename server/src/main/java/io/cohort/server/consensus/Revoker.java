@@ -28,6 +28,7 @@ final class Revoker {
     final BitSet accepted = new BitSet();
     long retryAt;
     long higherSeen = Ballot.NONE; // set by a nack: restart phase 1 above it
+    int preempted; // phase 1 restarts so far: each widens the back-off
 
     Attempt(Membership acceptors, long ballot, long retryAt) {
       this.acceptors = acceptors;
@@ -102,7 +103,7 @@ final class Revoker {
     Attempt a = attempts.get(m.slot());
     if (a != null && a.ballot == m.ballot() && m.promised() > a.ballot) {
       a.higherSeen = Math.max(a.higherSeen, m.promised());
-      a.retryAt = Math.min(a.retryAt, now + backoff());
+      a.retryAt = Math.min(a.retryAt, now + backoff(a.preempted));
     }
   }
 
@@ -118,10 +119,11 @@ final class Revoker {
       if (a.retryAt > now) {
         continue;
       }
-      a.retryAt = now + backoff();
       if (a.higherSeen > a.ballot) {
+        a.preempted++;
         restartPhase1(a, ballotAbove.applyAsLong(a.higherSeen));
       }
+      a.retryAt = now + backoff(a.preempted);
       if (a.proposal == null) {
         prepares.computeIfAbsent(a.ballot, b -> new ArrayList<>()).add(e.getKey());
       } else {
@@ -140,8 +142,18 @@ final class Revoker {
     a.proposal = null;
   }
 
-  /** Randomised so that two revokers of one slot stop duelling (Paxos liveness). */
   private long backoff() {
-    return cfg.retryTicks() + rng.nextInt(cfg.retryTicks() * 2);
+    return backoff(0);
+  }
+
+  /**
+   * Randomised so that revokers of one slot stop duelling (Paxos liveness), and widened with
+   * every preemption: several members revoking the same slots on a slow network otherwise keep
+   * preempting each other before any of them finishes two round trips (the whole-group
+   * simulator found five doing so for ever).
+   */
+  private long backoff(int preempted) {
+    int window = cfg.retryTicks() * 2 << Math.min(preempted, 5);
+    return cfg.retryTicks() + rng.nextInt(window);
   }
 }

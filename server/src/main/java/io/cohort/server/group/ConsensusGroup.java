@@ -74,6 +74,7 @@ public final class ConsensusGroup implements GroupReplication {
   static final int HORIZON = 64;
   private static final long JOIN_DEADLINE_S = 20;
   private static final long RECOVERY_TIMEOUT_MS = 300_000;
+  private static final long RETIRE_TIMEOUT_MS = 10_000;
 
   private final MemberConfig config;
   private final GroupConfig gc;
@@ -347,6 +348,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
     Runnable teardown = () -> {
+      retire(s);
       s.shutdown();
       pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
           + " the transaction's outcome was known here (" + reason + "); it may have committed: check"
@@ -364,6 +366,33 @@ public final class ConsensusGroup implements GroupReplication {
       lifecycle.execute(teardown);
     } catch (RejectedExecutionException e) {
       s.shutdown();
+    }
+  }
+
+  /**
+   * A member removed from the view keeps answering as an acceptor until the configuration
+   * without it takes effect: leaving at once could cost the remaining members their quorum for
+   * the slots in between (the whole-group simulator found groups stuck that way). Bounded.
+   */
+  private void retire(GroupSession s) {
+    long until = s.retireUntil();
+    ConsensusDriver d = s.driver();
+    if (until < 0 || d == null) {
+      return;
+    }
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETIRE_TIMEOUT_MS);
+    LOG.info("member {} serves as an acceptor until slot {}, where the group stops counting it", config.memberId(),
+        until);
+    try {
+      while (d.stats().frontier() < until && System.nanoTime() - deadline < 0 && !closing) {
+        Thread.sleep(20);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (d.stats().frontier() < until) {
+      LOG.warn("member {} stopped serving as an acceptor at slot {}, before slot {}", config.memberId(),
+          d.stats().frontier(), until);
     }
   }
 

@@ -81,6 +81,11 @@ final class GroupSession {
   private GrpcTransport transport;
   private ConsensusStore store;
 
+  /** Group addresses of members removed from the view but still in a configuration in force (under mu). */
+  private final Map<Integer, InetSocketAddress> departed = new TreeMap<>();
+  private Map<Integer, InetSocketAddress> lastPeers = Map.of();
+  /** Once removed from the view: the first slot without this member; it serves as an acceptor until then. */
+  private volatile long retireUntil = -1;
   private volatile boolean recovering;
   private volatile boolean ended;
   private volatile View view;
@@ -102,6 +107,12 @@ final class GroupSession {
   void attach(GrpcTransport transport, ConsensusStore store) {
     this.transport = transport;
     this.store = store;
+    mu.lock();
+    try {
+      lastPeers = peerAddresses();
+    } finally {
+      mu.unlock();
+    }
   }
 
   void attachDriver(ConsensusDriver driver) {
@@ -118,6 +129,11 @@ final class GroupSession {
         return;
       }
       out = machine.deliver(d, events);
+      if (out != null) {
+        retireUntil = membership.removedFrom(self);
+      } else if (!departed.isEmpty()) {
+        updatePeers();
+      }
       publish();
       endOfSlot.forEach(Runnable::run);
       endOfSlot.clear();
@@ -145,7 +161,7 @@ final class GroupSession {
       LOG.info("view {}: {} {} -> members {}", membership.viewId(), vc.getReason(), vc.getSubject(),
           describeMembers());
       if (membership.contains(self)) {
-        transport.updatePeers(peerAddresses());
+        updatePeers();
       }
     }
 
@@ -466,6 +482,7 @@ final class GroupSession {
         membership.primary(), stats);
   }
 
+  /** The view's members, then those removed from it that still have a share of the quorums. */
   Map<Integer, InetSocketAddress> peerAddresses() {
     Map<Integer, InetSocketAddress> peers = new TreeMap<>();
     for (MemberInfo m : membership.members().values()) {
@@ -473,7 +490,33 @@ final class GroupSession {
         peers.put(m.getConsensusId(), address(m.getGroupAddress()));
       }
     }
+    Set<Integer> inForce = membership.configMembers();
+    departed.keySet().removeIf(id -> !inForce.contains(id) || peers.containsKey(id));
+    departed.forEach(peers::putIfAbsent);
     return peers;
+  }
+
+  /** Keeps the transport's peers in step with the view and the configurations in force (under mu). */
+  private void updatePeers() {
+    lastPeers.forEach((id, a) -> {
+      if (!membership.contains(id)) {
+        departed.putIfAbsent(id, a);
+      }
+    });
+    Map<Integer, InetSocketAddress> peers = peerAddresses();
+    if (!peers.equals(lastPeers)) {
+      transport.updatePeers(peers);
+      lastPeers = peers;
+    }
+  }
+
+  /**
+   * The slot from which this member, removed from the view, no longer counts in any quorum, or
+   * -1 (it was not removed by a delivered change). Until the driver delivers it the member keeps
+   * serving as an acceptor: the group may still need its votes (Mencius rule 7).
+   */
+  long retireUntil() {
+    return retireUntil;
   }
 
   static InetSocketAddress address(String hostPort) {

@@ -235,6 +235,24 @@ public final class GroupMembership {
 
   // ---- queries ----
 
+  /**
+   * Every member of a consensus configuration in force at the frontier or later: a member
+   * removed from the view stays in this set, and keeps its share of the quorums, until the
+   * configuration without it takes effect.
+   */
+  public Set<Integer> configMembers() {
+    Set<Integer> all = new TreeSet<>();
+    Long inForce = configs.floorKey(frontier);
+    configs.tailMap(inForce == null ? 0L : inForce).values().forEach(m -> all.addAll(m.members()));
+    return all;
+  }
+
+  /** The first slot governed by a configuration without {@code id}, or -1 if the latest still has it. */
+  public long removedFrom(int id) {
+    Map.Entry<Long, Membership> latest = configs.lastEntry();
+    return latest.getValue().contains(id) ? -1 : latest.getKey();
+  }
+
   public Membership latestConfig() {
     return configs.lastEntry().getValue();
   }

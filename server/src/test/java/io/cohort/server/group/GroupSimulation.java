@@ -74,6 +74,7 @@ final class GroupSimulation {
   static final long EXPEL_EVERY = 20;
   static final int LIVENESS_TICKS = 10_000;
   static final int FETCH_PER_TICK = 25;
+  static final long RETIRE_TIMEOUT = 1000;
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -178,6 +179,15 @@ final class GroupSimulation {
     }
   }
 
+  /** With -Dcohort.groupsim.trace=true: one line per view change, session end and fault. */
+  private void trace(String line) {
+    if (TRACE) {
+      System.out.println("[" + now + "] " + line);
+    }
+  }
+
+  private static final boolean TRACE = Boolean.getBoolean("cohort.groupsim.trace");
+
   static String replayCommand(long seed) {
     return "mvn -B -o -pl proto,server test -Dtest=GroupSimulationTest"
         + " -Dsurefire.failIfNoSpecifiedTests=false -Dcohort.groupsim.seed=" + seed;
@@ -194,6 +204,22 @@ final class GroupSimulation {
         procs[i].rejoinAt = 1 + rng.nextInt(20);
       }
       for (now = 1; now <= plan.safetyTicks(); now++) {
+        if (TRACE && now % 50 == 0) {
+          StringBuilder sb = new StringBuilder("frontiers:");
+          for (Proc p : procs) {
+            Session s = p.session;
+            sb.append(' ').append(p.memberId).append(s == null ? "=out" : "#" + s.id + "@" + s.core.frontier()
+                + "/q" + s.core.queued() + "/s" + s.detector.suspected());
+          }
+          trace(sb.toString());
+          if (Long.getLong("cohort.groupsim.dumpAt", -1) == now) {
+            for (Proc p : procs) {
+              if (p.session != null) {
+                trace(p.session.core.describe());
+              }
+            }
+          }
+        }
         injectFaults();
         workload();
         deliverDue();
@@ -251,6 +277,16 @@ final class GroupSimulation {
     /** Local transactions waiting for their outcome, by id (a client is waiting). */
     final Map<String, Transaction> pending = new HashMap<>();
     Session session;
+    /**
+     * The incarnation that was removed from the view and keeps serving as an acceptor until the
+     * configuration without it takes effect (slot {@code retireUntil}): until then the group's
+     * quorums may still need it.
+     */
+    Session retiring;
+    /** Proposed its own leave in this session: counts as gone for the fault budget from then on. */
+    boolean leaving;
+    long retireUntil;
+    long retireDeadline;
     JoinAttempt join;
     long rejoinAt = -1;
     int joinAttempts;
@@ -336,8 +372,9 @@ final class GroupSimulation {
       return machine.membership();
     }
 
+    /** GrpcTransport's peers: the view's members and every member of a configuration in force or to come. */
     boolean peers(int other) {
-      return other != id && membership().contains(other);
+      return other != id && (membership().contains(other) || membership().configMembers().contains(other));
     }
 
     // Certification: the pipeline, with an applier queue instead of RocksDB.
@@ -351,7 +388,7 @@ final class GroupSimulation {
           proc.applyQueue.add(new Object[] {v.seqno(), tx});
         }
         case NEGATIVE -> {
-          checkNegative(tx, certifier);
+          checkNegative(tx, certifier, membership());
           if (proc.memberId.equals(tx.getOriginMember()) && proc.pending.remove(tx.getTxnId()) != null) {
             reportedAborted.add(tx.getTxnId());
           }
@@ -395,6 +432,8 @@ final class GroupSimulation {
             + ids + " at " + proc.memberId);
       }
       if (known == null) {
+        trace("view " + membership().viewId() + " " + vc.getReason() + " " + vc.getSubject() + " -> " + ids
+            + " in slot " + slot);
         switch (vc.getReason()) {
           case JOIN -> coverage.joins++;
           case EXPEL -> coverage.expels++;
@@ -442,6 +481,7 @@ final class GroupSimulation {
     }
     Session s = new Session(p, id, gm, recovering, c);
     p.session = s;
+    p.leaving = false;
     p.join = null;
     p.rejoinAt = -1;
     drain(p);
@@ -449,8 +489,14 @@ final class GroupSimulation {
   }
 
   /** The session is over: expelled, left, or out of a majority too long (GroupSession.end). */
-  private void endSession(Proc p, String reason, boolean involuntary) {
+  private void endSession(Proc p, String reason, boolean involuntary, long retireUntil) {
     Session s = p.session;
+    if (retireUntil >= 0) {
+      p.retiring = s;
+      p.retireUntil = retireUntil;
+      p.retireDeadline = now + RETIRE_TIMEOUT;
+    }
+    trace(p.memberId + " (id " + s.id + ") out: " + reason);
     s.ended = true;
     s.pendingJoins.values().forEach(w -> replyToJoin(w, p, null));
     s.pendingJoins.clear();
@@ -469,9 +515,11 @@ final class GroupSimulation {
   }
 
   private void crash(Proc p) {
+    trace(p.memberId + (p.session == null ? "" : " (id " + p.session.id + ")") + " crashes");
     coverage.crashes++;
     p.up = false;
     p.session = null;
+    p.retiring = null;
     p.applyQueue.clear();
     p.pending.clear();
     p.join = null;
@@ -499,7 +547,7 @@ final class GroupSimulation {
   // ---- joining and recovery (ConsensusGroup's lifecycle) ----
 
   private void joinStep(Proc p) {
-    if (p.session != null) {
+    if (p.session != null || p.retiring != null) {
       return;
     }
     if (p.join != null && now > p.join.deadline()) {
@@ -529,6 +577,7 @@ final class GroupSimulation {
     s.pendingJoins.put(requestId, new JoinWait(p, attempt, req));
     s.core.proposeMembership(change.expected(), change.next(), change.attachment());
     p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
+    trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")");
     drain(seed);
   }
 
@@ -621,9 +670,12 @@ final class GroupSimulation {
     if (rng.nextDouble() < plan.leaveRate()) {
       Proc p2 = procs[rng.nextInt(procs.length)];
       Session s = p2.session;
-      if (p2.running() && s != null && !s.machine.recovering() && canImpair(p2)) {
+      // Leaving a group of two leaves one member, which no fault may then touch: not worth it.
+      if (p2.running() && s != null && !s.machine.recovering() && s.membership().members().size() >= 3
+          && canImpair(p2)) {
         GroupStateMachine.Change c = s.machine.leaveChange("leave-" + (++requestCounter));
         if (c != null) {
+          p2.leaving = true;
           s.core.proposeMembership(c.expected(), c.next(), c.attachment());
           drain(p2);
         }
@@ -658,6 +710,10 @@ final class GroupSimulation {
       tx.addWriteSet(1 + rng.nextInt(plan.keys()));
     }
     Transaction t = tx.build();
+    if (t.getTxnId().equals(System.getProperty("cohort.groupsim.watch"))) {
+      trace("submit " + t.getTxnId() + " at " + p.memberId + "#" + s.id + " snapshot " + t.getSnapshotSeqno()
+          + " gc " + gm.gcSeqno() + " watermark " + p.lowWatermark() + " recovering " + s.machine.recovering());
+    }
     p.pending.put(t.getTxnId(), t);
     s.core.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
     drain(p);
@@ -682,9 +738,11 @@ final class GroupSimulation {
     } else if (rng.nextDouble() < plan.pauseRate() && p.running() && canImpair(p)) {
       coverage.pauses++;
       p.pausedUntil = now + 20 + rng.nextInt(300);
+      trace(p.memberId + " paused until " + p.pausedUntil);
     } else if (rng.nextDouble() < plan.isolateRate() && p.up && p.isolatedUntil <= now && canImpair(p)) {
       coverage.cutOffs++;
       p.isolatedUntil = now + 50 + rng.nextInt(400);
+      trace(p.memberId + " cut off until " + p.isolatedUntil);
     }
     for (Proc q : procs) {
       if (!q.up && now >= q.restartAt) {
@@ -701,7 +759,7 @@ final class GroupSimulation {
   }
 
   private boolean healthy(Proc p) {
-    return p.running() && p.isolatedUntil <= now && p.session != null;
+    return p.running() && p.isolatedUntil <= now && p.session != null && !p.leaving;
   }
 
   /**
@@ -719,17 +777,42 @@ final class GroupSimulation {
     if (configs.isEmpty()) {
       return false;
     }
-    for (Membership c : configs) {
-      int ok = 0;
-      for (int id : c.members()) {
-        Proc o = owner.get(id);
-        ok += o != null && o != x && healthy(o) && o.session.id == id ? 1 : 0;
+    if (x.session != null && !x.session.pendingJoins.isEmpty()) {
+      // Known gap (see the README): a seed that fails between proposing a join and answering
+      // it leaves a member in the configuration that nobody runs until it is expelled; in a
+      // group of three growing to four, that and the seed itself are two of four, and the
+      // group cannot decide the expulsion. Not injected until the join is answered.
+      return false;
+    }
+    if (x.session == null) {
+      // x may be joining: if its view change applies but x never starts (its answer lost, or
+      // it crashed first), the latest configuration gains a member that never answers. A
+      // group of one or two cannot survive that (as in any majority protocol), so only
+      // impair a would-be joiner where the group could.
+      for (Proc p : procs) {
+        if (healthy(p)) {
+          Membership latest = p.session.membership().latestConfig();
+          if (healthyIn(latest, x) < (latest.size() + 1) / 2 + 1) {
+            return false;
+          }
+        }
       }
-      if (ok < c.quorum()) {
+    }
+    for (Membership c : configs) {
+      if (healthyIn(c, x) < c.quorum()) {
         return false;
       }
     }
     return true;
+  }
+
+  private int healthyIn(Membership c, Proc except) {
+    int ok = 0;
+    for (int id : c.members()) {
+      Proc o = owner.get(id);
+      ok += o != null && o != except && healthy(o) && o.session.id == id ? 1 : 0;
+    }
+    return ok;
   }
 
   // ---- running the members ----
@@ -738,6 +821,17 @@ final class GroupSimulation {
     for (Proc p : procs) {
       if (!p.running()) {
         continue;
+      }
+      Session r = p.retiring;
+      if (r != null && now > p.retireDeadline) {
+        p.retiring = null;
+        trace(p.memberId + " (id " + r.id + ") stops retiring: timed out at slot " + r.core.frontier());
+      } else if (r != null) {
+        r.core.tick();
+        for (int m : r.detector.newlySilent(now)) {
+          r.core.suspect(m);
+        }
+        drain(p, r);
       }
       Session s = p.session;
       if (s != null) {
@@ -754,6 +848,9 @@ final class GroupSimulation {
         s.nextProgress = now + PROGRESS_EVERY;
         s.core.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
             .setLowWatermark(p.lowWatermark())).build().toByteArray());
+        if (System.getProperty("cohort.groupsim.watch") != null) {
+          trace("progress " + p.memberId + "#" + s.id + " watermark " + p.lowWatermark());
+        }
         drain(p);
       }
       if (s != null && p.session == s && s.recovery != null) {
@@ -778,7 +875,7 @@ final class GroupSimulation {
     }
     if (v.leave() && p.session == s) {
       coverage.majorityLost++;
-      endSession(p, "could not reach a majority", true);
+      endSession(p, "could not reach a majority", true, -1);
     }
   }
 
@@ -811,18 +908,27 @@ final class GroupSimulation {
 
   /** The driver loop of one member (ConsensusDriver): send, persist, send, deliver, advance. */
   private void drain(Proc p) {
-    Session s = p.session;
-    while (s != null && p.session == s && s.core.hasReady()) {
+    drain(p, p.session);
+    drain(p, p.retiring);
+  }
+
+  private void drain(Proc p, Session s) {
+    while (s != null && (p.session == s || p.retiring == s) && s.core.hasReady()) {
       Ready rd = s.core.ready();
       rd.messages().forEach(e -> send(p, s, e));
       // The acceptor store is never read back: an incarnation that stops is never restarted.
       rd.afterPersist().forEach(e -> send(p, s, e));
       for (Decision d : rd.decided()) {
-        if (!delivered(p, s, d)) {
-          return;
+        if (p.session == s && !delivered(p, s, d)) {
+          break; // it goes on as a retiring acceptor; the group layer is done with it
         }
       }
       s.core.advance(rd);
+      if (p.retiring == s && s.core.frontier() >= p.retireUntil) {
+        p.retiring = null;
+        trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
+        return;
+      }
       if (s.core.frontier() != s.watchedAt) {
         s.watchedAt = s.core.frontier();
         for (int m : s.detector.watch(s.core.currentAndFutureMembers(), now)) {
@@ -855,7 +961,7 @@ final class GroupSimulation {
     s.endOfSlot.clear();
     after.forEach(Runnable::run);
     if (out != null) {
-      endSession(p, out, !out.startsWith("left"));
+      endSession(p, out, !out.startsWith("left"), d.slot() + s.membership().horizon());
       return false;
     }
     return true;
@@ -921,13 +1027,16 @@ final class GroupSimulation {
   private void receive(InFlight m) {
     Proc to = m.to();
     if (m.reply() != null) {
+      trace(to.memberId + " gets join answer " + m.reply().consensusId() + " for attempt " + m.attempt()
+          + (to.join == null ? " (not waiting)" : " (waiting for " + to.join.attempt() + ")"));
       if (to.join != null && to.join.attempt() == m.attempt() && to.session == null && !cut(m.from(), to)) {
         joined(to, m.reply());
       }
       return;
     }
-    Session s = to.session;
-    if (s == null || s.id != m.toId() || (m.loopback() != null && m.loopback() != s)) {
+    Session s = to.session != null && to.session.id == m.toId() ? to.session
+        : to.retiring != null && to.retiring.id == m.toId() ? to.retiring : null;
+    if (s == null || (m.loopback() != null && m.loopback() != s)) {
       return;
     }
     // GrpcTransport refuses streams from members not in this member's view.
@@ -938,7 +1047,7 @@ final class GroupSimulation {
       s.core.trust(m.fromId());
     }
     s.core.step(m.message());
-    drain(to);
+    drain(to, s);
   }
 
   // ---- the end ----
@@ -1016,10 +1125,11 @@ final class GroupSimulation {
   /**
    * First certification of {@code tx} anywhere: a transaction committed after its snapshot
    * wrote an item it writes; or its snapshot is older than the collection point, which is
-   * right only when no client still waits for it (its origin left the group, so its snapshot
-   * no longer held collection back). Later ones: the same verdict.
+   * right only when its origin is no longer in the group at this point of the order (so its
+   * snapshot no longer held collection back) or no client waits for it any more. Later ones:
+   * the same verdict.
    */
-  private void checkNegative(Transaction tx, Certifier c) {
+  private void checkNegative(Transaction tx, Certifier c, GroupMembership view) {
     Long earlier = verdicts.putIfAbsent(tx.getTxnId(), -1L);
     if (earlier != null) {
       if (earlier != -1L) {
@@ -1032,7 +1142,8 @@ final class GroupSimulation {
       return;
     }
     Proc origin = procs[Integer.parseInt(tx.getOriginMember().substring(1))];
-    if (tx.getSnapshotSeqno() < c.collectedUpTo() && !origin.pending.containsKey(tx.getTxnId())) {
+    boolean orphan = view.idOf(tx.getOriginMember()).isEmpty() || !origin.pending.containsKey(tx.getTxnId());
+    if (tx.getSnapshotSeqno() < c.collectedUpTo() && orphan) {
       coverage.orphanedTooOld++;
       return;
     }
