@@ -84,6 +84,8 @@ final class GroupSession {
   /** Group addresses of members removed from the view but still in a configuration in force (under mu). */
   private final Map<Integer, InetSocketAddress> departed = new TreeMap<>();
   private Map<Integer, InetSocketAddress> lastPeers = Map.of();
+  /** Set by deliveries that change what {@link #view} shows (under mu). */
+  private boolean viewStale;
   /** Once removed from the view: the first slot without this member; it serves as an acceptor until then. */
   private volatile long retireUntil = -1;
   private volatile boolean recovering;
@@ -128,13 +130,16 @@ final class GroupSession {
       if (ended) {
         return;
       }
+      viewStale = false;
       out = machine.deliver(d, events);
       if (out != null) {
         retireUntil = membership.removedFrom(self);
       } else if (!departed.isEmpty()) {
         updatePeers();
       }
-      publish();
+      if (viewStale || out != null) {
+        publish(); // not for slots of transactions only: they change nothing readers see here
+      }
       endOfSlot.forEach(Runnable::run);
       endOfSlot.clear();
     } finally {
@@ -149,6 +154,7 @@ final class GroupSession {
   private final class DeliveryEvents implements GroupStateMachine.Events {
     @Override
     public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
+      viewStale = true;
       Consumer<Boolean> waiter = pendingViews.remove(vc.getDetail());
       if (waiter != null) {
         endOfSlot.add(() -> waiter.accept(r.applied()));
@@ -166,12 +172,19 @@ final class GroupSession {
     }
 
     @Override
+    public void progressReported() {
+      viewStale = true;
+    }
+
+    @Override
     public void memberOnline(MemberInfo who) {
+      viewStale = true;
       LOG.info("member {} is ONLINE in view {}", who.getMemberId(), membership.viewId());
     }
 
     @Override
     public void modeChanged(ModeChange mc, GroupMembership.ModeResult r) {
+      viewStale = true;
       CompletableFuture<GroupActionResponse> f = pendingModes.remove(mc.getRequestId());
       if (r.refusal() == null) {
         LOG.info("group mode is now {}{}", membership.singlePrimary() ? "single-primary" : "multi-primary",
@@ -188,6 +201,7 @@ final class GroupSession {
 
     @Override
     public void primaryChanged(int before, int after) {
+      viewStale = true;
       if (after < 0) {
         LOG.info("group has no primary in view {}", membership.viewId());
       } else {

@@ -52,6 +52,9 @@ final class GroupStateMachine {
     default void modeChanged(ModeChange change, GroupMembership.ModeResult result) {}
 
     default void primaryChanged(int before, int after) {}
+
+    /** A member's progress report changed the collection point or the stats the view shows. */
+    default void progressReported() {}
   }
 
   /** A view change to propose: applies only if {@code expected} is still the latest configuration. */
@@ -135,6 +138,7 @@ final class GroupStateMachine {
         if (!recovering) {
           certification.garbageCollect(gc);
         }
+        events.progressReported();
       }
       case ONLINE -> {
         int before = membership.primary();
