@@ -710,10 +710,6 @@ final class GroupSimulation {
       tx.addWriteSet(1 + rng.nextInt(plan.keys()));
     }
     Transaction t = tx.build();
-    if (t.getTxnId().equals(System.getProperty("cohort.groupsim.watch"))) {
-      trace("submit " + t.getTxnId() + " at " + p.memberId + "#" + s.id + " snapshot " + t.getSnapshotSeqno()
-          + " gc " + gm.gcSeqno() + " watermark " + p.lowWatermark() + " recovering " + s.machine.recovering());
-    }
     p.pending.put(t.getTxnId(), t);
     s.core.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
     drain(p);
@@ -848,9 +844,6 @@ final class GroupSimulation {
         s.nextProgress = now + PROGRESS_EVERY;
         s.core.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
             .setLowWatermark(p.lowWatermark())).build().toByteArray());
-        if (System.getProperty("cohort.groupsim.watch") != null) {
-          trace("progress " + p.memberId + "#" + s.id + " watermark " + p.lowWatermark());
-        }
         drain(p);
       }
       if (s != null && p.session == s && s.recovery != null) {
