@@ -12,8 +12,13 @@ final class ClusterCommands {
   @Command(name = "up", mixinStandardHelpOptions = true,
       description = {"Start a local group in the background and wait until every member is "
           + "ONLINE.",
-          "A new DIR gets a new group: m1 bootstraps it and the others join through m1. On a "
-              + "DIR that has a group (DIR/group-name), the members are restarted."})
+          "A new DIR gets a new group: m1 bootstraps it and the others join through m1.",
+          "On a DIR that has a group (DIR/group-name and member data), every member is "
+              + "restarted at once, none bootstrapping: after a whole-group outage the group "
+              + "resumes by itself once every member of its last view is back. If some never "
+              + "come back, see 'cohort cluster force-bootstrap'.",
+          "A pid file that names anything but the member's own process (a recycled pid, a "
+              + "thread) is removed."})
   static final class Up extends CliCommand {
     @Option(names = "--members", defaultValue = "3", paramLabel = "N",
         description = "Number of members (default: ${DEFAULT-VALUE}).")

@@ -2,9 +2,12 @@ package io.cohort.cli;
 
 import io.cohort.client.CohortClient;
 import io.cohort.client.GroupAction;
+import io.cohort.proto.ForceBootstrapResponse;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -12,11 +15,13 @@ import picocli.CommandLine.Spec;
  * {@code cohort cluster ...}: group administration, like MySQL's
  * {@code group_replication_set_as_primary()} and {@code group_replication_switch_to_*_mode()}.
  * Any reachable ONLINE member takes the request; it returns once every member applied it.
+ * {@code force-bootstrap} is the exception: it goes to one member, the one to resume a group
+ * from after an outage.
  */
 @Command(name = "cluster", mixinStandardHelpOptions = true,
-    description = "Change the group's primary or mode.",
+    description = "Change the group's primary or mode, or resume it after it lost its majority.",
     subcommands = {GroupCommands.SetPrimary.class, GroupCommands.SwitchToMultiPrimary.class,
-        GroupCommands.SwitchToSinglePrimary.class})
+        GroupCommands.SwitchToSinglePrimary.class, GroupCommands.ForceBootstrap.class})
 final class GroupCommands implements Runnable {
   @Spec
   CommandSpec spec;
@@ -25,7 +30,8 @@ final class GroupCommands implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(),
-        "missing subcommand: set-primary, switch-to-multi-primary or switch-to-single-primary");
+        "missing subcommand: set-primary, switch-to-multi-primary, switch-to-single-primary or "
+            + "force-bootstrap");
   }
 
   /** Prints the outcome the way every subcommand does. */
@@ -72,6 +78,46 @@ final class GroupCommands implements Runnable {
     public Integer call() {
       try (CohortClient client = connect()) {
         print(this, client.switchToSinglePrimary(member));
+      }
+      return 0;
+    }
+  }
+
+  @Command(name = "force-bootstrap", mixinStandardHelpOptions = true,
+      description = {"Resume the group from the member at --connect, for a group that lost its "
+          + "majority for good (like MySQL's group_replication_bootstrap_group after an outage).",
+          "After a whole-group outage the members resume by themselves once every member of "
+              + "their last view is back; use this only when some of them will never come back. "
+              + "Transactions that only the missing members had are lost.",
+          "Only a member waiting for its group to resume accepts it. Without --yes it prints "
+              + "the plan (what this member has, whom it has not heard from, what could be "
+              + "lost) and changes nothing."})
+  static final class ForceBootstrap extends CliCommand {
+    @Option(names = "--yes",
+        description = "Resume the group from this member; without it only the plan is shown.")
+    boolean yes;
+
+    @Override
+    public Integer call() {
+      try (CohortClient client = connect()) {
+        List<String> addresses = client.memberAddresses();
+        if (addresses.size() != 1) {
+          // The request is about one member; picking the first of a list would be a guess.
+          throw new CliException("force-bootstrap acts on one member: give only its address "
+              + "with --connect (got " + addresses.size() + " addresses)");
+        }
+        String member = addresses.get(0);
+        ForceBootstrapResponse r = client.forceBootstrap(yes);
+        r.getPlan().strip().lines().forEach(out()::println);
+        if (!yes) {
+          out().println("nothing was changed; run again with --yes to resume the group from "
+              + "this member");
+        } else if (r.getDone()) {
+          out().println("group resumed from the member at " + member);
+        } else {
+          throw new CliException("the member at " + member + " answered without resuming the "
+              + "group; check 'cohort --connect " + member + " status'");
+        }
       }
       return 0;
     }

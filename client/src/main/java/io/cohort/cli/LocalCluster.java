@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,8 +26,8 @@ import java.util.stream.Stream;
  * Starts and stops a group of members on this machine, one directory per member under a
  * cluster directory: {@code <dir>/<id>/data}, {@code <dir>/<id>/member.log},
  * {@code <dir>/<id>/member.pid}, and the group's UUID in {@code <dir>/group-name}. The pid
- * file is the only link to a running member, so stopping checks that the pid still belongs to
- * that member before signalling it.
+ * file is the only link to a running member, so starting and stopping first check that the
+ * pid still belongs to that member ({@link #checkPid}).
  */
 public final class LocalCluster {
   static final String PID_FILE = "member.pid";
@@ -34,6 +35,8 @@ public final class LocalCluster {
   static final String GROUP_FILE = "group-name";
   /** A member's group communication port is its client port plus this. */
   static final int GROUP_PORT_OFFSET = 1000;
+  /** Linux's process table; absent elsewhere, where ProcessHandle alone decides. */
+  static final Path PROC = Path.of("/proc");
 
   private final Path dir;
   private final PrintWriter out;
@@ -72,10 +75,19 @@ public final class LocalCluster {
   }
 
   /**
-   * Starts members m1..mN on client ports basePort.., m1 first, and waits until each is
-   * ONLINE. A new directory gets a new group (m1 bootstraps it, the others join through m1); a
-   * directory that already has a group restarts it (every member seeds from all the others,
-   * and m1 bootstraps if none of them answers).
+   * Starts members m1..mN on client ports basePort.. and waits until each is ONLINE.
+   *
+   * <p>A new directory gets a new group: m1 bootstraps it and, once it is ONLINE, the others
+   * join through it. A directory that already has a group (its group-name file, and data in a
+   * member's data directory) restarts it: every member starts at once, none with
+   * {@code --bootstrap} (a member whose data holds a group refuses it), each seeding from all
+   * the others. They start together because after a whole-group outage the members resume only
+   * once every member of their last view is back: started one by one, the first would wait for
+   * the others until the deadline. A directory with a group-name file but no member data yet
+   * (the members never got that far) starts that group as new.
+   *
+   * <p>A pid file that names the member's running process stops this command; one that names
+   * anything else (a dead or recycled pid, a thread) is stale and is removed.
    *
    * @param members how many members, at least 1
    * @param basePort the first member's client port
@@ -97,29 +109,68 @@ public final class LocalCluster {
     for (MemberSpec m : specs) {
       refuseIfRunning(m);
     }
-    boolean restart = Files.isRegularFile(dir.resolve(GROUP_FILE));
-    String group = restart ? readGroupName() : newGroupName();
+    boolean restart = isRestart(specs);
+    String group = Files.isRegularFile(dir.resolve(GROUP_FILE)) ? readGroupName()
+        : newGroupName();
     long deadline = System.nanoTime() + wait.toNanos();
-    MemberSpec first = specs.get(0);
-    Process p1 = start(first, serverArgs(first, specs, group, restart, fsync), serverJar);
-    awaitOnline(first, p1, deadline, wait);
-    List<Process> others = new ArrayList<>();
-    for (MemberSpec m : specs.subList(1, specs.size())) {
-      others.add(start(m, serverArgs(m, specs, group, restart, fsync), serverJar));
+    List<Process> started = new ArrayList<>();
+    if (restart) {
+      out.println("restarting " + specs.size() + " members at once: the group resumes when "
+          + "every member of its last view is back");
+      for (MemberSpec m : specs) {
+        started.add(start(m, serverArgs(m, specs, group, true, fsync), serverJar));
+      }
+    } else {
+      MemberSpec first = specs.get(0);
+      started.add(start(first, serverArgs(first, specs, group, false, fsync), serverJar));
+      awaitOnline(0, specs, started, deadline, wait);
+      for (MemberSpec m : specs.subList(1, specs.size())) {
+        started.add(start(m, serverArgs(m, specs, group, false, fsync), serverJar));
+      }
     }
-    for (int i = 1; i < specs.size(); i++) {
-      awaitOnline(specs.get(i), others.get(i - 1), deadline, wait);
+    for (int i = restart ? 0 : 1; i < specs.size(); i++) {
+      awaitOnline(i, specs, started, deadline, wait);
     }
     List<String> addresses = new ArrayList<>();
     for (int i = 0; i < specs.size(); i++) {
       MemberSpec m = specs.get(i);
-      Process p = i == 0 ? p1 : others.get(i - 1);
-      out.println(m.id() + " " + m.address() + " pid=" + p.pid() + " dir=" + m.home());
+      out.println(m.id() + " " + m.address() + " pid=" + started.get(i).pid() + " dir="
+          + m.home());
       addresses.add(m.address());
     }
     out.println((restart ? "restarted" : "started") + " group " + group + "; connect with "
         + "--connect " + String.join(",", addresses));
     return addresses;
+  }
+
+  /**
+   * Whether {@link #up} restarts an existing group rather than bootstrapping one: the directory
+   * names a group and some member holds data. Member data without a group name is refused:
+   * bootstrapping a new group there would fail (the data holds another group's history).
+   *
+   * @param specs the members to start
+   * @return true to restart, false to bootstrap
+   */
+  boolean isRestart(List<MemberSpec> specs) {
+    Path groupFile = dir.resolve(GROUP_FILE);
+    Optional<MemberSpec> withData = specs.stream().filter(LocalCluster::hasData).findFirst();
+    if (withData.isPresent() && !Files.isRegularFile(groupFile)) {
+      throw new CliException(withData.get().dataDir() + " holds a member's data but "
+          + groupFile + " is missing: restore that file (it names the group), or remove " + dir
+          + " to start a new group");
+    }
+    return withData.isPresent();
+  }
+
+  private static boolean hasData(MemberSpec m) {
+    if (!Files.isDirectory(m.dataDir())) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(m.dataDir())) {
+      return entries.findAny().isPresent();
+    } catch (IOException e) {
+      throw new CliException("cannot read " + m.dataDir() + ": " + e.getMessage(), e);
+    }
   }
 
   private List<MemberSpec> specs(int members, int basePort) {
@@ -132,8 +183,9 @@ public final class LocalCluster {
 
   /**
    * The server's command line for one member, after {@code java -jar cohort-server.jar}. In a
-   * new group m1 bootstraps and the others name m1 as their seed; on a restart every member
-   * names all the others, and m1 may bootstrap if none of them answers.
+   * new group m1 bootstraps and the others name m1 as their seed. On a restart no member
+   * bootstraps (a member whose data holds a group refuses to) and every member names all the
+   * others: a restarted member finds its group through its seeds and its last view.
    *
    * @param m the member
    * @param all every member, m1 first
@@ -148,7 +200,7 @@ public final class LocalCluster {
         m.address(), "--data-dir", m.dataDir().toString(), "--fsync=" + fsync,
         "--group-name", groupName, "--group-listen", m.groupAddress()));
     boolean isFirst = m.equals(all.get(0));
-    if (isFirst) {
+    if (!restart && isFirst) {
       args.add("--bootstrap");
     }
     List<String> seeds = restart
@@ -185,12 +237,21 @@ public final class LocalCluster {
     }
   }
 
+  /**
+   * Refuses to start a member whose process is running; removes a pid file that names anything
+   * else, saying so, since it would only mislead a later {@code down}.
+   */
   private void refuseIfRunning(MemberSpec m) {
-    Optional<Long> pid = readPid(m.pidFile());
-    if (pid.isPresent() && ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive)
-        .orElse(false)) {
-      throw new CliException("member " + m.id() + " is already running as pid " + pid.get()
-          + " (pid file " + m.pidFile() + "); run 'cohort down --dir " + dir + "' first");
+    PidCheck check = checkPid(m);
+    switch (check.state()) {
+      case MEMBER -> throw new CliException("member " + m.id() + " is already running as pid "
+          + check.process().orElseThrow().pid() + " (pid file " + m.pidFile() + "); run "
+          + "'cohort down --dir " + dir + "' first");
+      case STALE -> {
+        removePidFile(m);
+        out.println(m.id() + ": removed a stale pid file: " + check.why());
+      }
+      case NONE -> { }
     }
   }
 
@@ -213,15 +274,24 @@ public final class LocalCluster {
     }
   }
 
-  /** Polls the member's Status until it says ONLINE, it exits, or the deadline passes. */
-  private void awaitOnline(MemberSpec m, Process p, long deadlineNanos, Duration wait) {
+  /**
+   * Polls member i's Status until it says ONLINE, any member started so far exits, or the
+   * deadline passes. Watching them all matters on a restart: there m1 waits for the others, and
+   * if one of them exited m1 would otherwise be blamed only at the deadline.
+   */
+  private void awaitOnline(int i, List<MemberSpec> specs, List<Process> started,
+      long deadlineNanos, Duration wait) {
+    MemberSpec m = specs.get(i);
+    Process p = started.get(i);
     ClientOptions opts = ClientOptions.builder().deadline(Duration.ofSeconds(2))
         .routing(ClientOptions.Routing.PINNED).build();
     String last = "no answer to Status";
     try (CohortClient client = Cohort.connect(m.address(), opts)) {
       while (true) {
-        if (!p.isAlive()) {
-          throw notReady(m, "exited with code " + p.exitValue());
+        for (int j = 0; j < started.size(); j++) {
+          if (!started.get(j).isAlive()) {
+            throw notReady(specs.get(j), "exited with code " + started.get(j).exitValue());
+          }
         }
         try {
           StatusResponse s = client.status();
@@ -261,8 +331,8 @@ public final class LocalCluster {
 
   /**
    * Stops every member with a pid file under the directory: SIGTERM, up to {@code grace} to
-   * exit, then SIGKILL. A pid that is dead or that no longer runs this member's data directory
-   * (a recycled pid) is not signalled; its pid file is removed either way.
+   * exit, then SIGKILL. A pid that is not the member's process ({@link #checkPid}: dead,
+   * recycled, a thread) is not signalled; the pid file is removed either way.
    *
    * @param grace how long to wait after SIGTERM
    * @return how many members were stopped
@@ -291,25 +361,124 @@ public final class LocalCluster {
   }
 
   private boolean stop(MemberSpec m, Duration grace) {
-    Optional<Long> pid = readPid(m.pidFile());
-    Optional<ProcessHandle> handle = pid.flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+    PidCheck check = checkPid(m);
     boolean stopped = false;
-    if (handle.isEmpty()) {
-      out.println(m.id() + ": not running (removing stale pid file)");
-    } else if (!isMember(handle.get(), m)) {
-      out.println(m.id() + ": pid " + pid.get() + " is not this member any more (recycled "
-          + "pid?); not signalling it, removing the pid file");
-    } else {
-      terminate(handle.get(), grace);
-      out.println(m.id() + ": stopped (pid " + pid.get() + ")");
+    if (check.state() == PidState.MEMBER) {
+      ProcessHandle p = check.process().orElseThrow();
+      terminate(p, grace);
+      out.println(m.id() + ": stopped (pid " + p.pid() + ")");
       stopped = true;
+    } else {
+      out.println(m.id() + ": not running: " + check.why() + "; removed the pid file without "
+          + "signalling anything");
     }
+    removePidFile(m);
+    return stopped;
+  }
+
+  private static void removePidFile(MemberSpec m) {
     try {
       Files.deleteIfExists(m.pidFile());
     } catch (IOException e) {
       throw new CliException("cannot remove " + m.pidFile() + ": " + e.getMessage(), e);
     }
-    return stopped;
+  }
+
+  /** What a member's pid file names, as far as {@link #up} and {@link #down} care. */
+  enum PidState {
+    /** There is no pid file. */
+    NONE,
+    /** The member's own live process: {@code up} must not start it again, {@code down} stops it. */
+    MEMBER,
+    /**
+     * Anything else (no pid, a dead pid, a thread, another program's process): never to be
+     * signalled, and the pid file can go.
+     */
+    STALE
+  }
+
+  /**
+   * The outcome of {@link #checkPid}.
+   *
+   * @param state what the pid file names
+   * @param process the member's process, present exactly when the state is MEMBER
+   * @param why for STALE, what the pid file names instead, for the user
+   */
+  record PidCheck(PidState state, Optional<ProcessHandle> process, String why) {
+    static PidCheck stale(String why) {
+      return new PidCheck(PidState.STALE, Optional.empty(), why);
+    }
+  }
+
+  /**
+   * Whether a member's pid file names that member's running process: the pid is alive, is a
+   * process and not a thread, and its command line names the member's data directory. Pids are
+   * recycled, so a pid file left by a crashed member may name an unrelated process; and on
+   * Linux a thread id also resolves as a pid (signalling it signals its whole process), so a
+   * thread of some other process must not pass for a member either.
+   *
+   * @param m the member
+   * @return what the pid file names
+   */
+  static PidCheck checkPid(MemberSpec m) {
+    if (!Files.exists(m.pidFile())) {
+      return new PidCheck(PidState.NONE, Optional.empty(), "there is no pid file");
+    }
+    Optional<Long> pid = readPid(m.pidFile());
+    if (pid.isEmpty()) {
+      return PidCheck.stale("the pid file holds no pid");
+    }
+    Optional<String> notAProcess = notAProcess(PROC, pid.get());
+    if (notAProcess.isPresent()) {
+      return PidCheck.stale(notAProcess.get());
+    }
+    Optional<ProcessHandle> handle = ProcessHandle.of(pid.get()).filter(ProcessHandle::isAlive);
+    if (handle.isEmpty()) {
+      return PidCheck.stale("pid " + pid.get() + " is not running");
+    }
+    if (!isMember(handle.get(), m)) {
+      return PidCheck.stale("pid " + pid.get() + " is not this member any more (it does not run "
+          + m.dataDir() + "; recycled pid?)");
+    }
+    return new PidCheck(PidState.MEMBER, handle, "");
+  }
+
+  /**
+   * Why {@code <proc>/<pid>/status} says the pid is not a live process of its own: it has no
+   * entry (dead), or its thread group id differs (a thread). Empty when it is a process, or
+   * when there is no such table to ask.
+   *
+   * @param proc the process table, {@link #PROC} but for tests
+   * @param pid the pid
+   * @return the reason, for the user
+   */
+  static Optional<String> notAProcess(Path proc, long pid) {
+    if (!Files.isDirectory(proc.resolve("self"))) {
+      return Optional.empty();
+    }
+    List<String> status;
+    try {
+      status = Files.readAllLines(proc.resolve(Long.toString(pid)).resolve("status"),
+          StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return Optional.of("pid " + pid + " is not running");
+    } catch (IOException e) {
+      // Unreadable (it may be exiting right now): leave the decision to ProcessHandle.
+      return Optional.empty();
+    }
+    for (String line : status) {
+      if (line.startsWith("Tgid:")) {
+        try {
+          long tgid = Long.parseLong(line.substring("Tgid:".length()).trim());
+          return tgid == pid ? Optional.empty()
+              : Optional.of("pid " + pid + " is a thread of process " + tgid + ", not a member");
+        } catch (NumberFormatException e) {
+          // A status format we do not know: ProcessHandle and the command line still decide.
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
   }
 
   /** Whether the process runs this member: its command line names the member's data dir. */
@@ -353,7 +522,8 @@ public final class LocalCluster {
       return Optional.empty();
     }
     try {
-      return Optional.of(Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim()));
+      long pid = Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).trim());
+      return pid > 0 ? Optional.of(pid) : Optional.empty();
     } catch (IOException | NumberFormatException e) {
       // An unreadable or garbled pid file names no process we could safely signal.
       return Optional.empty();

@@ -9,6 +9,8 @@ import io.cohort.proto.DescribeTableRequest;
 import io.cohort.proto.DropTableRequest;
 import io.cohort.proto.DropUniqueKeyRequest;
 import io.cohort.proto.ExecuteRequest;
+import io.cohort.proto.ForceBootstrapRequest;
+import io.cohort.proto.ForceBootstrapResponse;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.ListTablesRequest;
 import io.cohort.proto.LogEntry;
@@ -436,6 +438,33 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
         .build();
     return groupAction("SwitchToSinglePrimary" + (id.isEmpty() ? "" : " " + id),
         (m, s) -> s.switchToSinglePrimary(req));
+  }
+
+  /**
+   * Resumes the group from one member after it lost its majority for good, like MySQL's
+   * {@code group_replication_bootstrap_group} after an outage. The request goes to the first
+   * address given to {@link Cohort#connect}, whatever the routing, and never moves to another
+   * member: it is about that member. Only a member that is waiting for its group to resume
+   * accepts it; once it resumes, the members of its last view that never came back are out of
+   * the group, and transactions only they had are lost.
+   *
+   * @param execute false to only ask for the plan (nothing changes), true to resume the group
+   * @return the plan, one item per line (what the member has, which members of its last view
+   *     it has not heard from, what could be lost), and whether the group was resumed
+   * @throws CohortException with FAILED_PRECONDITION if the member is not waiting for its group
+   *     to resume (it is ONLINE, say); {@link UnavailableException} if it does not answer
+   */
+  public ForceBootstrapResponse forceBootstrap(boolean execute) {
+    ForceBootstrapRequest req = ForceBootstrapRequest.newBuilder().setExecute(execute).build();
+    // The first connection is the first address given; learnt members are only appended.
+    MemberConnection member = router.allMembers().get(0);
+    ForceBootstrapResponse r = member.call(execute ? "ForceBootstrap" : "ForceBootstrap (plan)",
+        s -> s.forceBootstrap(req));
+    if (r.getDone()) {
+      // The group now runs from this member alone: what the client knew of its primary is stale.
+      router.forget();
+    }
+    return r;
   }
 
   private GroupAction groupAction(String operation,

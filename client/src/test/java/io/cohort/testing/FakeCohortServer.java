@@ -144,6 +144,10 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   private int begins;
   private int aborts;
   private int groupActions;
+  /** Whether this member waits for its group to resume, as after a whole-group outage. */
+  private boolean waiting;
+  private List<String> notHeardFrom = List.of();
+  private int forceBootstraps;
 
   /** A one-member group: m1 at 127.0.0.1:7001, the primary. */
   public FakeCohortServer() {
@@ -184,6 +188,25 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   /** How many group administration requests this member answered. */
   public synchronized int groupActions() {
     return groupActions;
+  }
+
+  /**
+   * Makes this member wait for its group to resume, as after a whole-group outage, without
+   * having heard from the given members of its last view: ForceBootstrap is accepted.
+   */
+  public synchronized void awaitGroup(String... notHeardFrom) {
+    waiting = true;
+    this.notHeardFrom = List.of(notHeardFrom);
+  }
+
+  /** Whether this member still waits for its group (no ForceBootstrap with execute yet). */
+  public synchronized boolean waiting() {
+    return waiting;
+  }
+
+  /** How many ForceBootstrap requests reached this member, accepted or not. */
+  public synchronized int forceBootstraps() {
+    return forceBootstraps;
   }
 
   /** Whether this member holds the table (the fakes do not replicate). */
@@ -652,6 +675,27 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       requireMember(id);
       group.setPrimary(id);
       return groupAction("primary is now " + id);
+    });
+  }
+
+  @Override
+  public void forceBootstrap(ForceBootstrapRequest req,
+      StreamObserver<ForceBootstrapResponse> obs) {
+    answer("ForceBootstrap", obs, () -> {
+      forceBootstraps++;
+      if (!waiting) {
+        throw err(Status.FAILED_PRECONDITION, "member " + memberId + " is not waiting for its "
+            + "group to resume (it is ONLINE in view " + group.viewId() + ")");
+      }
+      String plan = "member " + memberId + " has " + (seq == 0 ? "no transactions"
+          : GROUP + ":1-" + seq) + "\n"
+          + "not heard from: " + String.join(", ", notHeardFrom) + "\n"
+          + "transactions only they had are lost\n";
+      if (req.getExecute()) {
+        waiting = false;
+      }
+      return ForceBootstrapResponse.newBuilder().setPlan(plan).setDone(req.getExecute())
+          .build();
     });
   }
 

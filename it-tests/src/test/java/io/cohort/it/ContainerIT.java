@@ -23,7 +23,10 @@ class ContainerIT {
     ImageFromDockerfile image = new ImageFromDockerfile("cohort-it", false)
         .withFileFromPath(".", home)
         .withDockerfile(home.resolve("deploy/Dockerfile"));
+    // A fresh container's first start bootstraps the group (the image's default command does not).
     try (GenericContainer<?> member = new GenericContainer<>(image).withExposedPorts(7001)
+        .withCommand("--listen", "0.0.0.0:7001", "--group-listen", "0.0.0.0:8001", "--data-dir",
+            "/var/lib/cohort/data", "--bootstrap")
         .waitingFor(Wait.forLogMessage(".*ONLINE.*", 1))) {
       member.start();
       try (CohortClient client = Cohort.connect(member.getHost() + ":" + member.getMappedPort(7001))) {

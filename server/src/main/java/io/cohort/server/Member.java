@@ -72,6 +72,9 @@ public final class Member implements AutoCloseable {
       GtidSet executed = loadExecuted(storage);
       Catalog catalog = loadCatalog(storage);
       long last = executed.last(groupUuid);
+      if (config.group().bootstrap()) {
+        refuseBootstrapOverHistory(storage, config, groupUuid, executed);
+      }
       LOG.info("local recovery: gtid_executed {} ({} tables)", executed.isEmpty() ? "(empty)" : executed,
           catalog.tables().size());
       Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis);
@@ -142,6 +145,26 @@ public final class Member implements AutoCloseable {
     storage.putMetaNow(MetaKeys.GROUP_UUID, uuid.getBytes(StandardCharsets.UTF_8));
     LOG.info("data dir initialised for group {}", uuid);
     return uuid;
+  }
+
+  /**
+   * {@code --bootstrap} creates a group only in an empty data dir. Anywhere else it would start a
+   * second history under the group's name: members that missed the last transactions would hand
+   * out their GTIDs again, to other transactions.
+   */
+  private static void refuseBootstrapOverHistory(Storage storage, MemberConfig config, String groupUuid,
+      GtidSet executed) {
+    boolean history = !executed.isEmpty() || storage.getMeta(MetaKeys.LAST_VIEW) != null
+        || storage.getMeta(MetaKeys.GROUP_EPOCH) != null;
+    if (history) {
+      throw new ConfigException("refusing --bootstrap: data dir " + config.dataDir() + " already holds the history"
+          + " of group " + groupUuid + " (gtid_executed " + (executed.isEmpty() ? "(empty)" : executed)
+          + "), and --bootstrap only creates a new group in an empty data dir. Start this member without"
+          + " --bootstrap: it rejoins its group through --seeds and its last view, and after a whole-group outage"
+          + " the members resume the group by themselves once every member of the last view is back. If some"
+          + " never come back, 'cohort --connect <this member> cluster force-bootstrap' resumes it from this"
+          + " member and first shows what could be lost.");
+    }
   }
 
   private static GtidSet loadExecuted(Storage storage) {

@@ -108,14 +108,13 @@ public final class ServerMain implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      MemberConfig config;
+      Member member;
       try {
-        config = resolve();
+        member = Member.start(resolve());
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
       }
-      Member member = Member.start(config);
       Runtime.getRuntime().addShutdownHook(new Thread(member::close, "cohort-shutdown"));
       member.awaitTermination();
       return 0;

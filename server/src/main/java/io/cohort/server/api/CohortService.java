@@ -251,6 +251,20 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     groupAction(m.group().changeMode(true, req.getMemberId()), out);
   }
 
+  @Override
+  public void forceBootstrap(io.cohort.proto.ForceBootstrapRequest req,
+      StreamObserver<io.cohort.proto.ForceBootstrapResponse> out) {
+    try {
+      out.onNext(m.group().forceBootstrap(req.getExecute()));
+      out.onCompleted();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      out.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
   private static void groupAction(CompletableFuture<GroupActionResponse> f, StreamObserver<GroupActionResponse> out) {
     f.orTimeout(30, TimeUnit.SECONDS).whenComplete((r, e) -> {
       if (e != null) {

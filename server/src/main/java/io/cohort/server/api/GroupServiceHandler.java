@@ -30,4 +30,14 @@ public final class GroupServiceHandler extends GroupServiceGrpc.GroupServiceImpl
       }
     });
   }
+
+  @Override
+  public void probe(io.cohort.proto.ProbeRequest request, StreamObserver<io.cohort.proto.ProbeResponse> out) {
+    try {
+      out.onNext(group.probe(request));
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
 }

@@ -53,8 +53,12 @@ public final class Applier implements AutoCloseable {
   private volatile GtidSet executed;
   private volatile long lastApplied;
   private volatile long lastQueued;
+  /** The history hash at {@link #lastApplied} (applier thread writes, any reads). */
+  private volatile byte[] lastHash;
   private volatile boolean running = true;
   private volatile Throwable failure;
+  /** The hash chained over the batch being built (applier thread only). */
+  private byte[] pendingHash;
 
   public Applier(Storage storage, String groupUuid, Catalog catalog, GtidSet executed, LongSupplier clock) {
     this.storage = storage;
@@ -64,6 +68,7 @@ public final class Applier implements AutoCloseable {
     this.executed = executed;
     this.lastApplied = executed.last(groupUuid);
     this.lastQueued = lastApplied;
+    this.lastHash = loadLastHash(storage, groupUuid, lastApplied);
     this.clock = clock;
     this.thread = new Thread(this::run, "cohort-applier");
     this.thread.setDaemon(true);
@@ -181,6 +186,7 @@ public final class Applier implements AutoCloseable {
   }
 
   private void applyRows(List<Certified> run) {
+    pendingHash = lastHash;
     Batch batch = storage.newBatch();
     GtidSet gtids = executed;
     for (Certified c : run) {
@@ -191,6 +197,7 @@ public final class Applier implements AutoCloseable {
   }
 
   private void applyDdl(Certified c) {
+    pendingHash = lastHash;
     Batch batch = storage.newBatch();
     Catalog after = writer.writeDdl(batch, catalog, c.tx(), c.seqno());
     GtidSet gtids = logAndCount(batch, c, executed);
@@ -198,10 +205,41 @@ public final class Applier implements AutoCloseable {
   }
 
   private GtidSet logAndCount(Batch batch, Certified c, GtidSet gtids) {
+    pendingHash = HistoryHash.next(pendingHash, groupUuid, c.seqno(), c.tx());
     LogEntry entry = LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(c.seqno())
-        .setTransaction(c.tx()).setCommitTimestampMs(clock.getAsLong()).build();
+        .setTransaction(c.tx()).setCommitTimestampMs(clock.getAsLong())
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(pendingHash)).build();
     batch.putLog(c.seqno(), entry.toByteArray());
     return gtids.add(groupUuid, c.seqno());
+  }
+
+  /**
+   * The history hash at {@code last}: read from the last log entry, or recomputed over the whole
+   * log when that entry predates history hashes.
+   */
+  private static byte[] loadLastHash(Storage storage, String groupUuid, long last) {
+    if (last == 0) {
+      return HistoryHash.EMPTY;
+    }
+    LogEntry e = LogEntries.at(storage, last);
+    if (e != null && !e.getHistoryHash().isEmpty()) {
+      return e.getHistoryHash().toByteArray();
+    }
+    byte[] h = HistoryHash.EMPTY;
+    for (long n = 1; n <= last; n++) {
+      LogEntry x = LogEntries.at(storage, n);
+      if (x == null) {
+        throw new IllegalStateException("the transaction log lacks transaction " + n + " of 1.." + last);
+      }
+      h = HistoryHash.next(h, groupUuid, n, x.getTransaction());
+    }
+    LOG.info("history hash recomputed over {} transactions logged before history hashes", last);
+    return h;
+  }
+
+  /** The history hash at the last applied transaction. */
+  public byte[] lastHash() {
+    return lastHash;
   }
 
   private void finish(Batch batch, List<Certified> run, GtidSet gtids, Catalog newCatalog) {
@@ -217,6 +255,7 @@ public final class Applier implements AutoCloseable {
       storage.write(batch);
     }
     executed = gtids;
+    lastHash = pendingHash;
     lastApplied = last;
     for (Certified c : run) {
       listener.applied(c.seqno(), c.tx(), groupUuid + ":" + c.seqno());

@@ -10,6 +10,11 @@ public final class MetaKeys {
   public static final String GROUP_UUID = "group_uuid";
   /** The epoch of the last group incarnation this member was part of (decimal text). */
   public static final String GROUP_EPOCH = "group_epoch";
+  /**
+   * The last view this member saw (a {@code LastView}), written once every transaction certified
+   * before it is applied here; its presence means the data dir belongs to a running group's history.
+   */
+  public static final String LAST_VIEW = "last_view";
   /** Prefix of one entry per table: the TableSchema. */
   public static final String TABLE_PREFIX = "table/";
 

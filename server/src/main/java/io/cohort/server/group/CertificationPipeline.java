@@ -30,6 +30,8 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
   private volatile Certifier certifier;
   private volatile String lastConflictFree = "";
   private volatile Throwable failure;
+  /** Told of each applied sequence number, on the applier thread, after its client is answered. */
+  private volatile java.util.function.LongConsumer appliedWatcher = n -> { };
 
   /** @param self this member's id: transactions it originated count as local */
   public CertificationPipeline(String self, Certifier certifier, Applier applier) {
@@ -117,6 +119,12 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
   public void applied(long seqno, Transaction tx, String gtid) {
     committed.incrementAndGet();
     complete(tx.getTxnId(), CommitOutcome.committed(seqno, gtid));
+    appliedWatcher.accept(seqno);
+  }
+
+  /** Sets what hears of each applied sequence number (the group keeps its last view with it). */
+  public void watchApplied(java.util.function.LongConsumer watcher) {
+    this.appliedWatcher = watcher;
   }
 
   @Override

@@ -6,12 +6,18 @@ import io.cohort.proto.GroupServiceGrpc;
 import io.cohort.proto.GroupState;
 import io.cohort.proto.JoinRequest;
 import io.cohort.proto.JoinResponse;
+import io.cohort.proto.LastView;
+import io.cohort.proto.ProbeRequest;
+import io.cohort.proto.ProbeResponse;
+import io.cohort.proto.ForceBootstrapResponse;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberStats;
 import io.cohort.proto.ReadLogRequest;
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.membership.GroupRestart;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.config.GroupConfig;
@@ -100,6 +106,15 @@ public final class ConsensusGroup implements GroupReplication {
   /** Client addresses of the members of the last view this member saw: rejoin seeds. */
   private volatile List<String> lastKnownMembers = List.of();
   private volatile String lastViewId = "";
+  private final LastViewStore views;
+  private final HistoryCheck history;
+  private final RestartCoordinator coordinator;
+  /** Out of the group and waiting for it to resume or admit this member (lifecycle thread writes). */
+  private volatile boolean waiting;
+  /** An operator asked to resume the group from this member (cohort cluster force-bootstrap). */
+  private volatile boolean forceRequested;
+  /** Why this member was refused for good (errant or divergent history): it stays out. */
+  private volatile String refusal;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
       LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
@@ -113,6 +128,12 @@ public final class ConsensusGroup implements GroupReplication {
     this.version = version;
     this.abortServer = abortServer;
     this.faults = faults;
+    this.views = LastViewStore.on(storage);
+    this.history = new HistoryCheck(storage, groupUuid, config.memberId());
+    this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
+    // Kept as soon as applied: a donor must not serve the transactions before a view without
+    // having the view on disk (see LastViewStore).
+    pipeline.watchApplied(views::persistIfApplied);
     this.lifecycle = Executors.newSingleThreadExecutor(daemon("cohort-group-lifecycle"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
   }
@@ -128,33 +149,126 @@ public final class ConsensusGroup implements GroupReplication {
     lifecycle.execute(this::enterGroup);
     timer.scheduleWithFixedDelay(this::checkFailures, 100, 100, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportProgress, 1000, 1000, TimeUnit.MILLISECONDS);
+    timer.scheduleWithFixedDelay(this::keepView, 100, 100, TimeUnit.MILLISECONDS);
   }
 
   // ---- entering the group (lifecycle thread) ----
 
+  /**
+   * {@code --bootstrap} on an empty data dir (the start refuses it anywhere else) creates the
+   * group unless a seed admits this member or holds the group's history. Every other start
+   * waits until the group runs somewhere and joins it, or resumes it here when this member is
+   * the one that should ({@link GroupRestart}).
+   */
   private void enterGroup() {
     try {
-      if (!gc.seeds().isEmpty()) {
-        stateReason = "joining through " + gc.seeds();
-        if (joinOnce(gc.seeds())) {
+      if (gc.bootstrap()) {
+        if (!gc.seeds().isEmpty()) {
+          stateReason = "joining through " + gc.seeds();
+          if (joinOnce(gc.seeds())) {
+            return;
+          }
+        }
+        String holder = historyHolder(coordinator.probe(gc.seeds(), clientAddress));
+        if (holder == null) {
+          bootstrap(storedEpoch() + 1, "bootstrapped");
           return;
         }
+        LOG.warn("member {} does not bootstrap: {} holds the history of group {}; it waits for that group and"
+            + " joins it", config.memberId(), holder, groupUuid);
       }
-      if (gc.bootstrap()) {
-        bootstrap();
-        return;
-      }
-      leftGroup("no seed in " + gc.seeds() + " could admit this member", true);
+      awaitGroup();
     } catch (GroupRefusedException e) {
       refused(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       LOG.error("could not enter the group", e);
       leftGroup("could not enter the group: " + e.getMessage(), true);
     }
   }
 
-  private void bootstrap() {
-    long epoch = storedEpoch() + 1;
+  private static String historyHolder(Map<String, ProbeResponse> heard) {
+    for (ProbeResponse r : heard.values()) {
+      if (r.getLastSeqno() > 0 || r.hasLastView()) {
+        return r.getMemberId();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Out of the group, with no group to be admitted by yet: asks every member it knows what
+   * they know, until one runs the group (join it), or every member of the last view is back
+   * and this one holds the most (resume the group here). Waits as long as it takes: a group
+   * that may have lost acknowledged transactions is not resumed behind the operator's back.
+   */
+  private void awaitGroup() throws InterruptedException {
+    waiting = true;
+    forceRequested = false;
+    try {
+      while (!closing) {
+        if (groupRound(null)) {
+          return;
+        }
+        Thread.sleep(500);
+      }
+    } finally {
+      waiting = false;
+    }
+  }
+
+  /**
+   * One round of looking for the group: probe, decide, and join or resume. True when this
+   * member is in the group afterwards. {@code context} prefixes the reason shown in status.
+   */
+  private boolean groupRound(String context) {
+    if (faults.isolated()) {
+      return false;
+    }
+    Set<String> addresses = new LinkedHashSet<>(gc.seeds());
+    LastView v = views.load();
+    if (v != null) {
+      v.getMembersList().forEach(m -> addresses.add(m.getAddress()));
+    }
+    addresses.addAll(lastKnownMembers);
+    Map<String, ProbeResponse> heard = coordinator.probe(addresses, clientAddress);
+    boolean forced = forceRequested;
+    GroupRestart.Decision d = forced
+        ? new GroupRestart.Resume(maxEpoch(heard) + 1, "resuming the group here: forced by an operator")
+        : GroupRestart.decide(selfReport(), RestartCoordinator.reports(heard));
+    String reason = context == null ? d.reason() : context + "; " + d.reason();
+    if (!reason.equals(stateReason)) {
+      LOG.info("member {}: {}", config.memberId(), reason);
+    }
+    stateReason = reason;
+    if (d instanceof GroupRestart.Join j) {
+      List<String> seeds = new ArrayList<>();
+      j.memberIds().forEach(id -> seeds.add(heard.get(id).getAddress()));
+      return joinOnce(seeds);
+    }
+    if (d instanceof GroupRestart.Resume r) {
+      forceRequested = false;
+      bootstrap(r.epoch(), forced ? "resumed (forced by an operator)" : "resumed after an outage");
+      return true;
+    }
+    return false;
+  }
+
+  private GroupRestart.Report selfReport() {
+    return RestartCoordinator.report(config.memberId(), GroupRestart.State.WAITING, storedEpoch(), views.load(),
+        applier.lastApplied());
+  }
+
+  private long maxEpoch(Map<String, ProbeResponse> heard) {
+    long e = storedEpoch();
+    for (ProbeResponse r : heard.values()) {
+      e = Math.max(e, Math.max(r.getEpoch(), r.getLastView().getEpoch()));
+    }
+    return e;
+  }
+
+  private void bootstrap(long epoch, String how) {
     storeEpoch(epoch);
     GrpcTransport transport = openTransport(epoch, 0, Map.of());
     String groupAddress = gc.groupHost() + ":" + transport.listenPort();
@@ -162,14 +276,19 @@ public final class ConsensusGroup implements GroupReplication {
     long certified = applier.lastApplied();
     GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, self, gc.singlePrimary(), certified, HORIZON);
     pipeline.install(new Certifier(certified));
-    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded);
+    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer);
     startConsensus(s, gm, transport);
-    LOG.info("bootstrapped group {} (view {}, {}); member {} ONLINE at {}", groupUuid, gm.viewId(),
+    views.offer(gm.lastView(certified));
+    views.persistIfApplied(applier.lastApplied());
+    LOG.info("group {} {} (view {}, {}); member {} ONLINE at {}", groupUuid, how, gm.viewId(),
         gc.singlePrimary() ? "single-primary" : "multi-primary", config.memberId(), clientAddress);
   }
 
   /** One pass over {@code seeds}; true when this member joined. */
   private boolean joinOnce(List<String> seeds) {
+    if (refusal != null) {
+      throw new GroupRefusedException(refusal);
+    }
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid)
         .setMember(selfInfo(0, gc.groupListen())).setGtidExecuted(applier.executed().toString()).build();
     for (String seed : seeds) {
@@ -178,6 +297,7 @@ public final class ConsensusGroup implements GroupReplication {
       }
       ManagedChannel ch = NettyChannelBuilder.forTarget(seed).usePlaintext().build();
       try {
+        checkHistoryWith(seed, ch);
         JoinResponse r = GroupServiceGrpc.newBlockingStub(ch).withDeadlineAfter(JOIN_DEADLINE_S, TimeUnit.SECONDS)
             .join(req);
         joined(r, seed);
@@ -195,12 +315,34 @@ public final class ConsensusGroup implements GroupReplication {
     return false;
   }
 
+  /**
+   * Before asking to join: refuses this member if its history differs from the seed's under the
+   * same GTIDs. (Recovery checks again against its donor: the seed may be behind.)
+   */
+  private void checkHistoryWith(String seed, ManagedChannel ch) {
+    ProbeResponse pr;
+    try {
+      pr = GroupServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
+          .probe(ProbeRequest.newBuilder().setGroupUuid(groupUuid).setMemberId(config.memberId()).build());
+    } catch (StatusRuntimeException e) {
+      return; // the join call that follows meets the same trouble and says so
+    }
+    if (!pr.getGroupUuid().equals(groupUuid)) {
+      return; // the seed refuses the join with the reason
+    }
+    long upTo = Math.min(applier.lastApplied(), pr.getLastSeqno());
+    long first = history.firstDifference(ch, upTo);
+    if (first > 0) {
+      throw history.refusal(pr.getMemberId() + " at " + seed, first);
+    }
+  }
+
   private void joined(JoinResponse r, String seed) {
     GroupState st = r.getState();
     GroupMembership gm = GroupMembership.fromState(st);
     storeEpoch(gm.epoch());
     int id = r.getConsensusId();
-    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded);
+    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded, views::offer);
     GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses());
     startConsensus(s, gm, transport);
     LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
@@ -275,6 +417,13 @@ public final class ConsensusGroup implements GroupReplication {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (GroupRefusedException e) {
+      refusal = e.getMessage();
+      if (s.leave(5000)) {
+        LOG.info("member {} left the group it could not join", config.memberId());
+      }
+      s.end("refused: " + e.getMessage(), false);
+      refused(e);
     } catch (RuntimeException e) {
       LOG.error("recovery failed", e);
       s.end("recovery failed: " + e.getMessage(), true);
@@ -299,48 +448,66 @@ public final class ConsensusGroup implements GroupReplication {
     }
   }
 
+  /**
+   * Fetches transactions {@code from}..{@code upTo} from the donors' logs and queues them for
+   * apply. First it checks, at {@code from - 1}, that the donor's history is this member's: a
+   * member whose transactions differ under the same GTIDs is refused before anything is applied.
+   * Every fetched entry must then extend the history hash this member computes itself.
+   */
   private void fetch(GroupSession s, Certifier c, long from, long upTo, List<String> donors)
       throws InterruptedException {
     long next = from;
+    boolean verified = from == 1;
+    byte[] chain = applier.lastHash();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
-    Map<String, ManagedChannel> channels = new LinkedHashMap<>();
-    try {
-      int turn = 0;
-      while (next <= upTo && !s.ended() && !closing) {
-        String donor = donors.get(turn++ % donors.size());
-        long before = next;
-        if (faults.isolated()) {
-          Thread.sleep(50);
-          continue;
-        }
-        ManagedChannel ch = channels.computeIfAbsent(donor,
-            a -> NettyChannelBuilder.forTarget(a).usePlaintext().maxInboundMessageSize(Integer.MAX_VALUE).build());
-        try {
-          Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
-              .readLog(ReadLogRequest.newBuilder().setFromSeqno(next).setLimit(1000).build());
-          while (it.hasNext() && next <= upTo) {
-            LogEntry e = it.next();
-            if (e.getSeqno() != next) {
-              throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno()
-                  + " when " + next + " was asked for");
-            }
-            c.restore(e.getSeqno(), e.getTransaction());
-            applier.enqueue(e.getSeqno(), e.getTransaction());
-            next++;
-          }
-        } catch (StatusRuntimeException e) {
-          LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
-        }
-        if (next == before) {
-          if (System.nanoTime() - deadline > 0) {
-            throw new IllegalStateException("no donor of " + donors + " had transaction " + next + " within "
-                + RECOVERY_TIMEOUT_MS + " ms");
-          }
-          Thread.sleep(50); // the donor has not applied it yet, or is unreachable
-        }
+    int turn = 0;
+    while ((next <= upTo || !verified) && !s.ended() && !closing) {
+      String donor = donors.get(turn++ % donors.size());
+      long before = next;
+      boolean wasVerified = verified;
+      if (faults.isolated()) {
+        Thread.sleep(50);
+        continue;
       }
-    } finally {
-      channels.values().forEach(ManagedChannel::shutdownNow);
+      ManagedChannel ch = coordinator.channel(donor);
+      try {
+        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
+            .readLog(ReadLogRequest.newBuilder().setFromSeqno(verified ? next : next - 1).setLimit(1000).build());
+        while (it.hasNext() && (next <= upTo || !verified)) {
+          LogEntry e = it.next();
+          long want = verified ? next : next - 1;
+          if (e.getSeqno() != want) {
+            throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno()
+                + " when " + want + " was asked for");
+          }
+          if (!verified) {
+            if (!e.getHistoryHash().isEmpty() && !history.sameAt(want, e.getHistoryHash().toByteArray())) {
+              long first = history.firstDifference(ch, want);
+              throw history.refusal("donor " + donor, first > 0 ? first : want);
+            }
+            verified = true;
+            continue;
+          }
+          chain = HistoryHash.next(chain, groupUuid, e.getSeqno(), e.getTransaction());
+          if (!e.getHistoryHash().isEmpty() && !java.util.Arrays.equals(chain, e.getHistoryHash().toByteArray())) {
+            throw new IllegalStateException("donor " + donor + "'s transaction " + e.getSeqno() + " does not extend"
+                + " the history this member holds (history hash " + HistoryHash.show(e.getHistoryHash().toByteArray())
+                + ", expected " + HistoryHash.show(chain) + ")");
+          }
+          c.restore(e.getSeqno(), e.getTransaction());
+          applier.enqueue(e.getSeqno(), e.getTransaction());
+          next++;
+        }
+      } catch (StatusRuntimeException e) {
+        LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
+      }
+      if (next == before && verified == wasVerified) {
+        if (System.nanoTime() - deadline > 0) {
+          throw new IllegalStateException("no donor of " + donors + " had transaction " + (verified ? next : next - 1)
+              + " within " + RECOVERY_TIMEOUT_MS + " ms");
+        }
+        Thread.sleep(50); // the donor has not applied it yet, or is unreachable
+      }
     }
   }
 
@@ -406,30 +573,39 @@ public final class ConsensusGroup implements GroupReplication {
 
   /** Out of the group: rejoin automatically when it was involuntary, else stay OFFLINE. */
   private void leftGroup(String reason, boolean involuntary) {
+    if (refusal != null) {
+      return; // refused for good: the exit state action has been taken
+    }
     offState = involuntary ? "ERROR" : "OFFLINE";
     stateReason = reason;
     if (!involuntary || closing) {
       return;
     }
-    for (int attempt = 1; attempt <= gc.autoRejoinTries() && !closing; attempt++) {
-      stateReason = reason + "; auto-rejoin attempt " + attempt + " of " + gc.autoRejoinTries();
-      LOG.info("member {}: {}", config.memberId(), stateReason);
-      try {
-        Thread.sleep(gc.autoRejoinIntervalMs());
-        Set<String> seeds = new LinkedHashSet<>(lastKnownMembers);
-        seeds.addAll(gc.seeds());
-        if (joinOnce(List.copyOf(seeds))) {
+    // While it tries, it waits like a restarted member: if the whole group went down meanwhile,
+    // it is one of those the group needs back to resume.
+    waiting = true;
+    try {
+      for (int attempt = 1; attempt <= gc.autoRejoinTries() && !closing; attempt++) {
+        String context = reason + "; auto-rejoin attempt " + attempt + " of " + gc.autoRejoinTries();
+        stateReason = context;
+        LOG.info("member {}: {}", config.memberId(), stateReason);
+        try {
+          Thread.sleep(gc.autoRejoinIntervalMs());
+          if (groupRound(context)) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
           return;
+        } catch (GroupRefusedException e) {
+          refused(e);
+          return;
+        } catch (RuntimeException e) {
+          LOG.warn("auto-rejoin attempt {} failed: {}", attempt, e.toString());
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      } catch (GroupRefusedException e) {
-        refused(e);
-        return;
-      } catch (RuntimeException e) {
-        LOG.warn("auto-rejoin attempt {} failed: {}", attempt, e.toString());
       }
+    } finally {
+      waiting = false;
     }
     if (!closing) {
       exitAction(reason + (gc.autoRejoinTries() > 0 ? "; auto-rejoin gave up after "
@@ -438,6 +614,7 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   private void refused(GroupRefusedException e) {
+    refusal = e.getMessage();
     offState = "ERROR";
     LOG.error("member {} cannot join the group: {}", config.memberId(), e.getMessage());
     exitAction(e.getMessage());
@@ -490,6 +667,15 @@ public final class ConsensusGroup implements GroupReplication {
       }
     } catch (RuntimeException e) {
       LOG.error("failure check failed", e);
+    }
+  }
+
+  /** Writes the last view once this member applied what was certified before it (group timer). */
+  private void keepView() {
+    try {
+      views.persistIfApplied(applier.lastApplied());
+    } catch (RuntimeException e) {
+      LOG.error("could not keep the last view", e);
     }
   }
 
@@ -552,6 +738,48 @@ public final class ConsensusGroup implements GroupReplication {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  @Override
+  public ProbeResponse probe(ProbeRequest request) {
+    GroupSession s = session;
+    ProbeResponse.State state = s != null && !s.ended() && !s.recovering() ? ProbeResponse.State.IN_GROUP
+        : waiting ? ProbeResponse.State.WAITING : ProbeResponse.State.OTHER;
+    ProbeResponse.Builder b = ProbeResponse.newBuilder().setMemberId(config.memberId()).setGroupUuid(groupUuid)
+        .setState(state).setLastSeqno(applier.lastApplied())
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(applier.lastHash())).setEpoch(storedEpoch())
+        .setAddress(clientAddress == null ? "" : clientAddress);
+    LastView v = views.load();
+    if (v != null) {
+      b.setLastView(v);
+    }
+    return b.build();
+  }
+
+  @Override
+  public ForceBootstrapResponse forceBootstrap(boolean execute) throws InterruptedException {
+    if (!waiting) {
+      throw new GroupRefusedException("member " + config.memberId() + " is " + localState() + (session != null
+          ? " in a running group" : "") + ", not waiting for its group to resume; force-bootstrap only brings"
+          + " back a group that cannot resume by itself (members of its last view gone for good)");
+    }
+    String plan = coordinator.plan(views.load(), applier.executed().toString(), applier.lastApplied(),
+        coordinator.lastHeard());
+    if (!execute) {
+      return ForceBootstrapResponse.newBuilder().setPlan(plan).build();
+    }
+    LOG.warn("member {}: force-bootstrap requested by an operator:\n{}", config.memberId(), plan);
+    forceRequested = true;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() - deadline < 0) {
+      GroupSession s = session;
+      if (s != null && !s.ended() && !s.recovering()) {
+        return ForceBootstrapResponse.newBuilder().setPlan(plan).setDone(true).build();
+      }
+      Thread.sleep(50);
+    }
+    throw new GroupUnavailableException("member " + config.memberId() + " did not resume the group within 20 s;"
+        + " check its status and log");
   }
 
   @Override
@@ -650,6 +878,8 @@ public final class ConsensusGroup implements GroupReplication {
     pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down; the"
         + " transaction's outcome is unknown: check before retrying"));
     pipeline.close();
+    coordinator.close();
+    views.persistIfApplied(applier.lastApplied());
   }
 
   // ---- helpers ----

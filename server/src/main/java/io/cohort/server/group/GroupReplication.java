@@ -59,6 +59,15 @@ public interface GroupReplication extends AutoCloseable {
   /** A member asks to join through this one (the {@code GroupService.Join} RPC). */
   CompletableFuture<io.cohort.proto.JoinResponse> join(io.cohort.proto.JoinRequest request);
 
+  /** What this member knows of its group, for a member restarting after an outage ({@code GroupService.Probe}). */
+  io.cohort.proto.ProbeResponse probe(io.cohort.proto.ProbeRequest request);
+
+  /**
+   * Resumes the group from this member alone, or (with {@code execute} false) only says what
+   * that would mean; refused unless this member waits for its group to resume.
+   */
+  io.cohort.proto.ForceBootstrapResponse forceBootstrap(boolean execute) throws InterruptedException;
+
   /** False when the member refuses every client request (exit state action OFFLINE_MODE). */
   boolean acceptsClients();
 }

@@ -4,6 +4,7 @@ import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.GroupMessage;
 import io.cohort.proto.JoinRequest;
 import io.cohort.proto.JoinResponse;
+import io.cohort.proto.LastView;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberOnline;
 import io.cohort.proto.MemberProgress;
@@ -76,6 +77,8 @@ final class GroupSession {
   private final Map<String, CompletableFuture<GroupActionResponse>> pendingModes = new HashMap<>();
   private final List<Runnable> endOfSlot = new ArrayList<>();
   private final EndListener endListener;
+  /** Told of every view this member is ONLINE in, to keep the latest on disk. */
+  private final Consumer<LastView> viewKeeper;
   private final GroupStateMachine.Events events = new DeliveryEvents();
   private ConsensusDriver driver;
   private GrpcTransport transport;
@@ -94,8 +97,9 @@ final class GroupSession {
   private long lastExpelProposalNanos;
 
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
-      boolean recovering, EndListener endListener) {
+      boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper) {
     this.self = self;
+    this.viewKeeper = viewKeeper;
     this.memberId = memberId;
     this.machine = new GroupStateMachine(self, memberId, membership, pipeline, recovering);
     this.membership = membership;
@@ -168,6 +172,9 @@ final class GroupSession {
           describeMembers());
       if (membership.contains(self)) {
         updatePeers();
+        if (!machine.recovering()) {
+          viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
+        }
       }
     }
 
@@ -401,6 +408,7 @@ final class GroupSession {
       }
       int n = machine.finishRecovery(certifier);
       recovering = false;
+      viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
       LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
       publish();
     } finally {

@@ -265,6 +265,16 @@ public final class GroupMembership {
     return epoch;
   }
 
+  public long viewSeq() {
+    return viewSeq;
+  }
+
+  /** The current view as this member keeps it on disk, with the last sequence number certified before it. */
+  public io.cohort.proto.LastView lastView(long certifiedSeqno) {
+    return io.cohort.proto.LastView.newBuilder().setEpoch(epoch).setViewSeq(viewSeq)
+        .addAllMembers(members.values()).setCertifiedSeqno(certifiedSeqno).build();
+  }
+
   public String viewId() {
     return epoch + ":" + viewSeq;
   }

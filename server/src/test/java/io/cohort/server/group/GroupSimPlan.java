@@ -17,6 +17,8 @@ import java.util.SplittableRandom;
  * @param pauseRate     chance per tick that one member stops (SIGSTOP) for a while
  * @param leaveRate     chance per tick that one member leaves gracefully (restarted later)
  * @param modeRate      chance per tick of a mode change or set-primary
+ * @param powerLossRate chance per tick that every member crashes at once (a whole-group power
+ *                      loss); they restart at random moments and must resume the group by themselves
  */
 record GroupSimPlan(
     String mix,
@@ -36,7 +38,8 @@ record GroupSimPlan(
     double pauseRate,
     double leaveRate,
     double modeRate,
-    int safetyTicks) {
+    int safetyTicks,
+    double powerLossRate) {
 
   static GroupSimPlan fromSeed(long seed) {
     SplittableRandom r = new SplittableRandom(seed ^ 0x6A09E667F3BCC909L);
@@ -51,20 +54,23 @@ record GroupSimPlan(
     double lag = r.nextDouble() * 0.6;
     int ticks = 800 + r.nextInt(800);
     double mode = r.nextDouble() * 0.004;
+    // Drawn apart so that adding it left every other knob of a seed as it was.
+    SplittableRandom pr = new SplittableRandom(seed ^ 0xBB67AE8584CAA73BL);
+    double power = pr.nextInt(3) == 0 ? 0.0005 + pr.nextDouble() * 0.002 : 0;
     return switch (r.nextInt(6)) {
       case 0 -> new GroupSimPlan("calm", processes, single, window, maxBatch, horizon, keys, tx, lag,
-          0, 0, 1 + r.nextInt(3), 0, 0, 0, 0, mode, ticks);
+          0, 0, 1 + r.nextInt(3), 0, 0, 0, 0, mode, ticks, power);
       case 1 -> new GroupSimPlan("lossy-network", processes, single, window, maxBatch, horizon, keys, tx, lag,
-          r.nextDouble() * 0.2, r.nextDouble() * 0.1, 1 + r.nextInt(10), 0, 0, 0, 0, mode, ticks);
+          r.nextDouble() * 0.2, r.nextDouble() * 0.1, 1 + r.nextInt(10), 0, 0, 0, 0, mode, ticks, power);
       case 2 -> new GroupSimPlan("crashes", processes, single, window, maxBatch, horizon, keys, tx, lag,
-          0.01, 0.01, 1 + r.nextInt(5), 0, 0.004 + r.nextDouble() * 0.006, 0, 0.002, mode, ticks);
+          0.01, 0.01, 1 + r.nextInt(5), 0, 0.004 + r.nextDouble() * 0.006, 0, 0.002, mode, ticks, power);
       case 3 -> new GroupSimPlan("pauses", processes, single, window, maxBatch, horizon, keys, tx, lag,
-          0.01, 0.01, 1 + r.nextInt(5), 0, 0, 0.004 + r.nextDouble() * 0.006, 0, mode, ticks);
+          0.01, 0.01, 1 + r.nextInt(5), 0, 0, 0.004 + r.nextDouble() * 0.006, 0, mode, ticks, power);
       case 4 -> new GroupSimPlan("cut-off", processes, single, window, maxBatch, horizon, keys, tx, lag,
-          0.02, 0.01, 1 + r.nextInt(5), 0.004 + r.nextDouble() * 0.006, 0, 0, 0, mode, ticks);
+          0.02, 0.01, 1 + r.nextInt(5), 0.004 + r.nextDouble() * 0.006, 0, 0, 0, mode, ticks, power);
       default -> new GroupSimPlan("everything", processes, single, window, maxBatch, horizon, keys, tx, lag,
           r.nextDouble() * 0.1, r.nextDouble() * 0.05, 1 + r.nextInt(8), 0.002 + r.nextDouble() * 0.004,
-          0.002 + r.nextDouble() * 0.004, 0.002 + r.nextDouble() * 0.004, 0.001, mode, ticks);
+          0.002 + r.nextDouble() * 0.004, 0.002 + r.nextDouble() * 0.004, 0.001, mode, ticks, power);
     };
   }
 
@@ -73,7 +79,7 @@ record GroupSimPlan(
     return mix + " processes=" + processes + (singlePrimary ? " single-primary" : " multi-primary")
         + " window=" + window + " maxBatch=" + maxBatch + " horizon=" + horizon + " keys=" + keys
         + String.format(" tx=%.2f lag=%.2f loss=%.2f dup=%.2f delay<=%d cut=%.4f crash=%.4f pause=%.4f"
-            + " leave=%.4f mode=%.4f ticks=%d", txRate, applyLag, loss, duplicate, maxDelay, isolateRate,
-            crashRate, pauseRate, leaveRate, modeRate, safetyTicks);
+            + " leave=%.4f mode=%.4f ticks=%d power-loss=%.4f", txRate, applyLag, loss, duplicate, maxDelay,
+            isolateRate, crashRate, pauseRate, leaveRate, modeRate, safetyTicks, powerLossRate);
   }
 }

@@ -24,6 +24,7 @@ import io.cohort.server.driver.SilenceDetector;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
+import io.cohort.server.membership.GroupRestart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -98,6 +99,8 @@ final class GroupSimulation {
     long writesDeferred;
     long redirected;
     long orphanedTooOld;
+    long powerLosses;
+    long resumed;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -118,6 +121,8 @@ final class GroupSimulation {
       writesDeferred += o.writesDeferred;
       redirected += o.redirected;
       orphanedTooOld += o.orphanedTooOld;
+      powerLosses += o.powerLosses;
+      resumed += o.resumed;
     }
 
     @Override
@@ -129,7 +134,8 @@ final class GroupSimulation {
           + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
           + " redirectedToPrimary=" + redirected
-          + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld;
+          + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
+          + " groupResumed=" + resumed;
     }
   }
 
@@ -165,6 +171,8 @@ final class GroupSimulation {
   /** Transaction id → its GTID number, or -1 for a negative verdict. */
   private final Map<String, Long> verdicts = new HashMap<>();
   private final Map<Long, Transaction> certified = new HashMap<>();
+  /** GTID number → the transaction any member ever applied (durably) there: never forgotten. */
+  private final Map<Long, String> everApplied = new HashMap<>();
   private final Set<String> acknowledged = new HashSet<>();
   private final Set<String> reportedAborted = new HashSet<>();
 
@@ -199,7 +207,7 @@ final class GroupSimulation {
 
   Result run() {
     try {
-      bootstrap(procs[0]);
+      bootstrap(procs[0], 1);
       for (int i = 1; i < procs.length; i++) {
         procs[i].rejoinAt = 1 + rng.nextInt(20);
       }
@@ -266,6 +274,11 @@ final class GroupSimulation {
     /** Durable: the applied transactions (GTID n at index n-1) and the rows they wrote. */
     final List<Transaction> log = new ArrayList<>();
     final Map<Long, String> rows = new HashMap<>();
+    /** Durable: the last view kept on disk (LastViewStore's synced entry) and the highest epoch taken part in. */
+    byte[] viewCell;
+    long epoch;
+    /** The production view keeper over that disk; a new one each incarnation (its pending view is lost). */
+    LastViewStore views = newViews();
 
     boolean up = true;
     long restartAt;
@@ -297,6 +310,27 @@ final class GroupSimulation {
       this.index = index;
       this.memberId = "m" + index;
       this.weight = weight;
+    }
+
+    LastViewStore newViews() {
+      return new LastViewStore(new LastViewStore.Cell() {
+        @Override
+        public byte[] get() {
+          return viewCell;
+        }
+
+        @Override
+        public void put(byte[] value) {
+          viewCell = value;
+        }
+      });
+    }
+
+    /** What this member answers to GroupService.Probe (ConsensusGroup.probe). */
+    GroupRestart.Report report() {
+      GroupRestart.State state = session != null ? (session.machine.recovering() ? GroupRestart.State.OTHER
+          : GroupRestart.State.IN_GROUP) : retiring != null ? GroupRestart.State.OTHER : GroupRestart.State.WAITING;
+      return RestartCoordinator.report(memberId, state, epoch, views.load(), log.size());
     }
 
     boolean running() {
@@ -340,6 +374,7 @@ final class GroupSimulation {
   final class Session implements GroupStateMachine.Certification, GroupStateMachine.Events {
     final Proc proc;
     final int id;
+    final long epoch;
     final GroupStateMachine machine;
     final MenciusNode core;
     final SilenceDetector detector;
@@ -356,6 +391,7 @@ final class GroupSimulation {
     Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier) {
       this.proc = proc;
       this.id = id;
+      this.epoch = gm.epoch();
       this.certifier = certifier;
       this.machine = new GroupStateMachine(id, proc.memberId, gm, this, recovering);
       Checkpoint cp = gm.checkpoint();
@@ -441,6 +477,9 @@ final class GroupSimulation {
           default -> { }
         }
       }
+      if (membership().contains(id) && !machine.recovering()) {
+        proc.views.offer(membership().lastView(certifier.lastSeqno()));
+      }
       if (w != null) {
         String errant = machine.errantTransactions(w.request());
         if (errant != null) {
@@ -469,10 +508,23 @@ final class GroupSimulation {
     }
   }
 
-  private void bootstrap(Proc p) {
-    GroupMembership gm = GroupMembership.bootstrap(groupUuid, 1, p.info(0), plan.singlePrimary(), 0,
+  /**
+   * Starts the group's epoch {@code epoch} at {@code p} from its own history: the first
+   * bootstrap, or the group resumed after a power loss (ConsensusGroup.bootstrap).
+   */
+  private void bootstrap(Proc p, long epoch) {
+    // A new epoch: consensus ids and slots start again (its transport refuses the old epoch's traffic).
+    owner.clear();
+    chosenBySlot.clear();
+    groupStateBySlot.clear();
+    p.epoch = epoch;
+    long certifiedHere = p.log.size();
+    GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere,
         plan.horizon());
-    startSession(p, 0, gm, false, new Certifier(0));
+    startSession(p, 0, gm, false, new Certifier(certifiedHere));
+    p.views.offer(gm.lastView(certifiedHere));
+    p.views.persistIfApplied(certifiedHere);
+    trace(p.memberId + " starts epoch " + epoch + " at transaction " + certifiedHere);
   }
 
   private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, Certifier c) {
@@ -531,7 +583,33 @@ final class GroupSimulation {
 
   private void restart(Proc p) {
     p.up = true;
+    p.views = p.newViews();
     p.rejoinAt = now;
+  }
+
+  /**
+   * Every member loses power at once: what they had not applied is gone, their logs and last
+   * views stay. Certified but never applied anywhere, a transaction was acknowledged to nobody
+   * and exists nowhere any more; its GTID may be given to another transaction once the group
+   * resumes, so it is forgotten here.
+   */
+  private void powerLoss() {
+    coverage.powerLosses++;
+    trace("power loss: every member crashes");
+    long durable = 0;
+    for (Proc p : procs) {
+      if (p.up) {
+        crash(p);
+      }
+      p.restartAt = now + 10 + rng.nextInt(300);
+      durable = Math.max(durable, p.log.size());
+    }
+    for (long n = durable + 1; certified.containsKey(n); n++) {
+      Transaction lost = certified.remove(n);
+      if (acknowledged.contains(lost.getTxnId())) {
+        throw new AssertionError("acknowledged transaction " + lost.getTxnId() + " (" + n + ") is on no member's disk");
+      }
+    }
   }
 
   private void resume(Proc p) {
@@ -546,6 +624,11 @@ final class GroupSimulation {
 
   // ---- joining and recovery (ConsensusGroup's lifecycle) ----
 
+  /**
+   * A member out of the group looks for it (ConsensusGroup.groupRound): it asks every member it
+   * can reach what they know and follows GroupRestart's decision: join through a member that
+   * runs the group, resume the group here, or wait.
+   */
   private void joinStep(Proc p) {
     if (p.session != null || p.retiring != null) {
       return;
@@ -557,18 +640,25 @@ final class GroupSimulation {
     if (p.join != null || p.rejoinAt < 0 || now < p.rejoinAt) {
       return;
     }
-    List<Proc> seeds = new ArrayList<>(new LinkedHashSet<>(p.lastKnown));
+    List<GroupRestart.Report> heard = new ArrayList<>();
     for (Proc o : procs) {
-      if (o != p && !seeds.contains(o)) {
-        seeds.add(o);
+      if (o != p && o.running() && !cut(p, o)) {
+        heard.add(o.report());
       }
     }
-    Proc seed = seeds.get(p.seedTurn++ % seeds.size());
-    Session s = seed.session;
-    if (!seed.running() || cut(p, seed) || s == null || s.machine.recovering()) {
+    GroupRestart.Decision d = GroupRestart.decide(p.report(), heard);
+    if (d instanceof GroupRestart.Resume r) {
+      coverage.resumed++;
+      bootstrap(p, r.epoch());
+      return;
+    }
+    if (!(d instanceof GroupRestart.Join j)) {
       p.rejoinAt = now + 5;
       return;
     }
+    List<String> through = j.memberIds();
+    Proc seed = procs[Integer.parseInt(through.get(p.seedTurn++ % through.size()).substring(1))];
+    Session s = seed.session;
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setMember(p.info(0))
         .setGtidExecuted(gtidExecuted(p).toString()).build();
     String requestId = "join-" + (++requestCounter);
@@ -587,7 +677,7 @@ final class GroupSimulation {
 
   private void replyToJoin(JoinWait w, Proc seed, JoinReply reply) {
     network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null, null,
-        reply == null ? new JoinReply(-1, null) : reply, w.attempt()));
+        reply == null ? new JoinReply(-1, null) : reply, w.attempt(), 0));
   }
 
   private void joined(Proc p, JoinReply r) {
@@ -598,6 +688,7 @@ final class GroupSimulation {
     }
     Proc seed = p.join.seed();
     GroupMembership gm = GroupMembership.fromState(r.state());
+    p.epoch = Math.max(p.epoch, gm.epoch());
     Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()));
     List<Proc> donors = new ArrayList<>();
     donors.add(seed);
@@ -642,6 +733,7 @@ final class GroupSimulation {
     if (rec.next > target && p.applyQueue.isEmpty()) {
       coverage.heldThenCertified += s.machine.finishRecovery(rec.certifier);
       s.recovery = null;
+      p.views.offer(s.membership().lastView(s.certifier.lastSeqno()));
       s.core.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
           .build().toByteArray());
       drain(p);
@@ -728,6 +820,10 @@ final class GroupSimulation {
   // ---- faults ----
 
   private void injectFaults() {
+    if (plan.powerLossRate() > 0 && rng.nextDouble() < plan.powerLossRate() && allUp()) {
+      powerLoss();
+      return;
+    }
     Proc p = procs[rng.nextInt(procs.length)];
     if (rng.nextDouble() < plan.crashRate() && p.up && canImpair(p)) {
       crash(p);
@@ -748,6 +844,15 @@ final class GroupSimulation {
         resume(q);
       }
     }
+  }
+
+  private boolean allUp() {
+    for (Proc p : procs) {
+      if (!p.up || p.session == null) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private boolean cut(Proc a, Proc b) {
@@ -873,6 +978,7 @@ final class GroupSimulation {
   }
 
   private void applyStep(Proc p) {
+    p.views.persistIfApplied(p.log.size()); // ConsensusGroup.keepView, on the group timer
     if (rng.nextDouble() < plan.applyLag()) {
       return;
     }
@@ -888,7 +994,13 @@ final class GroupSimulation {
         throw new AssertionError(p.memberId + " applies " + tx.getTxnId() + " as " + seqno + " but the group"
             + " certified " + (expected == null ? "nothing" : expected.getTxnId()) + " there");
       }
+      String before = everApplied.putIfAbsent(seqno, tx.getTxnId());
+      if (before != null && !before.equals(tx.getTxnId())) {
+        throw new AssertionError("GTID " + seqno + " holds " + before + " on one member's disk and " + tx.getTxnId()
+            + " on " + p.memberId + "'s: a forked history");
+      }
       p.log.add(tx);
+      p.views.persistIfApplied(p.log.size());
       for (long item : tx.getWriteSetList()) {
         p.rows.put(item, tx.getTxnId());
       }
@@ -976,11 +1088,11 @@ final class GroupSimulation {
 
   /** A consensus message ({@code message}) or a join reply ({@code reply}) on its way. */
   record InFlight(long at, long seq, Proc from, Proc to, int fromId, int toId, Message message,
-      Session loopback, JoinReply reply, int attempt) {}
+      Session loopback, JoinReply reply, int attempt, long epoch) {}
 
   private void send(Proc p, Session s, Envelope e) {
     if (e.to() == s.id) {
-      network.add(new InFlight(now, seq++, p, p, s.id, s.id, e.message(), s, null, 0));
+      network.add(new InFlight(now, seq++, p, p, s.id, s.id, e.message(), s, null, 0, s.epoch));
       return;
     }
     Proc to = owner.get(e.to());
@@ -991,9 +1103,9 @@ final class GroupSimulation {
     if (faulty && (cut(p, to) || rng.nextDouble() < plan.loss())) {
       return;
     }
-    network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0));
+    network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0, s.epoch));
     if (faulty && rng.nextDouble() < plan.duplicate()) {
-      network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0));
+      network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0, s.epoch));
     }
   }
 
@@ -1029,8 +1141,8 @@ final class GroupSimulation {
     }
     Session s = to.session != null && to.session.id == m.toId() ? to.session
         : to.retiring != null && to.retiring.id == m.toId() ? to.retiring : null;
-    if (s == null || (m.loopback() != null && m.loopback() != s)) {
-      return;
+    if (s == null || (m.loopback() != null && m.loopback() != s) || s.epoch != m.epoch()) {
+      return; // GrpcTransport's hello names the group's epoch: another epoch's member is refused
     }
     // GrpcTransport refuses streams from members not in this member's view.
     if (m.loopback() == null && !s.peers(m.fromId())) {
