@@ -54,7 +54,7 @@ public final class Applier implements AutoCloseable {
   private volatile long lastApplied;
   private volatile long lastQueued;
   /** The history hash at {@link #lastApplied} (applier thread writes, any reads). */
-  private volatile byte[] lastHash;
+  private volatile AppliedPoint appliedPoint;
   private volatile boolean running = true;
   private volatile Throwable failure;
   /** The hash chained over the batch being built (applier thread only). */
@@ -68,7 +68,7 @@ public final class Applier implements AutoCloseable {
     this.executed = executed;
     this.lastApplied = executed.last(groupUuid);
     this.lastQueued = lastApplied;
-    this.lastHash = loadLastHash(storage, groupUuid, lastApplied);
+    this.appliedPoint = new AppliedPoint(lastApplied, loadLastHash(storage, groupUuid, lastApplied));
     this.clock = clock;
     this.thread = new Thread(this::run, "cohort-applier");
     this.thread.setDaemon(true);
@@ -186,7 +186,7 @@ public final class Applier implements AutoCloseable {
   }
 
   private void applyRows(List<Certified> run) {
-    pendingHash = lastHash;
+    pendingHash = appliedPoint.hash();
     Batch batch = storage.newBatch();
     GtidSet gtids = executed;
     for (Certified c : run) {
@@ -197,7 +197,7 @@ public final class Applier implements AutoCloseable {
   }
 
   private void applyDdl(Certified c) {
-    pendingHash = lastHash;
+    pendingHash = appliedPoint.hash();
     Batch batch = storage.newBatch();
     Catalog after = writer.writeDdl(batch, catalog, c.tx(), c.seqno());
     GtidSet gtids = logAndCount(batch, c, executed);
@@ -239,8 +239,16 @@ public final class Applier implements AutoCloseable {
 
   /** The history hash at the last applied transaction. */
   public byte[] lastHash() {
-    return lastHash;
+    return appliedPoint.hash();
   }
+
+  /** The last applied transaction and the history hash there, read together. */
+  public AppliedPoint appliedPoint() {
+    return appliedPoint;
+  }
+
+  /** A sequence number and the history hash at it. */
+  public record AppliedPoint(long seqno, byte[] hash) {}
 
   private void finish(Batch batch, List<Certified> run, GtidSet gtids, Catalog newCatalog) {
     long last = run.get(run.size() - 1).seqno();
@@ -255,7 +263,7 @@ public final class Applier implements AutoCloseable {
       storage.write(batch);
     }
     executed = gtids;
-    lastHash = pendingHash;
+    appliedPoint = new AppliedPoint(last, pendingHash);
     lastApplied = last;
     for (Certified c : run) {
       listener.applied(c.seqno(), c.tx(), groupUuid + ":" + c.seqno());

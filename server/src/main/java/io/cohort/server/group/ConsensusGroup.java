@@ -115,6 +115,8 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile boolean forceRequested;
   /** Why this member was refused for good (errant or divergent history): it stays out. */
   private volatile String refusal;
+  /** Set once a member of the view reported a history that differs from this one's: no more writes. */
+  private volatile String fork;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
       LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
@@ -684,26 +686,48 @@ public final class ConsensusGroup implements GroupReplication {
       GroupSession s = session;
       if (s != null && !s.ended()) {
         s.reportProgress(lowWatermark.getAsLong(), localStats(s));
+        checkForks(s);
       }
     } catch (RuntimeException e) {
       LOG.error("progress report failed", e);
     }
   }
 
+  /** Compares the histories the view's members reported with this member's log (group timer). */
+  private void checkForks(GroupSession s) {
+    if (fork != null) {
+      return;
+    }
+    long applied = applier.lastApplied();
+    for (MemberStats st : s.view().stats().values()) {
+      String f = st.getMemberId().equals(config.memberId()) ? null : history.forkWith(st, applied);
+      if (f != null) {
+        fork = f;
+        LOG.error("member {}: {}", config.memberId(), f);
+        return;
+      }
+    }
+  }
+
   private MemberStats localStats(GroupSession s) {
     PipelineStats p = pipeline.stats();
+    Applier.AppliedPoint at = applier.appliedPoint();
     return MemberStats.newBuilder().setMemberId(config.memberId())
         .setInCertificationQueue(s == null ? 0 : s.certificationQueue()).setChecked(p.checked())
         .setConflictsDetected(p.conflicts()).setInApplierQueue(p.applierQueue()).setApplied(p.committed())
         .setLocalProposed(p.localProposed()).setLocalRolledBack(p.localRolledBack())
         .setGtidExecuted(applier.executed().toString()).setLastConflictFree(p.lastConflictFree())
-        .setCertificationInfoSize(p.certifierSize()).build();
+        .setCertificationInfoSize(p.certifierSize()).setHistorySeqno(at.seqno())
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(at.hash())).build();
   }
 
   // ---- GroupReplication ----
 
   @Override
   public CompletableFuture<CommitOutcome> submit(Transaction tx) {
+    if (fork != null) {
+      return CompletableFuture.failedFuture(new GroupUnavailableException(fork));
+    }
     GroupSession s = session;
     if (s == null) {
       return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
@@ -812,7 +836,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   @Override
   public String localState() {
-    if (!pipeline.healthy()) {
+    if (!pipeline.healthy() || fork != null) {
       return "ERROR";
     }
     GroupSession s = session;
@@ -846,7 +870,8 @@ public final class ConsensusGroup implements GroupReplication {
       primary = p == null ? "" : p.getMemberId();
     }
     stats.put(config.memberId(), localStats(s));
-    String reason = s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : "") : stateReason;
+    String reason = fork != null ? fork
+        : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : "") : stateReason;
     return new GroupStatus(mode, primary, reason, stats);
   }
 

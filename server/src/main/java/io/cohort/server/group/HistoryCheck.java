@@ -3,7 +3,6 @@ package io.cohort.server.group;
 import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.ReadLogRequest;
-import io.cohort.server.apply.HistoryHash;
 import io.cohort.server.apply.LogEntries;
 import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
@@ -55,6 +54,25 @@ final class HistoryCheck {
     return mine != null && Arrays.equals(mine.getHistoryHash().toByteArray(), hash);
   }
 
+  /**
+   * Why this member's history and another member's reported one differ, or null: each member
+   * of a view reports its last applied transaction and the hash there, and any member that
+   * applied that transaction too can tell whether it holds the same history up to it.
+   */
+  String forkWith(io.cohort.proto.MemberStats theirs, long appliedHere) {
+    long n = theirs.getHistorySeqno();
+    if (n <= 0 || n > appliedHere || theirs.getHistoryHash().isEmpty()) {
+      return null;
+    }
+    LogEntry mine = LogEntries.at(storage, n);
+    if (mine == null || mine.getHistoryHash().isEmpty() || mine.getHistoryHash().equals(theirs.getHistoryHash())) {
+      return null;
+    }
+    return "the history of member " + theirs.getMemberId() + " differs from this member's (" + memberId
+        + ") at or before GTID " + groupUuid + ":" + n + ": the group is forked; this member takes no writes."
+        + " Stop the member with the wrong history, keep its data dir aside and let it rejoin with an empty one";
+  }
+
   /** The refusal for a history that differs from {@code peerId}'s first at {@code seqno}. */
   GroupRefusedException refusal(String peerId, long seqno) {
     return new GroupRefusedException("member " + memberId + "'s history differs from the group's (member " + peerId
@@ -89,7 +107,4 @@ final class HistoryCheck {
     return e == null || e.getSeqno() != seqno ? null : e;
   }
 
-  static String show(byte[] hash) {
-    return HistoryHash.show(hash);
-  }
 }
