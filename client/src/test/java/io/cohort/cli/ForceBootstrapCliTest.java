@@ -9,11 +9,6 @@ import io.cohort.client.CohortException;
 import io.cohort.client.ErrorCode;
 import io.cohort.client.UnavailableException;
 import io.cohort.testing.FakeCohortServer;
-import io.cohort.testing.FakeCohortServer.FakeGroup;
-import io.grpc.Server;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -23,53 +18,29 @@ import org.junit.jupiter.api.Test;
  * group from one member after it lost its majority for good.
  */
 class ForceBootstrapCliTest {
-  private final List<Server> servers = new ArrayList<>();
-  private final List<FakeCohortServer> fakes = new ArrayList<>();
-  private final List<String> addresses = new ArrayList<>();
-  private final FakeGroup group = new FakeGroup();
-  private String out;
-  private String err;
+  private final FakeMembers m = new FakeMembers();
+  private final List<String> addresses = m.addresses;
+  private final List<FakeCohortServer> fakes = m.fakes;
 
   @AfterEach
   void stop() throws Exception {
-    for (Server s : servers) {
-      FakeCohortServer.stop(s);
-    }
+    m.close();
   }
 
   /** Fakes m1..mN on their own ports, all ONLINE until a test makes one wait. */
   private void members(int n) throws Exception {
-    for (int i = 1; i <= n; i++) {
-      FakeCohortServer fake = new FakeCohortServer("m" + i, group);
-      Server s = fake.serve();
-      fakes.add(fake);
-      servers.add(s);
-      group.add("m" + i, FakeCohortServer.address(s));
-      addresses.add(FakeCohortServer.address(s));
-    }
-  }
-
-  private int cohort(String connect, String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    List<String> all = new ArrayList<>(List.of("--connect", connect));
-    all.addAll(List.of(args));
-    int code = CohortCli.commandLine(new PrintWriter(o, true), new PrintWriter(e, true))
-        .execute(all.toArray(String[]::new));
-    out = o.toString();
-    err = e.toString();
-    return code;
+    m.start(n);
   }
 
   @Test
   void withoutYesItPrintsThePlanAndChangesNothing() throws Exception {
     members(1);
     fakes.get(0).awaitGroup("m2", "m3");
-    assertThat(cohort(addresses.get(0), "cluster", "force-bootstrap")).isZero();
-    assertThat(out.lines()).containsExactly("member m1 has no transactions",
+    assertThat(m.cohort(addresses.get(0), "cluster", "force-bootstrap")).isZero();
+    assertThat(m.out.lines()).containsExactly("member m1 has no transactions",
         "not heard from: m2, m3", "transactions only they had are lost",
         "nothing was changed; run again with --yes to resume the group from this member");
-    assertThat(err).isEmpty();
+    assertThat(m.err).isEmpty();
     assertThat(fakes.get(0).waiting()).isTrue();
   }
 
@@ -78,16 +49,16 @@ class ForceBootstrapCliTest {
     members(1);
     fakes.get(0).awaitGroup("m3");
     String m1 = addresses.get(0);
-    assertThat(cohort(m1, "cluster", "force-bootstrap", "--yes")).isZero();
-    assertThat(out.lines()).containsExactly("member m1 has no transactions",
+    assertThat(m.cohort(m1, "cluster", "force-bootstrap", "--yes")).isZero();
+    assertThat(m.out.lines()).containsExactly("member m1 has no transactions",
         "not heard from: m3", "transactions only they had are lost",
         "group resumed from the member at " + m1);
     assertThat(fakes.get(0).waiting()).isFalse();
 
     // Once resumed (or on any member not waiting) the member refuses, and says why.
-    assertThat(cohort(m1, "cluster", "force-bootstrap", "--yes")).isEqualTo(1);
-    assertThat(out).isEmpty();
-    assertThat(err.lines()).containsExactly("error: ForceBootstrap failed on member " + m1
+    assertThat(m.cohort(m1, "cluster", "force-bootstrap", "--yes")).isEqualTo(1);
+    assertThat(m.out).isEmpty();
+    assertThat(m.err.lines()).containsExactly("error: ForceBootstrap failed on member " + m1
         + ": FAILED_PRECONDITION: member m1 is not waiting for its group to resume (it is "
         + "ONLINE in view 17000000:1)");
   }
@@ -97,9 +68,9 @@ class ForceBootstrapCliTest {
     members(2);
     fakes.get(0).awaitGroup("m3");
     fakes.get(1).awaitGroup("m3");
-    assertThat(cohort(String.join(",", addresses), "cluster", "force-bootstrap", "--yes"))
+    assertThat(m.cohort(String.join(",", addresses), "cluster", "force-bootstrap", "--yes"))
         .isEqualTo(1);
-    assertThat(err.trim()).isEqualTo("error: force-bootstrap acts on one member: give only its "
+    assertThat(m.err.trim()).isEqualTo("error: force-bootstrap acts on one member: give only its "
         + "address with --connect (got 2 addresses)");
     assertThat(fakes).allSatisfy(f -> {
       assertThat(f.forceBootstraps()).isZero();
@@ -109,8 +80,8 @@ class ForceBootstrapCliTest {
 
   @Test
   void helpSaysWhenToUseItAndWhatIsLost() {
-    assertThat(cohort("127.0.0.1:7001", "cluster", "force-bootstrap", "--help")).isZero();
-    String help = out.replaceAll("\\s+", " ");
+    assertThat(m.cohort("127.0.0.1:7001", "cluster", "force-bootstrap", "--help")).isZero();
+    String help = m.out.replaceAll("\\s+", " ");
     assertThat(help).contains("lost its majority for good",
         "resume by themselves once every member of their last view is back",
         "Transactions that only the missing members had are lost", "--yes");
@@ -128,7 +99,7 @@ class ForceBootstrapCliTest {
             assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
             assertThat(e.member()).isEqualTo(addresses.get(0));
           });
-      FakeCohortServer.stop(servers.get(0));
+      FakeCohortServer.stop(m.servers.get(0));
       assertThatThrownBy(() -> client.forceBootstrap(false))
           .isInstanceOf(UnavailableException.class)
           .hasMessageContaining(addresses.get(0));

@@ -3,7 +3,6 @@ package io.cohort.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.testing.FakeCohortServer;
-import io.cohort.testing.FakeCohortServer.FakeGroup;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -11,8 +10,6 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,56 +19,29 @@ import org.junit.jupiter.api.Test;
 
 /** {@code cohort status}, {@code cohort cluster ...} and {@code bench --spread} on a group. */
 class GroupCliTest {
-  private final List<Server> servers = new ArrayList<>();
-  private final List<FakeCohortServer> fakes = new ArrayList<>();
-  private final FakeGroup group = new FakeGroup();
-  private String out;
-  private String err;
+  private final FakeMembers m = new FakeMembers();
 
   @AfterEach
   void stop() throws Exception {
-    for (Server s : servers) {
-      FakeCohortServer.stop(s);
-    }
+    m.close();
   }
 
   /** Three fakes m1..m3 on their own ports, m1 the primary; returns the --connect list. */
   private String threeMembers() throws Exception {
-    List<String> addresses = new ArrayList<>();
-    for (int i = 1; i <= 3; i++) {
-      FakeCohortServer fake = new FakeCohortServer("m" + i, group);
-      Server s = fake.serve();
-      fakes.add(fake);
-      servers.add(s);
-      group.add("m" + i, FakeCohortServer.address(s));
-      addresses.add(FakeCohortServer.address(s));
-    }
-    return String.join(",", addresses);
-  }
-
-  private int cohort(String connect, String... args) {
-    StringWriter o = new StringWriter();
-    StringWriter e = new StringWriter();
-    List<String> all = new ArrayList<>(List.of("--connect", connect));
-    all.addAll(List.of(args));
-    int code = CohortCli.commandLine(new PrintWriter(o, true), new PrintWriter(e, true))
-        .execute(all.toArray(String[]::new));
-    out = o.toString();
-    err = e.toString();
-    return code;
+    return m.start(3);
   }
 
   @Test
   void statusShowsTheMembersTheModeAndEveryMembersCounters() throws Exception {
     String connect = threeMembers();
     String m2 = connect.split(",")[1];
-    assertThat(cohort(connect, "create-table", "t", "--column", "id:int64", "--primary-key",
+    assertThat(m.cohort(connect, "create-table", "t", "--column", "id:int64", "--primary-key",
         "id")).isZero();
-    assertThat(cohort(connect, "insert", "t", "id=1")).isZero();
-    assertThat(cohort(connect, "status")).isZero();
-    assertThat(out).contains("member         m1 at ", "mode           SINGLE_PRIMARY  primary m1",
+    assertThat(m.cohort(connect, "insert", "t", "id=1")).isZero();
+    assertThat(m.cohort(connect, "status")).isZero();
+    assertThat(m.out).contains("member         m1 at ", "mode           SINGLE_PRIMARY  primary m1",
         "transactions   committed 2  aborted 0");
-    List<String> lines = out.lines().toList();
+    List<String> lines = m.out.lines().toList();
     assertThat(lines).anySatisfy(l -> assertThat(l).startsWith("MEMBER").contains("ADDRESS",
         "STATE", "ROLE", "VERSION", "VIEW_ID"));
     assertThat(lines).anySatisfy(l -> assertThat(l.split(" +"))
@@ -86,9 +56,9 @@ class GroupCliTest {
     assertThat(lines).anySatisfy(l -> assertThat(l.split(" +")).containsExactly("m3", "0", "0",
         "0", "0", "0", "0", "0", "-", "-"));
 
-    assertThat(cohort(connect, "status", "--json")).isZero();
-    assertThat(out.lines()).hasSize(1);
-    assertThat(out).contains("\"mode\":\"SINGLE_PRIMARY\"", "\"primary\":\"m1\"",
+    assertThat(m.cohort(connect, "status", "--json")).isZero();
+    assertThat(m.out.lines()).hasSize(1);
+    assertThat(m.out).contains("\"mode\":\"SINGLE_PRIMARY\"", "\"primary\":\"m1\"",
         "\"members\":[{\"memberId\":\"m1\"", "\"memberStats\":[{\"memberId\":\"m1\"",
         "\"inCertificationQueue\":\"0\"", "\"lastConflictFree\":\"" + g + ":2\"");
   }
@@ -96,35 +66,35 @@ class GroupCliTest {
   @Test
   void clusterCommandsChangeThePrimaryAndTheMode() throws Exception {
     String connect = threeMembers();
-    assertThat(cohort(connect, "cluster", "set-primary", "m2")).isZero();
-    assertThat(out.trim()).startsWith("mode SINGLE_PRIMARY  primary m2  view 17000000:");
-    assertThat(group.primary()).isEqualTo("m2");
+    assertThat(m.cohort(connect, "cluster", "set-primary", "m2")).isZero();
+    assertThat(m.out.trim()).startsWith("mode SINGLE_PRIMARY  primary m2  view 17000000:");
+    assertThat(m.group.primary()).isEqualTo("m2");
 
-    assertThat(cohort(connect, "cluster", "switch-to-multi-primary")).isZero();
-    assertThat(out).startsWith("mode MULTI_PRIMARY  view ");
-    assertThat(cohort(connect, "status")).isZero();
-    assertThat(out).contains("mode           MULTI_PRIMARY  primary -");
+    assertThat(m.cohort(connect, "cluster", "switch-to-multi-primary")).isZero();
+    assertThat(m.out).startsWith("mode MULTI_PRIMARY  view ");
+    assertThat(m.cohort(connect, "status")).isZero();
+    assertThat(m.out).contains("mode           MULTI_PRIMARY  primary -");
 
-    assertThat(cohort(connect, "cluster", "switch-to-single-primary")).isZero();
-    assertThat(out).contains("primary m1");
-    assertThat(cohort(connect, "cluster", "switch-to-single-primary", "m3")).isZero();
-    assertThat(out).contains("primary m3");
+    assertThat(m.cohort(connect, "cluster", "switch-to-single-primary")).isZero();
+    assertThat(m.out).contains("primary m1");
+    assertThat(m.cohort(connect, "cluster", "switch-to-single-primary", "m3")).isZero();
+    assertThat(m.out).contains("primary m3");
 
-    assertThat(cohort(connect, "cluster", "set-primary", "m7")).isEqualTo(1);
-    assertThat(err.trim()).startsWith("error: SetPrimary m7 failed on member ")
+    assertThat(m.cohort(connect, "cluster", "set-primary", "m7")).isEqualTo(1);
+    assertThat(m.err.trim()).startsWith("error: SetPrimary m7 failed on member ")
         .contains("FAILED_PRECONDITION", "m7 is not ONLINE");
-    assertThat(cohort(connect, "cluster")).isEqualTo(2);
-    assertThat(err).contains("missing subcommand");
+    assertThat(m.cohort(connect, "cluster")).isEqualTo(2);
+    assertThat(m.err).contains("missing subcommand");
   }
 
   @Test
   void writesFromTheCliGoToThePrimary() throws Exception {
     String connect = threeMembers();
-    group.setPrimary("m3");
-    assertThat(cohort(connect, "create-table", "t", "--column", "id:int64", "--primary-key",
+    m.group.setPrimary("m3");
+    assertThat(m.cohort(connect, "create-table", "t", "--column", "id:int64", "--primary-key",
         "id")).isZero();
-    assertThat(fakes.get(2).hasTable("t")).isTrue();
-    assertThat(fakes.get(0).hasTable("t")).isFalse();
+    assertThat(m.fakes.get(2).hasTable("t")).isTrue();
+    assertThat(m.fakes.get(0).hasTable("t")).isFalse();
   }
 
   @Test
@@ -140,17 +110,17 @@ class GroupCliTest {
       Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
           .addService(ServerInterceptors.intercept(shared, counting("Execute", n))).build()
           .start();
-      servers.add(s);
+      m.servers.add(s);
       addresses.add(FakeCohortServer.address(s));
     }
-    assertThat(cohort(String.join(",", addresses), "bench", "--workload", "update",
+    assertThat(m.cohort(String.join(",", addresses), "bench", "--workload", "update",
         "--clients", "3", "--duration", "1", "--rows", "20", "--spread", "--json")).isZero();
-    assertThat(out).contains("\"clients\":3", "\"aborted\":", "\"abortRate\":", "\"errors\":0");
+    assertThat(m.out).contains("\"clients\":3", "\"aborted\":", "\"abortRate\":", "\"errors\":0");
     assertThat(executes).allSatisfy(n -> assertThat(n.get()).isPositive());
 
-    assertThat(cohort(String.join(",", addresses), "bench", "--workload", "txn4",
+    assertThat(m.cohort(String.join(",", addresses), "bench", "--workload", "txn4",
         "--clients", "2", "--duration", "1", "--rows", "20", "--spread")).isZero();
-    assertThat(out).containsPattern("aborted \\d+ \\(\\d+\\.\\d% of attempts\\)");
+    assertThat(m.out).containsPattern("aborted \\d+ \\(\\d+\\.\\d% of attempts\\)");
   }
 
   private static ServerInterceptor counting(String method, AtomicInteger counter) {
