@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -83,6 +84,13 @@ final class MemberProcess implements AutoCloseable {
 
   /** Starts the process and waits only until it answers Status. */
   MemberProcess launch() {
+    spawn();
+    awaitReady();
+    return this;
+  }
+
+  /** Starts the process and returns at once: for a start that may be refused, see {@link #awaitExit}. */
+  MemberProcess spawn() {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
@@ -99,8 +107,32 @@ final class MemberProcess implements AutoCloseable {
     }
     LiveProcesses.add(process);
     starts++;
-    awaitReady();
     return this;
+  }
+
+  /** The exit code once the process has exited, waiting at most {@code millis}; empty while it runs. */
+  OptionalInt awaitExit(long millis) {
+    if (process == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      if (process.waitFor(millis, TimeUnit.MILLISECONDS)) {
+        LiveProcesses.remove(process);
+        return OptionalInt.of(process.exitValue());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return OptionalInt.empty();
+  }
+
+  /** Everything this member printed, over all its starts. */
+  String log() {
+    try {
+      return Files.exists(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Waits until this member reports {@code state} for itself. */

@@ -74,6 +74,9 @@ public final class Member implements AutoCloseable {
       long last = executed.last(groupUuid);
       if (config.group().bootstrap()) {
         refuseBootstrapOverHistory(storage, config, groupUuid, executed);
+      } else if (config.group().seeds().isEmpty() && storage.getMeta(MetaKeys.LAST_VIEW) == null) {
+        throw new ConfigException("nothing to join: give --seeds (members of an existing group) or --bootstrap"
+            + " (start a new group on this member; only in an empty data dir)");
       }
       LOG.info("local recovery: gtid_executed {} ({} tables)", executed.isEmpty() ? "(empty)" : executed,
           catalog.tables().size());

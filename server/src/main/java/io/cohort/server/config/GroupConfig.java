@@ -57,16 +57,14 @@ public record GroupConfig(
 
   public GroupConfig {
     seeds = List.copyOf(seeds);
-    if (!bootstrap && seeds.isEmpty()) {
-      throw new ConfigException("nothing to join: give --seeds (members of an existing group) or"
-          + " --bootstrap (start a new group on this member)");
-    }
+    // Without --bootstrap or --seeds a member can only rejoin the group its data dir records:
+    // Member.start checks that once storage is open.
     for (String s : seeds) {
       MemberConfig.splitAddress(s);
     }
     MemberConfig.splitAddress(groupListen);
-    if (!seeds.isEmpty() && groupListen.endsWith(":0")) {
-      throw new ConfigException("a member that joins through --seeds needs a fixed --group-listen port"
+    if ((!seeds.isEmpty() || !bootstrap) && groupListen.endsWith(":0")) {
+      throw new ConfigException("a member that joins or rejoins a group needs a fixed --group-listen port"
           + " (the group records it in the view)");
     }
     range("weight", weight, 0, 100);

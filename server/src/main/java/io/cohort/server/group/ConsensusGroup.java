@@ -1,6 +1,5 @@
 package io.cohort.server.group;
 
-import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.GroupServiceGrpc;
 import io.cohort.proto.GroupState;
@@ -10,13 +9,10 @@ import io.cohort.proto.LastView;
 import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.proto.ForceBootstrapResponse;
-import io.cohort.proto.LogEntry;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberStats;
-import io.cohort.proto.ReadLogRequest;
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
-import io.cohort.server.apply.HistoryHash;
 import io.cohort.server.membership.GroupRestart;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.certification.Certifier;
@@ -46,8 +42,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +73,6 @@ public final class ConsensusGroup implements GroupReplication {
   /** Slots between a view change and the configuration it installs taking effect. */
   static final int HORIZON = 64;
   private static final long JOIN_DEADLINE_S = 20;
-  private static final long RECOVERY_TIMEOUT_MS = 300_000;
   private static final long RETIRE_TIMEOUT_MS = 10_000;
 
   private final MemberConfig config;
@@ -109,6 +102,7 @@ public final class ConsensusGroup implements GroupReplication {
   private final LastViewStore views;
   private final HistoryCheck history;
   private final RestartCoordinator coordinator;
+  private final DonorRecovery recovery;
   /** Out of the group and waiting for it to resume or admit this member (lifecycle thread writes). */
   private volatile boolean waiting;
   /** An operator asked to resume the group from this member (cohort cluster force-bootstrap). */
@@ -133,8 +127,9 @@ public final class ConsensusGroup implements GroupReplication {
     this.views = LastViewStore.on(storage);
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
     this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
-    // Kept as soon as applied: a donor must not serve the transactions before a view without
-    // having the view on disk (see LastViewStore).
+    this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults);
+    // Kept as soon as it is applied, not on the next timer tick: a member that recovers from
+    // this one must not be able to commit before the view that admitted it is on disk here.
     pipeline.watchApplied(views::persistIfApplied);
     this.lifecycle = Executors.newSingleThreadExecutor(daemon("cohort-group-lifecycle"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
@@ -399,21 +394,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void recover(GroupSession s, GroupState st, List<String> donors) {
     try {
-      if (!applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
-        throw new IllegalStateException("the applier did not finish its queue");
-      }
-      long local = applier.lastApplied();
-      long target = st.getCertifiedSeqno();
-      long start = Math.min(st.getGcSeqno(), local);
-      Certifier c = new Certifier(start);
-      replayOwnLog(c, start, local);
-      LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
-      fetch(s, c, local + 1, target, donors);
-      // ONLINE only once applied: the member's snapshots must not be older than the group's
-      // collection point, which may already be past what it had applied before recovery.
-      if (!s.ended() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
-        throw new IllegalStateException("the applier did not apply the recovered transactions");
-      }
+      Certifier c = recovery.catchUp(s, st, donors, () -> closing);
       if (!s.ended()) {
         s.finishRecovery(c);
       }
@@ -429,87 +410,6 @@ public final class ConsensusGroup implements GroupReplication {
     } catch (RuntimeException e) {
       LOG.error("recovery failed", e);
       s.end("recovery failed: " + e.getMessage(), true);
-    }
-  }
-
-  private void replayOwnLog(Certifier c, long after, long upTo) {
-    long next = after + 1;
-    while (next <= upTo) {
-      List<byte[]> entries = storage.readLog(next, 1000);
-      if (entries.isEmpty()) {
-        throw new IllegalStateException("this member's log lacks transaction " + next);
-      }
-      for (byte[] b : entries) {
-        LogEntry e = parse(b);
-        if (e.getSeqno() > upTo) {
-          return;
-        }
-        c.restore(e.getSeqno(), e.getTransaction());
-        next = e.getSeqno() + 1;
-      }
-    }
-  }
-
-  /**
-   * Fetches transactions {@code from}..{@code upTo} from the donors' logs and queues them for
-   * apply. First it checks, at {@code from - 1}, that the donor's history is this member's: a
-   * member whose transactions differ under the same GTIDs is refused before anything is applied.
-   * Every fetched entry must then extend the history hash this member computes itself.
-   */
-  private void fetch(GroupSession s, Certifier c, long from, long upTo, List<String> donors)
-      throws InterruptedException {
-    long next = from;
-    boolean verified = from == 1;
-    byte[] chain = applier.lastHash();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
-    int turn = 0;
-    while ((next <= upTo || !verified) && !s.ended() && !closing) {
-      String donor = donors.get(turn++ % donors.size());
-      long before = next;
-      boolean wasVerified = verified;
-      if (faults.isolated()) {
-        Thread.sleep(50);
-        continue;
-      }
-      ManagedChannel ch = coordinator.channel(donor);
-      try {
-        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
-            .readLog(ReadLogRequest.newBuilder().setFromSeqno(verified ? next : next - 1).setLimit(1000).build());
-        while (it.hasNext() && (next <= upTo || !verified)) {
-          LogEntry e = it.next();
-          long want = verified ? next : next - 1;
-          if (e.getSeqno() != want) {
-            throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno()
-                + " when " + want + " was asked for");
-          }
-          if (!verified) {
-            if (!e.getHistoryHash().isEmpty() && !history.sameAt(want, e.getHistoryHash().toByteArray())) {
-              long first = history.firstDifference(ch, want);
-              throw history.refusal("donor " + donor, first > 0 ? first : want);
-            }
-            verified = true;
-            continue;
-          }
-          chain = HistoryHash.next(chain, groupUuid, e.getSeqno(), e.getTransaction());
-          if (!e.getHistoryHash().isEmpty() && !java.util.Arrays.equals(chain, e.getHistoryHash().toByteArray())) {
-            throw new IllegalStateException("donor " + donor + "'s transaction " + e.getSeqno() + " does not extend"
-                + " the history this member holds (history hash " + HistoryHash.show(e.getHistoryHash().toByteArray())
-                + ", expected " + HistoryHash.show(chain) + ")");
-          }
-          c.restore(e.getSeqno(), e.getTransaction());
-          applier.enqueue(e.getSeqno(), e.getTransaction());
-          next++;
-        }
-      } catch (StatusRuntimeException e) {
-        LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
-      }
-      if (next == before && verified == wasVerified) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("no donor of " + donors + " had transaction " + (verified ? next : next - 1)
-              + " within " + RECOVERY_TIMEOUT_MS + " ms");
-        }
-        Thread.sleep(50); // the donor has not applied it yet, or is unreachable
-      }
     }
   }
 
@@ -769,9 +669,10 @@ public final class ConsensusGroup implements GroupReplication {
     GroupSession s = session;
     ProbeResponse.State state = s != null && !s.ended() && !s.recovering() ? ProbeResponse.State.IN_GROUP
         : waiting ? ProbeResponse.State.WAITING : ProbeResponse.State.OTHER;
+    Applier.AppliedPoint at = applier.appliedPoint();
     ProbeResponse.Builder b = ProbeResponse.newBuilder().setMemberId(config.memberId()).setGroupUuid(groupUuid)
-        .setState(state).setLastSeqno(applier.lastApplied())
-        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(applier.lastHash())).setEpoch(storedEpoch())
+        .setState(state).setLastSeqno(at.seqno())
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(at.hash())).setEpoch(storedEpoch())
         .setAddress(clientAddress == null ? "" : clientAddress);
     LastView v = views.load();
     if (v != null) {
@@ -922,14 +823,6 @@ public final class ConsensusGroup implements GroupReplication {
   private void storeEpoch(long epoch) {
     if (epoch > storedEpoch()) {
       storage.putMetaNow(MetaKeys.GROUP_EPOCH, Long.toString(epoch).getBytes(StandardCharsets.UTF_8));
-    }
-  }
-
-  private static LogEntry parse(byte[] b) {
-    try {
-      return LogEntry.parseFrom(b);
-    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-      throw new IllegalStateException("unreadable log entry: " + e.getMessage(), e);
     }
   }
 

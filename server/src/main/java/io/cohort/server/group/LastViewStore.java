@@ -61,6 +61,15 @@ final class LastViewStore {
   void persistIfApplied(long lastApplied) {
     LastView v = pending.get();
     if (v == null || lastApplied < v.getCertifiedSeqno()) {
+      return; // the common case, once per applied transaction: no lock
+    }
+    persist(lastApplied);
+  }
+
+  /** Serialised: the applier thread and the group timer both get here, and an older view must not win. */
+  private synchronized void persist(long lastApplied) {
+    LastView v = pending.get();
+    if (v == null || lastApplied < v.getCertifiedSeqno()) {
       return;
     }
     LastView p = persisted;
