@@ -157,8 +157,9 @@ public final class Member implements AutoCloseable {
    */
   private static void refuseBootstrapOverHistory(Storage storage, MemberConfig config, String groupUuid,
       GtidSet executed) {
-    boolean history = !executed.isEmpty() || storage.getMeta(MetaKeys.LAST_VIEW) != null
-        || storage.getMeta(MetaKeys.GROUP_EPOCH) != null;
+    // No transaction and no view completed: nothing that a new group could contradict (a first
+    // bootstrap killed before it finished, for one).
+    boolean history = !executed.isEmpty() || storage.getMeta(MetaKeys.LAST_VIEW) != null;
     if (history) {
       throw new ConfigException("refusing --bootstrap: data dir " + config.dataDir() + " already holds the history"
           + " of group " + groupUuid + " (gtid_executed " + (executed.isEmpty() ? "(empty)" : executed)
