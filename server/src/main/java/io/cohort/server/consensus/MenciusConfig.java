@@ -20,6 +20,10 @@ package io.cohort.server.consensus;
  * @param maxBatchBytes  a batch closes before a value that would take its summed data size
  *                       over this; a single larger value travels alone (bounds one Accept
  *                       frame, and what one slot costs to send, store and replay)
+ * @param compactEveryTicks this often the core forgets the decisions and acceptor records of
+ *                       slots every member of the current and future configurations reported
+ *                       delivered (no peer can need them again); 0 = only when the application
+ *                       calls {@link MenciusNode#compact}
  */
 public record MenciusConfig(
     Membership initial,
@@ -32,7 +36,8 @@ public record MenciusConfig(
     int catchUpLimit,
     int recoverySpan,
     int horizon,
-    int maxBatchBytes) {
+    int maxBatchBytes,
+    int compactEveryTicks) {
 
   public static final int DEFAULT_HORIZON = 1024;
   public static final int DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -52,6 +57,14 @@ public record MenciusConfig(
         "horizon must be >= " + (initial == null ? 0 : minHorizon(initial)) + " (twice the"
             + " configuration, so every member owns slots below it), got " + horizon);
     check(maxBatchBytes >= 1, "maxBatchBytes must be >= 1, got " + maxBatchBytes);
+    check(compactEveryTicks >= 0, "compactEveryTicks must be >= 0, got " + compactEveryTicks);
+  }
+
+  /** The tunables without compaction by the core itself. */
+  public MenciusConfig(Membership initial, int self, int window, int maxBatch, int retryTicks,
+      int heartbeatTicks, int stallTicks, int catchUpLimit, int recoverySpan, int horizon, int maxBatchBytes) {
+    this(initial, self, window, maxBatch, retryTicks, heartbeatTicks, stallTicks, catchUpLimit,
+        recoverySpan, horizon, maxBatchBytes, 0);
   }
 
   /** The tunables without a byte cap on batches, which then gets its default (4 MiB). */
@@ -69,17 +82,22 @@ public record MenciusConfig(
 
   public MenciusConfig withBatching(int window, int maxBatch) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
   }
 
   public MenciusConfig withHorizon(int horizon) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
   }
 
   public MenciusConfig withMaxBatchBytes(int maxBatchBytes) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
+  }
+
+  public MenciusConfig withCompaction(int everyTicks) {
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, everyTicks);
   }
 
   /** The smallest horizon that keeps a group of {@code m} live. */

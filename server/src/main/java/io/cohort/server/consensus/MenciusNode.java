@@ -147,6 +147,9 @@ public final class MenciusNode {
       long wanted = waitingForHorizon() ? Math.max(maxKnownSlot, knownLimit() - 1) : maxKnownSlot;
       out.broadcast(new CatchUp(self, log.frontier(), wanted), false, false);
     }
+    if (cfg.compactEveryTicks() > 0 && now % cfg.compactEveryTicks() == 0) {
+      compact(deliveredEverywhere());
+    }
     proposer.fill(now);
   }
 
@@ -220,6 +223,11 @@ public final class MenciusNode {
   }
 
   /** Values waiting for a free slot in the window. */
+  /** The lowest slot whose decision this member still holds (everything below was compacted). */
+  public long retainedFrom() {
+    return log.retainedFrom();
+  }
+
   public int queued() {
     return proposer.queued();
   }
@@ -263,6 +271,23 @@ public final class MenciusNode {
   public long groupFrontier() {
     long min = log.frontier();
     for (int m : membership().members()) {
+      if (m != self) {
+        min = Math.min(min, peerFrontiers.getOrDefault(m, 0L));
+      }
+    }
+    return min;
+  }
+
+  /**
+   * The lowest delivery point reported (in catch-up requests) by the members of the current
+   * and future configurations, ourselves included: no member that is or will be counted can
+   * need a decision below it any more. A member added by a decided but not yet effective
+   * change counts too (it starts from the point of that change, above what anyone compacted
+   * before delivering it), and counts as slot 0 until heard from.
+   */
+  long deliveredEverywhere() {
+    long min = log.frontier();
+    for (int m : schedule.membersFrom(log.frontier())) {
       if (m != self) {
         min = Math.min(min, peerFrontiers.getOrDefault(m, 0L));
       }

@@ -72,6 +72,8 @@ public final class ConsensusGroup implements GroupReplication {
   private static final Logger LOG = LoggerFactory.getLogger(ConsensusGroup.class);
   /** Slots between a view change and the configuration it installs taking effect. */
   static final int HORIZON = 64;
+  /** Consensus ticks (10 ms) between compactions of what every member delivered. */
+  static final int COMPACT_EVERY_TICKS = 100;
   private static final long JOIN_DEADLINE_S = 20;
   private static final long RETIRE_TIMEOUT_MS = 10_000;
 
@@ -368,7 +370,10 @@ public final class ConsensusGroup implements GroupReplication {
     s.attach(transport, store);
     Checkpoint cp = gm.checkpoint();
     Membership initial = cp.configurations().get(cp.configurations().firstKey());
-    MenciusConfig mc = new MenciusConfig(initial, s.self, 8, 64, 4, 10, 12, 128, 256, gm.horizon());
+    // Decisions and acceptor records are forgotten once every member delivered them (each
+    // second): without it a member's memory grew with every transaction.
+    MenciusConfig mc = new MenciusConfig(initial, s.self, 8, 64, 4, 10, 12, 128, 256, gm.horizon())
+        .withCompaction(COMPACT_EVERY_TICKS);
     DriverSettings settings = DriverSettings.defaults().withTiming(10, gc.suspectAfterMs());
     ConsensusDriver driver = ConsensusDriver.start(mc, settings, store, new IsolatingTransport(transport, faults), cp,
         new SplittableRandom(),

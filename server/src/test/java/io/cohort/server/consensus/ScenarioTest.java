@@ -132,4 +132,53 @@ class ScenarioTest {
           .isEqualTo(new Membership(java.util.List.of(0, 1, 2, 3)));
     }
   }
+
+  @Test
+  void membersForgetOnlyWhatEveryMemberReportedDelivered() {
+    // Bounded memory: a core compacts the decisions every member of its configuration reported
+    // delivered (in its catch-up requests), never what a member that fell silent may still ask for.
+    ScriptedCluster c = ScriptedCluster.compacting(3, 10);
+    c.propose(0, "a");
+    c.propose(1, "b");
+    c.propose(2, "c");
+    c.stabilize();
+    for (int round = 0; round < 3; round++) {
+      for (int m = 0; m < 3; m++) {
+        c.tick(m, 10);
+      }
+      c.stabilize();
+    }
+    long delivered2 = c.node(2).frontier();
+    assertThat(delivered2).isPositive();
+    for (int m = 0; m < 3; m++) {
+      assertThat(c.node(m).retainedFrom()).as("member %d compacted what all delivered", m).isPositive();
+    }
+    // Member 2 is cut off: the others go on, revoking its slots, and hear nothing from it.
+    c.propose(0, "d");
+    c.propose(1, "e");
+    for (int round = 0; round < 5; round++) {
+      c.suspect(0, 2);
+      c.suspect(1, 2);
+      c.tick(0, 10);
+      c.tick(1, 10);
+      do {
+        c.drop(p -> p.to() == 2 || p.from() == 2);
+      } while (c.deliver(p -> p.to() != 2 && p.from() != 2) > 0);
+    }
+    assertThat(c.delivered(0)).contains("d", "e");
+    assertThat(c.node(2).frontier()).isEqualTo(delivered2);
+    for (int m = 0; m < 2; m++) {
+      assertThat(c.node(m).retainedFrom()).as("member %d keeps what member 2 has not delivered", m)
+          .isLessThanOrEqualTo(delivered2);
+    }
+    // Reconnected, it catches up from the decisions the others kept.
+    for (int round = 0; round < 5; round++) {
+      for (int m = 0; m < 3; m++) {
+        c.tick(m, 10);
+      }
+      c.stabilize();
+    }
+    assertThat(c.node(2).snapshotNeeded()).isEmpty();
+    assertThat(c.delivered(2)).contains("d", "e");
+  }
 }

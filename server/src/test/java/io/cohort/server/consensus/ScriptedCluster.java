@@ -28,13 +28,24 @@ final class ScriptedCluster {
   private final List<Pending> inFlight = new ArrayList<>();
   private final List<List<String>> delivered = new ArrayList<>();
   private final List<Pending> log = new ArrayList<>();
+  private final int compactEvery;
 
   ScriptedCluster(int n) {
     this(n, Membership.ofSize(n), MenciusConfig.DEFAULT_HORIZON);
   }
 
+  /** Members 0..n-1 whose cores compact by themselves every {@code compactEvery} ticks. */
+  static ScriptedCluster compacting(int n, int compactEvery) {
+    return new ScriptedCluster(n, Membership.ofSize(n), MenciusConfig.DEFAULT_HORIZON, compactEvery);
+  }
+
   /** Members 0..n-1 all run; {@code initial} owns the slots until a reconfiguration. */
   ScriptedCluster(int n, Membership initial, int horizon) {
+    this(n, initial, horizon, 0);
+  }
+
+  private ScriptedCluster(int n, Membership initial, int horizon, int compactEvery) {
+    this.compactEvery = compactEvery;
     this.n = n;
     this.initial = initial;
     this.horizon = horizon;
@@ -167,7 +178,8 @@ final class ScriptedCluster {
   private void start(int i) {
     MenciusConfig cfg = MenciusConfig.defaults(n, i).withHorizon(horizon);
     cfg = new MenciusConfig(initial, i, cfg.window(), cfg.maxBatch(), cfg.retryTicks(),
-        cfg.heartbeatTicks(), cfg.stallTicks(), cfg.catchUpLimit(), cfg.recoverySpan(), horizon);
+        cfg.heartbeatTicks(), cfg.stallTicks(), cfg.catchUpLimit(), cfg.recoverySpan(), horizon)
+        .withCompaction(compactEvery);
     nodes[i] = new MenciusNode(cfg, disks[i].load(), new SplittableRandom(i));
     drain(i);
   }

@@ -76,6 +76,8 @@ final class GroupSimulation {
   static final int LIVENESS_TICKS = 10_000;
   static final int FETCH_PER_TICK = 25;
   static final long RETIRE_TIMEOUT = 1000;
+  /** Members compact what everyone delivered this often (ConsensusGroup does it every second). */
+  static final int COMPACT_EVERY = 20;
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -101,6 +103,9 @@ final class GroupSimulation {
     long orphanedTooOld;
     long powerLosses;
     long resumed;
+    /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
+    long compactedSlots;
+    long snapshotsNeeded;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -123,6 +128,8 @@ final class GroupSimulation {
       orphanedTooOld += o.orphanedTooOld;
       powerLosses += o.powerLosses;
       resumed += o.resumed;
+      compactedSlots += o.compactedSlots;
+      snapshotsNeeded += o.snapshotsNeeded;
     }
 
     @Override
@@ -135,7 +142,8 @@ final class GroupSimulation {
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
-          + " groupResumed=" + resumed;
+          + " groupResumed=" + resumed + " compactedSlots=" + compactedSlots
+          + " snapshotsNeeded=" + snapshotsNeeded;
     }
   }
 
@@ -397,7 +405,7 @@ final class GroupSimulation {
       Checkpoint cp = gm.checkpoint();
       Membership initial = cp.configurations().get(cp.configurations().firstKey());
       MenciusConfig mc = new MenciusConfig(initial, id, plan.window(), plan.maxBatch(), 4, 10, 12, 128, 256,
-          gm.horizon());
+          gm.horizon()).withCompaction(COMPACT_EVERY);
       // A new incarnation always starts from an empty acceptor store (ConsensusGroup wipes it).
       this.core = new MenciusNode(mc, DurableState.initial(), cp, rng.split());
       this.detector = new SilenceDetector(id, core.currentAndFutureMembers(), SUSPECT_AFTER, now);
@@ -935,6 +943,9 @@ final class GroupSimulation {
         drain(p, r);
       }
       Session s = p.session;
+      if (s != null && s.core.snapshotNeeded().isPresent()) {
+        coverage.snapshotsNeeded++;
+      }
       if (s != null) {
         s.core.tick();
         for (int m : s.detector.newlySilent(now)) {
@@ -1177,6 +1188,9 @@ final class GroupSimulation {
 
   private void checkFinalState() {
     Proc first = procs[0];
+    for (Proc p : procs) {
+      coverage.compactedSlots += p.session.core.retainedFrom();
+    }
     for (Proc p : procs) {
       for (int n = 1; n <= p.log.size(); n++) {
         if (!p.log.get(n - 1).getTxnId().equals(certified.get((long) n).getTxnId())) {
