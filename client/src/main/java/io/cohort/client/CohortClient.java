@@ -543,8 +543,15 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
       try {
         return m.call(operation, s -> call.apply(m, s));
       } catch (NotPrimaryException e) {
-        if (redirects++ >= MAX_REDIRECTS || !router.follow(e)) {
+        if (redirects++ >= MAX_REDIRECTS) {
           throw e;
+        }
+        if (!router.follow(e)) {
+          if (!e.primaryAddress().isEmpty() || !router.rediscover()) {
+            throw e;
+          }
+          // It knew no primary (cut off from its group, or an election under way) and wrote
+          // nothing: ask the members again who the primary is.
         }
       } catch (UnavailableException e) {
         router.unavailable(m);

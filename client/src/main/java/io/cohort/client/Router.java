@@ -146,6 +146,18 @@ final class Router {
     epoch++;
   }
 
+  /**
+   * The write member refused without knowing the primary: look it up again. False when pinned
+   * (the request must stay on that member).
+   */
+  synchronized boolean rediscover() {
+    if (routing == ClientOptions.Routing.PINNED) {
+      return false;
+    }
+    forget();
+    return true;
+  }
+
   private void moveTo(MemberConnection member) {
     current = members.indexOf(member);
     known = true;
@@ -184,15 +196,29 @@ final class Router {
         from = from == null ? m : from;
         break;
       }
-      if (from == null || ONLINE.equals(s.getState())) {
+      if (from == null || rank(s) > rank(best)) {
         best = s;
         from = m;
       }
-      if (ONLINE.equals(s.getState())) {
+      if (rank(s) == 2) {
         break;
       }
     }
     return best == null ? from : primaryOr(best, from);
+  }
+
+  /**
+   * How much an answer to Status tells: 2 for an ONLINE member that knows where writes go (a
+   * primary named in single-primary mode, or itself PRIMARY in multi-primary mode), 1 for
+   * another ONLINE member (one cut off from its group's majority names no primary and has no
+   * role), 0 otherwise.
+   */
+  private static int rank(StatusResponse s) {
+    if (s == null || !ONLINE.equals(s.getState())) {
+      return 0;
+    }
+    boolean single = GroupAction.SINGLE_PRIMARY.equals(s.getMode());
+    return (single && !s.getPrimary().isEmpty()) || (!single && "PRIMARY".equals(s.getRole())) ? 2 : 1;
   }
 
   private MemberConnection primaryOr(StatusResponse s, MemberConnection from) {

@@ -206,4 +206,33 @@ class PrimaryRoutingTest {
           .hasMessageContaining("m9 is not ONLINE");
     }
   }
+
+  @Test
+  void aPrimaryCutOffFromItsGroupSendsAnAutocommitWriteToTheNewPrimary() throws Exception {
+    // m1 was the primary; cut off from the majority, it names no primary and refuses writes
+    // before proposing anything, so the client may look for the primary elsewhere and send it there.
+    try (InProcessCluster c = new InProcessCluster(3, 3, true, ClientOptions.defaults())) {
+      tableEverywhere(c);
+      c.client.insert("t", Row.of("id", 1)); // the client now knows m1 is the primary
+      c.fake(0).cutOff(true);
+      c.group.setPrimary("m2");
+      c.client.insert("t", Row.of("id", 2));
+      assertThat(hasRow(c, 1, 2)).isTrue();
+      assertThat(hasRow(c, 0, 2)).isFalse();
+    }
+  }
+
+  @Test
+  void aPinnedClientReportsTheCutOffMembersRefusal() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(3, 3, true,
+        ClientOptions.builder().routing(ClientOptions.Routing.PINNED).build())) {
+      tableEverywhere(c);
+      c.fake(0).cutOff(true);
+      c.group.setPrimary("m2");
+      assertThatThrownBy(() -> c.client.insert("t", Row.of("id", 3)))
+          .isInstanceOfSatisfying(NotPrimaryException.class, e -> assertThat(e.getMessage())
+              .contains("cannot reach a majority"));
+      assertThat(hasRow(c, 1, 3)).isFalse();
+    }
+  }
 }

@@ -146,6 +146,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   private int groupActions;
   /** Whether this member waits for its group to resume, as after a whole-group outage. */
   private boolean waiting;
+  private volatile boolean cutOff;
   private List<String> notHeardFrom = List.of();
   private int forceBootstraps;
 
@@ -158,6 +159,26 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   public FakeCohortServer(String memberId, FakeGroup group) {
     this.memberId = memberId;
     this.group = group;
+  }
+
+  /**
+   * Cuts this member off from its group's majority, as a real member sees it: Status says
+   * ONLINE with no role and no primary, and writes are refused as "not the primary" without
+   * naming one.
+   */
+  public void cutOff(boolean cut) {
+    this.cutOff = cut;
+  }
+
+  private void requireWritable() {
+    if (cutOff) {
+      Metadata trailers = new Metadata();
+      trailers.put(PRIMARY, "");
+      trailers.put(PRIMARY_ADDRESS, "");
+      throw Status.FAILED_PRECONDITION.withDescription("member " + memberId + " cannot reach a majority of"
+          + " its view and takes no writes until it does").asRuntimeException(trailers);
+    }
+    group.requireWritable(memberId);
   }
 
   /** Creates a table on this member alone, as if replicated from another member. */
@@ -301,7 +322,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       txn.seen.putAll(work.seen);
       if (auto || req.getCommit()) {
         if (wrote(txn)) {
-          group.requireWritable(memberId);
+          requireWritable();
         }
         txns.remove(req.getTxnId());
         resp.setCommit(commit(txn));
@@ -315,7 +336,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
     answer("Commit", obs, () -> {
       Txn txn = txn(req.getTxnId());
       if (wrote(txn)) {
-        group.requireWritable(memberId);
+        requireWritable();
       }
       txns.remove(req.getTxnId());
       return CommitResponse.newBuilder().setResult(commit(txn)).build();
@@ -570,7 +591,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   @Override
   public void createTable(CreateTableRequest req, StreamObserver<DdlResponse> obs) {
     answer("CreateTable", obs, () -> {
-      group.requireWritable(memberId);
+      requireWritable();
       String name = req.getTable().getName();
       if (tables.containsKey(name)) {
         if (req.getIfNotExists()) {
@@ -590,7 +611,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   @Override
   public void dropTable(DropTableRequest req, StreamObserver<DdlResponse> obs) {
     answer("DropTable", obs, () -> {
-      group.requireWritable(memberId);
+      requireWritable();
       Table t = tables.remove(req.getTable());
       if (t == null) {
         if (req.getIfExists()) {
@@ -627,9 +648,9 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       group.statusCalled();
       String gtids = seq == 0 ? "" : GROUP + ":1-" + seq;
       StatusResponse.Builder b = StatusResponse.newBuilder().setMemberId(memberId)
-          .setAddress(group.address(memberId)).setState("ONLINE").setRole(group.role(memberId))
+          .setAddress(group.address(memberId)).setState("ONLINE").setRole(cutOff ? "" : group.role(memberId))
           .setVersion("fake").setGroupName(GROUP).setGtidExecuted(gtids)
-          .setViewId(group.viewId()).setMode(group.mode()).setPrimary(group.primary())
+          .setViewId(group.viewId()).setMode(group.mode()).setPrimary(cutOff ? "" : group.primary())
           .setTransactionsCommitted(seq).setTransactionsAborted(aborts);
       group.members().forEach((id, address) -> {
         b.addMembers(MemberStatus.newBuilder().setMemberId(id).setAddress(address)

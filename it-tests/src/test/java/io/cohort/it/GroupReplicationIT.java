@@ -10,6 +10,7 @@ import io.cohort.client.CohortException;
 import io.cohort.client.ColumnType;
 import io.cohort.client.ErrorCode;
 import io.cohort.client.Key;
+import io.cohort.client.NotPrimaryException;
 import io.cohort.client.Row;
 import io.cohort.client.TableDefinition;
 import io.cohort.proto.StatusResponse;
@@ -234,6 +235,43 @@ class GroupReplicationIT {
       try (CohortClient pinned = Cohort.connect(cut.address(), ClientOptions.builder()
           .routing(ClientOptions.Routing.PINNED).build())) {
         assertThat(pinned.get("kv", Key.of(-1L))).as("the write refused in the minority").isEmpty();
+      }
+    }
+  }
+
+  @Test
+  void aPrimaryCutOffStopsPresentingItselfAsPrimaryAndRefusesWritesAtOnce() {
+    try (GroupCluster g = new GroupCluster(dir, 3).start();
+        CohortClient c = Cohort.connect(g.addresses(), failoverOptions())) {
+      kv(c);
+      MemberProcess primary = g.primaryAccordingTo(g.members.get(0));
+      List<MemberProcess> majority = g.members.stream().filter(m -> m != primary).toList();
+      g.isolate(primary, true);
+      // Once it suspects both others it knows it lost the group: no role, no primary, a reason.
+      GroupCluster.awaitOn(List.of(primary), s -> !s.getRole().equals("PRIMARY") && s.getPrimary().isEmpty()
+          && s.getStateReason().contains("cannot reach a majority"), 30, primary.memberId() + " no longer PRIMARY");
+      GroupCluster.awaitOn(majority, s -> s.getMembersCount() == 2 && !s.getPrimary().isEmpty()
+          && !s.getPrimary().equals(primary.memberId()), 30, "a new primary elected by the majority");
+      // A write sent to it is refused as "not the primary" (nothing proposed, safe to send elsewhere),
+      // not left to the client's deadline.
+      try (CohortClient pinned = Cohort.connect(primary.address(), ClientOptions.builder()
+          .routing(ClientOptions.Routing.PINNED).deadline(Duration.ofSeconds(20)).maxAttempts(1).build())) {
+        assertThatThrownBy(() -> pinned.insert("kv", Row.of("k", -2L, "v", -2L)))
+            .isInstanceOfSatisfying(NotPrimaryException.class, e -> assertThat(e.getMessage())
+                .contains("cannot reach a majority"));
+      }
+      // A client that still took it for the primary finds the new one and writes there.
+      c.insert("kv", Row.of("k", 1L, "v", 1L));
+      g.isolate(primary, false);
+      g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
+          primary.memberId() + " rejoined");
+      awaitConverged(g.members);
+      assertSameData(g.members, Set.of(1L));
+      for (MemberProcess m : g.members) {
+        try (CohortClient pinned = Cohort.connect(m.address(), ClientOptions.builder()
+            .routing(ClientOptions.Routing.PINNED).build())) {
+          assertThat(pinned.get("kv", Key.of(-2L))).as("the write refused on %s", m.memberId()).isEmpty();
+        }
       }
     }
   }

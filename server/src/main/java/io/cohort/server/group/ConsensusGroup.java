@@ -97,6 +97,11 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile String stateReason = "starting";
   private volatile boolean offlineMode;
   private volatile boolean closing;
+  /**
+   * This member suspects a majority of its view right now (group timer writes): it is cut off
+   * or was paused, and the others may have expelled it and elected another primary. It then
+   * neither presents itself as a primary nor takes writes, which could not commit anyway.
+   */
   private volatile boolean minorityWarned;
   /** Client addresses of the members of the last view this member saw: rejoin seeds. */
   private volatile List<String> lastKnownMembers = List.of();
@@ -563,7 +568,7 @@ public final class ConsensusGroup implements GroupReplication {
       }
       if (v.majorityLost() && !minorityWarned) {
         minorityWarned = true;
-        LOG.warn("member {} cannot reach a majority of view {}: its writes block until it does{}",
+        LOG.warn("member {} cannot reach a majority of view {}: it refuses writes until it does{}",
             config.memberId(), s.view().viewId(), gc.unreachableMajorityTimeoutMs() > 0
                 ? "; it leaves the group after " + gc.unreachableMajorityTimeoutMs() + " ms" : "");
       } else if (!v.majorityLost()) {
@@ -637,6 +642,10 @@ public final class ConsensusGroup implements GroupReplication {
     if (s == null) {
       return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
           + " is " + offState + " (" + stateReason + ") and takes no writes; send writes to an ONLINE member"));
+    }
+    if (minorityWarned) {
+      // Refused before anything is proposed: clients may safely look for the primary elsewhere.
+      return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary(noMajority(s)));
     }
     return s.submit(tx);
   }
@@ -726,7 +735,8 @@ public final class ConsensusGroup implements GroupReplication {
       int id = m.getConsensusId();
       String state = v.recovering().contains(id) ? "RECOVERING"
           : id == s.self ? localState() : suspected.contains(id) ? "UNREACHABLE" : "ONLINE";
-      String role = !v.singlePrimary() || v.primary() == id ? "PRIMARY" : "SECONDARY";
+      String role = id == s.self && minorityWarned ? ""
+          : !v.singlePrimary() || v.primary() == id ? "PRIMARY" : "SECONDARY";
       out.add(new MemberView(m.getMemberId(), m.getAddress(), state, role, m.getVersion(), m.getGroupAddress(),
           m.getWeight()));
     }
@@ -773,12 +783,19 @@ public final class ConsensusGroup implements GroupReplication {
       });
       mode = v.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
       MemberInfo p = v.member(v.primary());
-      primary = p == null ? "" : p.getMemberId();
+      primary = p == null || minorityWarned ? "" : p.getMemberId();
     }
     stats.put(config.memberId(), localStats(s));
     String reason = fork != null ? fork
-        : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : "") : stateReason;
+        : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : minorityWarned ? noMajority(s)
+        : "") : stateReason;
     return new GroupStatus(mode, primary, reason, stats);
+  }
+
+  private String noMajority(GroupSession s) {
+    return "member " + config.memberId() + " cannot reach a majority of its view " + s.view().viewId()
+        + " and takes no writes until it does (the others may have elected another primary); send writes to"
+        + " the primary of the majority";
   }
 
   @Override

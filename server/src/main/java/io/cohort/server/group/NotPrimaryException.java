@@ -1,12 +1,24 @@
 package io.cohort.server.group;
 
 /**
- * A write reached a SECONDARY of a single-primary group. Clients see FAILED_PRECONDITION with
- * the primary's id and address, and re-send the write there; nothing was written.
+ * A write reached a member that is not the primary: a SECONDARY of a single-primary group, or a
+ * member cut off from its group's majority. Clients see FAILED_PRECONDITION with the primary's
+ * id and address (empty when unknown), and re-send the write there; nothing was written.
  */
 public final class NotPrimaryException extends RuntimeException {
   private final String primaryId;
   private final String primaryAddress;
+
+  /** A member that does not know the primary, for the reason {@code message} says. */
+  public static NotPrimaryException unknownPrimary(String message) {
+    return new NotPrimaryException(message);
+  }
+
+  private NotPrimaryException(String message) {
+    super(message);
+    this.primaryId = "";
+    this.primaryAddress = "";
+  }
 
   public NotPrimaryException(String self, String primaryId, String primaryAddress) {
     super(primaryId.isEmpty()
