@@ -14,6 +14,8 @@ import io.cohort.proto.MemberStats;
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.membership.GroupRestart;
+import io.cohort.server.recovery.DonorRecovery;
+import io.cohort.server.recovery.HistoryCheck;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.config.GroupConfig;
@@ -404,7 +406,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void recover(GroupSession s, GroupState st, List<String> donors) {
     try {
-      Certifier c = recovery.catchUp(s, st, donors, () -> closing);
+      Certifier c = recovery.catchUp(st, donors, () -> s.ended() || closing);
       if (!s.ended()) {
         s.finishRecovery(c);
       }

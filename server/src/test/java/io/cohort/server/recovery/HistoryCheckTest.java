@@ -1,4 +1,4 @@
-package io.cohort.server.group;
+package io.cohort.server.recovery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.cohort.server.group;
+package io.cohort.server.recovery;
 
 import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.GroupState;
@@ -9,6 +9,7 @@ import io.cohort.server.apply.HistoryHash;
 import io.cohort.server.apply.LogEntries;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.fault.FaultSwitch;
+import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Runs on the group's lifecycle thread.
  */
-final class DonorRecovery {
+public final class DonorRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(DonorRecovery.class);
   private static final long RECOVERY_TIMEOUT_MS = 300_000;
 
@@ -39,7 +40,7 @@ final class DonorRecovery {
   private final Function<String, ManagedChannel> channels;
   private final FaultSwitch faults;
 
-  DonorRecovery(Storage storage, Applier applier, String groupUuid, HistoryCheck history,
+  public DonorRecovery(Storage storage, Applier applier, String groupUuid, HistoryCheck history,
       Function<String, ManagedChannel> channels, FaultSwitch faults) {
     this.storage = storage;
     this.applier = applier;
@@ -53,9 +54,9 @@ final class DonorRecovery {
    * Catches up to {@code st}'s certified point and returns the certifier holding the group's
    * conflict information there. Throws {@link GroupRefusedException} when this member's history
    * differs from the donor's (nothing applied then), other exceptions when it cannot finish.
+   * {@code stop} turns true once the member left the group or shuts down: then it returns early.
    */
-  Certifier catchUp(GroupSession s, GroupState st, List<String> donors, BooleanSupplier closing)
-      throws InterruptedException {
+  public Certifier catchUp(GroupState st, List<String> donors, BooleanSupplier stop) throws InterruptedException {
     if (!applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
       throw new IllegalStateException("the applier did not finish its queue");
     }
@@ -65,10 +66,10 @@ final class DonorRecovery {
     Certifier c = new Certifier(start);
     replayOwnLog(c, start, local);
     LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
-    fetch(s, c, local + 1, target, donors, closing);
+    fetch(c, local + 1, target, donors, stop);
     // ONLINE only once applied: the member's snapshots must not be older than the group's
     // collection point, which may already be past what it had applied before recovery.
-    if (!s.ended() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
+    if (!stop.getAsBoolean() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
       throw new IllegalStateException("the applier did not apply the recovered transactions");
     }
     return c;
@@ -98,14 +99,14 @@ final class DonorRecovery {
    * member whose transactions differ under the same GTIDs is refused before anything is applied.
    * Every fetched entry must then extend the history hash this member computes itself.
    */
-  private void fetch(GroupSession s, Certifier c, long from, long upTo, List<String> donors,
-      BooleanSupplier closing) throws InterruptedException {
+  private void fetch(Certifier c, long from, long upTo, List<String> donors, BooleanSupplier stop)
+      throws InterruptedException {
     long next = from;
     boolean verified = from == 1;
     byte[] chain = applier.lastHash();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
     int turn = 0;
-    while ((next <= upTo || !verified) && !s.ended() && !closing.getAsBoolean()) {
+    while ((next <= upTo || !verified) && !stop.getAsBoolean()) {
       String donor = donors.get(turn++ % donors.size());
       long before = next;
       boolean wasVerified = verified;

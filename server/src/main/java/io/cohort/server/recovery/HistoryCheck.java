@@ -1,9 +1,10 @@
-package io.cohort.server.group;
+package io.cohort.server.recovery;
 
 import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.ReadLogRequest;
 import io.cohort.server.apply.LogEntries;
+import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
 import java.util.Arrays;
@@ -16,12 +17,12 @@ import java.util.concurrent.TimeUnit;
  * GTIDs must be refused, never merged. Because each hash covers the whole history before it,
  * the first differing GTID is found by bisection with a handful of reads.
  */
-final class HistoryCheck {
+public final class HistoryCheck {
   private final Storage storage;
   private final String groupUuid;
   private final String memberId;
 
-  HistoryCheck(Storage storage, String groupUuid, String memberId) {
+  public HistoryCheck(Storage storage, String groupUuid, String memberId) {
     this.storage = storage;
     this.groupUuid = groupUuid;
     this.memberId = memberId;
@@ -31,7 +32,7 @@ final class HistoryCheck {
    * The first sequence number in 1..{@code upTo} where {@code peer}'s log differs from this
    * member's, or -1 when they agree up to there (or the peer no longer holds the entries).
    */
-  long firstDifference(ManagedChannel peer, long upTo) {
+  public long firstDifference(ManagedChannel peer, long upTo) {
     if (upTo <= 0 || same(peer, upTo)) {
       return -1;
     }
@@ -49,7 +50,7 @@ final class HistoryCheck {
   }
 
   /** Whether this member's own hash at {@code seqno} equals {@code hash}. */
-  boolean sameAt(long seqno, byte[] hash) {
+  public boolean sameAt(long seqno, byte[] hash) {
     LogEntry mine = LogEntries.at(storage, seqno);
     return mine != null && Arrays.equals(mine.getHistoryHash().toByteArray(), hash);
   }
@@ -59,7 +60,7 @@ final class HistoryCheck {
    * of a view reports its last applied transaction and the hash there, and any member that
    * applied that transaction too can tell whether it holds the same history up to it.
    */
-  String forkWith(io.cohort.proto.MemberStats theirs, long appliedHere) {
+  public String forkWith(io.cohort.proto.MemberStats theirs, long appliedHere) {
     long n = theirs.getHistorySeqno();
     if (n <= 0 || n > appliedHere || theirs.getHistoryHash().isEmpty()) {
       return null;
@@ -74,7 +75,7 @@ final class HistoryCheck {
   }
 
   /** The refusal for a history that differs from {@code peerId}'s first at {@code seqno}. */
-  GroupRefusedException refusal(String peerId, long seqno) {
+  public GroupRefusedException refusal(String peerId, long seqno) {
     return new GroupRefusedException("member " + memberId + "'s history differs from the group's (member " + peerId
         + ") at GTID " + groupUuid + ":" + seqno + ", the first transaction that differs: both hold transactions"
         + " under the same GTIDs with different content, so it cannot join and nothing was applied. Keep its"
