@@ -363,19 +363,30 @@ class WholeGroupRestartIT {
     }
 
     void stop() {
-      stop.set(true);
+      halt(60);
       for (Thread t : threads) {
-        try {
-          t.join(TimeUnit.SECONDS.toMillis(60));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
         assertThat(t.isAlive()).as("writer %s stopped within 60 s", t.getName()).isFalse();
       }
       if (crash.get() != null) {
         throw new AssertionError("a writer failed unexpectedly", crash.get());
       }
       threads.clear();
+      closeClient();
+    }
+
+    /** Tells the writers to stop and waits for each, at most {@code seconds}. */
+    private void halt(long seconds) {
+      stop.set(true);
+      for (Thread t : threads) {
+        try {
+          t.join(TimeUnit.SECONDS.toMillis(seconds));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    private void closeClient() {
       if (client != null) {
         client.close();
         client = null;
@@ -385,19 +396,9 @@ class WholeGroupRestartIT {
     /** Stops the writers if a check failed while they ran (bounded, never throws). */
     @Override
     public void close() {
-      stop.set(true);
-      for (Thread t : threads) {
-        try {
-          t.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+      halt(30);
       threads.clear();
-      if (client != null) {
-        client.close();
-        client = null;
-      }
+      closeClient();
     }
 
     @Override
