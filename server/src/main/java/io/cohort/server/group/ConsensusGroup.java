@@ -36,7 +36,6 @@ import io.cohort.server.transport.GrpcTransportOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -301,7 +300,7 @@ public final class ConsensusGroup implements GroupReplication {
       if (seed.equals(clientAddress) || closing || faults.isolated()) {
         continue;
       }
-      ManagedChannel ch = NettyChannelBuilder.forTarget(seed).usePlaintext().build();
+      ManagedChannel ch = coordinator.channel(seed);
       try {
         checkHistoryWith(seed, ch);
         JoinResponse r = GroupServiceGrpc.newBlockingStub(ch).withDeadlineAfter(JOIN_DEADLINE_S, TimeUnit.SECONDS)
@@ -314,8 +313,6 @@ public final class ConsensusGroup implements GroupReplication {
         }
         LOG.info("seed {} could not admit this member: {} {}", seed, e.getStatus().getCode(),
             e.getStatus().getDescription());
-      } finally {
-        ch.shutdownNow();
       }
     }
     return false;

@@ -6,6 +6,7 @@ import io.cohort.proto.MemberInfo;
 import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.server.membership.GroupRestart;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -74,9 +75,18 @@ final class RestartCoordinator implements AutoCloseable {
     return lastHeard;
   }
 
+  /**
+   * The channel to {@code address}, kept across rounds. One that failed to connect is told to
+   * try again now: its backoff grows to minutes while a member is down, and a member that comes
+   * back must be heard on the next round, not minutes later.
+   */
   ManagedChannel channel(String address) {
-    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
+    ManagedChannel ch = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
         .maxInboundMessageSize(Integer.MAX_VALUE).build());
+    if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      ch.resetConnectBackoff();
+    }
+    return ch;
   }
 
   private ProbeResponse probeOne(String address) {
