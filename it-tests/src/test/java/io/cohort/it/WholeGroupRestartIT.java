@@ -131,6 +131,7 @@ class WholeGroupRestartIT {
 
   /** {@code cohort --connect ... cluster set-primary m2}, unless m2 is the primary already. */
   private static void makePrimary(CliCluster g) {
+    awaitWholeGroup(g);
     if (PRIMARY.equals(MemberReads.status(g.address(M1)).getPrimary())) {
       return;
     }
@@ -238,6 +239,32 @@ class WholeGroupRestartIT {
     StringBuilder sb = new StringBuilder();
     problems.forEach(p -> sb.append("\n  - ").append(p));
     return sb.toString();
+  }
+
+  /**
+   * {@code cohort up} returns once it saw each member ONLINE; an operator about to set the
+   * primary first checks the group is whole (a member may have been expelled and be rejoining).
+   * On a timeout the failure shows what each member said about views and expulsions.
+   */
+  private static void awaitWholeGroup(CliCluster g) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      StatusResponse s = MemberReads.status(g.address(M1));
+      if (s.getMembersList().size() == CliCluster.MEMBERS
+          && s.getMembersList().stream().allMatch(m -> m.getState().equals("ONLINE"))) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder said = new StringBuilder();
+        for (String id : g.ids()) {
+          g.linesOfLastRun(id, "suspects", "expel", "view ").forEach(l -> said.append("\n  ").append(id).append(": ")
+              .append(l));
+        }
+        throw new AssertionError("the group was not whole within 60 s of cohort up: m1 sees view " + s.getViewId()
+            + " " + s.getMembersList().stream().map(m -> m.getMemberId() + ":" + m.getState()).toList() + said);
+      }
+      MemberProcess.sleep(100);
+    }
   }
 
   private static String describeMembers(CliCluster g) {
