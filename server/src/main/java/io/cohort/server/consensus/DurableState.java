@@ -7,7 +7,9 @@ import java.util.Map;
  * restarted member never contradicts a promise, an accept, or a slot it may already have used.
  *
  * @param incarnation number of starts so far (0 for a new member)
- * @param nextOwnSlot every own slot below it was proposed in or skipped (Mencius rules 1, 2)
+ * @param nextOwnSlot every own slot below it may have been proposed in or skipped (Mencius
+ *                    rules 1, 2): a restarted member never proposes a value below it, and
+ *                    recovers its own undecided slots there with a full Paxos round
  * @param acceptor    per-slot acceptor records
  */
 public record DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor) {

@@ -24,6 +24,15 @@ package io.cohort.server.consensus;
  *                       slots every member of the current and future configurations reported
  *                       delivered (no peer can need them again); 0 = only when the application
  *                       calls {@link MenciusNode#compact}
+ * @param skipAhead      slots beyond the highest slot seen in use that an idle member (nothing
+ *                       queued, nothing in flight) skips at once, so that a busy proposer finds
+ *                       the idle members' slots already skipped and waits only for a quorum of
+ *                       acceptors, not for every member's skip; 0 = skip only below the slot
+ *                       seen (plain Mencius rule 3). Kept below half the horizon.
+ * @param reserveSlots   how far beyond its next own slot a member's saved next-slot index
+ *                       runs: its accepts and skips below the saved index leave without
+ *                       waiting for a save, at the price of recovering up to this many slots
+ *                       with a full Paxos round after a restart; 0 = save before each announcement
  */
 public record MenciusConfig(
     Membership initial,
@@ -37,7 +46,9 @@ public record MenciusConfig(
     int recoverySpan,
     int horizon,
     int maxBatchBytes,
-    int compactEveryTicks) {
+    int compactEveryTicks,
+    int skipAhead,
+    int reserveSlots) {
 
   public static final int DEFAULT_HORIZON = 1024;
   public static final int DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -58,6 +69,17 @@ public record MenciusConfig(
             + " configuration, so every member owns slots below it), got " + horizon);
     check(maxBatchBytes >= 1, "maxBatchBytes must be >= 1, got " + maxBatchBytes);
     check(compactEveryTicks >= 0, "compactEveryTicks must be >= 0, got " + compactEveryTicks);
+    check(skipAhead >= 0 && skipAhead <= horizon / 2,
+        "skipAhead must be in 0..horizon/2 (" + horizon / 2 + "), got " + skipAhead);
+    check(reserveSlots >= 0, "reserveSlots must be >= 0, got " + reserveSlots);
+  }
+
+  /** The tunables without skipping ahead. */
+  public MenciusConfig(Membership initial, int self, int window, int maxBatch, int retryTicks,
+      int heartbeatTicks, int stallTicks, int catchUpLimit, int recoverySpan, int horizon,
+      int maxBatchBytes, int compactEveryTicks) {
+    this(initial, self, window, maxBatch, retryTicks, heartbeatTicks, stallTicks, catchUpLimit,
+        recoverySpan, horizon, maxBatchBytes, compactEveryTicks, 0, 0);
   }
 
   /** The tunables without compaction by the core itself. */
@@ -82,22 +104,40 @@ public record MenciusConfig(
 
   public MenciusConfig withBatching(int window, int maxBatch) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+        reserveSlots);
   }
 
   public MenciusConfig withHorizon(int horizon) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+        reserveSlots);
   }
 
   public MenciusConfig withMaxBatchBytes(int maxBatchBytes) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+        reserveSlots);
   }
 
   public MenciusConfig withCompaction(int everyTicks) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, everyTicks);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, everyTicks, skipAhead,
+        reserveSlots);
+  }
+
+  /** An idle member skips {@code slots} beyond the highest slot it saw in use. */
+  public MenciusConfig withSkipAhead(int slots) {
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, slots,
+        reserveSlots);
+  }
+
+  /** A member's saved next-slot index runs {@code slots} ahead of the slots it used. */
+  public MenciusConfig withReservedSlots(int slots) {
+    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+        slots);
   }
 
   /** The smallest horizon that keeps a group of {@code m} live. */

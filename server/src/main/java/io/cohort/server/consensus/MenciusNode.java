@@ -192,7 +192,7 @@ public final class MenciusNode {
     Optional<DurableUpdate> persist = Optional.empty();
     if (needsPersist()) {
       persist = Optional.of(new DurableUpdate(
-          incarnation, proposer.nextOwnSlot(), acceptor.dirty(), truncateBelow));
+          incarnation, proposer.bound(), acceptor.dirty(), truncateBelow));
     }
     return new Ready(persist, out.immediate(), out.afterPersist(), log.undrained());
   }
@@ -330,6 +330,9 @@ public final class MenciusNode {
 
   private void onAccept(Accept m) {
     observe(m.slot());
+    if (Ballot.isOwnerBallot(m.ballot())) {
+      skipAheadOf(m.slot());
+    }
     observeBallot(m.ballot());
     if (m.slot() < log.retainedFrom()) {
       out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
@@ -429,6 +432,9 @@ public final class MenciusNode {
 
   /** We decided {@code slot} (a skip, or a quorum of accepts); tell the others. */
   private void decidedHere(long slot, Batch value, boolean announce) {
+    // Our skips may run ahead of every slot anyone proposed in: our catch-up requests must
+    // name them, or a peer that lost the Skip would never ask for them.
+    maxKnownSlot = Math.max(maxKnownSlot, slot);
     learn(slot, value);
     if (announce) {
       out.broadcast(new Decide(self, slot, value), false, mayBeOwn(slot));
@@ -514,6 +520,19 @@ public final class MenciusNode {
     maxKnownSlot = Math.max(maxKnownSlot, slot);
     boolean own = slot >= log.retainedFrom() && slot < knownLimit() && schedule.owner(slot) == self;
     proposer.skipBelow(own ? slot + 1 : slot);
+  }
+
+  /**
+   * An owner proposes in {@code slot}. Idle, we skip well past it, and again only once half of
+   * that lead is used up: the proposer then meets our skips before it needs them and waits for a
+   * quorum of acceptors only, not for every member's skip, and one Skip covers many of its slots.
+   * Only a real proposal does this (not skips or catch-up), so an idle group never runs ahead.
+   */
+  private void skipAheadOf(long slot) {
+    if (cfg.skipAhead() > 0 && proposer.idle()
+        && proposer.nextOwnSlot() <= slot + cfg.skipAhead() / 2) {
+      proposer.skipBelow(slot + cfg.skipAhead());
+    }
   }
 
   private void observeBallot(long ballot) {

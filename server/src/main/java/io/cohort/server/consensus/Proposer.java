@@ -44,8 +44,16 @@ final class Proposer {
   private final Learner learner;
   private final ArrayDeque<Value> queue = new ArrayDeque<>();
   private final TreeMap<Long, InFlight> inFlight = new TreeMap<>();
-  /** Every own slot below this was proposed in or skipped; durable before announced. */
+  /** Every own slot below this was proposed in or skipped. */
   private long nextOwnSlot;
+  /**
+   * Own slots below this may have been used, as far as a restart can tell: what the store
+   * holds, or will once the pending save is done. It runs {@code reserveSlots} ahead of
+   * {@link #nextOwnSlot}, so most announcements need no save of their own.
+   */
+  private long bound;
+  /** The bound known to be on disk: an own slot below it may be announced before any save. */
+  private long durableBound;
   private boolean nextOwnSlotDirty;
   /** Skip own slots below this once their owner is final (rule 3 waiting on the horizon). */
   private long skipWanted;
@@ -59,6 +67,8 @@ final class Proposer {
     this.out = out;
     this.learner = learner;
     this.nextOwnSlot = nextOwnSlot;
+    this.bound = nextOwnSlot;
+    this.durableBound = nextOwnSlot;
   }
 
   void enqueue(Value v) {
@@ -82,7 +92,10 @@ final class Proposer {
       List<Value> batch = nextBatch();
       InFlight f = new InFlight(new Batch(batch), schedule.at(slot), now);
       inFlight.put(slot, f);
-      out.broadcast(new Accept(cfg.self(), Ballot.owner(cfg.self()), slot, f.batch), true, true);
+      // Below the durable bound a restart can never reuse the slot: the accept leaves now, and
+      // our own acceptor's save runs while it is on the wire.
+      out.broadcast(new Accept(cfg.self(), Ballot.owner(cfg.self()), slot, f.batch), true,
+          slot >= durableBound);
     }
   }
 
@@ -122,7 +135,7 @@ final class Proposer {
       last = s;
     }
     setNextOwnSlot(last + 1);
-    out.broadcast(new Skip(cfg.self(), first, last + 1), false, true);
+    out.broadcast(new Skip(cfg.self(), first, last + 1), false, last >= durableBound);
   }
 
   void onAccepted(Accepted m) {
@@ -192,20 +205,35 @@ final class Proposer {
     return nextOwnSlot;
   }
 
+  /** What the store must hold as the next own slot: every own slot below may have been used. */
+  long bound() {
+    return bound;
+  }
+
   int queued() {
     return queue.size();
+  }
+
+  /** Nothing to propose and nothing in flight. */
+  boolean idle() {
+    return queue.isEmpty() && inFlight.isEmpty();
   }
 
   boolean nextOwnSlotDirty() {
     return nextOwnSlotDirty;
   }
 
+  /** The bound handed out in the last Ready is on disk. */
   void clearDirty() {
     nextOwnSlotDirty = false;
+    durableBound = bound;
   }
 
   private void setNextOwnSlot(long next) {
     nextOwnSlot = next;
-    nextOwnSlotDirty = true;
+    if (next > bound) {
+      bound = next + cfg.reserveSlots();
+      nextOwnSlotDirty = true;
+    }
   }
 }

@@ -374,10 +374,7 @@ public final class ConsensusGroup implements GroupReplication {
     s.attach(transport, store);
     Checkpoint cp = gm.checkpoint();
     Membership initial = cp.configurations().get(cp.configurations().firstKey());
-    // Decisions and acceptor records are forgotten once every member delivered them (each
-    // second): without it a member's memory grew with every transaction.
-    MenciusConfig mc = new MenciusConfig(initial, s.self, 8, 64, 4, 10, 12, 128, 256, gm.horizon())
-        .withCompaction(COMPACT_EVERY_TICKS);
+    MenciusConfig mc = consensusConfig(initial, s.self, gm.horizon());
     DriverSettings settings = DriverSettings.defaults().withTiming(10, gc.suspectAfterMs());
     ConsensusDriver driver = ConsensusDriver.start(mc, settings, store, new IsolatingTransport(transport, faults), cp,
         new SplittableRandom(),
@@ -388,6 +385,19 @@ public final class ConsensusGroup implements GroupReplication {
     minorityWarned = false;
     session = s;
     stateReason = "";
+  }
+
+  /**
+   * The consensus tunables of a member (the whole-group simulator starts from these too).
+   * Decisions and acceptor records are forgotten once every member delivered them (each
+   * second): without it a member's memory grew with every transaction. Idle members skip half
+   * the horizon ahead of a proposal they see, so a commit waits for a quorum of acceptors and
+   * not for the skips of the slowest member. The saved next-slot index runs a horizon ahead,
+   * so a proposal leaves at once and its own save runs while it is on the wire.
+   */
+  static MenciusConfig consensusConfig(Membership initial, int self, int horizon) {
+    return new MenciusConfig(initial, self, 8, 64, 4, 10, 12, 128, 256, horizon)
+        .withCompaction(COMPACT_EVERY_TICKS).withSkipAhead(horizon / 2).withReservedSlots(horizon);
   }
 
   private GrpcTransport openTransport(long epoch, int self, Map<Integer, java.net.InetSocketAddress> peers) {

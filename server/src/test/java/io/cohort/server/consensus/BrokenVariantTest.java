@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proof that the simulator can fail: two deliberately broken variants of the protocol, each
+ * Proof that the simulator can fail: three deliberately broken variants of the protocol, each
  * injected from the test side (a tampering network, a forgetful disk), must be caught violating
  * safety within the CI seed count. Nothing here can be switched on in production.
  */
@@ -34,6 +34,16 @@ class BrokenVariantTest {
     System.out.println("acceptor forgetting promises: caught at seed " + seed);
   }
 
+  @Test
+  void proposerThatAnnouncesSlotsBeyondItsSavedIndexIsCaught() {
+    // Each save of the next own slot reads back as the one before it, as if accepts and skips
+    // left before the index covering them was on disk: a restarted member proposes again in a
+    // slot it already used, with another value.
+    Simulation.Options broken = Simulation.Options.standard().withDisk(LaggingIndexDisk::new);
+    long seed = firstSafetyViolation(broken);
+    System.out.println("proposer announcing beyond its saved index: caught at seed " + seed);
+  }
+
   private static long firstSafetyViolation(Simulation.Options options) {
     for (long seed = 1; seed <= SimulationTest.CI_SEEDS; seed++) {
       try {
@@ -48,6 +58,31 @@ class BrokenVariantTest {
     }
     throw new AssertionError("the simulator did not catch the broken variant in "
         + SimulationTest.CI_SEEDS + " seeds");
+  }
+
+  /** A disk whose next own slot reads back as the value saved before the last one. */
+  static final class LaggingIndexDisk extends SimStorage {
+    private long previous;
+    private long last;
+
+    LaggingIndexDisk(int self) {
+      super(self);
+    }
+
+    @Override
+    public void save(DurableUpdate u) {
+      super.save(u);
+      if (u.nextOwnSlot() != last) {
+        previous = last;
+        last = u.nextOwnSlot();
+      }
+    }
+
+    @Override
+    public DurableState load() {
+      DurableState s = super.load();
+      return new DurableState(s.incarnation(), previous, s.acceptor());
+    }
   }
 
   /** A disk that forgets every promise above the accepted ballot when it is read back. */

@@ -15,6 +15,8 @@ import java.util.SplittableRandom;
  * @param compaction   what the application lets the core forget (see {@link Compaction})
  * @param liveness     whether the liveness phase brings every member up, or keeps a minority of
  *                     every configuration down (and suspected)
+ * @param skipAhead    slots an idle member skips beyond a proposal it sees (0 = plain rule 3)
+ * @param reserveSlots how far a member's saved next-slot index runs ahead (0 = save each time)
  */
 record FaultPlan(
     String mix,
@@ -35,7 +37,9 @@ record FaultPlan(
     int horizon,
     double pauseRate,
     Compaction compaction,
-    Liveness liveness) {
+    Liveness liveness,
+    int skipAhead,
+    int reserveSlots) {
 
   static final int[] SIZES = {3, 5, 7};
 
@@ -64,22 +68,35 @@ record FaultPlan(
     int ticks = 200 + r.nextInt(200);
     FaultPlan base = switch (r.nextInt(5)) {
       case 0 -> new FaultPlan("calm", members, window, maxBatch, propose,
-          0, 0, 1 + r.nextInt(3), 0, 0, 0, 0, ticks, null, 0, 0, 0, null, null);
+          0, 0, 1 + r.nextInt(3), 0, 0, 0, 0, ticks, null, 0, 0, 0, null, null, 0, 0);
       case 1 -> new FaultPlan("lossy-network", members, window, maxBatch, propose,
           r.nextDouble() * 0.3, r.nextDouble() * 0.2, 1 + r.nextInt(12), 0.02, 0, 0,
-          0.005, ticks, null, 0, 0, 0, null, null);
+          0.005, ticks, null, 0, 0, 0, null, null, 0, 0);
       case 2 -> new FaultPlan("crashes", members, window, maxBatch, propose,
           0.02, 0.02, 1 + r.nextInt(5), 0, 0.02 + r.nextDouble() * 0.03, 0.3, 0.002, ticks,
-          null, 0, 0, 0, null, null);
+          null, 0, 0, 0, null, null, 0, 0);
       case 3 -> new FaultPlan("false-suspicion", members, window, maxBatch, propose,
           r.nextDouble() * 0.1, 0.05, 1 + r.nextInt(8), 0.01, 0, 0,
-          0.02 + r.nextDouble() * 0.05, ticks, null, 0, 0, 0, null, null);
+          0.02 + r.nextDouble() * 0.05, ticks, null, 0, 0, 0, null, null, 0, 0);
       default -> new FaultPlan("everything", members, window, maxBatch, propose,
           r.nextDouble() * 0.25, r.nextDouble() * 0.1, 1 + r.nextInt(10), 0.03,
           0.01 + r.nextDouble() * 0.03, 0.3, 0.01 + r.nextDouble() * 0.03, ticks,
-          null, 0, 0, 0, null, null);
+          null, 0, 0, 0, null, null, 0, 0);
     };
-    return base.withGroupKnobs(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 1));
+    return base.withGroupKnobs(new SplittableRandom(seed * 0x9E3779B97F4A7C15L + 1))
+        .withSkipAhead(new SplittableRandom(seed * 0xC2B2AE3D27D4EB4FL + 7));
+  }
+
+  /**
+   * Half the seeds skip ahead (any lead the horizon allows), and half reserve own slots ahead,
+   * from a stream of their own.
+   */
+  private FaultPlan withSkipAhead(SplittableRandom r) {
+    int ahead = r.nextBoolean() ? 0 : 1 + r.nextInt(horizon / 2);
+    int reserve = r.nextBoolean() ? 0 : 1 + r.nextInt(3 * members * window);
+    return new FaultPlan(mix, members, window, maxBatch, proposeRate, loss, duplicate, maxDelay,
+        partitionRate, crashRate, unsyncedCrashRate, falseSuspicionRate, safetyTicks, initial,
+        reconfigRate, horizon, pauseRate, compaction, liveness, ahead, reserve);
   }
 
   /**
@@ -98,7 +115,7 @@ record FaultPlan(
         horizons[r.nextInt(horizons.length)],
         calm ? 0 : r.nextDouble() * 0.01,
         compaction,
-        calm || r.nextBoolean() ? Liveness.ALL_UP : Liveness.MAJORITY_UP);
+        calm || r.nextBoolean() ? Liveness.ALL_UP : Liveness.MAJORITY_UP, 0, 0);
   }
 
   /** A configuration of at least three members of the universe. */

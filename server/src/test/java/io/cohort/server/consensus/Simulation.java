@@ -54,6 +54,8 @@ final class Simulation {
     long compactions;
     long snapshots;
     long majorityOnlyRuns;
+    /** Skips of slots beyond every slot any owner had proposed in yet (skipping ahead). */
+    long skipsAhead;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -69,6 +71,7 @@ final class Simulation {
       compactions += o.compactions;
       snapshots += o.snapshots;
       majorityOnlyRuns += o.majorityOnlyRuns;
+      skipsAhead += o.skipsAhead;
     }
 
     @Override
@@ -79,7 +82,7 @@ final class Simulation {
           + " reconfigurationsDelivered=" + reconfigurations
           + " ignoredAsStale=" + staleReconfigurations + " pauses=" + pauses
           + " compactions=" + compactions + " snapshotsInstalled=" + snapshots
-          + " majorityOnlyLiveness=" + majorityOnlyRuns;
+          + " majorityOnlyLiveness=" + majorityOnlyRuns + " skipsAhead=" + skipsAhead;
     }
   }
 
@@ -124,6 +127,8 @@ final class Simulation {
   private final List<Membership> configurations = new ArrayList<>();
   private final Map<Long, Integer> mustDecide = new HashMap<>();
   private final Coverage coverage = new Coverage();
+  /** The highest slot any owner sent an Accept for. */
+  private long highestProposed = -1;
   private final Map<Long, Long> firstProposedIn = new HashMap<>();
   private long now;
 
@@ -488,7 +493,8 @@ final class Simulation {
 
   private void start(int i) {
     MenciusConfig cfg = new MenciusConfig(plan.initial(), i, plan.window(), plan.maxBatch(),
-        4, 10, 12, 128, 256, plan.horizon());
+        4, 10, 12, 128, 256, plan.horizon()).withSkipAhead(plan.skipAhead())
+        .withReservedSlots(plan.reserveSlots());
     cores[i] = new MenciusNode(cfg, disks[i].load(), saved[i], rng.split());
     checker.restarted(i, saved[i].frontier());
     suspects[i] = new boolean[n];
@@ -597,7 +603,11 @@ final class Simulation {
     coverage.prepares += m instanceof Prepare ? 1 : 0;
     coverage.nacks += m instanceof Nack ? 1 : 0;
     coverage.skips += m instanceof Skip ? 1 : 0;
+    if (m instanceof Skip k && k.endSlot() - 1 > highestProposed) {
+      coverage.skipsAhead++;
+    }
     if (m instanceof Accept a && Ballot.isOwnerBallot(a.ballot())) {
+      highestProposed = Math.max(highestProposed, a.slot());
       a.value().values().forEach(v -> firstProposedIn.putIfAbsent(v.id(), a.slot()));
     }
     net.send(now, from, e, epoch[from]);

@@ -57,6 +57,7 @@ class SimulationTest {
       assertThat(coverage.compactions).isPositive();
       assertThat(coverage.snapshots).isPositive();
       assertThat(coverage.majorityOnlyRuns).isPositive();
+      assertThat(coverage.skipsAhead).isPositive();
     }
   }
 }

@@ -404,8 +404,9 @@ final class GroupSimulation {
       this.machine = new GroupStateMachine(id, proc.memberId, gm, this, recovering);
       Checkpoint cp = gm.checkpoint();
       Membership initial = cp.configurations().get(cp.configurations().firstKey());
-      MenciusConfig mc = new MenciusConfig(initial, id, plan.window(), plan.maxBatch(), 4, 10, 12, 128, 256,
-          gm.horizon()).withCompaction(COMPACT_EVERY);
+      // The member's own tunables; only batching (from the plan) and compaction (faster) differ.
+      MenciusConfig mc = ConsensusGroup.consensusConfig(initial, id, gm.horizon())
+          .withBatching(plan.window(), plan.maxBatch()).withCompaction(COMPACT_EVERY);
       // A new incarnation always starts from an empty acceptor store (ConsensusGroup wipes it).
       this.core = new MenciusNode(mc, DurableState.initial(), cp, rng.split());
       this.detector = new SilenceDetector(id, core.currentAndFutureMembers(), SUSPECT_AFTER, now);
