@@ -255,10 +255,20 @@ public final class LocalCluster {
     }
   }
 
+  /** JVM options of each member: {@code COHORT_SERVER_OPTS} as for {@code cohort server}, else a 1 GiB heap. */
+  static List<String> serverJvmOptions() {
+    String opts = System.getenv("COHORT_SERVER_OPTS");
+    if (opts == null || opts.isBlank()) {
+      return List.of("-Xmx1g");
+    }
+    return List.of(opts.trim().split("\\s+"));
+  }
+
   private Process start(MemberSpec m, List<String> serverArgs, Path serverJar) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
-        "-Xmx1g", "-jar", serverJar.toString()));
+    List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED"));
+    cmd.addAll(serverJvmOptions());
+    cmd.addAll(List.of("-jar", serverJar.toString()));
     cmd.addAll(serverArgs);
     try {
       Files.createDirectories(m.dataDir());

@@ -88,7 +88,11 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
    *     the state of another member
    */
   public static ConsensusStore open(Path dir, int self, boolean fsync) {
-    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
+    // Small memtables: accepted values pass through here and are deleted soon after, and the
+    // defaults (64 MiB, two per column family) let a member's memory grow for nothing.
+    ColumnFamilyOptions cfOptions = new ColumnFamilyOptions()
+        .setWriteBufferSize(16L << 20)
+        .setMaxWriteBufferNumber(2);
     DBOptions dbOptions = new DBOptions()
         .setCreateIfMissing(true)
         .setCreateMissingColumnFamilies(true)
