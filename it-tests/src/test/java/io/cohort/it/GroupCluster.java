@@ -27,7 +27,11 @@ final class GroupCluster implements AutoCloseable {
 
   GroupCluster(Path dir, int n, String... extra) {
     common = new ArrayList<>(List.of("--group-name", groupName, "--enable-fault-injection",
-        "--autorejoin-interval-ms", "1000", "--autorejoin-tries", "10", "--unreachable-majority-timeout-ms", "5000"));
+        "--autorejoin-interval-ms", "1000", "--autorejoin-tries", "10"));
+    // A default timing here gives way to the same option in extra.
+    if (!List.of(extra).contains("--unreachable-majority-timeout-ms")) {
+      common.addAll(List.of("--unreachable-majority-timeout-ms", "5000"));
+    }
     common.addAll(List.of(extra));
     for (int i = 1; i <= n; i++) {
       members.add(new MemberProcess("m" + i, dir, List.of()));
@@ -123,10 +127,19 @@ final class GroupCluster implements AutoCloseable {
 
   /** Cuts {@code m} off from the group (both directions) or reconnects it. */
   void isolate(MemberProcess m, boolean isolated) {
+    cut(m, isolated, false);
+  }
+
+  /** Cuts what {@code m} receives from its group (what it sends still arrives), or heals it. */
+  void cutOneWay(MemberProcess m, boolean cut) {
+    cut(m, cut, true);
+  }
+
+  private void cut(MemberProcess m, boolean isolated, boolean inboundOnly) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(m.address()).usePlaintext().build();
     try {
       FaultInjectionGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .setIsolated(SetIsolatedRequest.newBuilder().setIsolated(isolated).build());
+          .setIsolated(SetIsolatedRequest.newBuilder().setIsolated(isolated).setInboundOnly(inboundOnly).build());
     } finally {
       ch.shutdownNow();
     }

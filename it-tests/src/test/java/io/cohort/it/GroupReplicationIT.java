@@ -276,6 +276,98 @@ class GroupReplicationIT {
     }
   }
 
+  /**
+   * Inserts keys from {@code from} on, one at a time, until stopped; keeps what was acknowledged
+   * and the longest wait between two acknowledgements (the write gap a fault caused).
+   */
+  private static final class Writer implements AutoCloseable {
+    final Set<Long> acked = ConcurrentHashMap.newKeySet();
+    final AtomicLong longestGapMs = new AtomicLong();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final Thread thread;
+
+    Writer(CohortClient c, long from) {
+      thread = new Thread(() -> {
+        long last = System.nanoTime();
+        for (long k = from; !stop.get(); k++) {
+          try {
+            c.insert("kv", Row.of("k", k, "v", k));
+            acked.add(k);
+            long now = System.nanoTime();
+            longestGapMs.accumulateAndGet(TimeUnit.NANOSECONDS.toMillis(now - last), Math::max);
+            last = now;
+          } catch (CohortException e) {
+            // not acknowledged: it may or may not be there, and is not checked
+          }
+        }
+      }, "writer");
+      thread.start();
+    }
+
+    /** Waits until {@code more} further writes were acknowledged (bounded). */
+    void awaitMore(int more, String what) {
+      int target = acked.size() + more;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (acked.size() < target) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("writes did not go on: " + what + " (" + acked.size() + " acknowledged)");
+        }
+        MemberProcess.sleep(20);
+      }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      stop.set(true);
+      thread.join(30_000);
+    }
+  }
+
+  @Test
+  void aMemberThatStillSendsButHearsNothingIsBypassedWhileTheCutLasts() throws Exception {
+    // The cut members never give up by themselves here: writes can only go on if the others
+    // see through a member that keeps talking but answers nothing.
+    try (GroupCluster g = new GroupCluster(dir, 3, "--unreachable-majority-timeout-ms", "600000").start();
+        CohortClient c = Cohort.connect(g.addresses(), failoverOptions())) {
+      kv(c);
+      MemberProcess primary = g.primaryAccordingTo(g.members.get(0));
+      MemberProcess secondary = g.members.stream().filter(m -> m != primary).findFirst().orElseThrow();
+      try (Writer w = new Writer(c, 1)) {
+        w.awaitMore(20, "before any cut");
+        w.longestGapMs.set(0);
+        g.cutOneWay(secondary, true);
+        w.awaitMore(50, "with secondary " + secondary.memberId() + " cut one way");
+        GroupCluster.awaitOn(List.of(primary), s -> s.getMembersCount() == 2, 30,
+            secondary.memberId() + " expelled");
+        w.awaitMore(20, "after the expulsion");
+        System.out.println("one-way cut of secondary " + secondary.memberId() + ": longest write gap "
+            + w.longestGapMs.get() + " ms");
+        g.cutOneWay(secondary, false);
+        g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
+            secondary.memberId() + " rejoined");
+
+        List<MemberProcess> others = g.members.stream().filter(m -> m != primary).toList();
+        w.longestGapMs.set(0);
+        g.cutOneWay(primary, true);
+        // It hears nobody: it knows within the failure-detection time that it lost the group.
+        GroupCluster.awaitOn(List.of(primary), s -> !s.getRole().equals("PRIMARY") && s.getPrimary().isEmpty(),
+            30, primary.memberId() + " no longer PRIMARY");
+        GroupCluster.awaitOn(others, s -> s.getMembersCount() == 2 && !s.getPrimary().isEmpty()
+            && !s.getPrimary().equals(primary.memberId()), 30, "a new primary elected by the others");
+        w.awaitMore(50, "with primary " + primary.memberId() + " cut one way");
+        System.out.println("one-way cut of primary " + primary.memberId() + ": longest write gap "
+            + w.longestGapMs.get() + " ms");
+        g.cutOneWay(primary, false);
+        g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
+            primary.memberId() + " rejoined");
+        w.awaitMore(20, "after healing");
+        w.close();
+        awaitConverged(g.members);
+        assertSameData(g.members, w.acked);
+      }
+    }
+  }
+
   @Test
   void inMultiPrimaryModeTwoMembersUpdatingTheSameRowExactlyOneCommits() throws Exception {
     try (GroupCluster g = new GroupCluster(dir, 3).start();

@@ -19,8 +19,9 @@ public final class FaultInjectionHandler extends FaultInjectionGrpc.FaultInjecti
 
   @Override
   public void setIsolated(SetIsolatedRequest req, StreamObserver<SetIsolatedResponse> out) {
-    faults.setIsolated(req.getIsolated());
-    LOG.warn("fault injection: this member is now {} from its group", req.getIsolated() ? "CUT OFF" : "reconnected");
+    faults.setIsolated(req.getIsolated(), req.getInboundOnly());
+    LOG.warn("fault injection: this member is now {} from its group", !req.getIsolated() ? "reconnected"
+        : req.getInboundOnly() ? "CUT OFF (one way: it still sends)" : "CUT OFF");
     out.onNext(SetIsolatedResponse.newBuilder().setIsolated(req.getIsolated()).build());
     out.onCompleted();
   }

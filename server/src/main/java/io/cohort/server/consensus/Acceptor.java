@@ -71,6 +71,12 @@ final class Acceptor {
     dirty.clear();
   }
 
+  /** Whether this acceptor accepted a value its owner proposed in {@code slot}. */
+  boolean acceptedFromOwner(long slot) {
+    AcceptorRecord r = slots.get(slot);
+    return r != null && Ballot.isOwnerBallot(r.acceptedBallot());
+  }
+
   private AcceptorRecord record(long slot) {
     AcceptorRecord r = slots.get(slot);
     return r != null ? r : AcceptorRecord.empty(slot);

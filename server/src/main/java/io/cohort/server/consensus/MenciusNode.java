@@ -153,6 +153,28 @@ public final class MenciusNode {
     proposer.fill(now);
   }
 
+  /**
+   * The member whose slot at our delivery point is in use (someone proposed or skipped at or
+   * beyond it) but not decided here, or -1 when there is none, the group is idle, or it is ours.
+   * A failure detector suspects that member once we have waited on it too long.
+   */
+  public int waitingOn() {
+    long f = log.frontier();
+    if (maxKnownSlot < f || f >= knownLimit()) {
+      return -1;
+    }
+    int owner = schedule.owner(f);
+    return owner == self ? -1 : owner;
+  }
+
+  /**
+   * Whether the slot at our delivery point holds a value its owner proposed and we accepted: the
+   * owner started its round there but has not finished it (it has not heard the answers).
+   */
+  public boolean waitingOnProposal() {
+    return acceptor.acceptedFromOwner(log.frontier());
+  }
+
   /** Failure detector input: {@code member} is suspected failed; revoke its slots (rule 4). */
   public void suspect(int member) {
     if (member != self) {

@@ -1,6 +1,7 @@
 package io.cohort.server.driver;
 
 import io.cohort.server.consensus.AcceptorStore;
+import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
@@ -368,6 +369,7 @@ public final class ConsensusDriver implements AutoCloseable {
       flush();
       followConfigurations();
       frontier = core.frontier();
+      detector.progressed(frontier, core.waitingOn(), core.waitingOnProposal(), System.nanoTime());
     }
   }
 
@@ -375,7 +377,11 @@ public final class ConsensusDriver implements AutoCloseable {
     if (in instanceof Inbound i) {
       queuedMessages.decrementAndGet();
       Message m = i.message();
-      if (detector.heard(m.from(), System.nanoTime())) {
+      long now = System.nanoTime();
+      // A heartbeat also says how far its sender delivered: a peer suspected because we waited
+      // on its slot is trusted again only once it reports having delivered past it.
+      if (m instanceof CatchUp c ? detector.reported(c.from(), c.frontier(), c.maxKnownSlot(), now)
+          : detector.heard(m.from(), now)) {
         core.trust(m.from());
         suspected = detector.suspected();
         LOG.info("member {} trusts member {} again: heard from it", self, m.from());
@@ -429,8 +435,8 @@ public final class ConsensusDriver implements AutoCloseable {
     List<Integer> silent = detector.newlySilent(now);
     for (int m : silent) {
       core.suspect(m);
-      LOG.info("member {} suspects member {}: silent for more than {} ms; revoking its slots",
-          self, m, settings.suspectAfterMillis());
+      LOG.info("member {} suspects member {}: silent, or deaf to what the group decided, for more"
+          + " than {} ms; revoking its slots", self, m, settings.suspectAfterMillis());
     }
     if (!silent.isEmpty()) {
       suspected = detector.suspected();

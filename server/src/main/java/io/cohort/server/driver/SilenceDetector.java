@@ -13,8 +13,17 @@ import java.util.TreeSet;
 /**
  * The driver's failure detector: a peer silent for longer than a threshold is suspected, and
  * trusted again as soon as anything arrives from it. Any message counts as a sign of life (the
- * core sends a heartbeat every few ticks even when idle). Times are passed in, in nanoseconds,
- * so this class has no clock of its own. Not thread-safe: the event loop owns it.
+ * core sends a heartbeat every few ticks even when idle).
+ *
+ * <p>A peer that still sends but no longer receives (a one-way cut) is never silent, yet it
+ * answers nothing and skips nothing, so the group would wait on it. Such a peer is suspected
+ * too, when this member's delivery has waited longer than the threshold on one of its slots
+ * that is in use, and its heartbeats since show that it has not heard of that slot (a slot it
+ * would have skipped had it heard), or it proposed there and never finished the round (it did
+ * not hear the answers). A peer merely slow to act on what it heard is not suspected. It is
+ * trusted again only once a heartbeat reports a delivery point past that slot: proof that it
+ * hears the group again. Times are passed in, in nanoseconds, so this class has no clock of
+ * its own. Not thread-safe: the event loop owns it.
  */
 public final class SilenceDetector {
 
@@ -23,6 +32,18 @@ public final class SilenceDetector {
   private final long[] lastHeard = new long[Membership.MAX_MEMBER_ID + 1];
   private final long suspectAfterNanos;
   private final BitSet suspected = new BitSet();
+  /** The delivery point each peer last reported in a heartbeat; -1 before its first. */
+  private final long[] reported = new long[Membership.MAX_MEMBER_ID + 1];
+  /** The highest slot in use each peer knew of in its last heartbeat, and when it came. */
+  private final long[] reportedKnown = new long[Membership.MAX_MEMBER_ID + 1];
+  private final long[] reportedAt = new long[Membership.MAX_MEMBER_ID + 1];
+  /** A suspected peer is trusted again once it reports at least this delivery point. */
+  private final long[] trustFrom = new long[Membership.MAX_MEMBER_ID + 1];
+  /** This member's delivery point, since when it has been there, and whose slot it waits on. */
+  private long stuckAt = -1;
+  private long stuckSince;
+  private int stuckOn = -1;
+  private boolean stuckOnProposal;
 
   /** Every peer counts as heard at {@code startNanos}, so none is suspected before a full silence. */
   public SilenceDetector(int self, Membership members, long suspectAfterNanos, long startNanos) {
@@ -35,6 +56,8 @@ public final class SilenceDetector {
     members.forEach(watched::set);
     this.suspectAfterNanos = suspectAfterNanos;
     Arrays.fill(lastHeard, startNanos);
+    Arrays.fill(reported, -1);
+    Arrays.fill(trustFrom, -1);
   }
 
   /**
@@ -56,6 +79,8 @@ public final class SilenceDetector {
     for (int m = next.nextSetBit(0); m >= 0; m = next.nextSetBit(m + 1)) {
       if (!watched.get(m)) {
         lastHeard[m] = nowNanos;
+        reported[m] = -1;
+        trustFrom[m] = -1;
       }
     }
     watched.clear();
@@ -74,17 +99,69 @@ public final class SilenceDetector {
       return false;
     }
     lastHeard[member] = nowNanos;
-    boolean wasSuspected = suspected.get(member);
+    if (!suspected.get(member) || reported[member] < trustFrom[member]) {
+      return false;
+    }
     suspected.clear(member);
-    return wasSuspected;
+    return true;
   }
 
-  /** Peers whose silence passed the threshold since the last call; they are now suspected. */
+  /**
+   * {@code member} reported its delivery point (in a heartbeat). Returns true when that ends a
+   * suspicion.
+   */
+  public boolean reported(int member, long frontier, long maxKnownSlot, long nowNanos) {
+    if (member == self || member < 0 || member >= reported.length || !watched.get(member)) {
+      return false;
+    }
+    reported[member] = Math.max(reported[member], frontier);
+    reportedKnown[member] = maxKnownSlot;
+    reportedAt[member] = nowNanos;
+    return heard(member, nowNanos);
+  }
+
+  /**
+   * This member's delivery point now, the member whose slot there is in use but undecided
+   * ({@code -1}: none, idle, or our own), and whether that member proposed there (we accepted
+   * its value); call it whenever any may have changed.
+   */
+  public void progressed(long frontier, int waitingOn, boolean proposedThere, long nowNanos) {
+    stuckOnProposal = proposedThere;
+    if (frontier != stuckAt || waitingOn != stuckOn) {
+      stuckAt = frontier;
+      stuckOn = waitingOn;
+      stuckSince = nowNanos;
+    }
+  }
+
+  /**
+   * Whether we have waited too long on {@code member}'s slot although its heartbeats go on:
+   * since we started waiting it reported not knowing of the slot, or it proposed there and
+   * never finished.
+   */
+  private boolean holdsUp(int member, long nowNanos) {
+    return member == stuckOn && nowNanos - stuckSince > suspectAfterNanos
+        && reportedAt[member] - stuckSince > suspectAfterNanos / 2
+        && (stuckOnProposal || reportedKnown[member] < stuckAt);
+  }
+
+  /**
+   * Peers whose silence passed the threshold since the last call, or whose slot held up this
+   * member's delivery as long while they did not hear the group; they are now suspected.
+   */
   public List<Integer> newlySilent(long nowNanos) {
     List<Integer> silent = new ArrayList<>();
     for (int m = watched.nextSetBit(0); m >= 0; m = watched.nextSetBit(m + 1)) {
-      if (m != self && !suspected.get(m) && nowNanos - lastHeard[m] > suspectAfterNanos) {
+      if (m == self || suspected.get(m)) {
+        continue;
+      }
+      if (nowNanos - lastHeard[m] > suspectAfterNanos) {
         suspected.set(m);
+        trustFrom[m] = -1; // any message ends a suspicion of silence
+        silent.add(m);
+      } else if (holdsUp(m, nowNanos)) {
+        suspected.set(m);
+        trustFrom[m] = stuckAt + 1;
         silent.add(m);
       }
     }

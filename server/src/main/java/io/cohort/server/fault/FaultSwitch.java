@@ -7,12 +7,21 @@ package io.cohort.server.fault;
  */
 public final class FaultSwitch {
   private volatile boolean isolated;
+  private volatile boolean inboundOnly;
 
+  /** Nothing from the group reaches this member (either kind of cut). */
   public boolean isolated() {
     return isolated;
   }
 
-  public void setIsolated(boolean isolated) {
+  /** What this member sends to its group is dropped too (a two-way cut, not a one-way one). */
+  public boolean outboundCut() {
+    return isolated && !inboundOnly;
+  }
+
+  /** Cuts the member off, or reconnects it; {@code inboundOnly} keeps what it sends flowing. */
+  public void setIsolated(boolean isolated, boolean inboundOnly) {
+    this.inboundOnly = inboundOnly;
     this.isolated = isolated;
   }
 }

@@ -6,7 +6,8 @@ import java.util.function.Consumer;
 
 /**
  * A transport that drops every message in both directions while the member is isolated, as a
- * network partition would; otherwise it passes everything through.
+ * network partition would, or only those it receives under a one-way cut; otherwise it passes
+ * everything through.
  */
 public final class IsolatingTransport implements Transport {
   private final Transport inner;
@@ -28,7 +29,7 @@ public final class IsolatingTransport implements Transport {
 
   @Override
   public void send(int to, Message message) {
-    if (!faults.isolated()) {
+    if (!faults.outboundCut()) {
       inner.send(to, message);
     }
   }

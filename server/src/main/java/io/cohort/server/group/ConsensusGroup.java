@@ -585,6 +585,16 @@ public final class ConsensusGroup implements GroupReplication {
       }
       if (v.leave()) {
         s.end("could not reach a majority of the group for " + gc.unreachableMajorityTimeoutMs() + " ms", true);
+        return;
+      }
+      // Members it reaches again refuse it as no longer theirs: the group expelled it meanwhile
+      // (while it could not hear of it). It leaves, and rejoins if it may, without waiting for
+      // the unreachable-majority timeout.
+      Set<Integer> refusing = new java.util.TreeSet<>(s.refusedBy());
+      refusing.retainAll(ids);
+      if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
+        s.end("expelled: members " + refusing + " of view " + s.view().viewId()
+            + " no longer count this member", true);
       }
     } catch (RuntimeException e) {
       LOG.error("failure check failed", e);

@@ -81,7 +81,7 @@ final class GroupSession {
   private final Consumer<LastView> viewKeeper;
   private final GroupStateMachine.Events events = new DeliveryEvents();
   private ConsensusDriver driver;
-  private GrpcTransport transport;
+  private volatile GrpcTransport transport;
   private ConsensusStore store;
 
   /** Group addresses of members removed from the view but still in a configuration in force (under mu). */
@@ -464,6 +464,12 @@ final class GroupSession {
 
   View view() {
     return view;
+  }
+
+  /** Peers this member had reached that now refuse it as no longer one of theirs. */
+  Set<Integer> refusedBy() {
+    GrpcTransport t = transport;
+    return t == null ? Set.of() : t.stats().refusedBy();
   }
 
   Set<Integer> suspected() {

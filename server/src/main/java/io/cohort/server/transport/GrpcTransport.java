@@ -100,7 +100,9 @@ public final class GrpcTransport implements Transport {
       throws IOException {
     GrpcTransport t = new GrpcTransport(groupId, self, peers, options);
     // Peers ping as often as keepAliveTime; a server that permitted less would hang up on them.
-    t.ownServer = NettyServerBuilder.forAddress(listen).addService(t.handler)
+    // Inbound frames are decoded and queued for the consensus loop on the network thread
+    // itself: nothing there blocks, and a hand-off to an executor cost a thread switch per frame.
+    t.ownServer = NettyServerBuilder.forAddress(listen).addService(t.handler).directExecutor()
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .permitKeepAliveTime(options.keepAliveTime().toMillis() / 2, TimeUnit.MILLISECONDS)
         .build();

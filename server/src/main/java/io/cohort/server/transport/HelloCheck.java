@@ -52,7 +52,7 @@ final class HelloCheck {
     }
     Set<Integer> known = peers;
     if (!known.contains(member)) {
-      return "member " + member + " is not in this group's peer list " + new TreeSet<>(known);
+      return "member " + member + InboundPeerStream.NOT_A_PEER + new TreeSet<>(known);
     }
     if (hello.getTargetMemberId() != self) {
       return "member " + member + " meant to reach member " + hello.getTargetMemberId()

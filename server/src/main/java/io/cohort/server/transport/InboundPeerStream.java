@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class InboundPeerStream implements StreamObserver<PeerStreamItem> {
   private static final Logger LOG = LoggerFactory.getLogger(InboundPeerStream.class);
+  /** In a refusal: the dialing member is not (or no longer) one of this member's peers. */
+  static final String NOT_A_PEER = " is not in this group's peer list ";
 
   private final StreamObserver<PeerStreamReply> replies; // guarded by replyLock
   private final Object replyLock = new Object();
@@ -118,7 +120,7 @@ final class InboundPeerStream implements StreamObserver<PeerStreamItem> {
     if (!check.peers().contains(member)) {
       // The peer list changed after the check above and may have missed this stream (both
       // sides write, then read, a volatile: one of them sees the other).
-      refuse("member " + member + " is not in this group's peer list " + check.peers());
+      refuse("member " + member + NOT_A_PEER + check.peers());
       return;
     }
     synchronized (replyLock) {

@@ -1,5 +1,7 @@
 package io.cohort.server.transport;
 
+import java.util.Set;
+
 import io.cohort.server.consensus.Message;
 import java.util.function.Consumer;
 
@@ -31,5 +33,16 @@ public interface Transport extends AutoCloseable {
   void close();
 
   /** Cumulative counters since start. */
-  record Stats(long sent, long received, long dropped, long connects, long rejectedPeers) {}
+  record Stats(long sent, long received, long dropped, long connects, long rejectedPeers,
+      Set<Integer> refusedBy) {
+
+    public Stats {
+      refusedBy = Set.copyOf(refusedBy);
+    }
+
+    /** Counters only; no peer refuses this member. */
+    public Stats(long sent, long received, long dropped, long connects, long rejectedPeers) {
+      this(sent, received, dropped, connects, rejectedPeers, Set.of());
+    }
+  }
 }

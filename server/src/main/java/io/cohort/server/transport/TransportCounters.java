@@ -1,5 +1,7 @@
 package io.cohort.server.transport;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /** The cumulative counters behind {@link Transport#stats()}, updated from any thread. */
@@ -9,6 +11,7 @@ final class TransportCounters {
   private final LongAdder dropped = new LongAdder();
   private final LongAdder connects = new LongAdder();
   private final LongAdder rejectedPeers = new LongAdder();
+  private final Set<Integer> refusedBy = ConcurrentHashMap.newKeySet();
 
   /** Messages handed to the network for a peer. */
   void sent(int messages) {
@@ -35,8 +38,17 @@ final class TransportCounters {
     rejectedPeers.increment();
   }
 
+  /** A peer this member had reached now refuses it as not one of its peers (or no longer does). */
+  void refusedBy(int peer, boolean refused) {
+    if (refused) {
+      refusedBy.add(peer);
+    } else {
+      refusedBy.remove(peer);
+    }
+  }
+
   Transport.Stats snapshot() {
     return new Transport.Stats(sent.sum(), received.sum(), dropped.sum(), connects.sum(),
-        rejectedPeers.sum());
+        rejectedPeers.sum(), Set.copyOf(refusedBy));
   }
 }

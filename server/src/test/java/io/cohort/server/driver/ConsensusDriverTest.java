@@ -234,6 +234,10 @@ class ConsensusDriverTest {
       awaitUntil("member " + i + " suspects only member 3", () ->
           m.driver.stats().suspected().equals(Set.of(3)));
     }
+    // Each proposer's futures completed on its own delivery; the other may still be a slot behind.
+    long last = Math.max(group[0].lastDeliveredSlot(), group[1].lastDeliveredSlot());
+    awaitUntil("members 0 and 1 delivered slot " + last, () ->
+        group[0].lastDeliveredSlot() >= last && group[1].lastDeliveredSlot() >= last);
     assertSameOrder(0, 1);
   }
 

@@ -55,4 +55,76 @@ class SilenceDetectorTest {
     assertThat(d.newlySilent(5 * SECOND)).isEmpty();
     assertThat(d.newlySilent(5 * SECOND + 1)).containsExactly(2);
   }
+
+  @Test
+  void aPeerThatTalksButNeverHeardOfTheSlotItHoldsUpIsSuspectedUntilItDeliveredPastIt() {
+    SilenceDetector d = new SilenceDetector(0, Membership.ofSize(3), SECOND, 0);
+    // From 0.5 s on, delivery waits at slot 10 on peer 2's slot, in use up to slot 12; both peers
+    // keep talking, but peer 2 knows of nothing beyond slot 9.
+    d.progressed(10, 2, false, SECOND / 2);
+    for (long t = SECOND / 2; t <= 2 * SECOND; t += SECOND / 10) {
+      d.reported(1, 10, 12, t);
+      d.reported(2, 10, 9, t);
+      if (t <= 3 * SECOND / 2) {
+        assertThat(d.newlySilent(t)).as("at %d ms: waited no longer than the threshold",
+            t / 1_000_000).isEmpty();
+      } else if (t == 3 * SECOND / 2 + SECOND / 10) {
+        assertThat(d.newlySilent(t)).containsExactly(2);
+      } else {
+        assertThat(d.newlySilent(t)).as("reported once").isEmpty();
+      }
+    }
+    assertThat(d.suspected()).containsExactly(2);
+    // Its slot gets revoked and delivery moves on; peer 2 still talks, at its old point.
+    d.progressed(14, -1, false, 2 * SECOND);
+    assertThat(d.heard(2, 2 * SECOND)).as("talking is not enough").isFalse();
+    assertThat(d.reported(2, 10, 9, 2 * SECOND)).as("still short of the slot").isFalse();
+    assertThat(d.newlySilent(3 * SECOND)).isEmpty();
+    assertThat(d.suspected()).containsExactly(2);
+
+    assertThat(d.reported(2, 11, 14, 3 * SECOND)).as("delivered past it: hears the group").isTrue();
+    assertThat(d.suspected()).isEmpty();
+  }
+
+  @Test
+  void aPeerThatProposedButNeverFinishedIsSuspectedAndOneMerelySlowIsNot() {
+    SilenceDetector d = new SilenceDetector(0, Membership.ofSize(3), SECOND, 0);
+    // Peer 1 knows of slot 10 (it is past it) but has not acted: slow, not deaf.
+    d.progressed(10, 1, false, 0);
+    for (long t = 0; t <= 3 * SECOND; t += SECOND / 10) {
+      d.reported(1, 10, 11, t);
+      d.reported(2, 10, 11, t);
+      assertThat(d.newlySilent(t)).isEmpty();
+    }
+    // It acts at last; then at slot 20 it proposed (we accepted its value) and never decided it:
+    // it did not hear the answers.
+    d.progressed(20, 1, true, 3 * SECOND);
+    for (long t = 3 * SECOND; t <= 5 * SECOND; t += SECOND / 10) {
+      d.reported(1, 20, 21, t);
+      d.reported(2, 20, 21, t);
+      if (t == 4 * SECOND) {
+        assertThat(d.newlySilent(t)).as("not yet past the threshold").isEmpty();
+      }
+    }
+    assertThat(d.newlySilent(5 * SECOND)).containsExactly(1);
+  }
+
+  @Test
+  void anIdleGroupOrAWaitOnOurOwnSlotSuspectsNobody() {
+    SilenceDetector d = new SilenceDetector(0, Membership.ofSize(3), SECOND, 0);
+    d.progressed(7, -1, false, 0);
+    for (long t = 0; t <= 5 * SECOND; t += SECOND / 10) {
+      d.reported(1, 7, 6, t);
+      d.reported(2, 7, 6, t);
+      assertThat(d.newlySilent(t)).isEmpty();
+    }
+    // Waiting on peer 1 briefly, again and again, is no reason either.
+    for (long t = 5 * SECOND; t <= 9 * SECOND; t += SECOND / 2) {
+      long f = t / (SECOND / 2);
+      d.progressed(f, 1, false, t);
+      d.reported(1, f, f - 1, t);
+      d.reported(2, f, f - 1, t);
+      assertThat(d.newlySilent(t + SECOND / 3)).isEmpty();
+    }
+  }
 }

@@ -11,6 +11,7 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Batch;
+import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
@@ -86,6 +87,7 @@ final class GroupSimulation {
     long crashes;
     long pauses;
     long cutOffs;
+    long oneWayCuts;
     long joins;
     long expels;
     long leaves;
@@ -111,6 +113,7 @@ final class GroupSimulation {
       crashes += o.crashes;
       pauses += o.pauses;
       cutOffs += o.cutOffs;
+      oneWayCuts += o.oneWayCuts;
       joins += o.joins;
       expels += o.expels;
       leaves += o.leaves;
@@ -134,7 +137,8 @@ final class GroupSimulation {
 
     @Override
     public String toString() {
-      return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " joins=" + joins
+      return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " oneWay=" + oneWayCuts
+          + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
           + " staleViewChanges=" + staleViewChanges + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
@@ -292,6 +296,8 @@ final class GroupSimulation {
     long restartAt;
     long pausedUntil;
     long isolatedUntil;
+    /** The cut-off lets what this member sends through (it only stops hearing its group). */
+    boolean oneWay;
     final List<InFlight> heldWhilePaused = new ArrayList<>();
     /** The applier's queue: certified, not yet applied (lost with a crash). */
     final ArrayDeque<Object[]> applyQueue = new ArrayDeque<>();
@@ -843,7 +849,9 @@ final class GroupSimulation {
     } else if (rng.nextDouble() < plan.isolateRate() && p.up && p.isolatedUntil <= now && canImpair(p)) {
       coverage.cutOffs++;
       p.isolatedUntil = now + 50 + rng.nextInt(400);
-      trace(p.memberId + " cut off until " + p.isolatedUntil);
+      p.oneWay = rng.nextBoolean();
+      coverage.oneWayCuts += p.oneWay ? 1 : 0;
+      trace(p.memberId + " cut off" + (p.oneWay ? " one way (it still sends)" : "") + " until " + p.isolatedUntil);
     }
     for (Proc q : procs) {
       if (!q.up && now >= q.restartAt) {
@@ -864,8 +872,14 @@ final class GroupSimulation {
     return true;
   }
 
+  /** No request and answer pass between {@code a} and {@code b}. */
   private boolean cut(Proc a, Proc b) {
     return a != b && (a.isolatedUntil > now || b.isolatedUntil > now);
+  }
+
+  /** A message {@code from} sends does not reach {@code to}: one-way cuts let it leave. */
+  private boolean cutOnTheWay(Proc from, Proc to) {
+    return from != to && ((from.isolatedUntil > now && !from.oneWay) || to.isolatedUntil > now);
   }
 
   private boolean healthy(Proc p) {
@@ -1046,6 +1060,7 @@ final class GroupSimulation {
         trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
         return;
       }
+      s.detector.progressed(s.core.frontier(), s.core.waitingOn(), s.core.waitingOnProposal(), now);
       if (s.core.frontier() != s.watchedAt) {
         s.watchedAt = s.core.frontier();
         for (int m : s.detector.watch(s.core.currentAndFutureMembers(), now)) {
@@ -1112,7 +1127,7 @@ final class GroupSimulation {
     if (!s.peers(e.to()) || to == null) {
       return;
     }
-    if (faulty && (cut(p, to) || rng.nextDouble() < plan.loss())) {
+    if (faulty && (cutOnTheWay(p, to) || rng.nextDouble() < plan.loss())) {
       return;
     }
     network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0, s.epoch));
@@ -1160,7 +1175,9 @@ final class GroupSimulation {
     if (m.loopback() == null && !s.peers(m.fromId())) {
       return;
     }
-    if (s.detector.heard(m.fromId(), now)) {
+    // As ConsensusDriver: a heartbeat also reports its sender's delivery point.
+    if (m.message() instanceof CatchUp c ? s.detector.reported(c.from(), c.frontier(), c.maxKnownSlot(), now)
+        : s.detector.heard(m.fromId(), now)) {
       s.core.trust(m.fromId());
     }
     s.core.step(m.message());

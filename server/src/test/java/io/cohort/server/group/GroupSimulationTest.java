@@ -47,6 +47,7 @@ class GroupSimulationTest {
       assertThat(coverage.crashes).isPositive();
       assertThat(coverage.pauses).isPositive();
       assertThat(coverage.cutOffs).isPositive();
+      assertThat(coverage.oneWayCuts).isPositive();
       assertThat(coverage.expels).isPositive();
       assertThat(coverage.joins).isPositive();
       assertThat(coverage.fetched).isPositive();
