@@ -121,7 +121,7 @@ class FaultRunIT {
           }
         }
         // Never more than one member down at once: wait until the group is whole again.
-        g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 120, "group whole after fault");
+        g.awaitWhole(120, "group whole after fault");
       }
       stop.set(true);
       for (Future<?> f : writers) {
@@ -129,7 +129,7 @@ class FaultRunIT {
       }
       pool.shutdownNow();
       System.out.println("transfers acknowledged " + acked.size() + ", failed or unknown " + unknown.get());
-      g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 120, "group whole at the end");
+      g.awaitWhole(120, "group whole at the end");
       String gtids = null;
       String checksum = null;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

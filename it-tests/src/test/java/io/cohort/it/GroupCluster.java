@@ -10,6 +10,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -26,12 +27,15 @@ final class GroupCluster implements AutoCloseable {
   private final List<String> common;
 
   GroupCluster(Path dir, int n, String... extra) {
-    common = new ArrayList<>(List.of("--group-name", groupName, "--enable-fault-injection",
-        "--autorejoin-interval-ms", "1000", "--autorejoin-tries", "10"));
-    // A default timing here gives way to the same option in extra.
-    if (!List.of(extra).contains("--unreachable-majority-timeout-ms")) {
-      common.addAll(List.of("--unreachable-majority-timeout-ms", "5000"));
-    }
+    common = new ArrayList<>(List.of("--group-name", groupName, "--enable-fault-injection"));
+    // Quicker than the defaults; an option given in extra replaces the one here.
+    Map<String, String> timings = Map.of("--autorejoin-interval-ms", "1000", "--autorejoin-tries", "10",
+        "--unreachable-majority-timeout-ms", "5000");
+    timings.forEach((option, value) -> {
+      if (!List.of(extra).contains(option)) {
+        common.addAll(List.of(option, value));
+      }
+    });
     common.addAll(List.of(extra));
     for (int i = 1; i <= n; i++) {
       members.add(new MemberProcess("m" + i, dir, List.of()));
@@ -47,6 +51,11 @@ final class GroupCluster implements AutoCloseable {
     }
     awaitAll(s -> members.size() == countOnline(s), 60, "every member ONLINE");
     return this;
+  }
+
+  /** Waits until every live member sees every member of the cluster in the view, ONLINE. */
+  void awaitWhole(int seconds, String what) {
+    awaitAll(s -> s.getMembersCount() == members.size() && countOnline(s) == members.size(), seconds, what);
   }
 
   /** Starts a stopped member again; it rejoins through the others. */

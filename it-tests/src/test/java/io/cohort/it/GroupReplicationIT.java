@@ -229,7 +229,7 @@ class GroupReplicationIT {
         assertThatThrownBy(() -> pinned.insert("kv", Row.of("k", -1L, "v", -1L))).isInstanceOf(CohortException.class);
       }
       g.isolate(cut, false);
-      g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90, cut.memberId() + " rejoined");
+      g.awaitWhole(90, cut.memberId() + " rejoined");
       awaitConverged(g.members);
       assertSameData(g.members, acked);
       try (CohortClient pinned = Cohort.connect(cut.address(), ClientOptions.builder()
@@ -263,8 +263,7 @@ class GroupReplicationIT {
       // A client that still took it for the primary finds the new one and writes there.
       c.insert("kv", Row.of("k", 1L, "v", 1L));
       g.isolate(primary, false);
-      g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
-          primary.memberId() + " rejoined");
+      g.awaitWhole(90, primary.memberId() + " rejoined");
       awaitConverged(g.members);
       assertSameData(g.members, Set.of(1L));
       for (MemberProcess m : g.members) {
@@ -343,8 +342,7 @@ class GroupReplicationIT {
         System.out.println("one-way cut of secondary " + secondary.memberId() + ": longest write gap "
             + w.longestGapMs.get() + " ms");
         g.cutOneWay(secondary, false);
-        g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
-            secondary.memberId() + " rejoined");
+        g.awaitWhole(90, secondary.memberId() + " rejoined");
 
         List<MemberProcess> others = g.members.stream().filter(m -> m != primary).toList();
         w.longestGapMs.set(0);
@@ -358,8 +356,7 @@ class GroupReplicationIT {
         System.out.println("one-way cut of primary " + primary.memberId() + ": longest write gap "
             + w.longestGapMs.get() + " ms");
         g.cutOneWay(primary, false);
-        g.awaitAll(s -> s.getMembersCount() == 3 && GroupCluster.countOnline(s) == 3, 90,
-            primary.memberId() + " rejoined");
+        g.awaitWhole(90, primary.memberId() + " rejoined");
         w.awaitMore(20, "after healing");
         w.close();
         awaitConverged(g.members);

@@ -103,41 +103,40 @@ public record MenciusConfig(
   }
 
   public MenciusConfig withBatching(int window, int maxBatch) {
-    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
         reserveSlots);
   }
 
   public MenciusConfig withHorizon(int horizon) {
-    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
         reserveSlots);
   }
 
   public MenciusConfig withMaxBatchBytes(int maxBatchBytes) {
-    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
         reserveSlots);
   }
 
   public MenciusConfig withCompaction(int everyTicks) {
-    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, everyTicks, skipAhead,
-        reserveSlots);
+    return with(window, maxBatch, horizon, maxBatchBytes, everyTicks, skipAhead, reserveSlots);
   }
 
   /** An idle member skips {@code slots} beyond the highest slot it saw in use. */
   public MenciusConfig withSkipAhead(int slots) {
-    return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, slots,
-        reserveSlots);
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, slots, reserveSlots);
   }
 
   /** A member's saved next-slot index runs {@code slots} ahead of the slots it used. */
   public MenciusConfig withReservedSlots(int slots) {
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead, slots);
+  }
+
+  /** This configuration with the tunables the {@code with...} methods change replaced. */
+  private MenciusConfig with(int window, int maxBatch, int horizon, int maxBatchBytes,
+      int compactEveryTicks, int skipAhead, int reserveSlots) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
-        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
-        slots);
+        stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks,
+        skipAhead, reserveSlots);
   }
 
   /** The smallest horizon that keeps a group of {@code m} live. */

@@ -39,6 +39,8 @@ public final class MenciusNode {
   private long persistedTruncation;
   private long now;
   private long maxKnownSlot;
+  /** The highest slot any owner proposed a value in that we saw (an accept at its own ballot). */
+  private long highestProposed = -1;
   private long highestBallot;
   private long stallFrontier = -1;
   private long stallSince;
@@ -353,6 +355,7 @@ public final class MenciusNode {
   private void onAccept(Accept m) {
     observe(m.slot());
     if (Ballot.isOwnerBallot(m.ballot())) {
+      highestProposed = Math.max(highestProposed, m.slot());
       skipAheadOf(m.slot());
     }
     observeBallot(m.ballot());
@@ -429,7 +432,10 @@ public final class MenciusNode {
       learn(s, Batch.NOOP);
     }
     maxKnownSlot = Math.max(maxKnownSlot, m.endSlot() - 1);
-    proposer.skipBelow(m.endSlot() - 1);
+    // Rule 3 is about slots in use: a skip that runs ahead of every proposal must not make us
+    // skip our own slots past them too, or our next proposal lands just beyond the skipped
+    // range and waits for every member's skip again.
+    proposer.skipBelow(Math.min(m.endSlot() - 1, highestProposed));
   }
 
   private void onCatchUp(CatchUp m) {

@@ -103,8 +103,7 @@ final class PeerLink {
     synchronized (sendLock) {
       if (open != null && queue.isEmpty() && open.isReady()) {
         try {
-          open.onNext(PeerStreamItem.newBuilder()
-              .setFrame(PeerFrame.newBuilder().addMessages(message)).build());
+          open.onNext(frame(List.of(message)));
           counters.sent(1);
           return false;
         } catch (RuntimeException e) {
@@ -141,6 +140,11 @@ final class PeerLink {
     if (sender.isAlive() || !channel.isTerminated()) {
       LOG.warn("link to member {} at {} did not stop in time", peer, address);
     }
+  }
+
+  private static PeerStreamItem frame(List<ConsensusMessage> messages) {
+    return PeerStreamItem.newBuilder()
+        .setFrame(PeerFrame.newBuilder().addAllMessages(messages)).build();
   }
 
   private void wake() {
@@ -239,8 +243,7 @@ final class PeerLink {
         List<ConsensusMessage> batch = queue.poll(options.maxMessagesPerFrame(),
             options.maxFrameBytes(), ConsensusMessage::getSerializedSize);
         if (!batch.isEmpty()) {
-          out.onNext(PeerStreamItem.newBuilder()
-              .setFrame(PeerFrame.newBuilder().addAllMessages(batch)).build());
+          out.onNext(frame(batch));
           counters.sent(batch.size());
         }
       }
@@ -256,8 +259,9 @@ final class PeerLink {
         + (end.getCause() == null ? "" : " (" + end.getCause().getMessage() + ")");
     everReached |= wasOpen;
     // Refused as no longer one of its peers by a member we had reached: we were removed.
+    String description = end.getDescription();
     counters.refusedBy(peer, everReached && end.getCode() == Status.Code.FAILED_PRECONDITION
-        && end.getDescription() != null && end.getDescription().contains(InboundPeerStream.NOT_A_PEER));
+        && description != null && description.contains(InboundPeerStream.NOT_A_PEER));
     if (wasOpen) {
       LOG.info("lost connection to member {} at {} ({}); redialing", peer, address, why);
     } else if (end.getCode() == Status.Code.FAILED_PRECONDITION) {
