@@ -134,6 +134,21 @@ final class CliCluster implements AutoCloseable {
     return dir.resolve(id).resolve("data").toString();
   }
 
+  /** Deletes member {@code id}'s data directory (it must not be running): a disk lost for good. */
+  void deleteData(String id) {
+    Path data = Path.of(dataDir(id));
+    if (process(id).isPresent()) {
+      throw new IllegalStateException(id + " is running");
+    }
+    try (java.util.stream.Stream<Path> walk = Files.walk(data)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   Path memberLog(String id) {
     return dir.resolve(id).resolve("member.log");
   }

@@ -99,6 +99,14 @@ class WholeGroupRestartIT {
         System.out.println("round " + round + ": killed all; " + w);
         List<String> said = g.linesOfLastRun(PRIMARY, "suspects", "expel", "view ");
         said.subList(Math.max(0, said.size() - 4), said.size()).forEach(l -> System.out.println("  m2 said: " + l));
+        boolean wiped = round == rounds;
+        if (wiped) {
+          // Issue 11's variant: the primary's disk is lost with the power. What it acknowledged
+          // was accepted durably by a majority first, so m1 and m3 still hold it; m2 comes back
+          // empty and joins as a new member through a donor.
+          g.deleteData(PRIMARY);
+          System.out.println("round " + round + ": deleted " + PRIMARY + "'s data directory");
+        }
 
         long upStarted = System.nanoTime();
         CliCluster.CliResult up = g.up();
@@ -106,6 +114,8 @@ class WholeGroupRestartIT {
             TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - upStarted));
         for (String id : g.ids()) {
           System.out.println("  " + id + ": " + g.lastLogLine(id, "local recovery"));
+          g.linesOfLastRun(id, "resumes its place", "does not resume", "joined group")
+              .forEach(l -> System.out.println("  " + id + ": " + l));
         }
         if (!up.ok()) {
           System.out.println(up.output());

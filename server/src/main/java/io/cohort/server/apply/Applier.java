@@ -92,6 +92,26 @@ public final class Applier implements AutoCloseable {
   }
 
   /**
+   * A transaction certified again with a sequence number this member had already queued (it
+   * delivers again from its checkpoint after a restart): nothing to apply, but it must be the
+   * same transaction, or this member's history and the group's differ.
+   *
+   * @throws IllegalStateException when the log holds another transaction under {@code seqno}
+   */
+  public void alreadyApplied(long seqno, Transaction tx) {
+    if (seqno > lastApplied) {
+      throw new IllegalStateException("applier asked to skip transaction " + seqno + " beyond the last applied "
+          + lastApplied);
+    }
+    LogEntry e = LogEntries.at(storage, seqno);
+    if (e == null || !e.getTransaction().getTxnId().equals(tx.getTxnId())) {
+      throw new IllegalStateException("the group certified transaction " + tx.getTxnId() + " as " + groupUuid + ":"
+          + seqno + " but this member's log holds " + (e == null ? "nothing" : e.getTransaction().getTxnId())
+          + " there: its history differs from the group's");
+    }
+  }
+
+  /**
    * A consistent read of the applied data. The sequence number and gtid_executed are read
    * from the snapshot itself, so they describe exactly what it contains; DDL is published
    * under a lock so the catalog matches too.

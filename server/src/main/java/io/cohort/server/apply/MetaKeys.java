@@ -15,6 +15,11 @@ public final class MetaKeys {
    * before it is applied here; its presence means the data dir belongs to a running group's history.
    */
   public static final String LAST_VIEW = "last_view";
+  /**
+   * This member's place in the group it runs in (a {@code SessionCheckpoint}): a restart resumes
+   * it under the same consensus id. Absent once the member left the group.
+   */
+  public static final String GROUP_SESSION = "group_session";
   /** Prefix of one entry per table: the TableSchema. */
   public static final String TABLE_PREFIX = "table/";
 

@@ -11,11 +11,19 @@ import java.util.Map;
  *                    rules 1, 2): a restarted member never proposes a value below it, and
  *                    recovers its own undecided slots there with a full Paxos round
  * @param acceptor    per-slot acceptor records
+ * @param truncatedBelow records below this slot were deleted (compacted): the acceptor cannot
+ *                    answer for those slots, and must not answer as if it never accepted there
  */
-public record DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor) {
+public record DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor,
+    long truncatedBelow) {
 
   public DurableState {
     acceptor = Map.copyOf(acceptor);
+  }
+
+  /** A store that never deleted records. */
+  public DurableState(int incarnation, long nextOwnSlot, Map<Long, AcceptorRecord> acceptor) {
+    this(incarnation, nextOwnSlot, acceptor, 0);
   }
 
   public static DurableState initial() {

@@ -33,6 +33,10 @@ package io.cohort.server.consensus;
  *                       runs: its accepts and skips below the saved index leave without
  *                       waiting for a save, at the price of recovering up to this many slots
  *                       with a full Paxos round after a restart; 0 = save before each announcement
+ * @param keepsCheckpoints the application saves checkpoints and reports each one durable
+ *                       ({@link MenciusNode#checkpointed}): this member then holds compaction
+ *                       back (its own and its peers') at its last reported checkpoint, from the
+ *                       point it started at on; otherwise its delivery point stands for it
  */
 public record MenciusConfig(
     Membership initial,
@@ -48,7 +52,8 @@ public record MenciusConfig(
     int maxBatchBytes,
     int compactEveryTicks,
     int skipAhead,
-    int reserveSlots) {
+    int reserveSlots,
+    boolean keepsCheckpoints) {
 
   public static final int DEFAULT_HORIZON = 1024;
   public static final int DEFAULT_MAX_BATCH_BYTES = 4 * 1024 * 1024;
@@ -79,7 +84,7 @@ public record MenciusConfig(
       int heartbeatTicks, int stallTicks, int catchUpLimit, int recoverySpan, int horizon,
       int maxBatchBytes, int compactEveryTicks) {
     this(initial, self, window, maxBatch, retryTicks, heartbeatTicks, stallTicks, catchUpLimit,
-        recoverySpan, horizon, maxBatchBytes, compactEveryTicks, 0, 0);
+        recoverySpan, horizon, maxBatchBytes, compactEveryTicks, 0, 0, false);
   }
 
   /** The tunables without compaction by the core itself. */
@@ -104,39 +109,48 @@ public record MenciusConfig(
 
   public MenciusConfig withBatching(int window, int maxBatch) {
     return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
-        reserveSlots);
+        reserveSlots, keepsCheckpoints);
   }
 
   public MenciusConfig withHorizon(int horizon) {
     return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
-        reserveSlots);
+        reserveSlots, keepsCheckpoints);
   }
 
   public MenciusConfig withMaxBatchBytes(int maxBatchBytes) {
     return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
-        reserveSlots);
+        reserveSlots, keepsCheckpoints);
   }
 
   public MenciusConfig withCompaction(int everyTicks) {
-    return with(window, maxBatch, horizon, maxBatchBytes, everyTicks, skipAhead, reserveSlots);
+    return with(window, maxBatch, horizon, maxBatchBytes, everyTicks, skipAhead, reserveSlots,
+        keepsCheckpoints);
   }
 
   /** An idle member skips {@code slots} beyond the highest slot it saw in use. */
   public MenciusConfig withSkipAhead(int slots) {
-    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, slots, reserveSlots);
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, slots, reserveSlots,
+        keepsCheckpoints);
   }
 
   /** A member's saved next-slot index runs {@code slots} ahead of the slots it used. */
   public MenciusConfig withReservedSlots(int slots) {
-    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead, slots);
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead, slots,
+        keepsCheckpoints);
+  }
+
+  /** The application reports its durable checkpoints; they, not delivery, hold compaction back. */
+  public MenciusConfig withCheckpoints() {
+    return with(window, maxBatch, horizon, maxBatchBytes, compactEveryTicks, skipAhead,
+        reserveSlots, true);
   }
 
   /** This configuration with the tunables the {@code with...} methods change replaced. */
   private MenciusConfig with(int window, int maxBatch, int horizon, int maxBatchBytes,
-      int compactEveryTicks, int skipAhead, int reserveSlots) {
+      int compactEveryTicks, int skipAhead, int reserveSlots, boolean keepsCheckpoints) {
     return new MenciusConfig(initial, self, window, maxBatch, retryTicks, heartbeatTicks,
         stallTicks, catchUpLimit, recoverySpan, horizon, maxBatchBytes, compactEveryTicks,
-        skipAhead, reserveSlots);
+        skipAhead, reserveSlots, keepsCheckpoints);
   }
 
   /** The smallest horizon that keeps a group of {@code m} live. */

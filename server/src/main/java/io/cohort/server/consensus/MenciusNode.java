@@ -33,6 +33,14 @@ public final class MenciusNode {
   private final BitSet suspected = new BitSet();
   private final Map<Integer, Long> peerFrontiers = new HashMap<>();
   private final Map<Integer, Long> peerRetained = new HashMap<>();
+  /** Peers' durable checkpoints, from their catch-up requests: what they would deliver again from. */
+  private final Map<Integer, Long> peerStable = new HashMap<>();
+  /**
+   * Our application's last durable checkpoint ({@link #checkpointed}), or -1 when it keeps none
+   * ({@link MenciusConfig#keepsCheckpoints}): then our delivery point stands for it. Never moves
+   * back, so a peer may keep the highest it heard.
+   */
+  private long checkpointed;
   private boolean incarnationDirty = true;
   /** Acceptor records below this may be deleted from disk; persisted up to the second. */
   private long truncateBelow;
@@ -75,6 +83,11 @@ public final class MenciusNode {
     this.revoker = new Revoker(cfg, schedule, out, rng);
     this.maxKnownSlot = Math.max(acceptor.maxSlot(), Math.max(restored.nextOwnSlot(), from.frontier()) - 1);
     this.highestBallot = acceptor.maxPromised();
+    this.truncateBelow = restored.truncatedBelow();
+    this.persistedTruncation = restored.truncatedBelow();
+    // Where we start from is durable already: the checkpoint we restarted from, or the point a
+    // new member joined at (nothing below it can be asked of us again).
+    this.checkpointed = cfg.keepsCheckpoints() ? from.frontier() : -1;
   }
 
   // ---- inputs ----
@@ -147,7 +160,7 @@ public final class MenciusNode {
       // Values waiting while our next slot lies beyond the horizon: ask the others to skip up
       // to it (rule 3), else an idle group would never move its delivery point there.
       long wanted = waitingForHorizon() ? Math.max(maxKnownSlot, knownLimit() - 1) : maxKnownSlot;
-      out.broadcast(new CatchUp(self, log.frontier(), wanted), false, false);
+      out.broadcast(new CatchUp(self, log.frontier(), wanted, stablePoint()), false, false);
     }
     if (cfg.compactEveryTicks() > 0 && now % cfg.compactEveryTicks() == 0) {
       compact(deliveredEverywhere());
@@ -187,6 +200,23 @@ public final class MenciusNode {
   /** Failure detector input: {@code member} is no longer suspected. */
   public void trust(int member) {
     suspected.clear(member);
+  }
+
+  /**
+   * The application saved a checkpoint at {@code slot} durably ({@link #checkpoint}): after a
+   * crash it restarts from there and delivers every slot from there on again, so neither this
+   * member nor its peers compact at or above it any more (it is reported in catch-up requests).
+   * Only with {@link MenciusConfig#keepsCheckpoints}; ignored otherwise.
+   */
+  public void checkpointed(long slot) {
+    if (cfg.keepsCheckpoints()) {
+      checkpointed = Math.max(checkpointed, slot);
+    }
+  }
+
+  /** Where this member would deliver from after a restart: no decision above it may be forgotten. */
+  long stablePoint() {
+    return checkpointed < 0 ? log.frontier() : Math.min(checkpointed, log.frontier());
   }
 
   /**
@@ -303,17 +333,17 @@ public final class MenciusNode {
   }
 
   /**
-   * The lowest delivery point reported (in catch-up requests) by the members of the current
+   * The lowest durable checkpoint reported (in catch-up requests) by the members of the current
    * and future configurations, ourselves included: no member that is or will be counted can
-   * need a decision below it any more. A member added by a decided but not yet effective
-   * change counts too (it starts from the point of that change, above what anyone compacted
-   * before delivering it), and counts as slot 0 until heard from.
+   * need a decision or acceptor record below it any more, even after a crash. A member added by
+   * a decided but not yet effective change counts too (it starts from the point of that change,
+   * above what anyone compacted before delivering it), and counts as slot 0 until heard from.
    */
   long deliveredEverywhere() {
-    long min = log.frontier();
+    long min = stablePoint();
     for (int m : schedule.membersFrom(log.frontier())) {
       if (m != self) {
-        min = Math.min(min, peerFrontiers.getOrDefault(m, 0L));
+        min = Math.min(min, peerStable.getOrDefault(m, 0L));
       }
     }
     return min;
@@ -359,9 +389,9 @@ public final class MenciusNode {
       skipAheadOf(m.slot());
     }
     observeBallot(m.ballot());
-    if (m.slot() < log.retainedFrom()) {
+    if (m.slot() < truncateBelow) {
       out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
-    } else if (log.isLearned(m.slot())) {
+    } else if (m.slot() >= log.retainedFrom() && log.isLearned(m.slot())) {
       out.send(m.from(), new Decide(self, m.slot(), log.get(m.slot())), mayBeOwn(m.slot()));
     } else if (acceptor.accept(m.slot(), m.ballot(), m.value())) {
       out.send(m.from(), new Accepted(self, m.ballot(), m.slot()), true);
@@ -376,11 +406,13 @@ public final class MenciusNode {
     boolean truncated = false;
     for (long slot : m.slots()) {
       observe(slot);
-      if (slot < log.retainedFrom()) {
+      // Our acceptor records reach further back than our decisions after a restart from a
+      // checkpoint: a slot between the two is answered from the record, as a full round needs.
+      if (slot < truncateBelow) {
         truncated = true;
         continue;
       }
-      if (log.isLearned(slot)) {
+      if (slot >= log.retainedFrom() && log.isLearned(slot)) {
         out.send(m.from(), new Decide(self, slot, log.get(slot)), mayBeOwn(slot));
         continue;
       }
@@ -440,6 +472,7 @@ public final class MenciusNode {
 
   private void onCatchUp(CatchUp m) {
     peerFrontiers.merge(m.from(), m.frontier(), Math::max);
+    peerStable.merge(m.from(), m.stable(), Math::max);
     observe(m.maxKnownSlot());
     if (m.frontier() < log.retainedFrom()) {
       out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
@@ -613,6 +646,30 @@ public final class MenciusNode {
         slots.add(s);
       }
     }
+    recoverForgotten(frontier, slots);
     revoker.start(slots, ballotAbove(highestBallot), now);
+  }
+
+  /**
+   * Adds to {@code slots} those of any owner below the point where our peers' logs now start,
+   * when that is above our delivery point. After a whole-group restart every member holds the
+   * decisions from its own checkpoint on only, and the member that kept the oldest one finds
+   * nobody to send it the slots in between; but their acceptor records are still there (nobody
+   * compacts at or above a member's checkpoint), so a full Paxos round recovers exactly what was
+   * decided: a value a majority accepted, or a skip where nothing was accepted (an owner never
+   * proposes in a slot below its saved next-slot index again). Where the acceptors compacted
+   * them too, the round fails and the application installs a snapshot instead.
+   */
+  private void recoverForgotten(long frontier, List<Long> slots) {
+    OptionalLong retained = snapshotNeeded();
+    if (retained.isEmpty()) {
+      return;
+    }
+    long to = Math.min(Math.min(retained.getAsLong(), frontier + cfg.recoverySpan()), knownLimit());
+    for (long s = frontier; s < to; s++) {
+      if (schedule.owner(s) != self && !log.isLearned(s) && !revoker.isActive(s)) {
+        slots.add(s);
+      }
+    }
   }
 }

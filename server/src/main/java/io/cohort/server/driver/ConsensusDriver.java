@@ -78,13 +78,20 @@ public final class ConsensusDriver implements AutoCloseable {
    * @param pendingProposals proposals of this member accepted and not yet delivered or failed
    * @param droppedMessages  peer messages dropped because the input queue was full
    * @param suspected        peers the failure detector currently suspects
+   * @param truncatedAt      the lowest point above our frontier from which a peer said it holds
+   *                         decisions (it compacted those we need), or -1: when every peer says
+   *                         so, this member cannot catch up from the log and needs a snapshot
    */
   public record Stats(State state, long frontier, long deliveredValues, long fsyncs,
-      int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected) {}
+      int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected,
+      long truncatedAt) {}
 
-  private sealed interface Input permits Inbound, Proposal, Wakeup {}
+  private sealed interface Input permits Inbound, Proposal, Checkpointed, Wakeup {}
 
   private record Inbound(Message message) implements Input {}
+
+  /** The application saved its checkpoint at {@code slot} durably. */
+  private record Checkpointed(long slot) implements Input {}
 
   /**
    * A class, not a record: {@link #propose} removes it from the queue by identity. Carries
@@ -131,6 +138,7 @@ public final class ConsensusDriver implements AutoCloseable {
   private volatile long deliveredValues;
   private volatile long fsyncs;
   private volatile Set<Integer> suspected = Set.of();
+  private volatile long truncatedAt = -1;
 
   private ConsensusDriver(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
       Transport transport, MenciusNode core, DeliveryListener listener) {
@@ -254,6 +262,15 @@ public final class ConsensusDriver implements AutoCloseable {
     return p.future;
   }
 
+  /**
+   * The application saved, durably, the checkpoint it takes at {@code slot} ({@link
+   * MenciusNode#checkpointed}): from now on the group keeps what this member would need to
+   * deliver again from there after a crash, and no more. Callable from any thread.
+   */
+  public void checkpointed(long slot) {
+    inbox.add(new Checkpointed(slot));
+  }
+
   public int self() {
     return self;
   }
@@ -269,7 +286,7 @@ public final class ConsensusDriver implements AutoCloseable {
 
   public Stats stats() {
     return new Stats(state, frontier, deliveredValues, fsyncs, inbox.size(), pending.count(),
-        droppedMessages.get(), suspected);
+        droppedMessages.get(), suspected, truncatedAt);
   }
 
   /**
@@ -402,6 +419,8 @@ public final class ConsensusDriver implements AutoCloseable {
         return;
       }
       pending.track(id, p.future);
+    } else if (in instanceof Checkpointed c) {
+      core.checkpointed(c.slot());
     }
   }
 
@@ -432,6 +451,7 @@ public final class ConsensusDriver implements AutoCloseable {
 
   private void tick(long now) {
     core.tick();
+    truncatedAt = core.snapshotNeeded().orElse(-1);
     List<Integer> silent = detector.newlySilent(now);
     for (int m : silent) {
       core.suspect(m);

@@ -96,7 +96,11 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
     switch (v.kind()) {
       case POSITIVE -> {
         lastConflictFree = applier.groupUuid() + ":" + v.seqno();
-        applier.enqueue(v.seqno(), tx);
+        if (v.seqno() <= applier.lastQueued()) {
+          applier.alreadyApplied(v.seqno(), tx); // delivered again after a restart
+        } else {
+          applier.enqueue(v.seqno(), tx);
+        }
       }
       case NEGATIVE -> {
         LOG.debug("transaction {} rolled back by certification: {}", tx.getTxnId(), v.reason());

@@ -8,6 +8,7 @@ import io.cohort.proto.JoinResponse;
 import io.cohort.proto.LastView;
 import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
+import io.cohort.proto.SessionCheckpoint;
 import io.cohort.proto.ForceBootstrapResponse;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberStats;
@@ -108,6 +109,14 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile List<String> lastKnownMembers = List.of();
   private volatile String lastViewId = "";
   private final LastViewStore views;
+  /** This member's place in the group, kept for a restart. */
+  private final SessionStore places;
+  /**
+   * Since when this member's delivery has not moved while a peer said it no longer holds what
+   * this member needs, and where it stood (timer thread).
+   */
+  private long truncatedSince;
+  private long truncatedFrontier = -1;
   private final HistoryCheck history;
   private final RestartCoordinator coordinator;
   private final DonorRecovery recovery;
@@ -133,6 +142,7 @@ public final class ConsensusGroup implements GroupReplication {
     this.abortServer = abortServer;
     this.faults = faults;
     this.views = LastViewStore.on(storage);
+    this.places = SessionStore.on(storage);
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
     this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
     this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults);
@@ -167,6 +177,9 @@ public final class ConsensusGroup implements GroupReplication {
    */
   private void enterGroup() {
     try {
+      if (resumePlace()) {
+        return;
+      }
       if (gc.bootstrap()) {
         if (!gc.seeds().isEmpty()) {
           stateReason = "joining through " + gc.seeds();
@@ -191,6 +204,111 @@ public final class ConsensusGroup implements GroupReplication {
       LOG.error("could not enter the group", e);
       leftGroup("could not enter the group: " + e.getMessage(), true);
     }
+  }
+
+  /**
+   * A member restarted after a crash or a kill takes its place in the group up again when its
+   * data dir kept one ({@link SessionStore}): the same consensus id, acceptor state and view. It
+   * delivers again from the slot of its checkpoint (certifying the same way, skipping what it
+   * had applied) and takes what it missed from its peers' logs, with no donor recovery. If they
+   * expelled it meanwhile they refuse it, or if they no longer hold what it needs, it leaves and
+   * joins again as a new member ({@link #checkFailures}). True when it resumed.
+   */
+  private boolean resumePlace() {
+    SessionCheckpoint cp = places.load();
+    if (cp == null) {
+      return false;
+    }
+    GroupState st = cp.getState();
+    int id = cp.getConsensusId();
+    String why = notResumable(cp);
+    ConsensusStore store = null;
+    if (why == null) {
+      store = ConsensusStore.open(consensusDir(), id, config.fsync());
+      if (store.load().incarnation() == 0) {
+        store.close();
+        store = null;
+        why = "its consensus state is empty";
+      }
+    }
+    if (why != null) {
+      LOG.warn("member {} does not resume its place in group {} (consensus member {}): {}; it joins as a new"
+          + " member", config.memberId(), groupUuid, id, why);
+      places.clear();
+      return false;
+    }
+    // A seed that holds another history under the same GTIDs (a second group bootstrapped under
+    // this name, say) refuses this member here as it would refuse its join: divergence is never
+    // carried on behind the operator's back. Seeds that do not answer are skipped.
+    for (String seed : gc.seeds()) {
+      if (!seed.equals(clientAddress) && !faults.isolated()) {
+        try {
+          checkHistoryWith(seed, coordinator.channel(seed));
+        } catch (GroupRefusedException e) {
+          store.close();
+          throw e;
+        }
+      }
+    }
+    storeEpoch(st.getEpoch());
+    pipeline.install(recovery.certifierFromOwnLog(st.getGcSeqno(), st.getCertifiedSeqno()));
+    GroupMembership gm = GroupMembership.fromState(st);
+    places.begin(st.getEpoch(), id);
+    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer,
+        places);
+    GrpcTransport transport;
+    try {
+      transport = openTransport(st.getEpoch(), id, s.peerAddresses(), portOf(selfIn(cp).getGroupAddress()));
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    startConsensus(s, gm, transport, store);
+    LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
+        + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
+        config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
+        applier.lastApplied());
+    return true;
+  }
+
+  /** Why the kept place cannot be taken up again here, or null. */
+  private String notResumable(SessionCheckpoint cp) {
+    GroupState st = cp.getState();
+    if (!st.getGroupUuid().equals(groupUuid)) {
+      return "it was kept for group " + st.getGroupUuid();
+    }
+    MemberInfo me = selfIn(cp);
+    if (me == null || !me.getMemberId().equals(config.memberId())) {
+      return "its view does not list this member under consensus id " + cp.getConsensusId();
+    }
+    if (!me.getAddress().equals(clientAddress)) {
+      return "its client address changed from " + me.getAddress() + " to " + clientAddress;
+    }
+    int port = portOf(me.getGroupAddress());
+    if (gc.groupPort() != 0 && gc.groupPort() != port) {
+      return "its group port changed from " + port + " to " + gc.groupPort();
+    }
+    if (!Files.isDirectory(consensusDir())) {
+      return "its consensus state is gone";
+    }
+    if (applier.lastApplied() < st.getCertifiedSeqno()) {
+      return "it applied " + applier.lastApplied() + " transactions, fewer than the " + st.getCertifiedSeqno()
+          + " its place needs";
+    }
+    return null;
+  }
+
+  private static MemberInfo selfIn(SessionCheckpoint cp) {
+    for (MemberInfo m : cp.getState().getMembersList()) {
+      if (m.getConsensusId() == cp.getConsensusId()) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  private static int portOf(String hostPort) {
+    return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
   }
 
   private static String historyHolder(Map<String, ProbeResponse> heard) {
@@ -275,14 +393,15 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void bootstrap(long epoch, String how) {
     storeEpoch(epoch);
-    GrpcTransport transport = openTransport(epoch, 0, Map.of());
+    GrpcTransport transport = openTransport(epoch, 0, Map.of(), gc.groupPort());
     String groupAddress = gc.groupHost() + ":" + transport.listenPort();
     MemberInfo self = selfInfo(0, groupAddress);
     long certified = applier.lastApplied();
     GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, self, gc.singlePrimary(), certified, HORIZON);
     pipeline.install(new Certifier(certified));
-    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer);
-    startConsensus(s, gm, transport);
+    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer,
+        places);
+    startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
     views.offer(gm.lastView(certified));
     views.persistIfApplied(applier.lastApplied());
     LOG.info("group {} {} (view {}, {}); member {} ONLINE at {}", groupUuid, how, gm.viewId(),
@@ -345,9 +464,10 @@ public final class ConsensusGroup implements GroupReplication {
     GroupMembership gm = GroupMembership.fromState(st);
     storeEpoch(gm.epoch());
     int id = r.getConsensusId();
-    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded, views::offer);
-    GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses());
-    startConsensus(s, gm, transport);
+    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded, views::offer,
+        places);
+    GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses(), gc.groupPort());
+    startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
     LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
         groupUuid, seed, r.getViewId(), id, st.getCertifiedSeqno());
     List<String> donors = new ArrayList<>();
@@ -361,16 +481,29 @@ public final class ConsensusGroup implements GroupReplication {
     recover(s, st, donors);
   }
 
-  private void startConsensus(GroupSession s, GroupMembership gm, GrpcTransport transport) {
-    Path dir = config.dataDir().resolve("consensus");
-    ConsensusStore store;
+  /**
+   * A new session's empty acceptor store. The previous session's place is forgotten first (a
+   * crash in between must not resume it with the new, empty store), then its acceptor state:
+   * that incarnation never speaks again, so the group counts it as a crashed acceptor.
+   */
+  private ConsensusStore newStore(GroupSession s, long epoch, GrpcTransport transport) {
     try {
-      deleteTree(dir);
-      store = ConsensusStore.open(dir, s.self, config.fsync());
+      places.clear();
+      deleteTree(consensusDir());
+      ConsensusStore store = ConsensusStore.open(consensusDir(), s.self, config.fsync());
+      places.begin(epoch, s.self);
+      return store;
     } catch (RuntimeException e) {
       transport.close();
       throw e;
     }
+  }
+
+  private Path consensusDir() {
+    return config.dataDir().resolve("consensus");
+  }
+
+  private void startConsensus(GroupSession s, GroupMembership gm, GrpcTransport transport, ConsensusStore store) {
     s.attach(transport, store);
     Checkpoint cp = gm.checkpoint();
     Membership initial = cp.configurations().get(cp.configurations().firstKey());
@@ -389,21 +522,25 @@ public final class ConsensusGroup implements GroupReplication {
 
   /**
    * The consensus tunables of a member (the whole-group simulator starts from these too).
-   * Decisions and acceptor records are forgotten once every member delivered them (each
-   * second): without it a member's memory grew with every transaction. Idle members skip half
+   * Decisions and acceptor records are forgotten (each second) below the place every member of
+   * the configurations kept on disk, the slot it would deliver again from after a crash: without
+   * compaction a member's memory grew with every transaction, and without the checkpoints a
+   * restarted member could not catch up from its peers' logs. Idle members skip half
    * the horizon ahead of a proposal they see, so a commit waits for a quorum of acceptors and
    * not for the skips of the slowest member. The saved next-slot index runs a horizon ahead,
    * so a proposal leaves at once and its own save runs while it is on the wire.
    */
   static MenciusConfig consensusConfig(Membership initial, int self, int horizon) {
     return new MenciusConfig(initial, self, 8, 64, 4, 10, 12, 128, 256, horizon)
-        .withCompaction(COMPACT_EVERY_TICKS).withSkipAhead(horizon / 2).withReservedSlots(horizon);
+        .withCompaction(COMPACT_EVERY_TICKS).withSkipAhead(horizon / 2).withReservedSlots(horizon)
+        .withCheckpoints();
   }
 
-  private GrpcTransport openTransport(long epoch, int self, Map<Integer, java.net.InetSocketAddress> peers) {
+  private GrpcTransport openTransport(long epoch, int self, Map<Integer, java.net.InetSocketAddress> peers,
+      int port) {
     try {
       return GrpcTransport.listening(groupUuid + "/" + epoch, self, peers,
-          new java.net.InetSocketAddress(gc.groupHost(), gc.groupPort()), GrpcTransportOptions.defaults());
+          new java.net.InetSocketAddress(gc.groupHost(), port), GrpcTransportOptions.defaults());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -436,6 +573,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
     Runnable teardown = () -> {
+      places.clear(); // out of the group: a restart must not take this place up again
       retire(s);
       s.shutdown();
       pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
@@ -590,6 +728,9 @@ public final class ConsensusGroup implements GroupReplication {
       // Members it reaches again refuse it as no longer theirs: the group expelled it meanwhile
       // (while it could not hear of it). It leaves, and rejoins if it may, without waiting for
       // the unreachable-majority timeout.
+      if (lostTrack(s, now)) {
+        return;
+      }
       Set<Integer> refusing = new java.util.TreeSet<>(s.refusedBy());
       refusing.retainAll(ids);
       if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
@@ -601,10 +742,39 @@ public final class ConsensusGroup implements GroupReplication {
     }
   }
 
+  /**
+   * A member that resumed its place after being away for long finds its peers no longer hold the
+   * decisions it needs to catch up (they compacted them once the group stopped counting it). As
+   * long as its delivery still moves (another peer serves it, or a full round recovers what the
+   * peers' acceptors still hold) it goes on; stuck for 2 s, it leaves and joins as a new member.
+   */
+  private boolean lostTrack(GroupSession s, long now) {
+    ConsensusDriver d = s.driver();
+    ConsensusDriver.Stats st = d == null ? null : d.stats();
+    long at = st == null ? -1 : st.truncatedAt();
+    if (at < 0 || st.frontier() != truncatedFrontier) {
+      truncatedSince = now;
+      truncatedFrontier = at < 0 ? -1 : st.frontier();
+      return false;
+    }
+    if (now - truncatedSince < TimeUnit.SECONDS.toNanos(2)) {
+      return false;
+    }
+    truncatedFrontier = -1;
+    s.end("its peers no longer hold the decisions it needs to catch up (they keep them from slot " + at
+        + "); it joins again as a new member", true);
+    return true;
+  }
+
   /** Writes the last view once this member applied what was certified before it (group timer). */
   private void keepView() {
     try {
       views.persistIfApplied(applier.lastApplied());
+      SessionCheckpoint cp = places.persistIfApplied(applier.lastApplied());
+      GroupSession s = session;
+      if (cp != null && s != null && s.self == cp.getConsensusId() && s.driver() != null) {
+        s.driver().checkpointed(cp.getState().getFrontier());
+      }
     } catch (RuntimeException e) {
       LOG.error("could not keep the last view", e);
     }
@@ -830,8 +1000,15 @@ public final class ConsensusGroup implements GroupReplication {
     lifecycle.shutdownNow();
     GroupSession s = session;
     if (s != null) {
-      if (!s.ended() && s.leave(5000)) {
+      boolean out = s.ended();
+      if (!out && s.leave(5000)) {
         LOG.info("member {} left the group", config.memberId());
+        out = true;
+      }
+      if (out) {
+        places.clear();
+      } else {
+        LOG.info("member {} could not leave the group; a restart takes its place up again", config.memberId());
       }
       s.end("left the group (shutdown)", false);
       s.shutdown();

@@ -38,8 +38,10 @@ import org.slf4j.LoggerFactory;
  * One incarnation of this member in the group: its consensus id, driver, transport and
  * acceptor store, and the handling of everything the group delivers (certification, views,
  * progress reports, mode changes). It ends when the member is expelled, leaves, loses the
- * majority for too long or is closed; a rejoin starts a new session with a new consensus id
- * (a dead incarnation's acceptor state is never reused, so it acts as a crashed acceptor).
+ * majority for too long or is closed. A member restarted after a crash resumes its session
+ * from the place it kept ({@link SessionStore}: same consensus id, same acceptor state); a
+ * member that was out of the group joins again as a new session with a new consensus id (the
+ * old incarnation's acceptor state is never reused, so it acts as a crashed acceptor).
  *
  * <p>Threads: deliveries arrive on the driver's loop thread; requests on gRPC threads; the
  * group timer and the recovery thread call in too. {@code mu} guards the replicated state
@@ -48,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 final class GroupSession {
   private static final Logger LOG = LoggerFactory.getLogger(GroupSession.class);
+  /** How often the group state is taken as this member's place to resume from. */
+  private static final long PLACE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** What lock-free readers see: the view as of the last change. */
   record View(String viewId, List<MemberInfo> members, Set<Integer> recovering, boolean singlePrimary,
@@ -79,6 +83,10 @@ final class GroupSession {
   private final EndListener endListener;
   /** Told of every view this member is ONLINE in, to keep the latest on disk. */
   private final Consumer<LastView> viewKeeper;
+  /** Keeps this member's place in the group, for a restart (ONLINE only). */
+  private final SessionStore places;
+  /** When the group state was last offered to {@link #places} (loop thread). */
+  private long lastPlaceNanos;
   private final GroupStateMachine.Events events = new DeliveryEvents();
   private ConsensusDriver driver;
   private volatile GrpcTransport transport;
@@ -97,9 +105,10 @@ final class GroupSession {
   private long lastExpelProposalNanos;
 
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
-      boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper) {
+      boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places) {
     this.self = self;
     this.viewKeeper = viewKeeper;
+    this.places = places;
     this.memberId = memberId;
     this.machine = new GroupStateMachine(self, memberId, membership, pipeline, recovering);
     this.membership = membership;
@@ -144,6 +153,9 @@ final class GroupSession {
       if (viewStale || out != null) {
         publish(); // not for slots of transactions only: they change nothing readers see here
       }
+      if (out == null) {
+        offerPlace(false);
+      }
       endOfSlot.forEach(Runnable::run);
       endOfSlot.clear();
     } finally {
@@ -152,6 +164,20 @@ final class GroupSession {
     if (out != null) {
       end(out, !out.startsWith("left"));
     }
+  }
+
+  /**
+   * Offers the group state at the end of this slot as this member's place to resume from after
+   * a restart: at most every {@link #PLACE_EVERY_NANOS} (or at once when {@code now}), and only
+   * while ONLINE (a recovering member has nothing to resume from). Under {@code mu}.
+   */
+  private void offerPlace(boolean now) {
+    long t = System.nanoTime();
+    if (machine.recovering() || (!now && t - lastPlaceNanos < PLACE_EVERY_NANOS)) {
+      return;
+    }
+    lastPlaceNanos = t;
+    places.offer(self, membership.toState(pipeline.certifier().lastSeqno()));
   }
 
   /** Answers pending requests, logs, and keeps the transport's peers in step with the view (under {@code mu}). */
@@ -409,6 +435,7 @@ final class GroupSession {
       int n = machine.finishRecovery(certifier);
       recovering = false;
       viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
+      offerPlace(true);
       LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
       publish();
     } finally {

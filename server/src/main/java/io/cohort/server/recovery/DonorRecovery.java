@@ -75,6 +75,17 @@ public final class DonorRecovery {
     return c;
   }
 
+  /**
+   * The group's conflict information at the point where {@code certified} transactions were
+   * certified and information up to {@code collected} forgotten, rebuilt from this member's own
+   * log (a member resuming its place after a restart: it applied at least that much).
+   */
+  public Certifier certifierFromOwnLog(long collected, long certified) {
+    Certifier c = new Certifier(collected);
+    replayOwnLog(c, collected, certified);
+    return c;
+  }
+
   private void replayOwnLog(Certifier c, long after, long upTo) {
     long next = after + 1;
     while (next <= upTo) {

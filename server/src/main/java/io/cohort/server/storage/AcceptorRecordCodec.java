@@ -21,15 +21,18 @@ import java.util.List;
  */
 final class AcceptorRecordCodec {
 
-  static final byte STATE_FORMAT = 1;
+  static final byte STATE_FORMAT = 2;
   static final byte RECORD_FORMAT = 1;
-  static final int STATE_LENGTH = 1 + 4 + 4 + 8;
+  static final int STATE_LENGTH = 1 + 4 + 4 + 8 + 8;
+  /** The first state format, without the truncation point (stores that never deleted records). */
+  static final byte STATE_FORMAT_1 = 1;
+  static final int STATE_LENGTH_1 = 1 + 4 + 4 + 8;
 
   private static final int RECORD_HEADER = 1 + 8 + 8 + 4;
   private static final int VALUE_HEADER = 8 + 1 + 4;
 
   /** What {@link ConsensusStore} keeps besides the slot records. */
-  record State(int self, int incarnation, long nextOwnSlot) {}
+  record State(int self, int incarnation, long nextOwnSlot, long truncatedBelow) {}
 
   private AcceptorRecordCodec() {}
 
@@ -55,17 +58,22 @@ final class AcceptorRecordCodec {
         .putInt(s.self())
         .putInt(s.incarnation())
         .putLong(s.nextOwnSlot())
+        .putLong(s.truncatedBelow())
         .array();
   }
 
   /** Throws {@link IllegalArgumentException} naming what is wrong when the bytes are damaged. */
   static State decodeState(byte[] bytes) {
+    if (bytes.length == STATE_LENGTH_1 && bytes[0] == STATE_FORMAT_1) {
+      ByteBuffer b = ByteBuffer.wrap(bytes, 1, STATE_LENGTH_1 - 1);
+      return new State(b.getInt(), b.getInt(), b.getLong(), 0);
+    }
     if (bytes.length != STATE_LENGTH || bytes[0] != STATE_FORMAT) {
       throw new IllegalArgumentException("expected " + STATE_LENGTH + " bytes of format "
           + STATE_FORMAT + ", got " + hex(bytes));
     }
     ByteBuffer b = ByteBuffer.wrap(bytes, 1, STATE_LENGTH - 1);
-    return new State(b.getInt(), b.getInt(), b.getLong());
+    return new State(b.getInt(), b.getInt(), b.getLong(), b.getLong());
   }
 
   static byte[] encode(AcceptorRecord r) {

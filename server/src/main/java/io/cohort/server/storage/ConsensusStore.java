@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code meta}: one state record (this member's id, the incarnation and the next own slot);
  *   <li>{@code slots}: one acceptor record per slot, keyed by the slot in big-endian, so that
- *       {@link #load()} is one ordered scan and {@link #truncateBelow} one range delete.
+ *       {@link #load()} is one ordered scan and a truncation one range delete.
  * </ul>
  * Every {@link #save} goes in one WriteBatch, synced when the store was opened with fsync: a
  * crash leaves all of an update or none of it, which is what the core assumes of its store.
@@ -150,7 +150,8 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
         }
         return DurableState.initial();
       }
-      return new DurableState(state.incarnation(), state.nextOwnSlot(), records);
+      return new DurableState(state.incarnation(), state.nextOwnSlot(), records,
+          state.truncatedBelow());
     });
   }
 
@@ -164,7 +165,8 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
     whileOpen(() -> {
       try (WriteBatch batch = new WriteBatch()) {
         batch.put(meta, STATE_KEY, AcceptorRecordCodec.encodeState(
-            new AcceptorRecordCodec.State(self, u.incarnation(), u.nextOwnSlot())));
+            new AcceptorRecordCodec.State(self, u.incarnation(), u.nextOwnSlot(),
+                u.truncateBelow())));
         if (u.truncateBelow() > 0) {
           batch.deleteRange(slots, AcceptorRecordCodec.slotKey(0),
               AcceptorRecordCodec.slotKey(u.truncateBelow()));
@@ -176,27 +178,6 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
       } catch (RocksDBException e) {
         throw new StorageException("cannot save consensus state at " + dir + ": "
             + e.getMessage(), e);
-      }
-      return null;
-    });
-  }
-
-  /**
-   * Deletes the records of every slot below {@code slot}, for garbage collection once the
-   * decided prefix is kept elsewhere. The caller must be sure no acceptor answer for those
-   * slots can matter any more.
-   */
-  public void truncateBelow(long slot) {
-    if (slot <= 0) {
-      return;
-    }
-    whileOpen(() -> {
-      try {
-        db.deleteRange(slots, writeOptions, AcceptorRecordCodec.slotKey(0),
-            AcceptorRecordCodec.slotKey(slot));
-      } catch (RocksDBException e) {
-        throw new StorageException("cannot delete consensus records below slot " + slot + " at "
-            + dir + ": " + e.getMessage(), e);
       }
       return null;
     });

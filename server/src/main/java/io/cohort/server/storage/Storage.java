@@ -151,6 +151,13 @@ public final class Storage implements AutoCloseable {
     write(b);
   }
 
+  /** Deletes one metadata entry durably on its own. */
+  public void deleteMetaNow(String key) {
+    Batch b = newBatch();
+    b.deleteMeta(key);
+    write(b);
+  }
+
   /** Values of every metadata entry whose key starts with {@code prefix}, in key order. */
   public List<byte[]> metaWithPrefix(String prefix) {
     List<byte[]> out = new ArrayList<>();

@@ -78,7 +78,7 @@ public final class MessageCodec {
           .setValue(encode(d.value(), "decide")));
     } else if (m instanceof CatchUp c) {
       b.setCatchUp(CatchUpMessage.newBuilder().setFrom(c.from()).setFrontier(c.frontier())
-          .setMaxKnownSlot(c.maxKnownSlot()));
+          .setMaxKnownSlot(c.maxKnownSlot()).setStable(c.stable()));
     } else if (m instanceof Truncated t) {
       b.setTruncated(TruncatedMessage.newBuilder().setFrom(t.from())
           .setRetainedFrom(t.retainedFrom()));
@@ -136,8 +136,9 @@ public final class MessageCodec {
       case CATCH_UP: {
         CatchUpMessage c = p.getCatchUp();
         // A negative max_known_slot is legal: a member that knows of no slot in use sends one.
-        return new CatchUp(member(c.getFrom()), slot(c.getFrontier(), "catch-up frontier"),
-            c.getMaxKnownSlot());
+        long frontier = slot(c.getFrontier(), "catch-up frontier");
+        return new CatchUp(member(c.getFrom()), frontier, c.getMaxKnownSlot(),
+            c.hasStable() ? Math.min(slot(c.getStable(), "catch-up stable point"), frontier) : frontier);
       }
       case TRUNCATED: {
         TruncatedMessage t = p.getTruncated();

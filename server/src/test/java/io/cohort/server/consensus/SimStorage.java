@@ -4,20 +4,20 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** The simulator's disk: what was saved survives a crash, nothing else does. */
-class SimStorage implements AcceptorStore {
+public class SimStorage implements AcceptorStore {
 
   private int incarnation;
   private long nextOwnSlot;
   private long truncatedBelow;
   private final Map<Long, AcceptorRecord> records = new HashMap<>();
 
-  SimStorage(int self) {
+  public SimStorage(int self) {
     // every member starts alike; the id only names the disk
   }
 
   @Override
   public DurableState load() {
-    return new DurableState(incarnation, nextOwnSlot, records);
+    return new DurableState(incarnation, nextOwnSlot, records, truncatedBelow);
   }
 
   @Override

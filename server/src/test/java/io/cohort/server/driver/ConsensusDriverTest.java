@@ -188,6 +188,9 @@ class ConsensusDriverTest {
     for (int i = 0; i < N; i++) {
       members[i] = new Member(i, MenciusConfig.defaults(N, i), SETTINGS, from);
     }
+    // Member 1 proposes first, alone: had another member's accept reached it first, it would
+    // rightly have skipped slot 100 (Mencius rule 3) and its first value would land later.
+    proposeAndAwait("first", 1, 1);
     proposeAndAwait("resumed", 10, 0, 1, 2);
     awaitDeliveredEverywhere(30, 0, 1, 2);
 
@@ -198,7 +201,7 @@ class ConsensusDriverTest {
           .isEqualTo(LongStream.range(100, 100 + slots.size()).boxed().toList());
     }
     assertSameOrder(0, 1, 2);
-    // Slot 100 is member (100 - 90) mod 3 = 1's: the others' first values come after it.
+    // Slot 100 is member (100 - 90) mod 3 = 1's, where its first value went.
     assertThat(members[1].valueSlots().get(0)).startsWith("100:");
   }
 

@@ -7,6 +7,7 @@ import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberOnline;
 import io.cohort.proto.MemberProgress;
 import io.cohort.proto.ModeChange;
+import io.cohort.proto.SessionCheckpoint;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
@@ -21,6 +22,7 @@ import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Ready;
+import io.cohort.server.consensus.SimStorage;
 import io.cohort.server.driver.SilenceDetector;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.membership.FailureMonitor;
@@ -79,6 +81,10 @@ final class GroupSimulation {
   static final long RETIRE_TIMEOUT = 1000;
   /** Members compact what everyone delivered this often (ConsensusGroup does it every second). */
   static final int COMPACT_EVERY = 20;
+  /** A member offers its group state as its place this often (GroupSession every 100 ms). */
+  static final long PLACE_EVERY = 10;
+  /** A resumed member that cannot catch up from its peers' logs gives up after this (ConsensusGroup: 2 s). */
+  static final long LOST_TRACK_AFTER = 200;
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -105,6 +111,10 @@ final class GroupSimulation {
     long orphanedTooOld;
     long powerLosses;
     long resumed;
+    /** Members restarted after a crash that took their place in the group back (same id, no donor). */
+    long placesResumed;
+    /** Members that left after resuming because their peers no longer held what they needed. */
+    long placesLost;
     /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
     long compactedSlots;
     long snapshotsNeeded;
@@ -131,6 +141,8 @@ final class GroupSimulation {
       orphanedTooOld += o.orphanedTooOld;
       powerLosses += o.powerLosses;
       resumed += o.resumed;
+      placesResumed += o.placesResumed;
+      placesLost += o.placesLost;
       compactedSlots += o.compactedSlots;
       snapshotsNeeded += o.snapshotsNeeded;
     }
@@ -146,7 +158,8 @@ final class GroupSimulation {
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
-          + " groupResumed=" + resumed + " compactedSlots=" + compactedSlots
+          + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
+          + " compactedSlots=" + compactedSlots
           + " snapshotsNeeded=" + snapshotsNeeded;
     }
   }
@@ -167,6 +180,8 @@ final class GroupSimulation {
   private final String groupUuid;
   private final Proc[] procs;
   private final Map<Integer, Proc> owner = new HashMap<>();
+  /** The epoch whose consensus ids {@link #owner} maps: a place resumed from an older one is nobody's peer. */
+  private long ownerEpoch = -1;
   private final PriorityQueue<InFlight> network = new PriorityQueue<>(
       (a, b) -> a.at != b.at ? Long.compare(a.at, b.at) : Long.compare(a.seq, b.seq));
   private long seq;
@@ -291,6 +306,11 @@ final class GroupSimulation {
     long epoch;
     /** The production view keeper over that disk; a new one each incarnation (its pending view is lost). */
     LastViewStore views = newViews();
+    /** Durable: the session's place (SessionStore's synced entry) and the acceptor store of that session. */
+    byte[] placeCell;
+    SimStorage acceptorStore = new SimStorage(0);
+    /** The production place keeper over that disk; a new one each incarnation. */
+    SessionStore places = newPlaces();
 
     boolean up = true;
     long restartAt;
@@ -336,6 +356,25 @@ final class GroupSimulation {
         @Override
         public void put(byte[] value) {
           viewCell = value;
+        }
+      });
+    }
+
+    SessionStore newPlaces() {
+      return new SessionStore(new SessionStore.Cell() {
+        @Override
+        public byte[] get() {
+          return placeCell;
+        }
+
+        @Override
+        public void put(byte[] value) {
+          placeCell = value;
+        }
+
+        @Override
+        public void clear() {
+          placeCell = null;
         }
       });
     }
@@ -400,9 +439,12 @@ final class GroupSimulation {
     long lastExpel = -EXPEL_EVERY;
     long nextProgress;
     long watchedAt = -1;
+    long lastPlace = -PLACE_EVERY;
+    long truncatedSince = -1;
+    long truncatedFrontier = -1;
     boolean ended;
 
-    Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier) {
+    Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier, DurableState restored) {
       this.proc = proc;
       this.id = id;
       this.epoch = gm.epoch();
@@ -413,8 +455,9 @@ final class GroupSimulation {
       // The member's own tunables; only batching (from the plan) and compaction (faster) differ.
       MenciusConfig mc = ConsensusGroup.consensusConfig(initial, id, gm.horizon())
           .withBatching(plan.window(), plan.maxBatch()).withCompaction(COMPACT_EVERY);
-      // A new incarnation always starts from an empty acceptor store (ConsensusGroup wipes it).
-      this.core = new MenciusNode(mc, DurableState.initial(), cp, rng.split());
+      // A new incarnation starts from an empty acceptor store (ConsensusGroup wipes it); a
+      // resumed place from the store its crashed incarnation saved, delivering from its checkpoint.
+      this.core = new MenciusNode(mc, restored, cp, rng.split());
       this.detector = new SilenceDetector(id, core.currentAndFutureMembers(), SUSPECT_AFTER, now);
       this.nextProgress = now + 1 + rng.nextInt((int) PROGRESS_EVERY);
     }
@@ -436,7 +479,16 @@ final class GroupSimulation {
       switch (v.kind()) {
         case POSITIVE -> {
           checkPositive(tx, v.seqno());
-          proc.applyQueue.add(new Object[] {v.seqno(), tx});
+          if (v.seqno() <= proc.log.size()) {
+            // Delivered again after a resume (CertificationPipeline, Applier.alreadyApplied).
+            String logged = proc.log.get((int) (v.seqno() - 1)).getTxnId();
+            if (!logged.equals(tx.getTxnId())) {
+              throw new AssertionError(proc.memberId + " certified " + tx.getTxnId() + " again as " + v.seqno()
+                  + " but its log holds " + logged + " there");
+            }
+          } else {
+            proc.applyQueue.add(new Object[] {v.seqno(), tx});
+          }
         }
         case NEGATIVE -> {
           checkNegative(tx, certifier, membership());
@@ -530,23 +582,32 @@ final class GroupSimulation {
   private void bootstrap(Proc p, long epoch) {
     // A new epoch: consensus ids and slots start again (its transport refuses the old epoch's traffic).
     owner.clear();
+    ownerEpoch = epoch;
     chosenBySlot.clear();
     groupStateBySlot.clear();
     p.epoch = epoch;
     long certifiedHere = p.log.size();
     GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere,
         plan.horizon());
-    startSession(p, 0, gm, false, new Certifier(certifiedHere));
+    startSession(p, 0, gm, false, new Certifier(certifiedHere), null);
     p.views.offer(gm.lastView(certifiedHere));
     p.views.persistIfApplied(certifiedHere);
     trace(p.memberId + " starts epoch " + epoch + " at transaction " + certifiedHere);
   }
 
-  private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, Certifier c) {
-    if (owner.putIfAbsent(id, p) != null && owner.get(id) != p) {
+  /** A new session ({@code restored} null: ConsensusGroup.newStore), or a resumed place's. */
+  private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, Certifier c,
+      DurableState restored) {
+    if (gm.epoch() == ownerEpoch && owner.putIfAbsent(id, p) != null && owner.get(id) != p) {
       throw new AssertionError("consensus id " + id + " given to " + p.memberId + " and " + owner.get(id).memberId);
     }
-    Session s = new Session(p, id, gm, recovering, c);
+    if (restored == null) {
+      p.places.clear();
+      p.acceptorStore = new SimStorage(id);
+      restored = DurableState.initial();
+    }
+    p.places.begin(gm.epoch(), id);
+    Session s = new Session(p, id, gm, recovering, c, restored);
     p.session = s;
     p.leaving = false;
     p.join = null;
@@ -565,6 +626,7 @@ final class GroupSimulation {
     }
     trace(p.memberId + " (id " + s.id + ") out: " + reason);
     s.ended = true;
+    p.places.clear();
     s.pendingJoins.values().forEach(w -> replyToJoin(w, p, null));
     s.pendingJoins.clear();
     // Their outcome is unknown to the clients now; the group may still commit them.
@@ -599,7 +661,32 @@ final class GroupSimulation {
   private void restart(Proc p) {
     p.up = true;
     p.views = p.newViews();
+    p.places = p.newPlaces();
     p.rejoinAt = now;
+    resumePlace(p);
+  }
+
+  /** ConsensusGroup.resumePlace: take the kept place up again, or join as a new member. */
+  private void resumePlace(Proc p) {
+    SessionCheckpoint cp = p.places.load();
+    if (cp == null) {
+      return;
+    }
+    GroupState st = cp.getState();
+    DurableState restored = p.acceptorStore.load();
+    if (restored.incarnation() == 0 || p.log.size() < st.getCertifiedSeqno()) {
+      throw new AssertionError(p.memberId + " kept a place it cannot resume: incarnation " + restored.incarnation()
+          + ", applied " + p.log.size() + " of " + st.getCertifiedSeqno());
+    }
+    Certifier c = new Certifier(st.getGcSeqno());
+    for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
+      c.restore(n, p.log.get((int) (n - 1)));
+    }
+    p.epoch = Math.max(p.epoch, st.getEpoch());
+    coverage.placesResumed++;
+    trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
+        + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
+    startSession(p, cp.getConsensusId(), GroupMembership.fromState(st), false, c, restored);
   }
 
   /**
@@ -624,6 +711,9 @@ final class GroupSimulation {
       if (acknowledged.contains(lost.getTxnId())) {
         throw new AssertionError("acknowledged transaction " + lost.getTxnId() + " (" + n + ") is on no member's disk");
       }
+      // A member that resumes its place certifies it again (its slot was accepted durably by a
+      // majority): the same verdict is expected then, not required.
+      verdicts.remove(lost.getTxnId());
     }
   }
 
@@ -704,7 +794,7 @@ final class GroupSimulation {
     Proc seed = p.join.seed();
     GroupMembership gm = GroupMembership.fromState(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
-    Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()));
+    Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()), null);
     List<Proc> donors = new ArrayList<>();
     donors.add(seed);
     for (MemberInfo m : r.state().getMembersList()) {
@@ -749,6 +839,7 @@ final class GroupSimulation {
       coverage.heldThenCertified += s.machine.finishRecovery(rec.certifier);
       s.recovery = null;
       p.views.offer(s.membership().lastView(s.certifier.lastSeqno()));
+      offerPlace(p, s, true);
       s.core.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
           .build().toByteArray());
       drain(p);
@@ -960,6 +1051,16 @@ final class GroupSimulation {
       Session s = p.session;
       if (s != null && s.core.snapshotNeeded().isPresent()) {
         coverage.snapshotsNeeded++;
+        if (s.truncatedSince < 0 || s.core.frontier() != s.truncatedFrontier) {
+          s.truncatedSince = now;
+          s.truncatedFrontier = s.core.frontier();
+        } else if (now - s.truncatedSince >= LOST_TRACK_AFTER) {
+          coverage.placesLost++;
+          endSession(p, "its peers no longer hold what it needs to catch up", true, -1);
+          s = null;
+        }
+      } else if (s != null) {
+        s.truncatedSince = -1;
       }
       if (s != null) {
         s.core.tick();
@@ -1005,6 +1106,11 @@ final class GroupSimulation {
 
   private void applyStep(Proc p) {
     p.views.persistIfApplied(p.log.size()); // ConsensusGroup.keepView, on the group timer
+    SessionCheckpoint kept = p.places.persistIfApplied(p.log.size());
+    Session current = p.session;
+    if (kept != null && current != null && current.id == kept.getConsensusId()) {
+      current.core.checkpointed(kept.getState().getFrontier());
+    }
     if (rng.nextDouble() < plan.applyLag()) {
       return;
     }
@@ -1047,7 +1153,10 @@ final class GroupSimulation {
     while (s != null && (p.session == s || p.retiring == s) && s.core.hasReady()) {
       Ready rd = s.core.ready();
       rd.messages().forEach(e -> send(p, s, e));
-      // The acceptor store is never read back: an incarnation that stops is never restarted.
+      // A retiring incarnation's store was the one a new session replaced (or it is the same).
+      if (p.session == s) {
+        rd.persist().ifPresent(p.acceptorStore::save);
+      }
       rd.afterPersist().forEach(e -> send(p, s, e));
       for (Decision d : rd.decided()) {
         if (p.session == s && !delivered(p, s, d)) {
@@ -1082,6 +1191,7 @@ final class GroupSimulation {
           + " but the group's collection point is " + s.membership().gcSeqno());
     }
     if (out == null) {
+      offerPlace(p, s, false);
       String state = groupState(s.membership());
       String agreed = groupStateBySlot.putIfAbsent(d.slot(), state);
       if (agreed != null && !agreed.equals(state)) {
@@ -1097,6 +1207,15 @@ final class GroupSimulation {
       return false;
     }
     return true;
+  }
+
+  /** GroupSession.offerPlace. */
+  private void offerPlace(Proc p, Session s, boolean at) {
+    if (s.machine.recovering() || (!at && now - s.lastPlace < PLACE_EVERY)) {
+      return;
+    }
+    s.lastPlace = now;
+    p.places.offer(s.id, s.membership().toState(s.certifier.lastSeqno()));
   }
 
   private static String groupState(GroupMembership gm) {

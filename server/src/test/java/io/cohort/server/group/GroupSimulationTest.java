@@ -43,7 +43,8 @@ class GroupSimulationTest {
     if (count >= 200) {
       // Runs that never crashed, paused, cut off, expelled, rejoined through a donor, held
       // transactions while recovering, left, lost a majority, saw a stale view change ignored,
-      // switched mode or primary, aborted or deferred writes on a new primary prove little.
+      // switched mode or primary, aborted or deferred writes on a new primary, or never resumed
+      // a member's place after a restart prove little.
       assertThat(coverage.crashes).isPositive();
       assertThat(coverage.pauses).isPositive();
       assertThat(coverage.cutOffs).isPositive();
@@ -60,6 +61,9 @@ class GroupSimulationTest {
       assertThat(coverage.aborted).isPositive();
       assertThat(coverage.acknowledged).isPositive();
       assertThat(coverage.writesDeferred).isPositive();
+      // Members restarted after a crash or a power loss took their place back (same consensus
+      // id, acceptor state and checkpoint) rather than joining as new members.
+      assertThat(coverage.placesResumed).isPositive();
     }
   }
 }
