@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * as ONLINE, and its data is untouched, so that a start without {@code --bootstrap} resumes its
  * group (it was alone in its last view) with the rows and gtid_executed it had.
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class BootstrapRefusalIT {
   static final int REFUSAL_SECONDS = 30;
 

@@ -18,6 +18,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Replay a run with {@code -Dcohort.consensus.seed=<seed>} (printed first); the seed picks
  * the victim and when it is killed. Waits are bounded polls of the members' report files.
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class ConsensusAgreementIT {
   private static final int MEMBERS = 3;
   private static final int PROPOSERS = 2;

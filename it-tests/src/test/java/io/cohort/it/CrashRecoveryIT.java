@@ -24,6 +24,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted: every acknowledged transfer must be in the log with the rows it wrote, the bank
  * total must be unchanged, and gtid_executed must have no gaps.
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class CrashRecoveryIT {
   static final int KILLS = 4;
   static final int ACCOUNTS = 200;

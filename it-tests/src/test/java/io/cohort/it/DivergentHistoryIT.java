@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * be applied on either side: both keep their gtid_executed, log and rows, and the first's view
  * still holds only itself.
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class DivergentHistoryIT {
   static final int REFUSAL_SECONDS = 60;
 

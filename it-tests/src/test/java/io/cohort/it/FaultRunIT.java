@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * -Dcohort.faultrun=true [-Dcohort.faultrun.seconds=60] [-Dcohort.faultrun.seed=N]}.
  */
 @EnabledIfSystemProperty(named = "cohort.faultrun", matches = "true")
+@ExtendWith(MemberLogsOnFailure.class)
 class FaultRunIT {
   private static final int ACCOUNTS = 20;
   private static final long START_BALANCE = 1000;

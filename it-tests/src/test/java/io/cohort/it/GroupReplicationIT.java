@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * multi-primary mode. Every test checks what a user would see: acknowledged writes present
  * on every member, the same gtid_executed everywhere, one commit out of two conflicting ones.
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class GroupReplicationIT {
   @TempDir Path dir;
 
@@ -329,6 +331,9 @@ class GroupReplicationIT {
     final Set<Long> acked = ConcurrentHashMap.newKeySet();
     final AtomicLong longestGapMs = new AtomicLong();
     private final AtomicBoolean stop = new AtomicBoolean();
+    /** What ended the writer other than a refusal or a timeout the client reports: a defect to show. */
+    private final java.util.concurrent.atomic.AtomicReference<Throwable> died =
+        new java.util.concurrent.atomic.AtomicReference<>();
     private final Thread thread;
 
     Writer(CohortClient c, long from) {
@@ -343,6 +348,9 @@ class GroupReplicationIT {
             last = now;
           } catch (CohortException e) {
             // not acknowledged: it may or may not be there, and is not checked
+          } catch (RuntimeException | Error e) {
+            died.set(e);
+            return;
           }
         }
       }, "writer");
@@ -354,6 +362,9 @@ class GroupReplicationIT {
       int target = acked.size() + more;
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (acked.size() < target) {
+        if (died.get() != null) {
+          throw new AssertionError("the writer failed: " + what + " (" + acked.size() + " acknowledged)", died.get());
+        }
         if (System.nanoTime() > deadline) {
           throw new AssertionError("writes did not go on: " + what + " (" + acked.size() + " acknowledged)");
         }

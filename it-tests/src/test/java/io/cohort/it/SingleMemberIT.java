@@ -34,9 +34,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Transactions against one real member process, through the client library. */
+@ExtendWith(MemberLogsOnFailure.class)
 class SingleMemberIT {
   @TempDir static Path dir;
   static MemberProcess member;

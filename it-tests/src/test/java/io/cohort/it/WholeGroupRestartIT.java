@@ -31,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (client/target, server/target) exactly as bin/cohort does, so package them first when running
  * this module alone ({@code mvn -B -DskipTests package}).
  */
+@ExtendWith(MemberLogsOnFailure.class)
 class WholeGroupRestartIT {
   static final int ACCOUNTS = 10;
   static final long START_BALANCE = 1_000;
