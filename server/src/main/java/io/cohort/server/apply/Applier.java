@@ -18,10 +18,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies certified transactions to storage in sequence-number order, with group commit:
- * while one batch is being synced the next transactions queue up, and the applier thread
- * writes all of them — rows, log entries and the new gtid_executed — in one atomic, synced
- * RocksDB batch, then tells the listener about each. One fsync serves many commits, so
- * throughput grows with the number of concurrent committers.
+ * while one batch is being written the next transactions queue up, and the applier thread
+ * writes all of them — rows, log entries and the new gtid_executed — in one atomic RocksDB
+ * batch, then tells the listener about each. A standalone member syncs each batch, so one fsync
+ * serves many commits; a member that keeps its place in a group does not (see
+ * {@link #syncEachBatch}), since the group's consensus log already holds them durably.
  *
  * <p>Threads: {@link #enqueue} from the delivery thread; everything else on the applier
  * thread, except {@link #snapshot} and the getters, which any thread may call.
@@ -30,7 +31,11 @@ public final class Applier implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
   private static final int MAX_BATCH = 1024;
 
-  /** Told about each transaction once it is durably applied, on the applier thread. */
+  /**
+   * Told about each transaction once it is applied, on the applier thread: durably, or, while
+   * batches are not synced on their own ({@link #syncEachBatch}), in the page cache and held
+   * durably by the group's consensus log.
+   */
   public interface Listener {
     void applied(long seqno, Transaction tx, String gtid);
 
@@ -56,6 +61,12 @@ public final class Applier implements AutoCloseable {
   /** The history hash at {@link #lastApplied} (applier thread writes, any reads). */
   private volatile AppliedPoint appliedPoint;
   private volatile boolean running = true;
+  /**
+   * Whether each batch is synced on its own. Off while the member keeps its place in a group:
+   * the group's consensus log holds every certified transaction durably, a crashed member
+   * delivers again from its last checkpoint, and writing that checkpoint syncs what came before.
+   */
+  private volatile boolean syncEachBatch = true;
   private volatile Throwable failure;
   /** The hash chained over the batch being built (applier thread only). */
   private byte[] pendingHash;
@@ -77,6 +88,18 @@ public final class Applier implements AutoCloseable {
   public void start(Listener l) {
     this.listener = l;
     thread.start();
+  }
+
+  /**
+   * Whether batches are synced on their own; on unless told otherwise. Turned on again, it first
+   * makes every batch written so far durable, on the calling thread.
+   */
+  public void syncEachBatch(boolean on) {
+    boolean was = syncEachBatch;
+    syncEachBatch = on;
+    if (on && !was) {
+      storage.syncWal();
+    }
   }
 
   /** Queues a certified transaction; seqnos must arrive consecutively. */
@@ -274,13 +297,17 @@ public final class Applier implements AutoCloseable {
     long last = run.get(run.size() - 1).seqno();
     batch.putMeta(MetaKeys.GTID_EXECUTED, gtids.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     batch.putMeta(MetaKeys.LAST_SEQNO, KeyCodec.seqnoKey(last));
+    boolean sync = syncEachBatch;
     if (newCatalog != null) {
       synchronized (ddlLock) {
-        storage.write(batch);
+        storage.write(batch, sync);
         catalog = newCatalog;
       }
     } else {
-      storage.write(batch);
+      storage.write(batch, sync);
+    }
+    if (!sync && syncEachBatch) {
+      storage.syncWal(); // turned on while this batch was written unsynced
     }
     executed = gtids;
     appliedPoint = new AppliedPoint(last, pendingHash);

@@ -142,7 +142,7 @@ public final class ConsensusGroup implements GroupReplication {
     this.abortServer = abortServer;
     this.faults = faults;
     this.views = LastViewStore.on(storage);
-    this.places = SessionStore.on(storage);
+    this.places = SessionStore.on(storage, held -> applier.syncEachBatch(!held));
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
     this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
     this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults);

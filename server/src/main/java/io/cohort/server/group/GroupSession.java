@@ -154,6 +154,7 @@ final class GroupSession {
         publish(); // not for slots of transactions only: they change nothing readers see here
       }
       if (out == null) {
+        places.everyoneOnline(!membership.anyRecovering());
         offerPlace(false);
       }
       endOfSlot.forEach(Runnable::run);
@@ -415,7 +416,7 @@ final class GroupSession {
       return;
     }
     byte[] data = GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(self)
-        .setLowWatermark(lowWatermark).setStats(stats)).build().toByteArray();
+        .setLowWatermark(places.capLowWatermark(lowWatermark)).setStats(stats)).build().toByteArray();
     driver.propose(data);
   }
 

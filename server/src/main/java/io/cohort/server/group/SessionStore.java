@@ -42,16 +42,45 @@ final class SessionStore {
   static final int MAX_PENDING = 32;
 
   private final Cell cell;
+  /**
+   * Told whether the applier may leave its writes unsynced ({@link #on}), whenever that changes:
+   * true while this session's place is on disk and no member of the view is RECOVERING.
+   */
+  private final java.util.function.Consumer<Boolean> held;
+  /** A checkpoint of the current session is on disk. */
+  private boolean onDisk;
+  /** No member of the current view is RECOVERING, as of the last slot delivered. */
+  private boolean everyoneOnline;
+  private boolean told;
+  /** The transactions certified before the checkpoint last written: all durable here. */
+  private long persistedCertified;
   /** The session whose checkpoints are taken now (epoch, consensus id), or -1 between sessions. */
   private long epoch = -1;
   private int self = -1;
   private final ArrayDeque<SessionCheckpoint> pending = new ArrayDeque<>();
 
   SessionStore(Cell cell) {
-    this.cell = cell;
+    this(cell, h -> { });
   }
 
-  static SessionStore on(Storage storage) {
+  SessionStore(Cell cell, java.util.function.Consumer<Boolean> held) {
+    this.cell = cell;
+    this.held = held;
+  }
+
+  /**
+   * The place kept in {@code storage}'s metadata, in the same RocksDB (and write-ahead log) as
+   * the rows. {@code held} is told whether the applier may skip its own syncs: while this
+   * member's place is on disk, a crashed member delivers everything above its checkpoint again
+   * from the group's consensus log, where a majority of acceptors holds every acknowledged
+   * commit durably, and each checkpoint is written synced after what it covers was applied,
+   * which makes those rows durable too. That holds only while the members that keep a place
+   * form a majority, so that a whole group that lost power resumes through consensus rather
+   * than from its members' logs alone; hence also only while no member of the view is
+   * RECOVERING (those keep no place). A view that admits one is written synced as soon as it is
+   * applied ({@code LastViewStore}), which makes the rows before it durable.
+   */
+  static SessionStore on(Storage storage, java.util.function.Consumer<Boolean> held) {
     return new SessionStore(new Cell() {
       @Override
       public byte[] get() {
@@ -67,7 +96,7 @@ final class SessionStore {
       public void clear() {
         storage.deleteMetaNow(MetaKeys.GROUP_SESSION);
       }
-    });
+    }, held);
   }
 
   /** The checkpoint on disk, or null. */
@@ -88,6 +117,35 @@ final class SessionStore {
     this.epoch = epoch;
     this.self = self;
     pending.clear();
+    onDisk = false;
+    everyoneOnline = false;
+    tell();
+  }
+
+  /** Whether no member of the view is RECOVERING, after each delivered slot (GroupSession). */
+  synchronized void everyoneOnline(boolean all) {
+    if (all != everyoneOnline) {
+      everyoneOnline = all;
+      tell();
+    }
+  }
+
+  /**
+   * The low watermark this member may promise the group (no snapshot below it will be taken
+   * here): {@code low}, but no higher than what is durable here while the applier does not sync,
+   * since a power loss would take this member back there and a snapshot there would then be
+   * older than what the group collected.
+   */
+  synchronized long capLowWatermark(long low) {
+    return told ? Math.min(low, persistedCertified) : low;
+  }
+
+  private void tell() {
+    boolean h = onDisk && everyoneOnline && self >= 0;
+    if (h != told) {
+      told = h;
+      held.accept(h);
+    }
   }
 
   /** The group state at the end of a delivered slot, to keep once everything certified before it is applied. */
@@ -116,6 +174,9 @@ final class SessionStore {
     }
     if (cp != null) {
       cell.put(cp.toByteArray());
+      persistedCertified = cp.getState().getCertifiedSeqno();
+      onDisk = true;
+      tell();
     }
     return cp;
   }
@@ -125,6 +186,8 @@ final class SessionStore {
     epoch = -1;
     self = -1;
     pending.clear();
+    onDisk = false;
+    tell();
     if (cell.get() != null) {
       cell.clear();
     }

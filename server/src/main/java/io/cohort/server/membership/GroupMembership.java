@@ -295,6 +295,11 @@ public final class GroupMembership {
     return recovering.contains(id);
   }
 
+  /** Whether any member of the view is still RECOVERING (keeps no place to resume from yet). */
+  public boolean anyRecovering() {
+    return !recovering.isEmpty();
+  }
+
   public boolean singlePrimary() {
     return singlePrimary;
   }

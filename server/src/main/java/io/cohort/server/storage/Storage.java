@@ -57,6 +57,7 @@ public final class Storage implements AutoCloseable {
   final ColumnFamilyHandle log;
   final ColumnFamilyHandle meta;
   private final WriteOptions writeOptions;
+  private final WriteOptions unsyncedWriteOptions = new WriteOptions().setSync(false);
   private final boolean fsync;
 
   private Storage(RocksDB db, Cache cache, WriteBufferManager writeBuffers, DBOptions dbOptions,
@@ -127,12 +128,33 @@ public final class Storage implements AutoCloseable {
 
   /** Writes a batch atomically (and durably when fsync is on). */
   public void write(Batch batch) {
+    write(batch, true);
+  }
+
+  /**
+   * Writes a batch atomically; synced only when {@code sync} and fsync are both on. An unsynced
+   * batch becomes durable with the next synced write (RocksDB syncs its write-ahead log in
+   * order), and a process crash never loses it (it is in the OS page cache).
+   */
+  public void write(Batch batch, boolean sync) {
     try {
-      db.write(writeOptions, batch.writeBatch());
+      db.write(sync ? writeOptions : unsyncedWriteOptions, batch.writeBatch());
     } catch (RocksDBException e) {
       throw new StorageException("write failed: " + e.getMessage(), e);
     } finally {
       batch.close();
+    }
+  }
+
+  /** Makes every write so far durable (when fsync is on), synced or not. */
+  public void syncWal() {
+    if (!fsync) {
+      return;
+    }
+    try {
+      db.syncWal();
+    } catch (RocksDBException e) {
+      throw new StorageException("WAL sync failed: " + e.getMessage(), e);
     }
   }
 
@@ -219,6 +241,7 @@ public final class Storage implements AutoCloseable {
     }
     db.close();
     writeOptions.close();
+    unsyncedWriteOptions.close();
     dbOptions.close();
     cfOptions.close();
     writeBuffers.close();
