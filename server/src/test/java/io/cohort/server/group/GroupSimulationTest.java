@@ -64,6 +64,10 @@ class GroupSimulationTest {
       // Members restarted after a crash or a power loss took their place back (same consensus
       // id, acceptor state and checkpoint) rather than joining as new members.
       assertThat(coverage.placesResumed).isPositive();
+      // DDL and DML met in the certifier through read and touch sets alone, and primaries were
+      // elected by the rule (and checked against it), not only named.
+      assertThat(coverage.readTouchConflicts).isPositive();
+      assertThat(coverage.electionsChecked).isPositive();
     }
   }
 }
