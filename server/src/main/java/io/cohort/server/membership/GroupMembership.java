@@ -11,6 +11,7 @@ import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MembershipChange;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The group layer's replicated state: the view (members, who is still recovering), the mode and
@@ -41,6 +43,11 @@ public final class GroupMembership {
   private final String groupUuid;
   private final long epoch;
   private final int horizon;
+  /**
+   * Picks the primary among ONLINE members: always {@link PrimaryElection#elect} in a member
+   * process. Only the group simulator's test of its own election check passes another.
+   */
+  private final Function<Collection<MemberInfo>, Optional<MemberInfo>> election;
   private long viewSeq;
   private final TreeMap<Integer, MemberInfo> members = new TreeMap<>();
   private final TreeSet<Integer> recovering = new TreeSet<>();
@@ -54,19 +61,26 @@ public final class GroupMembership {
   /** Mirrors the consensus core's schedule: start slot → configuration. */
   private final TreeMap<Long, Membership> configs = new TreeMap<>();
 
-  private GroupMembership(String groupUuid, long epoch, int horizon) {
+  private GroupMembership(String groupUuid, long epoch, int horizon,
+      Function<Collection<MemberInfo>, Optional<MemberInfo>> election) {
     this.groupUuid = groupUuid;
     this.epoch = epoch;
     this.horizon = horizon;
+    this.election = election;
   }
 
   /** A new group whose only member is {@code self} (consensus id 0), ONLINE and primary. */
   public static GroupMembership bootstrap(String groupUuid, long epoch, MemberInfo self,
       boolean singlePrimary, long certifiedSeqno, int horizon) {
+    return bootstrap(groupUuid, epoch, self, singlePrimary, certifiedSeqno, horizon, PrimaryElection::elect);
+  }
+
+  static GroupMembership bootstrap(String groupUuid, long epoch, MemberInfo self, boolean singlePrimary,
+      long certifiedSeqno, int horizon, Function<Collection<MemberInfo>, Optional<MemberInfo>> election) {
     if (self.getConsensusId() != 0) {
       throw new IllegalArgumentException("the bootstrap member has consensus id 0");
     }
-    GroupMembership g = new GroupMembership(groupUuid, epoch, horizon);
+    GroupMembership g = new GroupMembership(groupUuid, epoch, horizon, election);
     g.viewSeq = 1;
     g.members.put(0, self);
     g.singlePrimary = singlePrimary;
@@ -79,7 +93,11 @@ public final class GroupMembership {
   }
 
   public static GroupMembership fromState(GroupState s) {
-    GroupMembership g = new GroupMembership(s.getGroupUuid(), s.getEpoch(), s.getHorizon());
+    return fromState(s, PrimaryElection::elect);
+  }
+
+  static GroupMembership fromState(GroupState s, Function<Collection<MemberInfo>, Optional<MemberInfo>> election) {
+    GroupMembership g = new GroupMembership(s.getGroupUuid(), s.getEpoch(), s.getHorizon(), election);
     g.viewSeq = s.getViewSeq();
     s.getMembersList().forEach(m -> g.members.put(m.getConsensusId(), m));
     g.recovering.addAll(s.getRecoveringList());
@@ -230,7 +248,7 @@ public final class GroupMembership {
         online.add(m);
       }
     });
-    primary = PrimaryElection.elect(online).map(MemberInfo::getConsensusId).orElse(-1);
+    primary = election.apply(online).map(MemberInfo::getConsensusId).orElse(-1);
   }
 
   // ---- queries ----

@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Proof that the simulator can fail: three deliberately broken variants of the protocol, each
+ * Proof that the simulator can fail: deliberately broken variants of the protocol, each
  * injected from the test side (a tampering network, a forgetful disk), must be caught violating
  * safety within the CI seed count. Nothing here can be switched on in production.
  */
@@ -42,6 +42,16 @@ class BrokenVariantTest {
     Simulation.Options broken = Simulation.Options.standard().withDisk(LaggingIndexDisk::new);
     long seed = firstSafetyViolation(broken);
     System.out.println("proposer announcing beyond its saved index: caught at seed " + seed);
+  }
+
+  @Test
+  void acceptorThatRepliesBeforeSavingIsCaught() {
+    // The driver sends Promise and Accepted before the save they report, so a crash between
+    // the two (the plan's unsynced crash) takes back an answer a revoker or owner may already
+    // have counted toward its quorum; the restarted acceptor then answers against its word.
+    Simulation.Options broken = Simulation.Options.standard().withRepliesBeforeSave();
+    long seed = firstSafetyViolation(broken);
+    System.out.println("acceptor replying before its save: caught at seed " + seed);
   }
 
   private static long firstSafetyViolation(Simulation.Options options) {

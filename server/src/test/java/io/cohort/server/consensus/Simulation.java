@@ -23,17 +23,26 @@ import java.util.function.UnaryOperator;
 final class Simulation {
 
   /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
-  record Options(int livenessTicks, UnaryOperator<Message> tamper, IntFunction<SimStorage> disk) {
+  record Options(int livenessTicks, UnaryOperator<Message> tamper, IntFunction<SimStorage> disk,
+      boolean repliesBeforeSave) {
     static Options standard() {
-      return new Options(3000, m -> m, SimStorage::new);
+      return new Options(3000, m -> m, SimStorage::new, false);
     }
 
     Options withTamper(UnaryOperator<Message> t) {
-      return new Options(livenessTicks, t, disk);
+      return new Options(livenessTicks, t, disk, repliesBeforeSave);
     }
 
     Options withDisk(IntFunction<SimStorage> d) {
-      return new Options(livenessTicks, tamper, d);
+      return new Options(livenessTicks, tamper, d, repliesBeforeSave);
+    }
+
+    /**
+     * A driver that lets an acceptor's Promise and Accepted leave before the save they report
+     * is durable, breaking the order {@link Ready} prescribes.
+     */
+    Options withRepliesBeforeSave() {
+      return new Options(livenessTicks, tamper, disk, true);
     }
   }
 
@@ -43,6 +52,8 @@ final class Simulation {
   static final class Coverage {
     long crashes;
     long unsyncedLost;
+    /** Of those, crashes that hit a save whose Promise or Accepted was ready to go. */
+    long repliesLostUnsaved;
     long messages;
     long prepares;
     long nacks;
@@ -60,6 +71,7 @@ final class Simulation {
     void add(Coverage o) {
       crashes += o.crashes;
       unsyncedLost += o.unsyncedLost;
+      repliesLostUnsaved += o.repliesLostUnsaved;
       messages += o.messages;
       prepares += o.prepares;
       nacks += o.nacks;
@@ -76,7 +88,8 @@ final class Simulation {
 
     @Override
     public String toString() {
-      return "crashes=" + crashes + " unsyncedLost=" + unsyncedLost + " messages=" + messages
+      return "crashes=" + crashes + " unsyncedLost=" + unsyncedLost
+          + " repliesLostUnsaved=" + repliesLostUnsaved + " messages=" + messages
           + " prepares=" + prepares + " nacks=" + nacks + " skips=" + skips
           + " valuesDeliveredAfterRevocation=" + reproposed
           + " reconfigurationsDelivered=" + reconfigurations
@@ -114,6 +127,7 @@ final class Simulation {
   private final SplittableRandom rng;
   private final SimNetwork net;
   private final InvariantChecker checker;
+  private final AcceptorWord word = new AcceptorWord();
   private final int n;
   private final MenciusNode[] cores;
   private final SimStorage[] disks;
@@ -575,15 +589,20 @@ final class Simulation {
     while (core.hasReady()) {
       Ready rd = core.ready();
       rd.messages().forEach(e -> send(i, e));
+      boolean early = options.repliesBeforeSave();
+      if (early) {
+        rd.afterPersist().stream().filter(Simulation::isReply).forEach(e -> send(i, e));
+      }
       if (rd.persist().isPresent()) {
         if (crashBeforeNextPersist[i]) {
           coverage.unsyncedLost++;
+          coverage.repliesLostUnsaved += rd.afterPersist().stream().anyMatch(Simulation::isReply) ? 1 : 0;
           crash(i);
           return;
         }
         disks[i].save(rd.persist().get());
       }
-      rd.afterPersist().forEach(e -> send(i, e));
+      rd.afterPersist().stream().filter(e -> !early || !isReply(e)).forEach(e -> send(i, e));
       for (Decision d : rd.decided()) {
         checker.delivered(i, d);
         coverage.reconfigurations += d.values().stream()
@@ -597,9 +616,15 @@ final class Simulation {
     }
   }
 
+  /** An acceptor's answer: what it says there must survive its crash. */
+  private static boolean isReply(Envelope e) {
+    return e.message() instanceof Promise || e.message() instanceof Accepted;
+  }
+
   private void send(int from, Envelope e) {
     coverage.messages++;
     Message m = e.message();
+    word.sent(from, m);
     coverage.prepares += m instanceof Prepare ? 1 : 0;
     coverage.nacks += m instanceof Nack ? 1 : 0;
     coverage.skips += m instanceof Skip ? 1 : 0;

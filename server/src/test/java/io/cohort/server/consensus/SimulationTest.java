@@ -47,6 +47,7 @@ class SimulationTest {
       // majority proves little.
       assertThat(coverage.crashes).isPositive();
       assertThat(coverage.unsyncedLost).isPositive();
+      assertThat(coverage.repliesLostUnsaved).isPositive();
       assertThat(coverage.prepares).isPositive();
       assertThat(coverage.nacks).isPositive();
       assertThat(coverage.skips).isPositive();

@@ -27,21 +27,28 @@ import io.cohort.server.driver.SilenceDetector;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
+import io.cohort.server.membership.ElectionSeam;
 import io.cohort.server.membership.GroupRestart;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
  * One deterministic run of a whole group, VOPR style: member processes made of the production
@@ -57,9 +64,12 @@ import java.util.UUID;
  * every step: every slot is decided alike everywhere; after every slot every member holds the
  * same view, recovering set, mode, primary and collection point; every transaction gets the
  * same verdict and GTID on every member; a transaction is certified positive only if nothing
- * committed between its snapshot and itself wrote what it wrote (so certifier garbage
- * collection never lost a conflict), and negative only if something did; appliers apply the
- * certified sequence without gaps. Liveness phase: the faults stop, every member is brought
+ * committed between its snapshot and itself wrote (or touched) what it wrote or read (so
+ * certifier garbage collection never lost a conflict), and negative only if something did;
+ * appliers apply the certified sequence without gaps; every primary a member elects is the one
+ * the documented rule picks. The workload mixes row changes (DML: rows written, their table's
+ * schema read and its data touched) with schema changes (DDL: the schema written, the table's
+ * data read), as the server builds them, so conflicts through read and touch sets happen. Liveness phase: the faults stop, every member is brought
  * back, and within a bound all must be ONLINE in one view, with identical logs and rows, every
  * acknowledged transaction present and no transaction reported as aborted committed.
  *
@@ -87,6 +97,28 @@ final class GroupSimulation {
   static final long LOST_TRACK_AFTER = 200;
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
+
+  /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
+  record Options(Function<Collection<MemberInfo>, Optional<MemberInfo>> election,
+      UnaryOperator<Transaction> certifierSees) {
+    static Options standard() {
+      return new Options(null, t -> t);
+    }
+
+    /** Members elect their primary with {@code e} instead of the production rule. */
+    Options withElection(Function<Collection<MemberInfo>, Optional<MemberInfo>> e) {
+      return new Options(e, certifierSees);
+    }
+
+    /** The certifiers see every transaction through {@code f}; appliers and checks see it whole. */
+    Options withCertifierSeeing(UnaryOperator<Transaction> f) {
+      return new Options(election, f);
+    }
+  }
+
+  /** Workload items: rows are 1..keys; a table's schema and data items live above them. */
+  static final long SCHEMA_ITEM = 1_000_000;
+  static final long DATA_ITEM = 2_000_000;
 
   /** How much of each path a run exercised. */
   static final class Coverage {
@@ -119,6 +151,11 @@ final class GroupSimulation {
     /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
     long compactedSlots;
     long snapshotsNeeded;
+    /** Transactions rolled back only through a read or touch set (a DDL against DML, or back). */
+    long readTouchConflicts;
+    long ddl;
+    /** Primaries elected by the rule (not named by an operator), each checked against it. */
+    long electionsChecked;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -147,6 +184,9 @@ final class GroupSimulation {
       unsyncedAppliedLost += o.unsyncedAppliedLost;
       compactedSlots += o.compactedSlots;
       snapshotsNeeded += o.snapshotsNeeded;
+      readTouchConflicts += o.readTouchConflicts;
+      ddl += o.ddl;
+      electionsChecked += o.electionsChecked;
     }
 
     @Override
@@ -163,7 +203,8 @@ final class GroupSimulation {
           + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots
-          + " snapshotsNeeded=" + snapshotsNeeded;
+          + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
+          + " electionsChecked=" + electionsChecked;
     }
   }
 
@@ -179,7 +220,12 @@ final class GroupSimulation {
 
   private final long seed;
   private final GroupSimPlan plan;
+  private final Options options;
   private final SplittableRandom rng;
+  /** The workload's tables and DDL share, and its DDL choices: a stream apart from {@link #rng}. */
+  private final SplittableRandom shapes;
+  private final int tables;
+  private final double ddlShare;
   private final String groupUuid;
   private final Proc[] procs;
   private final Map<Integer, Proc> owner = new HashMap<>();
@@ -209,13 +255,23 @@ final class GroupSimulation {
   private final Set<String> reportedAborted = new HashSet<>();
 
   GroupSimulation(long seed) {
+    this(seed, Options.standard());
+  }
+
+  GroupSimulation(long seed, Options options) {
     this.seed = seed;
     this.plan = GroupSimPlan.fromSeed(seed);
+    this.options = options;
     this.rng = new SplittableRandom(seed);
+    this.shapes = new SplittableRandom(seed ^ 0x3C6EF372FE94F82BL);
+    this.tables = 1 + shapes.nextInt(3);
+    this.ddlShare = shapes.nextDouble() * 0.15;
     this.groupUuid = UUID.nameUUIDFromBytes(("group-" + seed).getBytes(StandardCharsets.UTF_8)).toString();
     this.procs = new Proc[plan.processes()];
     for (int i = 0; i < procs.length; i++) {
-      procs[i] = new Proc(i, 1 + rng.nextInt(3));
+      // Mostly one release; sometimes an older one, numbered so that comparing versions as
+      // text would get the order wrong ("1.9" is older than "1.10").
+      procs[i] = new Proc(i, 1 + rng.nextInt(3), shapes.nextInt(4) == 0 ? "1.9" : "1.10");
     }
   }
 
@@ -305,6 +361,7 @@ final class GroupSimulation {
     final int index;
     final String memberId;
     final int weight;
+    final String version;
     /**
      * The applied transactions (GTID n at index n-1) and the rows they wrote: durable up to
      * {@link #syncedApplied}, in the page cache above it (a process crash keeps them, a power
@@ -355,10 +412,11 @@ final class GroupSimulation {
     int seedTurn;
     List<Proc> lastKnown = List.of();
 
-    Proc(int index, int weight) {
+    Proc(int index, int weight, String version) {
       this.index = index;
       this.memberId = "m" + index;
       this.weight = weight;
+      this.version = version;
     }
 
     LastViewStore newViews() {
@@ -416,7 +474,7 @@ final class GroupSimulation {
 
     MemberInfo info(int id) {
       return MemberInfo.newBuilder().setConsensusId(id).setMemberId(memberId).setAddress("client-" + memberId)
-          .setGroupAddress("group-" + memberId).setVersion("1.0").setWeight(weight).build();
+          .setGroupAddress("group-" + memberId).setVersion(version).setWeight(weight).build();
     }
 
     long lowWatermark() {
@@ -467,6 +525,8 @@ final class GroupSimulation {
     long truncatedSince = -1;
     long truncatedFrontier = -1;
     boolean ended;
+    /** The mode change just delivered named the primary: no election to check. */
+    boolean primaryNamed;
 
     Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier, DurableState restored) {
       this.proc = proc;
@@ -499,7 +559,7 @@ final class GroupSimulation {
 
     @Override
     public void deliver(Transaction tx) {
-      Certifier.Verdict v = certifier.certify(tx);
+      Certifier.Verdict v = certifier.certify(options.certifierSees().apply(tx));
       switch (v.kind()) {
         case POSITIVE -> {
           checkPositive(tx, v.seqno());
@@ -544,6 +604,7 @@ final class GroupSimulation {
 
     @Override
     public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
+      primaryNamed = false;
       JoinWait w = pendingJoins.remove(vc.getDetail());
       if (!r.applied()) {
         coverage.staleViewChanges++;
@@ -585,11 +646,22 @@ final class GroupSimulation {
     @Override
     public void modeChanged(ModeChange mc, GroupMembership.ModeResult r) {
       coverage.modeChanges += r.refusal() == null ? 1 : 0;
+      primaryNamed = r.refusal() == null && !mc.getPrimary().isEmpty();
+    }
+
+    @Override
+    public void memberOnline(MemberInfo member) {
+      primaryNamed = false;
     }
 
     @Override
     public void primaryChanged(int before, int after) {
       coverage.primaryChanges++;
+      GroupMembership gm = membership();
+      if (gm.singlePrimary() && !primaryNamed) {
+        checkElected(proc, gm, after);
+      }
+      primaryNamed = false;
     }
   }
 
@@ -611,8 +683,10 @@ final class GroupSimulation {
     groupStateBySlot.clear();
     p.epoch = epoch;
     long certifiedHere = p.log.size();
-    GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere,
-        plan.horizon());
+    GroupMembership gm = options.election() == null
+        ? GroupMembership.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere, plan.horizon())
+        : ElectionSeam.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere, plan.horizon(),
+            options.election());
     startSession(p, 0, gm, false, new Certifier(certifiedHere), null);
     p.views.offer(gm.lastView(certifiedHere));
     p.views.persistIfApplied(certifiedHere);
@@ -704,13 +778,13 @@ final class GroupSimulation {
     }
     Certifier c = new Certifier(st.getGcSeqno());
     for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
-      c.restore(n, p.log.get((int) (n - 1)));
+      c.restore(n, options.certifierSees().apply(p.log.get((int) (n - 1))));
     }
     p.epoch = Math.max(p.epoch, st.getEpoch());
     coverage.placesResumed++;
     trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
         + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
-    startSession(p, cp.getConsensusId(), GroupMembership.fromState(st), false, c, restored);
+    startSession(p, cp.getConsensusId(), membershipFrom(st), false, c, restored);
   }
 
   /**
@@ -836,7 +910,7 @@ final class GroupSimulation {
       return;
     }
     Proc seed = p.join.seed();
-    GroupMembership gm = GroupMembership.fromState(r.state());
+    GroupMembership gm = membershipFrom(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
     Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()), null);
     List<Proc> donors = new ArrayList<>();
@@ -850,6 +924,10 @@ final class GroupSimulation {
     s.recovery = new Recovery(r.state(), donors);
   }
 
+  private GroupMembership membershipFrom(GroupState st) {
+    return options.election() == null ? GroupMembership.fromState(st) : ElectionSeam.fromState(st, options.election());
+  }
+
   private void recoveryStep(Proc p, Session s) {
     Recovery rec = s.recovery;
     if (rec.certifier == null && !p.applyQueue.isEmpty()) {
@@ -861,7 +939,7 @@ final class GroupSimulation {
       long start = Math.min(rec.state.getGcSeqno(), local);
       rec.certifier = new Certifier(start);
       for (long n = start + 1; n <= local; n++) {
-        rec.certifier.restore(n, p.log.get((int) (n - 1)));
+        rec.certifier.restore(n, options.certifierSees().apply(p.log.get((int) (n - 1))));
       }
       rec.next = local + 1;
     }
@@ -873,7 +951,7 @@ final class GroupSimulation {
         break; // this donor cannot serve it now; another next tick
       }
       Transaction tx = donor.log.get((int) (rec.next - 1));
-      rec.certifier.restore(rec.next, tx);
+      rec.certifier.restore(rec.next, options.certifierSees().apply(tx));
       p.applyQueue.add(new Object[] {rec.next, tx});
       coverage.fetched++;
       rec.next++;
@@ -948,8 +1026,20 @@ final class GroupSimulation {
     Transaction.Builder tx = Transaction.newBuilder().setTxnId("t" + (++txCounter)).setOriginMember(p.memberId)
         .setSnapshotSeqno(p.log.size());
     int items = 1 + rng.nextInt(3);
+    Set<Long> used = new TreeSet<>();
     for (int i = 0; i < items; i++) {
-      tx.addWriteSet(1 + rng.nextInt(plan.keys()));
+      long row = 1 + rng.nextInt(plan.keys());
+      tx.addWriteSet(row);
+      used.add(row % tables);
+    }
+    if (shapes.nextDouble() < ddlShare) {
+      // A DDL that must see all of its table's data, such as adding a unique key.
+      long table = shapes.nextInt(tables);
+      tx.clearWriteSet().addWriteSet(SCHEMA_ITEM + table).addReadSet(DATA_ITEM + table);
+      coverage.ddl++;
+    } else {
+      // DML: it used each table's schema and touched each table's data.
+      used.forEach(table -> tx.addReadSet(SCHEMA_ITEM + table).addTouchSet(DATA_ITEM + table));
     }
     Transaction t = tx.build();
     p.pending.put(t.getTxnId(), t);
@@ -1422,11 +1512,11 @@ final class GroupSimulation {
       throw new AssertionError("GTID " + seqno + " assigned twice");
     }
     toDeliverAgain.remove(tx.getTxnId());
-    Long overlap = writerBetween(tx, tx.getSnapshotSeqno(), seqno - 1);
+    Long overlap = writerBetween(tx, tx.getSnapshotSeqno(), seqno - 1, false);
     if (overlap != null) {
       throw new AssertionError("transaction " + tx.getTxnId() + " (snapshot " + tx.getSnapshotSeqno()
-          + ") certified positive as " + seqno + " though transaction " + overlap + " wrote the same item after"
-          + " its snapshot: a lost conflict");
+          + ") certified positive as " + seqno + " though transaction " + overlap + " wrote or touched an item"
+          + " it writes or reads after its snapshot: a lost conflict");
     }
   }
 
@@ -1446,7 +1536,8 @@ final class GroupSimulation {
       }
       return;
     }
-    if (writerBetween(tx, tx.getSnapshotSeqno(), c.lastSeqno()) != null) {
+    if (writerBetween(tx, tx.getSnapshotSeqno(), c.lastSeqno(), false) != null) {
+      coverage.readTouchConflicts += writerBetween(tx, tx.getSnapshotSeqno(), c.lastSeqno(), true) == null ? 1 : 0;
       return;
     }
     Proc origin = procs[Integer.parseInt(tx.getOriginMember().substring(1))];
@@ -1459,18 +1550,54 @@ final class GroupSimulation {
         + " after its snapshot " + tx.getSnapshotSeqno() + " (collection point " + c.collectedUpTo() + ")");
   }
 
-  /** A committed transaction in (after, upTo] that wrote an item {@code tx} writes, or null. */
-  private Long writerBetween(Transaction tx, long after, long upTo) {
+  /**
+   * A committed transaction in (after, upTo] that conflicts with {@code tx}, or null. As the
+   * Transaction message documents it: {@code tx}'s write and read sets are checked against what
+   * later transactions wrote and touched ({@code writesOnly}: write sets alone).
+   */
+  private Long writerBetween(Transaction tx, long after, long upTo, boolean writesOnly) {
     Set<Long> items = new HashSet<>(tx.getWriteSetList());
+    if (!writesOnly) {
+      items.addAll(tx.getReadSetList());
+    }
     for (long n = after + 1; n <= upTo; n++) {
       Transaction u = Objects.requireNonNull(certified.get(n), "transaction " + n + " unknown");
-      for (long item : u.getWriteSetList()) {
+      List<Long> changed = new ArrayList<>(u.getWriteSetList());
+      if (!writesOnly) {
+        changed.addAll(u.getTouchSetList());
+      }
+      for (long item : changed) {
         if (items.contains(item)) {
           return n;
         }
       }
     }
     return null;
+  }
+
+  /**
+   * A primary a member elected (not one an operator named) must be the one the documented rule
+   * picks from the ONLINE members: the lowest version, then the highest weight, then the lowest
+   * member id. Written from that sentence, not from {@code PrimaryElection}.
+   */
+  private void checkElected(Proc at, GroupMembership gm, int elected) {
+    coverage.electionsChecked++;
+    List<MemberInfo> online = new ArrayList<>();
+    gm.members().forEach((id, m) -> {
+      if (!gm.isRecovering(id)) {
+        online.add(m);
+      }
+    });
+    Comparator<MemberInfo> rule = Comparator.<MemberInfo, long[]>comparing(
+            m -> Arrays.stream(m.getVersion().split("\\.")).mapToLong(Long::parseLong).toArray(), Arrays::compare)
+        .thenComparing(m -> -m.getWeight()).thenComparing(MemberInfo::getMemberId);
+    int expected = online.stream().min(rule).map(MemberInfo::getConsensusId).orElse(-1);
+    if (elected != expected) {
+      throw new AssertionError("wrong primary election at " + at.memberId + " in view " + gm.viewId() + ": it elected "
+          + elected + " but the rule picks " + expected + " among ONLINE " + online.stream()
+              .map(m -> m.getConsensusId() + "=" + m.getMemberId() + "/v" + m.getVersion() + "/w" + m.getWeight())
+              .toList());
+    }
   }
 
   private String describe() {

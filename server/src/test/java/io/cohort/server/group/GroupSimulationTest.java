@@ -67,6 +67,10 @@ class GroupSimulationTest {
       // Power losses took applied transactions that no synced write covered (the applier of a
       // member that keeps its place does not sync): the group delivered them again.
       assertThat(coverage.unsyncedAppliedLost).isPositive();
+      // DDL and DML met in the certifier through read and touch sets alone, and primaries were
+      // elected by the rule (and checked against it), not only named.
+      assertThat(coverage.readTouchConflicts).isPositive();
+      assertThat(coverage.electionsChecked).isPositive();
     }
   }
 }
