@@ -448,6 +448,16 @@ public final class MenciusNode {
     observeBallot(m.promised());
     if (Ballot.isOwnerBallot(m.ballot())) {
       proposer.onNack(m);
+      // Someone revoked our slot first. Its round normally ends soon; but a revoker that still
+      // sends and hears nothing (a one-way cut) never ends it, and nobody would suspect it,
+      // since it is not the owner. So unless the slot is decided meanwhile, we run the full
+      // Paxos round on it ourselves, above that ballot: it decides what a quorum may have
+      // accepted, or a no-op after which our values go again in a later slot (rule 5).
+      long slot = m.slot();
+      if (slot >= log.frontier() && slot < knownLimit() && schedule.owner(slot) == self && !log.isLearned(slot)
+          && !revoker.isActive(slot)) {
+        revoker.startLater(slot, ballotAbove(highestBallot), now);
+      }
     } else {
       revoker.onNack(m, now);
     }

@@ -68,6 +68,14 @@ final class Revoker {
     out.broadcast(new Prepare(cfg.self(), ballot, slots), true, true);
   }
 
+  /**
+   * Like {@link #start} for one slot, but its first prepare leaves only after a randomised
+   * backoff (from {@link #tick}): a revoker already at work on it has time to finish first.
+   */
+  void startLater(long slot, long ballot, long now) {
+    attempts.putIfAbsent(slot, new Attempt(schedule.at(slot), ballot, now + backoff()));
+  }
+
   void onPromise(Promise m) {
     for (Promise.Vote v : m.votes()) {
       Attempt a = attempts.get(v.slot());

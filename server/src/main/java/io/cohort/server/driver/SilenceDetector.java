@@ -19,8 +19,9 @@ import java.util.TreeSet;
  * answers nothing and skips nothing, so the group would wait on it. Such a peer is suspected
  * too, when this member's delivery has waited longer than the threshold on one of its slots
  * that is in use, and its heartbeats since show that it has not heard of that slot (a slot it
- * would have skipped had it heard), or it proposed there and never finished the round (it did
- * not hear the answers). A peer merely slow to act on what it heard is not suspected. It is
+ * would have skipped had it heard), or that it has not delivered up to it (it does not hear
+ * the decisions before it), or it proposed there and never finished the round (it did not hear
+ * the answers). A peer merely slow to act on what it heard is not suspected. It is
  * trusted again only once a heartbeat reports a delivery point past that slot: proof that it
  * hears the group again. Times are passed in, in nanoseconds, so this class has no clock of
  * its own. Not thread-safe: the event loop owns it.
@@ -136,13 +137,15 @@ public final class SilenceDetector {
 
   /**
    * Whether we have waited too long on {@code member}'s slot although its heartbeats go on:
-   * since we started waiting it reported not knowing of the slot, or it proposed there and
-   * never finished.
+   * since we started waiting it reported not knowing of the slot, or a delivery point still
+   * short of it (everything before the slot was decided, and a member that hears the group
+   * learns it within a round trip; until it does, the slot may lie beyond its horizon, where it
+   * can neither propose nor skip), or it proposed there and never finished.
    */
   private boolean holdsUp(int member, long nowNanos) {
     return member == stuckOn && nowNanos - stuckSince > suspectAfterNanos
         && reportedAt[member] - stuckSince > suspectAfterNanos / 2
-        && (stuckOnProposal || reportedKnown[member] < stuckAt);
+        && (stuckOnProposal || reportedKnown[member] < stuckAt || reported[member] < stuckAt);
   }
 
   /**

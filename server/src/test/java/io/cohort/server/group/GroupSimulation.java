@@ -100,21 +100,36 @@ final class GroupSimulation {
 
   /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
   record Options(Function<Collection<MemberInfo>, Optional<MemberInfo>> election,
-      UnaryOperator<Transaction> certifierSees) {
+      UnaryOperator<Transaction> certifierSees, boolean oneWayCut) {
     static Options standard() {
-      return new Options(null, t -> t);
+      return new Options(null, t -> t, false);
     }
 
     /** Members elect their primary with {@code e} instead of the production rule. */
     Options withElection(Function<Collection<MemberInfo>, Optional<MemberInfo>> e) {
-      return new Options(e, certifierSees);
+      return new Options(e, certifierSees, oneWayCut);
     }
 
     /** The certifiers see every transaction through {@code f}; appliers and checks see it whole. */
     Options withCertifierSeeing(UnaryOperator<Transaction> f) {
-      return new Options(election, f);
+      return new Options(election, f, oneWayCut);
+    }
+
+    /**
+     * No random faults: once the group is whole, one secondary (any member but m0 in
+     * multi-primary mode) is cut one way for {@link #CUT_TICKS}: it still sends but hears
+     * nothing, and never gives up by itself. Writes must go on meanwhile, with no gap between two
+     * outcomes a client sees (commit or conflict) longer than {@link #WRITE_GAP_LIMIT}.
+     */
+    Options withOneWayCutOfASecondary() {
+      return new Options(election, certifierSees, true);
     }
   }
+
+  static final long CUT_AT = 300;
+  static final long CUT_TICKS = 800;
+  /** The longest write gap a one-way cut may cause: a few failure-detection periods. */
+  static final long WRITE_GAP_LIMIT = Long.getLong("cohort.groupsim.gap", 6 * SUSPECT_AFTER);
 
   /** Workload items: rows are 1..keys; a table's schema and data items live above them. */
   static final long SCHEMA_ITEM = 1_000_000;
@@ -299,7 +314,7 @@ final class GroupSimulation {
       for (int i = 1; i < procs.length; i++) {
         procs[i].rejoinAt = 1 + rng.nextInt(20);
       }
-      for (now = 1; now <= plan.safetyTicks(); now++) {
+      for (now = 1; now <= plan.safetyTicks() || cutLasts(); now++) {
         if (TRACE && now % 50 == 0) {
           StringBuilder sb = new StringBuilder("frontiers:");
           for (Proc p : procs) {
@@ -316,7 +331,11 @@ final class GroupSimulation {
             }
           }
         }
-        injectFaults();
+        if (options.oneWayCut()) {
+          scriptedCut();
+        } else {
+          injectFaults();
+        }
         workload();
         deliverDue();
         tickAll();
@@ -332,6 +351,9 @@ final class GroupSimulation {
 
   private Result liveness() {
     faulty = false;
+    if (cutVictim != null) {
+      victimLearnsOfItsExpulsion();
+    }
     for (Proc p : procs) {
       p.isolatedUntil = 0;
       resume(p);
@@ -341,6 +363,9 @@ final class GroupSimulation {
     }
     long deadline = now + LIVENESS_TICKS;
     for (; now <= deadline; now++) {
+      if (cutVictim != null) {
+        victimLearnsOfItsExpulsion();
+      }
       deliverDue();
       tickAll();
       if (now % 10 == 0 && settled()) {
@@ -513,7 +538,8 @@ final class GroupSimulation {
     final GroupStateMachine machine;
     final MenciusNode core;
     final SilenceDetector detector;
-    final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER, MAJORITY_TIMEOUT);
+    final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER,
+        options.oneWayCut() ? Long.MAX_VALUE / 4 : MAJORITY_TIMEOUT);
     final Map<String, JoinWait> pendingJoins = new HashMap<>();
     final List<Runnable> endOfSlot = new ArrayList<>();
     Certifier certifier;
@@ -578,6 +604,7 @@ final class GroupSimulation {
           checkNegative(tx, certifier, membership());
           if (proc.memberId.equals(tx.getOriginMember()) && proc.pending.remove(tx.getTxnId()) != null) {
             reportedAborted.add(tx.getTxnId());
+            lastAck = now; // an outcome the client sees: the commit path moves
           }
         }
         case DUPLICATE -> throw new AssertionError("transaction " + tx.getTxnId() + " delivered twice at "
@@ -1088,6 +1115,67 @@ final class GroupSimulation {
     }
   }
 
+  private Proc cutVictim;
+  private long cutFrom = CUT_AT;
+  private long lastAck;
+
+  /**
+   * The cut is over: an expelled victim that reaches its group again is refused as no longer one
+   * of theirs (the peer transport's hello, which this simulator has no copy of) and rejoins.
+   */
+  private void victimLearnsOfItsExpulsion() {
+    Session s = cutVictim.session;
+    if (s == null || s.ended || cutVictim.isolatedUntil > now) {
+      return;
+    }
+    for (Proc q : procs) {
+      Session o = q.session;
+      // Ids are not reused within an epoch: a member of it that lacks the victim's id saw it expelled.
+      if (q != cutVictim && q.running() && o != null && !o.ended && o.epoch == s.epoch
+          && !o.machine.recovering() && !o.membership().members().containsKey(s.id)) {
+        endSession(cutVictim, "expelled while cut off: refused by the group", true, -1);
+        return;
+      }
+    }
+  }
+
+  /** The scripted cut is still to come (within a bound) or under way: the faulty phase goes on. */
+  private boolean cutLasts() {
+    return options.oneWayCut() && (cutVictim == null ? now < 5000 : cutVictim.isolatedUntil > now);
+  }
+
+  /** {@link Options#withOneWayCutOfASecondary}: cuts one member one way, then checks the write gap. */
+  private void scriptedCut() {
+    if (cutVictim == null && now >= cutFrom) {
+      GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
+      for (Proc p : procs) {
+        Session s = p.session;
+        boolean whole = gm != null && gm.members().size() == procs.length && !gm.anyRecovering();
+        if (whole && p != procs[0] && s != null && (!gm.singlePrimary() || gm.primary() != s.id)) {
+          cutVictim = p;
+          break;
+        }
+      }
+      if (cutVictim == null) {
+        cutFrom = now + 50; // not whole yet
+        return;
+      }
+      coverage.cutOffs++;
+      coverage.oneWayCuts++;
+      cutVictim.isolatedUntil = now + CUT_TICKS;
+      cutVictim.oneWay = true;
+      lastAck = now;
+      trace(cutVictim.memberId + " cut off one way (it still sends) until " + cutVictim.isolatedUntil);
+    }
+    if (cutVictim != null) {
+      victimLearnsOfItsExpulsion();
+    }
+    if (cutVictim != null && cutVictim.isolatedUntil > now && now - lastAck > WRITE_GAP_LIMIT) {
+      throw new AssertionError("no commit or abort reported for " + (now - lastAck) + " ticks while "
+          + cutVictim.memberId + " is cut one way (it still sends but hears nothing)");
+    }
+  }
+
   private boolean allUp() {
     for (Proc p : procs) {
       if (!p.up || p.session == null) {
@@ -1276,6 +1364,7 @@ final class GroupSimulation {
       if (p.memberId.equals(tx.getOriginMember()) && p.pending.remove(tx.getTxnId()) != null) {
         acknowledged.add(tx.getTxnId());
         coverage.acknowledged++;
+        lastAck = now;
       }
     }
   }

@@ -73,4 +73,23 @@ class GroupSimulationTest {
       assertThat(coverage.electionsChecked).isPositive();
     }
   }
+
+  /**
+   * The simulator's form of the one-way-cut integration test: a secondary that still sends but
+   * hears nothing, and never gives up by itself, is seen through by the others, and writes go on
+   * with no long gap (checked every tick of the cut), over many shapes of group and network.
+   */
+  @Test
+  void writesGoOnWhileASecondaryIsCutOneWay() {
+    long start = Long.getLong("cohort.groupsim.cut.start", 1);
+    long count = Long.getLong("cohort.groupsim.cut.seeds", 150);
+    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
+    for (long seed = start; seed < start + count; seed++) {
+      coverage.add(new GroupSimulation(seed, GroupSimulation.Options.standard().withOneWayCutOfASecondary())
+          .run().coverage());
+    }
+    System.out.println("one-way cuts of a secondary over " + count + " seeds: " + coverage);
+    assertThat(coverage.oneWayCuts).isEqualTo(count);
+    assertThat(coverage.acknowledged).isPositive();
+  }
 }
