@@ -161,6 +161,7 @@ public final class MenciusNode {
       // to it (rule 3), else an idle group would never move its delivery point there.
       long wanted = waitingForHorizon() ? Math.max(maxKnownSlot, knownLimit() - 1) : maxKnownSlot;
       out.broadcast(new CatchUp(self, log.frontier(), wanted, stablePoint()), false, false);
+      proposer.resendLastSkip();
     }
     if (cfg.compactEveryTicks() > 0 && now % cfg.compactEveryTicks() == 0) {
       compact(deliveredEverywhere());

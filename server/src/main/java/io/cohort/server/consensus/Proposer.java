@@ -54,6 +54,8 @@ final class Proposer {
   private long bound;
   /** The bound known to be on disk: an own slot below it may be announced before any save. */
   private long durableBound;
+  /** The last skip of our own slots we sent, or null. */
+  private Skip lastSkip;
   private boolean nextOwnSlotDirty;
   /** Skip own slots below this once their owner is final (rule 3 waiting on the horizon). */
   private long skipWanted;
@@ -135,7 +137,21 @@ final class Proposer {
       last = s;
     }
     setNextOwnSlot(last + 1);
-    out.broadcast(new Skip(cfg.self(), first, last + 1), false, last >= durableBound);
+    lastSkip = new Skip(cfg.self(), first, last + 1);
+    out.broadcast(lastSkip, false, last >= durableBound);
+  }
+
+  /**
+   * Sends our latest skip again (with each heartbeat), once the next-slot index covering it is
+   * durable. A skip is learned only from its owner, so a lost one is otherwise asked for through
+   * catch-up requests, which an owner that still sends but no longer hears (a one-way cut)
+   * never answers: the others would wait on that slot for ever, although its owner, past it,
+   * does not look deaf. Learning a skip twice is harmless.
+   */
+  void resendLastSkip() {
+    if (lastSkip != null && lastSkip.endSlot() - 1 < durableBound) {
+      out.broadcast(lastSkip, false, false);
+    }
   }
 
   void onAccepted(Accepted m) {
