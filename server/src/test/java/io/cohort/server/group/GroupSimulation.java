@@ -508,6 +508,13 @@ final class GroupSimulation {
           .setGroupAddress("group-" + memberId).setVersion(version).setWeight(weight).build();
     }
 
+    /** The rows an applied transaction writes (the applier's part). */
+    void writeRows(Transaction tx) {
+      for (long item : tx.getWriteSetList()) {
+        rows.put(item, tx.getTxnId());
+      }
+    }
+
     long lowWatermark() {
       long low = log.size();
       for (Transaction t : pending.values()) {
@@ -861,11 +868,7 @@ final class GroupSimulation {
     trace(p.memberId + " loses applied transactions " + (keep + 1) + ".." + p.log.size() + " (not synced)");
     p.log.subList(keep, p.log.size()).clear();
     p.rows.clear();
-    for (Transaction tx : p.log) {
-      for (long item : tx.getWriteSetList()) {
-        p.rows.put(item, tx.getTxnId());
-      }
-    }
+    p.log.forEach(p::writeRows);
   }
 
   private void resume(Proc p) {
@@ -1365,9 +1368,7 @@ final class GroupSimulation {
         p.syncedApplied = p.log.size();
       }
       p.views.persistIfApplied(p.log.size());
-      for (long item : tx.getWriteSetList()) {
-        p.rows.put(item, tx.getTxnId());
-      }
+      p.writeRows(tx);
       if (p.memberId.equals(tx.getOriginMember()) && p.pending.remove(tx.getTxnId()) != null) {
         acknowledged.add(tx.getTxnId());
         coverage.acknowledged++;
