@@ -390,6 +390,9 @@ public final class MenciusNode {
       skipAheadOf(m.slot());
     }
     observeBallot(m.ballot());
+    if (!Ballot.isOwnerBallot(m.ballot()) && m.from() != self) {
+      revoker.competitor(m.slot(), m.ballot(), now);
+    }
     if (m.slot() < truncateBelow) {
       out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
     } else if (m.slot() >= log.retainedFrom() && log.isLearned(m.slot())) {
@@ -407,6 +410,9 @@ public final class MenciusNode {
     boolean truncated = false;
     for (long slot : m.slots()) {
       observe(slot);
+      if (m.from() != self) {
+        revoker.competitor(slot, m.ballot(), now);
+      }
       // Our acceptor records reach further back than our decisions after a restart from a
       // checkpoint: a slot between the two is answered from the record, as a full round needs.
       if (slot < truncateBelow) {

@@ -109,9 +109,29 @@ final class Revoker {
 
   void onNack(Nack m, long now) {
     Attempt a = attempts.get(m.slot());
-    if (a != null && a.ballot == m.ballot() && m.promised() > a.ballot) {
-      a.higherSeen = Math.max(a.higherSeen, m.promised());
-      a.retryAt = Math.min(a.retryAt, now + backoff(a.preempted));
+    if (a != null && a.ballot == m.ballot()) {
+      yieldAbove(a, m.promised(), now);
+    }
+  }
+
+  /**
+   * Another member's prepare or accept for {@code slot} at {@code ballot} reached our acceptor.
+   * Above our own ballot, that member runs the round we run: we let it finish instead of
+   * preempting it at once. Otherwise two revokers that each need the other's acceptor (a group
+   * of three with one member cut off) outbid each other for ever (group simulator, seed 1254).
+   */
+  void competitor(long slot, long ballot, long now) {
+    Attempt a = attempts.get(slot);
+    if (a != null) {
+      yieldAbove(a, ballot, now);
+    }
+  }
+
+  /** Restart phase 1 above {@code ballot}, but only after a randomised wait. */
+  private void yieldAbove(Attempt a, long ballot, long now) {
+    if (ballot > a.ballot && ballot > a.higherSeen) {
+      a.higherSeen = ballot;
+      a.retryAt = Math.max(a.retryAt, now + backoff(a.preempted + 1));
     }
   }
 
