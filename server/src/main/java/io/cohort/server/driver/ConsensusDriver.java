@@ -1,7 +1,6 @@
 package io.cohort.server.driver;
 
 import io.cohort.server.consensus.AcceptorStore;
-import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
@@ -395,10 +394,7 @@ public final class ConsensusDriver implements AutoCloseable {
       queuedMessages.decrementAndGet();
       Message m = i.message();
       long now = System.nanoTime();
-      // A heartbeat also says how far its sender delivered: a peer suspected because we waited
-      // on its slot is trusted again only once it reports having delivered past it.
-      if (m instanceof CatchUp c ? detector.reported(c.from(), c.frontier(), c.maxKnownSlot(), now)
-          : detector.heard(m.from(), now)) {
+      if (detector.received(m, now)) {
         core.trust(m.from());
         suspected = detector.suspected();
         LOG.info("member {} trusts member {} again: heard from it", self, m.from());

@@ -1,6 +1,12 @@
 package io.cohort.server.driver;
 
+import io.cohort.server.consensus.Accepted;
+import io.cohort.server.consensus.CatchUp;
+import io.cohort.server.consensus.Decide;
 import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.Message;
+import io.cohort.server.consensus.Nack;
+import io.cohort.server.consensus.Promise;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -20,11 +26,15 @@ import java.util.TreeSet;
  * too, when this member's delivery has waited longer than the threshold on one of its slots
  * that is in use, and its heartbeats since show that it has not heard of that slot (a slot it
  * would have skipped had it heard), or that it has not delivered up to it (it does not hear
- * the decisions before it), or it proposed there and never finished the round (it did not hear
- * the answers). A peer merely slow to act on what it heard is not suspected. It is
- * trusted again only once a heartbeat reports a delivery point past that slot: proof that it
- * hears the group again. Times are passed in, in nanoseconds, so this class has no clock of
- * its own. Not thread-safe: the event loop owns it.
+ * the decisions before it), or that it delivered past it (it skipped there, but never answers
+ * our catch-up requests for it: the skip was lost and it does not hear us), or it proposed
+ * there and never finished the round (it did not hear the answers). A peer merely slow to act
+ * on what it heard (it stands at that slot) is not suspected. It is trusted again once a
+ * heartbeat reports a delivery point past that slot and past the one it reported before (a
+ * deaf member's delivery point stands still), or once it answers a request (a promise, an
+ * accept, a refusal or a decision): proof that it hears the group again. Times are passed in,
+ * in nanoseconds, so this class has no clock of its own. Not thread-safe: the event loop owns
+ * it.
  */
 public final class SilenceDetector {
 
@@ -94,6 +104,31 @@ public final class SilenceDetector {
     return watched.stream().filter(m -> m != self).boxed().toList();
   }
 
+  /**
+   * A message from a peer arrived; returns true when that ends a suspicion. The one entry for
+   * the driver and the simulator: it tells heartbeats and answers from other messages.
+   */
+  public boolean received(Message m, long nowNanos) {
+    if (m instanceof CatchUp c) {
+      return reported(c.from(), c.frontier(), c.maxKnownSlot(), nowNanos);
+    }
+    if (m instanceof Promise || m instanceof Accepted || m instanceof Nack || m instanceof Decide) {
+      return answered(m.from(), nowNanos);
+    }
+    return heard(m.from(), nowNanos);
+  }
+
+  /**
+   * {@code member} answered a request (only a member that hears others can): that ends any
+   * suspicion. Returns true when it did.
+   */
+  public boolean answered(int member, long nowNanos) {
+    if (member >= 0 && member < trustFrom.length && suspected.get(member)) {
+      trustFrom[member] = -1;
+    }
+    return heard(member, nowNanos);
+  }
+
   /** A message from {@code member} arrived; returns true when that ends a suspicion. */
   public boolean heard(int member, long nowNanos) {
     if (member == self || member < 0 || member >= lastHeard.length || !watched.get(member)) {
@@ -140,12 +175,14 @@ public final class SilenceDetector {
    * since we started waiting it reported not knowing of the slot, or a delivery point still
    * short of it (everything before the slot was decided, and a member that hears the group
    * learns it within a round trip; until it does, the slot may lie beyond its horizon, where it
-   * can neither propose nor skip), or it proposed there and never finished.
+   * can neither propose nor skip), or a delivery point past it (it skipped the slot, and a
+   * member that hears our catch-up requests sends us that decision within a round trip), or it
+   * proposed there and never finished.
    */
   private boolean holdsUp(int member, long nowNanos) {
     return member == stuckOn && nowNanos - stuckSince > suspectAfterNanos
         && reportedAt[member] - stuckSince > suspectAfterNanos / 2
-        && (stuckOnProposal || reportedKnown[member] < stuckAt || reported[member] < stuckAt);
+        && (stuckOnProposal || reportedKnown[member] < stuckAt || reported[member] != stuckAt);
   }
 
   /**
@@ -164,7 +201,8 @@ public final class SilenceDetector {
         silent.add(m);
       } else if (holdsUp(m, nowNanos)) {
         suspected.set(m);
-        trustFrom[m] = stuckAt + 1;
+        // Past the slot, it must show it learned something since (or answer us).
+        trustFrom[m] = Math.max(stuckAt, reported[m]) + 1;
         silent.add(m);
       }
     }

@@ -2,7 +2,9 @@ package io.cohort.server.driver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Membership;
+import io.cohort.server.consensus.Promise;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +86,38 @@ class SilenceDetectorTest {
 
     assertThat(d.reported(2, 11, 14, 3 * SECOND)).as("delivered past it: hears the group").isTrue();
     assertThat(d.suspected()).isEmpty();
+  }
+
+  @Test
+  void aPeerPastTheSlotThatNeverSendsItIsSuspectedUntilItAnswersOrMovesOn() {
+    SilenceDetector d = new SilenceDetector(0, Membership.ofSize(3), SECOND, 0);
+    // Delivery waits at slot 10, peer 2's: it skipped there (it delivered up to 12) but the skip
+    // was lost, and it never answers our catch-up requests. Its heartbeats keep coming.
+    d.progressed(10, 2, false, 0);
+    for (long t = 0; t <= SECOND; t += SECOND / 10) {
+      d.reported(1, 10, 14, t);
+      d.reported(2, 12, 14, t);
+      assertThat(d.newlySilent(t)).isEmpty();
+    }
+    assertThat(d.newlySilent(SECOND + 1)).containsExactly(2);
+    // Delivery moves on once the slot is revoked; a deaf peer reports the same point for ever.
+    d.progressed(15, -1, false, 2 * SECOND);
+    assertThat(d.reported(2, 12, 14, 2 * SECOND)).as("its delivery point stands still").isFalse();
+    assertThat(d.heard(2, 2 * SECOND)).as("talking is not enough").isFalse();
+    assertThat(d.suspected()).containsExactly(2);
+    assertThat(d.received(new Promise(2, 7, java.util.List.of()), 3 * SECOND))
+        .as("an answer shows it hears us").isTrue();
+    assertThat(d.suspected()).isEmpty();
+
+    // Suspected again the same way, it is trusted once it delivers past where it stood.
+    d.progressed(20, 2, false, 4 * SECOND);
+    for (long t = 4 * SECOND; t <= 5 * SECOND; t += SECOND / 10) {
+      d.reported(2, 22, 24, t);
+      d.newlySilent(t);
+    }
+    assertThat(d.newlySilent(5 * SECOND + 1)).containsExactly(2);
+    assertThat(d.reported(2, 22, 24, 6 * SECOND)).isFalse();
+    assertThat(d.received(new CatchUp(2, 23, 24, 23), 6 * SECOND)).as("it learned more: it hears").isTrue();
   }
 
   @Test

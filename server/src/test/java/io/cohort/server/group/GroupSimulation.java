@@ -12,7 +12,6 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Batch;
-import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
@@ -1529,9 +1528,7 @@ final class GroupSimulation {
     if (m.loopback() == null && !s.peers(m.fromId())) {
       return;
     }
-    // As ConsensusDriver: a heartbeat also reports its sender's delivery point.
-    if (m.message() instanceof CatchUp c ? s.detector.reported(c.from(), c.frontier(), c.maxKnownSlot(), now)
-        : s.detector.heard(m.fromId(), now)) {
+    if (s.detector.received(m.message(), now)) {
       s.core.trust(m.fromId());
     }
     s.core.step(m.message());
