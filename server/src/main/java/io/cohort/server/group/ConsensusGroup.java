@@ -829,7 +829,10 @@ public final class ConsensusGroup implements GroupReplication {
     }
     GroupSession s = session;
     if (s == null) {
-      return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
+      // Refused before anything is proposed, like a secondary's refusal: a client may send the
+      // write to the primary it finds elsewhere (an expelled primary must not end a client's
+      // write that any ONLINE member would take).
+      return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary("member " + config.memberId()
           + " is " + offState + " (" + stateReason + ") and takes no writes; send writes to an ONLINE member"));
     }
     if (minorityWarned) {

@@ -250,7 +250,8 @@ final class GroupSession {
   CompletableFuture<CommitOutcome> submit(Transaction tx) {
     String refusal = writeRefusal();
     if (refusal != null) {
-      return CompletableFuture.failedFuture(new GroupUnavailableException(refusal));
+      // Nothing proposed: the client may look for the primary elsewhere and send it there.
+      return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary(refusal));
     }
     View v = view;
     if (v.singlePrimary() && v.primary() != self) {
