@@ -29,6 +29,8 @@ import org.slf4j.LoggerFactory;
 final class PeerLink {
   private static final Logger LOG = LoggerFactory.getLogger(PeerLink.class);
   /** Longest single wait; a lost wake-up then costs at most this much, never a hang. */
+  /** Longest wait between attempts to reach a peer never reached so far. */
+  private static final long NEVER_REACHED_MAX_MILLIS = 200;
   private static final long WAIT_SLICE_MILLIS = 500;
 
   private enum Phase { HANDSHAKING, OPEN, ENDED }
@@ -175,7 +177,12 @@ final class PeerLink {
           return;
         }
         report(attempt.opened, end);
-        pause(backoff.nextMillis());
+        long delay = backoff.nextMillis();
+        // A peer never reached is most often a member just admitted whose group port opens a
+        // moment later; its peers must reach it well within one suspicion period, or it suspects
+        // them as silent as soon as it is ONLINE (seen in GroupReplicationIT).
+        pause(everReached ? delay : Math.min(delay, Math.max(NEVER_REACHED_MAX_MILLIS,
+            options.backoffMin().toMillis())));
       }
     } catch (InterruptedException e) {
       // Only code outside the transport interrupts this thread: take it as a request to stop.
