@@ -10,16 +10,26 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.TestAbortedException;
 
 /**
  * When a test fails, prints the end of every member log in its temporary directory before
- * JUnit deletes it, so a failure seen only in CI can still be read from the test report.
+ * JUnit deletes it, so a failure seen only in CI can still be read from the test report; the
+ * last lines of each also go into the failure's message, which the build's summary repeats.
  */
 final class MemberLogsOnFailure implements TestExecutionExceptionHandler {
   private static final int TAIL_LINES = 200;
 
+  /** Lines per member log repeated in the failure's own message. */
+  private static final int SUMMARY_LINES = 12;
+  private static final int SUMMARY_LINE_CHARS = 170;
+
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable failure) throws Throwable {
+    if (failure instanceof TestAbortedException) {
+      throw failure; // skipped (no Docker engine, say): nothing failed
+    }
+    StringBuilder summary = new StringBuilder();
     try {
       Object test = context.getRequiredTestInstance();
       for (Field f : test.getClass().getDeclaredFields()) {
@@ -27,17 +37,29 @@ final class MemberLogsOnFailure implements TestExecutionExceptionHandler {
           f.setAccessible(true);
           Path dir = (Path) f.get(java.lang.reflect.Modifier.isStatic(f.getModifiers()) ? null : test);
           if (dir != null) {
-            print(context.getDisplayName(), dir);
+            print(context.getDisplayName(), dir, summary);
           }
         }
       }
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       failure.addSuppressed(e);
     }
-    throw failure;
+    if (summary.isEmpty()) {
+      throw failure;
+    }
+    // The build's summary shows a failure's message on one line, and a CI report may keep only
+    // that: the last lines of each member log go into it too.
+    AssertionError withLogs = new AssertionError(oneLine(String.valueOf(failure)) + " || member logs, last "
+        + SUMMARY_LINES + " lines each:" + summary, failure);
+    withLogs.setStackTrace(failure.getStackTrace());
+    throw withLogs;
   }
 
-  private static void print(String test, Path dir) throws IOException {
+  private static String oneLine(String s) {
+    return s.replaceAll("\\s*\\R\\s*", " / ");
+  }
+
+  private static void print(String test, Path dir, StringBuilder summary) throws IOException {
     List<Path> logs;
     try (Stream<Path> files = Files.walk(dir, 3)) {
       // Member logs only: RocksDB's write-ahead logs are named by number (000004.log).
@@ -52,6 +74,11 @@ final class MemberLogsOnFailure implements TestExecutionExceptionHandler {
       System.out.println("---- " + test + ": last " + (lines.size() - from) + " of " + lines.size()
           + " lines of " + dir.relativize(log) + " ----");
       lines.subList(from, lines.size()).forEach(System.out::println);
+      summary.append(" || ").append(dir.relativize(log)).append(":");
+      for (String line : lines.subList(Math.max(0, lines.size() - SUMMARY_LINES), lines.size())) {
+        String l = oneLine(line);
+        summary.append(" | ").append(l.length() > SUMMARY_LINE_CHARS ? l.substring(0, SUMMARY_LINE_CHARS) + "…" : l);
+      }
     }
   }
 }
