@@ -49,6 +49,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -126,6 +127,12 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile boolean forceRequested;
   /** Why this member was refused for good (errant or divergent history): it stays out. */
   private volatile String refusal;
+  /**
+   * Sent with every join attempt until one is answered, to whichever seed (lifecycle thread):
+   * a seed that already admitted it answers with the id it was given (see
+   * GroupStateMachine.admitted).
+   */
+  private String joinRequestId = UUID.randomUUID().toString();
   /** Set once a member of the view reported a history that differs from this one's: no more writes. */
   private volatile String fork;
 
@@ -413,7 +420,7 @@ public final class ConsensusGroup implements GroupReplication {
     if (refusal != null) {
       throw new GroupRefusedException(refusal);
     }
-    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid)
+    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setRequestId(joinRequestId)
         .setMember(selfInfo(0, gc.groupListen())).setGtidExecuted(applier.executed().toString()).build();
     for (String seed : seeds) {
       if (seed.equals(clientAddress) || closing || faults.isolated()) {
@@ -460,6 +467,8 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   private void joined(JoinResponse r, String seed) {
+    // From here on this member runs the id it was given: a later join is a new member's.
+    joinRequestId = UUID.randomUUID().toString();
     GroupState st = r.getState();
     GroupMembership gm = GroupMembership.fromState(st);
     storeEpoch(gm.epoch());

@@ -300,12 +300,22 @@ final class GroupSession {
         throw new GroupUnavailableException("member " + memberId + " cannot admit members: it is "
             + (ended ? "not in the group" : "RECOVERING") + "; ask another seed");
       }
+      int already = machine.admitted(req);
+      if (already >= 0) {
+        LOG.info("member {} asks to join again under request {}: already admitted as consensus member {}",
+            req.getMember().getMemberId(), req.getRequestId(), already);
+        result.complete(admittedAs(already));
+        return result;
+      }
       String requestId = UUID.randomUUID().toString();
       change = machine.joinChange(req, requestId);
       MemberInfo joining = change.view().getMembers(change.view().getMembersCount() - 1);
       int id = joining.getConsensusId();
-      pendingViews.put(requestId, applied -> {
-        String errant = applied ? machine.errantTransactions(req) : null;
+      pendingViews.put(requestId, ordered -> {
+        // Another seed's proposal of the same request may have been ordered before ours.
+        int adopted = ordered ? id : machine.admitted(req);
+        boolean applied = adopted >= 0;
+        String errant = ordered ? machine.errantTransactions(req) : null;
         if (errant != null) {
           LOG.warn("{}; expelling it again", errant);
           result.completeExceptionally(new GroupRefusedException(errant));
@@ -314,9 +324,7 @@ final class GroupSession {
             propose(expel);
           }
         } else if (applied) {
-          result.complete(JoinResponse.newBuilder().setConsensusId(id)
-              .setState(membership.toState(pipeline.certifier().lastSeqno()))
-              .setViewId(membership.viewId()).build());
+          result.complete(admittedAs(adopted));
         } else {
           result.completeExceptionally(new GroupUnavailableException(
               "another view change was ordered first; retry the join"));
@@ -333,6 +341,13 @@ final class GroupSession {
       }
     });
     return result;
+  }
+
+  /** The answer to a joiner admitted as {@code id}: the group's state now (under {@code mu}). */
+  private JoinResponse admittedAs(int id) {
+    return JoinResponse.newBuilder().setConsensusId(id)
+        .setState(membership.toState(pipeline.certifier().lastSeqno()))
+        .setViewId(membership.viewId()).build();
   }
 
   /** Proposes to expel the given members, at most once a second while they stay suspected. */

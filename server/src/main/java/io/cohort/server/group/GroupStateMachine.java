@@ -206,11 +206,32 @@ final class GroupStateMachine {
       throw new GroupRefusedException("this group has used every consensus id of its epoch (joins and"
           + " restarts since it was bootstrapped); stop the group and bootstrap it again");
     }
-    MemberInfo joining = req.getMember().toBuilder().setConsensusId(id).build();
+    MemberInfo joining = req.getMember().toBuilder().setConsensusId(id)
+        .setJoinRequestId(req.getRequestId()).build();
     List<MemberInfo> members = new ArrayList<>(membership.members().values());
     members.removeIf(m -> m.getMemberId().equals(joining.getMemberId()));
     members.add(joining);
     return change(ViewChange.Reason.JOIN, joining.getMemberId(), members, requestId);
+  }
+
+  /**
+   * The consensus id of the member already admitted under {@code req}'s request id, or -1: the
+   * joiner retried (its earlier answer was lost, or it asked another seed) and must get that
+   * id, not a second admission that would leave the first in the view with nobody running it.
+   * Safe to hand out: a joiner that never learned its id never ran it, so no acceptor state of
+   * that id was ever written or lost.
+   */
+  int admitted(JoinRequest req) {
+    if (req.getRequestId().isEmpty()) {
+      return -1;
+    }
+    for (MemberInfo m : membership.members().values()) {
+      if (m.getMemberId().equals(req.getMember().getMemberId())
+          && m.getJoinRequestId().equals(req.getRequestId())) {
+        return m.getConsensusId();
+      }
+    }
+    return -1;
   }
 
   /**

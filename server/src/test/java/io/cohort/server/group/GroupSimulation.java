@@ -151,6 +151,7 @@ final class GroupSimulation {
     long leaves;
     long majorityLost;
     long staleViewChanges;
+    long joinsAdopted;
     long committed;
     long aborted;
     long acknowledged;
@@ -187,6 +188,7 @@ final class GroupSimulation {
       leaves += o.leaves;
       majorityLost += o.majorityLost;
       staleViewChanges += o.staleViewChanges;
+      joinsAdopted += o.joinsAdopted;
       committed += o.committed;
       aborted += o.aborted;
       acknowledged += o.acknowledged;
@@ -214,7 +216,7 @@ final class GroupSimulation {
       return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " oneWay=" + oneWayCuts
           + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
-          + " staleViewChanges=" + staleViewChanges + " committed=" + committed + " aborted=" + aborted
+          + " staleViewChanges=" + staleViewChanges + " joinsAdopted=" + joinsAdopted + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
@@ -440,6 +442,9 @@ final class GroupSimulation {
     long rejoinAt = -1;
     int joinAttempts;
     int seedTurn;
+    /** As ConsensusGroup's: the same for every join attempt until one is answered. */
+    String joinRequestId;
+    int joinRequests;
     List<Proc> lastKnown = List.of();
 
     Proc(int index, int weight, String version) {
@@ -648,7 +653,15 @@ final class GroupSimulation {
       if (!r.applied()) {
         coverage.staleViewChanges++;
         if (w != null) {
-          endOfSlot.add(() -> replyToJoin(w, proc, null));
+          // As GroupSession: another seed's proposal of the same request may have been ordered first.
+          endOfSlot.add(() -> {
+            int adopted = machine.admitted(w.request());
+            if (adopted >= 0) {
+              coverage.joinsAdopted++;
+            }
+            replyToJoin(w, proc, adopted < 0 ? null
+                : JoinReply.accepted(adopted, membership().toState(certifier.lastSeqno())));
+          });
         }
         return;
       }
@@ -789,6 +802,7 @@ final class GroupSimulation {
     p.applyQueue.clear();
     p.pending.clear();
     p.join = null;
+    p.joinRequestId = null; // a new process picks a new one
     p.pausedUntil = 0;
     p.heldWhilePaused.clear();
     p.rejoinAt = -1;
@@ -917,11 +931,23 @@ final class GroupSimulation {
     List<String> through = j.memberIds();
     Proc seed = procs[Integer.parseInt(through.get(p.seedTurn++ % through.size()).substring(1))];
     Session s = seed.session;
+    if (p.joinRequestId == null) {
+      p.joinRequestId = p.memberId + "-join-" + (++p.joinRequests);
+    }
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setMember(p.info(0))
-        .setGtidExecuted(gtidExecuted(p).toString()).build();
+        .setRequestId(p.joinRequestId).setGtidExecuted(gtidExecuted(p).toString()).build();
+    int attempt = ++p.joinAttempts;
+    int already = s.machine.admitted(req);
+    if (already >= 0) {
+      coverage.joinsAdopted++;
+      trace(p.memberId + " asks " + seed.memberId + " to join again: already admitted as " + already);
+      replyToJoin(new JoinWait(p, attempt, req), seed,
+          JoinReply.accepted(already, s.membership().toState(s.certifier.lastSeqno())));
+      p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
+      return;
+    }
     String requestId = "join-" + (++requestCounter);
     GroupStateMachine.Change change = s.machine.joinChange(req, requestId);
-    int attempt = ++p.joinAttempts;
     s.pendingJoins.put(requestId, new JoinWait(p, attempt, req));
     s.core.proposeMembership(change.expected(), change.next(), change.attachment());
     p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
@@ -945,6 +971,7 @@ final class GroupSimulation {
       return;
     }
     Proc seed = p.join.seed();
+    p.joinRequestId = null; // it runs that id now: a later join is a new member's
     GroupMembership gm = membershipFrom(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
     Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()), null);

@@ -51,6 +51,8 @@ class GroupSimulationTest {
       assertThat(coverage.oneWayCuts).isPositive();
       assertThat(coverage.expels).isPositive();
       assertThat(coverage.joins).isPositive();
+      // A joiner that asked again (its answer lost, or another seed) got the id it was admitted as.
+      assertThat(coverage.joinsAdopted).isPositive();
       assertThat(coverage.fetched).isPositive();
       assertThat(coverage.heldThenCertified).isPositive();
       assertThat(coverage.leaves).isPositive();
