@@ -1,5 +1,8 @@
 package io.cohort.server;
 
+import io.cohort.server.tools.ConsensusBench;
+import io.cohort.server.tools.ConsensusNodeCommand;
+import io.cohort.server.tools.StorageBench;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
 import java.io.IOException;

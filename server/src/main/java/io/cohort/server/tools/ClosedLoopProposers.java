@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import io.cohort.server.driver.Delivered;
 import io.cohort.server.driver.DriverStoppedException;

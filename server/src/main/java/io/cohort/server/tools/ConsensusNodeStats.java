@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;

@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MenciusConfig;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
 @Command(name = "consensus-node", mixinStandardHelpOptions = true,
     description = "Run one consensus member (Mencius over gRPC, RocksDB acceptor store) with an"
         + " optional closed-loop proposing load; serves peers until SIGTERM.")
-final class ConsensusNodeCommand implements Callable<Integer> {
+public final class ConsensusNodeCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsensusNodeCommand.class);
   private static final String NAME = "consensus-node";

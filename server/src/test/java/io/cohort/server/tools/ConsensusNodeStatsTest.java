@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

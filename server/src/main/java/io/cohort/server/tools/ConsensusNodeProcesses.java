@@ -1,5 +1,6 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
+import io.cohort.server.ServerMain;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         "Throughput is the sum over members of the values acknowledged to their proposers,"
             + " each divided by its member's phase; latency percentiles come from the members'"
             + " histograms merged into one."})
-final class ConsensusBench implements Callable<Integer> {
+public final class ConsensusBench implements Callable<Integer> {
 
   private static final int MEMBERS = 3;
   /** JVM start, RocksDB open and the wait for peers, before any member's phase begins. */

@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import io.cohort.server.storage.Batch;
 import io.cohort.server.storage.Storage;
@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "storage-bench", mixinStandardHelpOptions = true,
     description = "Measure a plain loop of RocksDB WriteBatch + fsync (the commit path's physical limit).")
-final class StorageBench implements Callable<Integer> {
+public final class StorageBench implements Callable<Integer> {
   @Option(names = "--dir", required = true, description = "Scratch directory (created; must be empty or absent).")
   Path dir;
 

@@ -1,4 +1,4 @@
-package io.cohort.server;
+package io.cohort.server.tools;
 
 import java.io.BufferedWriter;
 import java.io.FileOutputStream;
