@@ -68,7 +68,13 @@ final class GroupStateMachine {
   final String memberId;
   private final GroupMembership membership;
   private final Certification certification;
-  private final ArrayDeque<Transaction> held = new ArrayDeque<>();
+  /**
+   * While recovering: the transactions delivered, and between them (as Long) the collection
+   * points the group reached, in delivery order. The other members certified each transaction
+   * against the collection point in force where it was delivered; so must this one.
+   */
+  private final ArrayDeque<Object> held = new ArrayDeque<>();
+  private int heldTransactions;
   private boolean recovering;
   /** A new primary takes writes once it has applied everything certified before it was elected. */
   private volatile long writesAllowedFrom;
@@ -80,6 +86,10 @@ final class GroupStateMachine {
     this.membership = membership;
     this.certification = certification;
     this.recovering = recovering;
+    if (recovering) {
+      // Where it joined: a certifier rebuilt from a log that ends before this point forgot less.
+      held.add(membership.gcSeqno());
+    }
   }
 
   /**
@@ -129,13 +139,16 @@ final class GroupStateMachine {
       case TRANSACTION -> {
         if (recovering) {
           held.add(m.getTransaction());
+          heldTransactions++;
         } else {
           certification.deliver(m.getTransaction());
         }
       }
       case PROGRESS -> {
         long gc = membership.onProgress(m.getProgress());
-        if (!recovering) {
+        if (recovering) {
+          held.add(gc);
+        } else {
           certification.garbageCollect(gc);
         }
         events.progressReported();
@@ -176,10 +189,16 @@ final class GroupStateMachine {
    */
   int finishRecovery(Certifier certifier) {
     certification.install(certifier);
-    int n = held.size();
+    int n = heldTransactions;
     while (!held.isEmpty()) {
-      certification.deliver(held.poll());
+      Object e = held.poll();
+      if (e instanceof Transaction tx) {
+        certification.deliver(tx);
+      } else {
+        certification.garbageCollect((Long) e);
+      }
     }
+    heldTransactions = 0;
     certification.garbageCollect(membership.gcSeqno());
     recovering = false;
     return n;
@@ -298,7 +317,7 @@ final class GroupStateMachine {
   }
 
   int heldCount() {
-    return held.size();
+    return heldTransactions;
   }
 
   long writesAllowedFrom() {

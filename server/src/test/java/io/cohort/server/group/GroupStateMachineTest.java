@@ -3,11 +3,17 @@ package io.cohort.server.group;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.proto.GroupMessage;
 import io.cohort.proto.JoinRequest;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.Transaction;
 import io.cohort.server.certification.Certifier;
+import io.cohort.server.consensus.Batch;
+import io.cohort.server.consensus.Decision;
+import io.cohort.server.consensus.Value;
 import io.cohort.server.membership.GroupMembership;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -16,10 +22,11 @@ class GroupStateMachineTest {
 
   static final class Cert implements GroupStateMachine.Certification {
     Certifier certifier = new Certifier(5);
+    final List<Certifier.Verdict> verdicts = new ArrayList<>();
 
     @Override
     public void deliver(Transaction tx) {
-      certifier.certify(tx);
+      verdicts.add(certifier.certify(tx));
     }
 
     @Override
@@ -73,5 +80,35 @@ class GroupStateMachineTest {
     assertThat(machine.expelChange(Set.of(0), "r2")).isNull();
     assertThat(machine.expelChange(Set.of(9), "r3")).isNull();
     assertThat(machine.leaveChange("r4")).isNull();
+  }
+
+  /**
+   * The whole-group simulator's seed 9099: a member joined where the group had forgotten
+   * conflict information up to transaction 20, but its own log ended at 10, so the certifier it
+   * rebuilt still knew 11..20. A transaction delivered while it recovered, with snapshot 15, was
+   * rolled back everywhere (its snapshot is older than the collection point) but certified
+   * positive there, under a GTID the group gave to another transaction: a fork.
+   */
+  @Test
+  void aRecoveringMemberCertifiesWhatItHeldAgainstTheGroupsCollectionPoint() {
+    Cert cert = new Cert();
+    GroupStateMachine joiner = new GroupStateMachine(0, "m1",
+        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 20, 64), cert, true);
+    Transaction tx = Transaction.newBuilder().setTxnId("t1").setOriginMember("m2").setSnapshotSeqno(15)
+        .addWriteSet(7).build();
+    byte[] msg = GroupMessage.newBuilder().setTransaction(tx).build().toByteArray();
+    Value v = new Value(1, msg);
+    assertThat(joiner.deliver(new Decision(1, new Batch(List.of(v)), List.of(v)), new GroupStateMachine.Events() { }))
+        .isNull();
+    assertThat(joiner.heldCount()).isEqualTo(1);
+    Certifier rebuilt = new Certifier(10);
+    for (long n = 11; n <= 20; n++) {
+      rebuilt.restore(n, Transaction.newBuilder().setTxnId("r" + n).setSnapshotSeqno(n - 1).addWriteSet(100 + n).build());
+    }
+    assertThat(joiner.finishRecovery(rebuilt)).isEqualTo(1);
+    assertThat(cert.verdicts).singleElement().satisfies(verdict -> {
+      assertThat(verdict.kind()).isEqualTo(Certifier.Verdict.Kind.NEGATIVE);
+      assertThat(verdict.reason()).contains("older than the oldest this group still certifies against (20)");
+    });
   }
 }
