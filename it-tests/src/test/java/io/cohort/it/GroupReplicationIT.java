@@ -255,6 +255,60 @@ class GroupReplicationIT {
     }
   }
 
+  /**
+   * A member whose peers stop answering for longer than the unreachable-majority timeout (5 s
+   * here) leaves the group but keeps its place: its acceptor state may hold acknowledged
+   * transactions no member applied (the whole-group simulator's seed 24990 lost such
+   * transactions when the member threw that state away and joined again as a new member). Once
+   * its peers answer again it takes the same place up again: no new member, no donor recovery,
+   * no view change. The expel timeout is raised so the peers, frozen meanwhile, do not expel it
+   * in the instant between two of its attempts.
+   */
+  @Test
+  void aMemberThatLostItsMajorityKeepsItsPlaceAndTakesItUpAgain() {
+    try (GroupCluster g = new GroupCluster(dir, 3, "--expel-timeout-ms", "30000").start();
+        CohortClient c = Cohort.connect(g.addresses(), failoverOptions())) {
+      kv(c);
+      MemberProcess primary = g.primaryAccordingTo(g.members.get(0));
+      List<MemberProcess> others = g.members.stream().filter(m -> m != primary).toList();
+      Set<Long> acked = new java.util.HashSet<>();
+      for (long k = 0; k < 100; k++) {
+        c.insert("kv", Row.of("k", k, "v", k));
+        acked.add(k);
+      }
+      String viewBefore = MemberReads.status(primary.address()).getViewId();
+      int logBefore = primary.log().length();
+      others.forEach(MemberProcess::pause);
+      try {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while (!primary.log().substring(logBefore).contains("it keeps its place in the group")
+            && System.nanoTime() < deadline) {
+          MemberProcess.sleep(200);
+        }
+      } finally {
+        others.forEach(MemberProcess::resume);
+      }
+      String out = primary.log().substring(logBefore);
+      assertThat(out).as("%s left on its lost majority, keeping its place", primary.memberId())
+          .contains("could not reach a majority").contains("it keeps its place in the group");
+      g.awaitWhole(90, primary.memberId() + " back in the group");
+      for (long k = 100; k < 200; k++) {
+        c.insert("kv", Row.of("k", k, "v", k));
+        acked.add(k);
+      }
+      awaitConverged(g.members);
+      assertSameData(g.members, acked);
+      String after = primary.log().substring(logBefore);
+      after.lines().filter(l -> l.contains("place") || l.contains("joined group") || l.contains("majority"))
+          .forEach(l -> System.out.println("  " + primary.memberId() + ": " + l));
+      assertThat(after).as("%s took its place up again", primary.memberId()).contains("resumes its place");
+      assertThat(after).as("%s joined as a new member or recovered from a donor", primary.memberId())
+          .doesNotContain("joined group").doesNotContain("recovery: applied here").doesNotContain("gives up");
+      assertThat(MemberReads.status(primary.address()).getViewId()).as("no view change: nobody was expelled")
+          .isEqualTo(viewBefore);
+    }
+  }
+
   @Test
   void aMemberCutOffIsExpelledTakesNoWritesAndRejoinsWithIdenticalData() {
     try (GroupCluster g = new GroupCluster(dir, 3).start();

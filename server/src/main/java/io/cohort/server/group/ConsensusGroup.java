@@ -226,6 +226,18 @@ public final class ConsensusGroup implements GroupReplication {
     if (cp == null) {
       return false;
     }
+    // Taken up again in a process that lived on (it had lost its majority): what the session
+    // before delivered is applied first, so delivering it again finds it in the log.
+    try {
+      if (!applier.awaitDrained(30_000)) {
+        LOG.warn("member {} does not take its place up again yet: its applier did not finish its queue",
+            config.memberId());
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
     GroupState st = cp.getState();
     int id = cp.getConsensusId();
     String why = notResumable(cp);
@@ -367,6 +379,12 @@ public final class ConsensusGroup implements GroupReplication {
     GroupRestart.Decision d = forced
         ? new GroupRestart.Resume(maxEpoch(heard) + 1, "resuming the group here: forced by an operator")
         : GroupRestart.decide(selfReport(), RestartCoordinator.reports(heard));
+    if (d instanceof GroupRestart.GiveUpPlace g) {
+      LOG.warn("member {} gives up the place it kept in group {}: {}; it joins as a new member", config.memberId(),
+          groupUuid, g.reason());
+      places.clear();
+      d = GroupRestart.decide(selfReport(), RestartCoordinator.reports(heard));
+    }
     String reason = context == null ? d.reason() : context + "; " + d.reason();
     if (!reason.equals(stateReason)) {
       LOG.info("member {}: {}", config.memberId(), reason);
@@ -376,6 +394,9 @@ public final class ConsensusGroup implements GroupReplication {
       List<String> seeds = new ArrayList<>();
       j.memberIds().forEach(id -> seeds.add(heard.get(id).getAddress()));
       return joinOnce(seeds);
+    }
+    if (d instanceof GroupRestart.ResumePlace) {
+      return resumePlace();
     }
     if (d instanceof GroupRestart.Resume r) {
       forceRequested = false;
@@ -387,7 +408,13 @@ public final class ConsensusGroup implements GroupReplication {
 
   private GroupRestart.Report selfReport() {
     return RestartCoordinator.report(config.memberId(), GroupRestart.State.WAITING, storedEpoch(), views.load(),
-        applier.lastApplied());
+        applier.lastApplied(), placeEpoch());
+  }
+
+  /** Epoch of the place this member keeps on disk, 0 when none. */
+  private long placeEpoch() {
+    SessionCheckpoint cp = places.load();
+    return cp == null ? 0 : cp.getState().getEpoch();
   }
 
   private long maxEpoch(Map<String, ProbeResponse> heard) {
@@ -582,7 +609,11 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
     Runnable teardown = () -> {
-      places.clear(); // out of the group: a restart must not take this place up again
+      if (s.placeKept()) {
+        places.detach(); // it lost its majority: its acceptor state may be needed, the place stays
+      } else {
+        places.clear(); // out of the group: a restart must not take this place up again
+      }
       retire(s);
       s.shutdown();
       pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
@@ -649,6 +680,10 @@ public final class ConsensusGroup implements GroupReplication {
     if (!involuntary || closing) {
       return;
     }
+    if (places.load() != null) {
+      keepLookingForGroup(reason);
+      return;
+    }
     // While it tries, it waits like a restarted member: if the whole group went down meanwhile,
     // it is one of those the group needs back to resume.
     waiting = true;
@@ -678,6 +713,37 @@ public final class ConsensusGroup implements GroupReplication {
     if (!closing) {
       exitAction(reason + (gc.autoRejoinTries() > 0 ? "; auto-rejoin gave up after "
           + gc.autoRejoinTries() + " attempts" : ""));
+    }
+  }
+
+  /**
+   * Out of the group with its place kept (it lost its majority): the group may need this
+   * member's acceptor state to resume, so it looks for the group for as long as it takes, as a
+   * restarted member does, rather than a bounded number of auto-rejoin attempts: it takes its
+   * place up again, or gives it up once the group went on without it and joins as a new member.
+   */
+  private void keepLookingForGroup(String reason) {
+    LOG.info("member {}: {}; it keeps its place in the group and takes it up again once the group runs or a"
+        + " majority of its view is back", config.memberId(), reason);
+    waiting = true;
+    try {
+      while (!closing) {
+        try {
+          if (groupRound(reason)) {
+            return;
+          }
+        } catch (GroupRefusedException e) {
+          refused(e);
+          return;
+        } catch (RuntimeException e) {
+          LOG.warn("member {} could not take its place up again: {}", config.memberId(), e.toString());
+        }
+        Thread.sleep(500);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      waiting = false;
     }
   }
 
@@ -731,7 +797,12 @@ public final class ConsensusGroup implements GroupReplication {
         minorityWarned = false;
       }
       if (v.leave()) {
-        s.end("could not reach a majority of the group for " + gc.unreachableMajorityTimeoutMs() + " ms", true);
+        String why = "could not reach a majority of the group for " + gc.unreachableMajorityTimeoutMs() + " ms";
+        if (s.recovering()) {
+          s.end(why, true); // a RECOVERING member keeps no place
+        } else {
+          s.endKeepingPlace(why);
+        }
         return;
       }
       // Members it reaches again refuse it as no longer theirs: the group expelled it meanwhile
@@ -888,7 +959,7 @@ public final class ConsensusGroup implements GroupReplication {
     ProbeResponse.Builder b = ProbeResponse.newBuilder().setMemberId(config.memberId()).setGroupUuid(groupUuid)
         .setState(state).setLastSeqno(at.seqno())
         .setHistoryHash(com.google.protobuf.ByteString.copyFrom(at.hash())).setEpoch(storedEpoch())
-        .setAddress(clientAddress == null ? "" : clientAddress);
+        .setAddress(clientAddress == null ? "" : clientAddress).setPlaceEpoch(placeEpoch());
     LastView v = views.load();
     if (v != null) {
       b.setLastView(v);
@@ -1017,9 +1088,9 @@ public final class ConsensusGroup implements GroupReplication {
         LOG.info("member {} left the group", config.memberId());
         out = true;
       }
-      if (out) {
+      if (out && !s.placeKept()) {
         places.clear();
-      } else {
+      } else if (!out) {
         LOG.info("member {} could not leave the group; a restart takes its place up again", config.memberId());
       }
       s.end("left the group (shutdown)", false);

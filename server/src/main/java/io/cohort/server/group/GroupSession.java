@@ -101,6 +101,8 @@ final class GroupSession {
   private volatile long retireUntil = -1;
   private volatile boolean recovering;
   private volatile boolean ended;
+  /** Set with {@link #ended} when the session left its place on disk. */
+  private volatile boolean placeKept;
   private volatile View view;
   private long lastExpelProposalNanos;
 
@@ -464,14 +466,27 @@ final class GroupSession {
 
   // ---- ending ----
 
+  /**
+   * Ends the session because it could not reach a majority for too long: its place stays on
+   * disk, to be taken up again, since the group may need this member's acceptor state to resume.
+   */
+  void endKeepingPlace(String reason) {
+    end(reason, true, true);
+  }
+
   /** Ends the session (idempotent); the listener does the closing on its own thread. */
   void end(String reason, boolean involuntary) {
+    end(reason, involuntary, false);
+  }
+
+  private void end(String reason, boolean involuntary, boolean keepPlace) {
     mu.lock();
     try {
       if (ended) {
         return;
       }
       ended = true;
+      placeKept = keepPlace;
       pendingModes.values().forEach(f -> f.completeExceptionally(new GroupUnavailableException(reason)));
       pendingModes.clear();
       pendingViews.values().forEach(w -> w.accept(false));
@@ -500,6 +515,11 @@ final class GroupSession {
 
   boolean ended() {
     return ended;
+  }
+
+  /** The session ended and left its place on disk ({@link #endKeepingPlace}). */
+  boolean placeKept() {
+    return placeKept;
   }
 
   boolean recovering() {

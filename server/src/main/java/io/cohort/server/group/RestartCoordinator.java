@@ -101,7 +101,7 @@ final class RestartCoordinator implements AutoCloseable {
 
   /** One member's report as the decision rule reads it. */
   static GroupRestart.Report report(String memberId, GroupRestart.State state, long epoch, LastView view,
-      long lastSeqno) {
+      long lastSeqno, long placeEpoch) {
     List<String> ids = new ArrayList<>();
     long viewEpoch = 0;
     long viewSeq = 0;
@@ -110,7 +110,7 @@ final class RestartCoordinator implements AutoCloseable {
       viewEpoch = view.getEpoch();
       viewSeq = view.getViewSeq();
     }
-    return new GroupRestart.Report(memberId, state, epoch, viewEpoch, viewSeq, ids, lastSeqno);
+    return new GroupRestart.Report(memberId, state, epoch, viewEpoch, viewSeq, ids, lastSeqno, placeEpoch);
   }
 
   static GroupRestart.Report report(ProbeResponse r) {
@@ -119,7 +119,8 @@ final class RestartCoordinator implements AutoCloseable {
       case WAITING -> GroupRestart.State.WAITING;
       default -> GroupRestart.State.OTHER;
     };
-    return report(r.getMemberId(), state, r.getEpoch(), r.hasLastView() ? r.getLastView() : null, r.getLastSeqno());
+    return report(r.getMemberId(), state, r.getEpoch(), r.hasLastView() ? r.getLastView() : null, r.getLastSeqno(),
+        r.getPlaceEpoch());
   }
 
   static List<GroupRestart.Report> reports(Map<String, ProbeResponse> heard) {

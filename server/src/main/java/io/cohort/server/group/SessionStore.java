@@ -16,7 +16,8 @@ import java.util.ArrayDeque;
  * <p>A checkpoint is written only once this member has applied every transaction certified
  * before it, so that the certifier can be rebuilt from its own log; only then is the consensus
  * core told it may let the group forget decisions below it ({@code ConsensusDriver.checkpointed}).
- * The checkpoint is removed when the member leaves the group: a stale one is never resumed.
+ * The checkpoint is removed when the member leaves the group or is removed from it: a stale one
+ * is never resumed. A member that ends its session because it lost its majority keeps it.
  *
  * <p>Threads: {@link #offer} from the delivery loop or the recovery thread; {@link
  * #persistIfApplied} from the group timer; {@link #begin} and {@link #clear} from the lifecycle
@@ -179,6 +180,18 @@ final class SessionStore {
       tell();
     }
     return cp;
+  }
+
+  /**
+   * The session ended but its place stays on disk, to be taken up again (it lost its majority:
+   * its acceptor state may be needed for the group to resume). Nothing more is written for it.
+   */
+  synchronized void detach() {
+    epoch = -1;
+    self = -1;
+    pending.clear();
+    onDisk = false;
+    tell();
   }
 
   /** The member is out of the group (or enters it as a new member): no session to resume any more. */

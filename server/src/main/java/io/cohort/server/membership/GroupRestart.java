@@ -25,6 +25,15 @@ import java.util.TreeSet;
  * so whoever holds the latest view holds everything the members removed before it had
  * acknowledged. Pure: no clocks, I/O or threads; the member process and the whole-group
  * simulator both call it.
+ *
+ * <p>A member that keeps its place (consensus id and acceptor state) takes it up again rather
+ * than join as a new member, as long as nobody reports that the group went on without it: while
+ * the members of a view keep their places, acknowledged transactions may live only in their
+ * acceptor state (their appliers do not sync), so the group resumes through consensus, and no
+ * member may start a new epoch from its applied history while a member of the last view keeps
+ * its place. A place is given up once it can never count again: the member was removed in a
+ * later view, the group moved to a later epoch, or too many members of its view came back
+ * without a place for those with one ever to form a majority.
  */
 public final class GroupRestart {
 
@@ -48,11 +57,22 @@ public final class GroupRestart {
    * @param viewSeq     sequence of that view within the epoch
    * @param viewMembers member ids of that view
    * @param lastSeqno   its last applied transaction
+   * @param placeEpoch  epoch of the place in the group it keeps on disk (0: none)
    */
   public record Report(String memberId, State state, long epoch, long viewEpoch, long viewSeq,
-      List<String> viewMembers, long lastSeqno) {
+      List<String> viewMembers, long lastSeqno, long placeEpoch) {
     public Report {
       viewMembers = List.copyOf(viewMembers);
+    }
+
+    /** A report of a member that keeps no place. */
+    public Report(String memberId, State state, long epoch, long viewEpoch, long viewSeq, List<String> viewMembers,
+        long lastSeqno) {
+      this(memberId, state, epoch, viewEpoch, viewSeq, viewMembers, lastSeqno, 0);
+    }
+
+    boolean keepsPlace() {
+      return placeEpoch > 0;
     }
 
     boolean hasView() {
@@ -65,7 +85,7 @@ public final class GroupRestart {
   }
 
   /** What to do. */
-  public sealed interface Decision permits Join, Resume, Wait {
+  public sealed interface Decision permits Join, Resume, ResumePlace, GiveUpPlace, Wait {
     /** Why, for the member's status and log. */
     String reason();
   }
@@ -79,6 +99,12 @@ public final class GroupRestart {
 
   /** Resume the group here, from this member's history, as epoch {@code epoch}. */
   public record Resume(long epoch, String reason) implements Decision {}
+
+  /** Take the kept place up again: same consensus id, same acceptor state. */
+  public record ResumePlace(String reason) implements Decision {}
+
+  /** The kept place can never count again: forget it, then decide again as a member without one. */
+  public record GiveUpPlace(String reason) implements Decision {}
 
   /** Nothing to do yet. */
   public record Wait(String reason) implements Decision {}
@@ -100,6 +126,9 @@ public final class GroupRestart {
       }
     }
     others.sort(Comparator.comparing(Report::memberId));
+    if (self.keepsPlace()) {
+      return placeDecision(self, others);
+    }
     List<String> running = new ArrayList<>();
     for (Report r : others) {
       if (r.state() == State.IN_GROUP) {
@@ -121,6 +150,13 @@ public final class GroupRestart {
     if (!latest.viewMembers().contains(self.memberId())) {
       return new Wait("not in the group's last view " + latest.viewId() + " " + latest.viewMembers()
           + "; waiting for those members to resume the group, then joining it");
+    }
+    for (Report r : others) {
+      if (r.keepsPlace() && r.placeEpoch() >= latest.viewEpoch() && latest.viewMembers().contains(r.memberId())) {
+        return new Wait(r.memberId() + " keeps its place in the last view " + latest.viewId() + " and takes it up"
+            + " again with its acceptor state, which may hold acknowledged transactions no member applied;"
+            + " joining the group once it runs");
+      }
     }
     Set<String> missing = new TreeSet<>(latest.viewMembers());
     missing.remove(self.memberId());
@@ -154,5 +190,45 @@ public final class GroupRestart {
     }
     return new Wait("every member of the last view " + latest.viewId() + " is back; " + leader.memberId()
         + " has the most transactions (" + leader.lastSeqno() + ") and resumes the group; then joining it");
+  }
+
+  /** What a member that keeps its place does: take it up again, unless it can never count again. */
+  private static Decision placeDecision(Report self, List<Report> others) {
+    Report latest = self;
+    for (Report r : others) {
+      if (r.epoch() > self.placeEpoch()) {
+        return new GiveUpPlace(r.memberId() + " runs epoch " + r.epoch() + ", after the place kept here (epoch "
+            + self.placeEpoch() + ")");
+      }
+      if (r.hasView() && VIEW_ORDER.compare(r, latest) > 0) {
+        latest = r;
+      }
+    }
+    if (latest.viewEpoch() == self.placeEpoch() && !latest.viewMembers().contains(self.memberId())) {
+      return new GiveUpPlace("the group removed this member in view " + latest.viewId() + " "
+          + latest.viewMembers());
+    }
+    for (Report r : others) {
+      if (r.state() == State.IN_GROUP && latest.viewMembers().contains(r.memberId())) {
+        return new ResumePlace(r.memberId() + " runs the group; taking this member's place in it up again");
+      }
+    }
+    // Members of the view back without a place have no acceptor state: if so many are that
+    // those with one can never be a majority again, the places are useless. (Members without a
+    // place while any keeps one were RECOVERING, and appliers sync then: applied histories hold
+    // every acknowledged transaction, and the group resumes from the most advanced.)
+    List<String> placeless = new ArrayList<>();
+    for (Report r : others) {
+      if (r.state() == State.WAITING && !r.keepsPlace() && latest.viewMembers().contains(r.memberId())) {
+        placeless.add(r.memberId());
+      }
+    }
+    int n = latest.viewMembers().size();
+    if (placeless.size() > n - (n / 2 + 1)) {
+      return new GiveUpPlace(String.join(", ", placeless) + " of view " + latest.viewId() + " " + latest.viewMembers()
+          + " came back without a place: the members keeping one can never be a majority again");
+    }
+    return new ResumePlace("taking this member's place in view " + latest.viewId() + " up again; the group goes on"
+        + " once a majority of it is back");
   }
 }

@@ -168,6 +168,10 @@ final class GroupSimulation {
     long placesResumed;
     /** Members that left after resuming because their peers no longer held what they needed. */
     long placesLost;
+    /** Members out on a lost majority that took their kept place up again (GroupRestart.ResumePlace). */
+    long placesTakenUpAgain;
+    /** Kept places given up because the group went on without them (GroupRestart.GiveUpPlace). */
+    long placesGivenUp;
     long unsyncedAppliedLost;
     /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
     long compactedSlots;
@@ -203,6 +207,8 @@ final class GroupSimulation {
       resumed += o.resumed;
       placesResumed += o.placesResumed;
       placesLost += o.placesLost;
+      placesTakenUpAgain += o.placesTakenUpAgain;
+      placesGivenUp += o.placesGivenUp;
       unsyncedAppliedLost += o.unsyncedAppliedLost;
       compactedSlots += o.compactedSlots;
       snapshotsNeeded += o.snapshotsNeeded;
@@ -223,6 +229,7 @@ final class GroupSimulation {
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
           + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
+          + " placesTakenUpAgain=" + placesTakenUpAgain + " placesGivenUp=" + placesGivenUp
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots
           + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
@@ -500,7 +507,9 @@ final class GroupSimulation {
     GroupRestart.Report report() {
       GroupRestart.State state = session != null ? (session.machine.recovering() ? GroupRestart.State.OTHER
           : GroupRestart.State.IN_GROUP) : retiring != null ? GroupRestart.State.OTHER : GroupRestart.State.WAITING;
-      return RestartCoordinator.report(memberId, state, epoch, views.load(), log.size());
+      SessionCheckpoint place = places.load();
+      return RestartCoordinator.report(memberId, state, epoch, views.load(), log.size(),
+          place == null ? 0 : place.getState().getEpoch());
     }
 
     boolean running() {
@@ -768,6 +777,10 @@ final class GroupSimulation {
 
   /** The session is over: expelled, left, or out of a majority too long (GroupSession.end). */
   private void endSession(Proc p, String reason, boolean involuntary, long retireUntil) {
+    endSession(p, reason, involuntary, retireUntil, false);
+  }
+
+  private void endSession(Proc p, String reason, boolean involuntary, long retireUntil, boolean keepPlace) {
     Session s = p.session;
     if (retireUntil >= 0) {
       p.retiring = s;
@@ -776,7 +789,11 @@ final class GroupSimulation {
     }
     trace(p.memberId + " (id " + s.id + ") out: " + reason);
     s.ended = true;
-    p.places.clear();
+    if (keepPlace) {
+      p.places.detach();
+    } else {
+      p.places.clear();
+    }
     s.pendingJoins.values().forEach(w -> replyToJoin(w, p, null));
     s.pendingJoins.clear();
     // Their outcome is unknown to the clients now; the group may still commit them.
@@ -919,6 +936,21 @@ final class GroupSimulation {
       }
     }
     GroupRestart.Decision d = GroupRestart.decide(p.report(), heard);
+    if (d instanceof GroupRestart.GiveUpPlace g) {
+      coverage.placesGivenUp++;
+      trace(p.memberId + " gives up its place: " + g.reason());
+      p.places.clear();
+      d = GroupRestart.decide(p.report(), heard);
+    }
+    if (d instanceof GroupRestart.ResumePlace) {
+      if (!p.applyQueue.isEmpty()) {
+        p.rejoinAt = now + 1; // ConsensusGroup.resumePlace: the applier finishes its queue first
+        return;
+      }
+      coverage.placesTakenUpAgain++;
+      resumePlace(p);
+      return;
+    }
     if (d instanceof GroupRestart.Resume r) {
       coverage.resumed++;
       bootstrap(p, r.epoch());
@@ -974,6 +1006,9 @@ final class GroupSimulation {
     p.joinRequestId = null; // it runs that id now: a later join is a new member's
     GroupMembership gm = membershipFrom(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
+    trace(p.memberId + " joins as id " + r.consensusId() + " at slot " + r.state().getFrontier() + ": the group"
+        + " certified " + r.state().getCertifiedSeqno() + " (gc " + r.state().getGcSeqno() + "), applied here "
+        + p.log.size());
     Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()), null);
     List<Proc> donors = new ArrayList<>();
     donors.add(seed);
@@ -1358,7 +1393,11 @@ final class GroupSimulation {
     }
     if (v.leave() && p.session == s) {
       coverage.majorityLost++;
-      endSession(p, "could not reach a majority", true, -1);
+      if (s.machine.recovering()) {
+        endSession(p, "could not reach a majority", true, -1);
+      } else {
+        endSession(p, "could not reach a majority (keeping its place)", true, -1, true);
+      }
     }
   }
 
@@ -1625,7 +1664,9 @@ final class GroupSimulation {
     if (earlier != null) {
       if (earlier != seqno) {
         throw new AssertionError("transaction " + tx.getTxnId() + " certified as " + seqno + " here and "
-            + (earlier < 0 ? "negative" : "as " + earlier) + " elsewhere");
+            + (earlier < 0 ? "negative" : "as " + earlier) + " elsewhere (the group's " + seqno + " is "
+            + (certified.get(seqno) == null ? "nothing" : certified.get(seqno).getTxnId()) + "; snapshot "
+            + tx.getSnapshotSeqno() + ")");
       }
       return;
     }

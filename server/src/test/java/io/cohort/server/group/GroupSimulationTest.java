@@ -66,6 +66,10 @@ class GroupSimulationTest {
       // Members restarted after a crash or a power loss took their place back (same consensus
       // id, acceptor state and checkpoint) rather than joining as new members.
       assertThat(coverage.placesResumed).isPositive();
+      // Members out on a lost majority kept their place and took it up again, or gave it up
+      // once the group had removed them (GroupRestart's ResumePlace and GiveUpPlace).
+      assertThat(coverage.placesTakenUpAgain).isPositive();
+      assertThat(coverage.placesGivenUp).isPositive();
       // Power losses took applied transactions that no synced write covered (the applier of a
       // member that keeps its place does not sync): the group delivered them again.
       assertThat(coverage.unsyncedAppliedLost).isPositive();

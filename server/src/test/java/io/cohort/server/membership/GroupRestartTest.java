@@ -3,9 +3,11 @@ package io.cohort.server.membership;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.server.membership.GroupRestart.Decision;
+import io.cohort.server.membership.GroupRestart.GiveUpPlace;
 import io.cohort.server.membership.GroupRestart.Join;
 import io.cohort.server.membership.GroupRestart.Report;
 import io.cohort.server.membership.GroupRestart.Resume;
+import io.cohort.server.membership.GroupRestart.ResumePlace;
 import io.cohort.server.membership.GroupRestart.State;
 import io.cohort.server.membership.GroupRestart.Wait;
 import java.util.List;
@@ -86,5 +88,61 @@ class GroupRestartTest {
     Report m1 = new Report("m1", State.WAITING, 7, 3, 4, ALL, 10);
     Decision d = GroupRestart.decide(waiting("m2", 12), List.of(m1, waiting("m3", 11)));
     assertThat(((Resume) d).epoch()).isEqualTo(8L);
+  }
+
+  private static Report keepingPlace(String id, State state, long lastSeqno) {
+    return new Report(id, state, 3, 3, 4, ALL, lastSeqno, 3);
+  }
+
+  @Test
+  void aMemberOutOnALostMajorityTakesItsPlaceUpAgainRatherThanJoinAsNew() {
+    // Seed 24990 of the whole-group simulator: after a power loss m1 resumed its place just as
+    // m2 gave up waiting for a majority. Joining as new, m2 threw away acceptor state holding
+    // acknowledged transactions that neither had applied, and the group could not decide them.
+    Report m1 = keepingPlace("m1", State.IN_GROUP, 218);
+    Decision d = GroupRestart.decide(keepingPlace("m2", State.WAITING, 218), List.of(m1, waiting("m3", 100)));
+    assertThat(d).isInstanceOf(ResumePlace.class);
+    // Alone, it takes it up again too: the others may come back to it.
+    assertThat(GroupRestart.decide(keepingPlace("m2", State.WAITING, 218), List.of())).isInstanceOf(ResumePlace.class);
+  }
+
+  @Test
+  void aPlaceIsGivenUpOnceTheGroupRemovedItsMember() {
+    Report m1 = new Report("m1", State.IN_GROUP, 3, 3, 6, List.of("m1", "m2"), 300, 3);
+    Decision d = GroupRestart.decide(keepingPlace("m3", State.WAITING, 100), List.of(m1));
+    assertThat(d).isInstanceOf(GiveUpPlace.class);
+    assertThat(d.reason()).contains("removed this member in view 3:6");
+    // Without its place it joins the group that runs.
+    assertThat(GroupRestart.decide(waiting("m3", 100), List.of(m1))).isInstanceOf(Join.class);
+  }
+
+  @Test
+  void aPlaceIsGivenUpOnceTheGroupWentOnInALaterEpoch() {
+    Report m1 = new Report("m1", State.WAITING, 4, 4, 1, List.of("m1"), 300, 0);
+    assertThat(GroupRestart.decide(keepingPlace("m2", State.WAITING, 100), List.of(m1)))
+        .isInstanceOf(GiveUpPlace.class);
+  }
+
+  @Test
+  void aPlaceIsGivenUpWhenTooManyMembersCameBackWithoutOneForAMajority() {
+    // m2 and m3 were RECOVERING when the power went: they keep no place, and the one place
+    // left can never be part of a majority of three again.
+    Decision d = GroupRestart.decide(keepingPlace("m1", State.WAITING, 100), List.of(waiting("m2", 90),
+        waiting("m3", 95)));
+    assertThat(d).isInstanceOf(GiveUpPlace.class);
+    assertThat(d.reason()).contains("m2, m3");
+    // One member without a place still leaves a majority with one.
+    assertThat(GroupRestart.decide(keepingPlace("m1", State.WAITING, 100), List.of(waiting("m2", 90),
+        keepingPlace("m3", State.WAITING, 95)))).isInstanceOf(ResumePlace.class);
+  }
+
+  @Test
+  void noMemberResumesANewEpochWhileAMemberOfTheLastViewKeepsItsPlace() {
+    // m2 has the fewest applied, but its acceptor state may hold acknowledged transactions
+    // that no member applied: the others wait for it to take its place up again.
+    Report m2 = keepingPlace("m2", State.WAITING, 80);
+    Decision d = GroupRestart.decide(waiting("m1", 100), List.of(m2, waiting("m3", 90)));
+    assertThat(d).isInstanceOf(Wait.class);
+    assertThat(d.reason()).contains("m2 keeps its place");
   }
 }
