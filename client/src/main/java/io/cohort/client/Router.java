@@ -20,6 +20,7 @@ import java.util.function.Function;
  */
 final class Router {
   private static final String ONLINE = "ONLINE";
+  private static final String UNREACHABLE = "UNREACHABLE";
 
   private final ClientOptions.Routing routing;
   private final Function<String, MemberConnection> connector;
@@ -200,7 +201,7 @@ final class Router {
         best = s;
         from = m;
       }
-      if (rank(s) == 2) {
+      if (rank(s) == 3) {
         break;
       }
     }
@@ -208,17 +209,35 @@ final class Router {
   }
 
   /**
-   * How much an answer to Status tells: 2 for an ONLINE member that knows where writes go (a
-   * primary named in single-primary mode, or itself PRIMARY in multi-primary mode), 1 for
-   * another ONLINE member (one cut off from its group's majority names no primary and has no
-   * role), 0 otherwise.
+   * How much an answer to Status tells: 3 for an ONLINE member that knows where writes go (a
+   * primary named in single-primary mode, or itself PRIMARY in multi-primary mode); 2 for an
+   * ONLINE member that names a primary it suspects (a failover under way: it holds a write
+   * until the group elects one); 1 for another ONLINE member (one cut off from its group's
+   * majority names no primary and has no role); 0 otherwise.
    */
   private static int rank(StatusResponse s) {
     if (s == null || !ONLINE.equals(s.getState())) {
       return 0;
     }
     boolean single = GroupAction.SINGLE_PRIMARY.equals(s.getMode());
-    return (single && !s.getPrimary().isEmpty()) || (!single && "PRIMARY".equals(s.getRole())) ? 2 : 1;
+    if (!single) {
+      return "PRIMARY".equals(s.getRole()) ? 3 : 1;
+    }
+    return s.getPrimary().isEmpty() ? 1 : primarySuspected(s) ? 2 : 3;
+  }
+
+  /**
+   * The answering member suspects the primary it names (UNREACHABLE in its rows): a failover
+   * may be under way. The write then goes to the answering member, which holds it until the
+   * group elects a primary (or the suspicion ends) and redirects it there.
+   */
+  private static boolean primarySuspected(StatusResponse s) {
+    for (MemberStatus row : s.getMembersList()) {
+      if (row.getMemberId().equals(s.getPrimary())) {
+        return UNREACHABLE.equals(row.getState());
+      }
+    }
+    return false;
   }
 
   private MemberConnection primaryOr(StatusResponse s, MemberConnection from) {
@@ -226,7 +245,7 @@ final class Router {
     // Asked the primary itself: keep the address we reached it by, which may differ from the
     // one it reports (NAT, a host name instead of an IP).
     if (!GroupAction.SINGLE_PRIMARY.equals(s.getMode()) || primary.isEmpty()
-        || primary.equals(s.getMemberId())) {
+        || primary.equals(s.getMemberId()) || primarySuspected(s)) {
       return from;
     }
     for (MemberStatus row : s.getMembersList()) {

@@ -235,4 +235,21 @@ class PrimaryRoutingTest {
       assertThat(hasRow(c, 1, 3)).isFalse();
     }
   }
+
+  @Test
+  void duringAFailoverAWriteGoesToAMemberThatSuspectsThePrimaryNotBackToIt() throws Exception {
+    // m1, the primary, is cut off (it names no primary); m2 and m3 still name it but show it
+    // UNREACHABLE. Asking them again and again for the primary would send the write back to m1
+    // until the election ends; the write goes to m2, which holds it until m3 is elected.
+    try (InProcessCluster c = new InProcessCluster(3, 3, true, fast().retryOn(ErrorCode.ABORTED,
+        ErrorCode.UNAVAILABLE).maxAttempts(4).build())) {
+      tableEverywhere(c);
+      c.client.insert("t", Row.of("id", 1));
+      c.fake(0).cutOff(true);
+      c.group.primarySuspected("m1", "m3");
+      c.client.insert("t", Row.of("id", 2));
+      assertThat(hasRow(c, 2, 2)).isTrue();
+      assertThat(hasRow(c, 0, 2)).isFalse();
+    }
+  }
 }

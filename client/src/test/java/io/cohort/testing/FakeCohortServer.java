@@ -38,6 +38,8 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
     private int view = 1;
     private String electOnStatus;
     private int statusCallsBeforeElection;
+    private String suspected = "";
+    private String successor = "";
 
     /** Adds a member; the first one added becomes the primary. */
     public synchronized FakeGroup add(String id, String address) {
@@ -58,6 +60,20 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       mode = "MULTI_PRIMARY";
       primary = "";
       view++;
+    }
+
+    /**
+     * The members suspect the primary {@code id} (UNREACHABLE in their rows) while a failover is
+     * under way; a write sent to one of them is held until {@code next} is elected and then
+     * redirected there, as a real member does.
+     */
+    public synchronized void primarySuspected(String id, String next) {
+      suspected = id;
+      successor = next;
+    }
+
+    synchronized String rowState(String id) {
+      return id.equals(suspected) ? "UNREACHABLE" : "ONLINE";
     }
 
     /** No primary now; {@code id} becomes primary once Status was asked {@code afterCalls} times. */
@@ -106,6 +122,10 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       }
       if (primary.isEmpty()) {
         throw err(Status.UNAVAILABLE, "no primary: an election is in progress");
+      }
+      if (primary.equals(suspected) && !successor.isEmpty()) {
+        setPrimary(successor); // held until the election, then redirected
+        suspected = "";
       }
       Metadata trailers = new Metadata();
       trailers.put(PRIMARY, primary);
@@ -654,7 +674,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
           .setTransactionsCommitted(seq).setTransactionsAborted(aborts);
       group.members().forEach((id, address) -> {
         b.addMembers(MemberStatus.newBuilder().setMemberId(id).setAddress(address)
-            .setState("ONLINE").setRole(group.role(id)).setVersion("fake")
+            .setState(group.rowState(id)).setRole(group.role(id)).setVersion("fake")
             .setViewId(group.viewId()).setGroupAddress("127.0.0.1:1" + id.length())
             .setWeight(50));
         // Every member shows every member's counters; a fake only knows its own.

@@ -790,6 +790,12 @@ public final class ConsensusGroup implements GroupReplication {
       }
       if (v.majorityLost() && !minorityWarned) {
         minorityWarned = true;
+        // What clients wait for here may never be decided where this member can hear of it:
+        // they learn now, not at the unreachable-majority timeout, and look for the primary the
+        // others elect (as etcd's leader steps down when it loses its quorum).
+        pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " lost its majority of view "
+            + s.view().viewId() + " before the transaction's outcome was known here; it may still commit: check"
+            + " before retrying"));
         LOG.warn("member {} cannot reach a majority of view {}: it refuses writes until it does{}",
             config.memberId(), s.view().viewId(), gc.unreachableMajorityTimeoutMs() > 0
                 ? "; it leaves the group after " + gc.unreachableMajorityTimeoutMs() + " ms" : "");

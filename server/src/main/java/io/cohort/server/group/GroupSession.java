@@ -80,6 +80,11 @@ final class GroupSession {
   private final Map<String, Consumer<Boolean>> pendingViews = new HashMap<>();
   private final Map<String, CompletableFuture<GroupActionResponse>> pendingModes = new HashMap<>();
   private final List<Runnable> endOfSlot = new ArrayList<>();
+  /** Writes held while this member suspects the primary ({@link #holdUntilPrimaryChanges}); any thread. */
+  private final java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<CommitOutcome>> heldWrites =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** How long a write may be held waiting for a new primary: past a failover's detection and election. */
+  static final long HOLD_WRITES_MS = 3_000;
   private final EndListener endListener;
   /** Told of every view this member is ONLINE in, to keep the latest on disk. */
   private final Consumer<LastView> viewKeeper;
@@ -238,6 +243,9 @@ final class GroupSession {
     @Override
     public void primaryChanged(int before, int after) {
       viewStale = true;
+      if (after >= 0) {
+        endOfSlot.add(GroupSession.this::releaseHeldWrites); // once the new view is published
+      }
       if (after < 0) {
         LOG.info("group has no primary in view {}", membership.viewId());
       } else {
@@ -257,9 +265,10 @@ final class GroupSession {
     }
     View v = view;
     if (v.singlePrimary() && v.primary() != self) {
-      MemberInfo p = v.member(v.primary());
-      return CompletableFuture.failedFuture(new NotPrimaryException(memberId,
-          p == null ? "" : p.getMemberId(), p == null ? "" : p.getAddress()));
+      if (v.primary() >= 0 && suspected().contains(v.primary())) {
+        return holdUntilPrimaryChanges(v);
+      }
+      return CompletableFuture.failedFuture(notPrimary(v));
     }
     long allowedFrom = machine.writesAllowedFrom();
     if (v.singlePrimary() && pipeline.applier().lastApplied() < allowedFrom) {
@@ -280,6 +289,46 @@ final class GroupSession {
       }
     });
     return f;
+  }
+
+  private NotPrimaryException notPrimary(View v) {
+    MemberInfo p = v.member(v.primary());
+    return new NotPrimaryException(memberId, p == null ? "" : p.getMemberId(), p == null ? "" : p.getAddress());
+  }
+
+  /**
+   * A write sent here while this member suspects the primary: a failover is probably under way,
+   * and the primary named now would refuse it or never answer. It is held (nothing proposed)
+   * until the group elects another primary, then redirected there at once, so the client
+   * neither waits on a dead primary nor backs off while the election runs. Bounded: after
+   * {@link #HOLD_WRITES_MS} it is redirected to whatever primary the view names then.
+   */
+  private CompletableFuture<CommitOutcome> holdUntilPrimaryChanges(View seen) {
+    CompletableFuture<CommitOutcome> f = new CompletableFuture<>();
+    heldWrites.add(f);
+    if (view.primary() != seen.primary() || ended) {
+      releaseHeldWrites(); // it changed (or the session ended) while this one was being held
+    }
+    CompletableFuture.delayedExecutor(HOLD_WRITES_MS, TimeUnit.MILLISECONDS).execute(() -> {
+      if (heldWrites.remove(f)) {
+        release(f);
+      }
+    });
+    return f;
+  }
+
+  private void releaseHeldWrites() {
+    CompletableFuture<CommitOutcome> f;
+    while ((f = heldWrites.poll()) != null) {
+      release(f);
+    }
+  }
+
+  private void release(CompletableFuture<CommitOutcome> f) {
+    View v = view;
+    String refusal = writeRefusal();
+    f.completeExceptionally(refusal != null || v.primary() < 0 ? NotPrimaryException.unknownPrimary(
+        refusal != null ? refusal : "group " + v.viewId() + " has no primary yet") : notPrimary(v));
   }
 
   private String writeRefusal() {
@@ -495,6 +544,7 @@ final class GroupSession {
       mu.unlock();
     }
     LOG.info("member {} {}", memberId, reason);
+    releaseHeldWrites();
     endListener.ended(this, reason, involuntary);
   }
 
