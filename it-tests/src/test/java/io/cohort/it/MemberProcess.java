@@ -40,13 +40,28 @@ final class MemberProcess implements AutoCloseable {
     this.log = baseDir.resolve(memberId + ".log");
   }
 
+  /**
+   * Ports handed out to members, below Linux's ephemeral range (32768 and up). A port the
+   * kernel picked (new ServerSocket(0)) comes from that range, which outgoing connections use
+   * too: between picking it and a member binding it, another member's or a client's connection
+   * could take it as its local port, and the member failed to start (seen in CI). Above the
+   * range CliCluster picks from.
+   */
+  private static final int FIRST_PORT = 30_100;
+  private static final int LAST_PORT = 32_700;
+  private static final java.util.concurrent.atomic.AtomicInteger NEXT_PORT = new java.util.concurrent.atomic.AtomicInteger(
+      FIRST_PORT + java.util.concurrent.ThreadLocalRandom.current().nextInt(LAST_PORT - FIRST_PORT));
+
   static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tries = 0; tries < LAST_PORT - FIRST_PORT; tries++) {
+      int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement() - FIRST_PORT, LAST_PORT - FIRST_PORT);
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException inUse) {
+        // taken: the next one
+      }
     }
+    throw new IllegalStateException("no free port in " + FIRST_PORT + ".." + LAST_PORT);
   }
 
   String address() {
