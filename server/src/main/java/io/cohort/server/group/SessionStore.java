@@ -196,11 +196,7 @@ final class SessionStore {
 
   /** The member is out of the group (or enters it as a new member): no session to resume any more. */
   synchronized void clear() {
-    epoch = -1;
-    self = -1;
-    pending.clear();
-    onDisk = false;
-    tell();
+    detach();
     if (cell.get() != null) {
       cell.clear();
     }
