@@ -4,7 +4,6 @@ import io.cohort.server.consensus.AcceptorStore;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
-import io.cohort.server.consensus.Envelope;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MembershipChange;
 import io.cohort.server.consensus.MenciusConfig;
@@ -12,7 +11,6 @@ import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Ready;
 import io.cohort.server.transport.Transport;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -43,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * its Javadoc requires: send {@code messages}, save {@code persist}, send {@code afterPersist},
  * deliver {@code decided}, then {@code advance}. Messages the core addresses to this member
  * itself are kept aside and stepped back into it at the start of the next turn (after
- * {@code advance}, never through the transport).
+ * {@code advance}, never through the transport). The turn itself is a {@link ConsensusLoop},
+ * the part the whole-group simulator steps on simulated time: this class adds the thread, the
+ * queue, the wall clock and the proposals' futures.
  *
  * <p>Threads: the loop thread owns the core, the failure detector and everything marked
  * "loop thread" below; other threads reach it only through the input queue. A failure inside
@@ -125,10 +125,7 @@ public final class ConsensusDriver implements AutoCloseable {
 
   // Loop thread only.
   private final MenciusNode core;
-  private final SilenceDetector detector;
-  private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
-  /** The core's delivery point when the detector last followed its configurations. */
-  private long watchedAt;
+  private final ConsensusLoop loop;
 
   // Written by the loop thread only (so `+=` on a volatile is safe), read by any thread.
   private volatile State state = State.RUNNING;
@@ -149,11 +146,8 @@ public final class ConsensusDriver implements AutoCloseable {
     this.listener = listener;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(settings.tickMillis());
     this.pending = new PendingProposals(settings.maxPendingProposals());
-    // Members of configurations still to come are watched too: they are sent to and will own
-    // slots, and a silent one must be suspected before its first slot stalls delivery.
-    this.detector = new SilenceDetector(self, core.currentAndFutureMembers(),
+    this.loop = new ConsensusLoop(core, store, transport::send, this::deliver,
         TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), System.nanoTime());
-    this.watchedAt = core.frontier();
     this.thread = new Thread(this::run, "consensus-" + self);
     // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
     this.thread.setDaemon(true);
@@ -354,8 +348,7 @@ public final class ConsensusDriver implements AutoCloseable {
     // The first Ready persists the new incarnation before any ballot that carries it leaves.
     flush();
     while (!closeRequested.get()) {
-      boolean work = !toSelf.isEmpty() || core.hasReady();
-      long wait = work ? 0 : Math.max(0, nextTick - System.nanoTime());
+      long wait = loop.hasWork() ? 0 : Math.max(0, nextTick - System.nanoTime());
       Input first;
       try {
         first = inbox.poll(wait, TimeUnit.NANOSECONDS);
@@ -368,9 +361,7 @@ public final class ConsensusDriver implements AutoCloseable {
         inbox.drainTo(turn, MAX_INPUTS_PER_TURN - 1);
       }
       // Bounded by what the previous turn's Ready addressed to us; new ones wait for next turn.
-      for (int n = toSelf.size(); n > 0; n--) {
-        core.step(toSelf.poll());
-      }
+      loop.stepSelf();
       for (Input in : turn) {
         take(in);
       }
@@ -383,9 +374,9 @@ public final class ConsensusDriver implements AutoCloseable {
         nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
       }
       flush();
-      followConfigurations();
+      loop.endTurn(System.nanoTime());
+      suspected = loop.suspected();
       frontier = core.frontier();
-      detector.progressed(frontier, core.waitingOn(), core.waitingOnProposal(), System.nanoTime());
     }
   }
 
@@ -393,21 +384,18 @@ public final class ConsensusDriver implements AutoCloseable {
     if (in instanceof Inbound i) {
       queuedMessages.decrementAndGet();
       Message m = i.message();
-      long now = System.nanoTime();
-      if (detector.received(m, now)) {
-        core.trust(m.from());
-        suspected = detector.suspected();
+      if (loop.receive(m, System.nanoTime())) {
+        suspected = loop.suspected();
         LOG.info("member {} trusts member {} again: heard from it", self, m.from());
       }
-      core.step(m);
     } else if (in instanceof Proposal p) {
       if (p.change == null) {
-        pending.track(core.propose(p.data), p.future);
+        pending.track(loop.propose(p.data), p.future);
         return;
       }
       long id;
       try {
-        id = core.proposeMembership(p.change.expected(), p.change.next(), p.change.attachment());
+        id = loop.proposeMembership(p.change.expected(), p.change.next(), p.change.attachment());
       } catch (IllegalArgumentException e) {
         // The core refused it before queueing anything (too large for the horizon).
         pending.release();
@@ -416,80 +404,32 @@ public final class ConsensusDriver implements AutoCloseable {
       }
       pending.track(id, p.future);
     } else if (in instanceof Checkpointed c) {
-      core.checkpointed(c.slot());
-    }
-  }
-
-  /**
-   * Deliveries may have moved the core past a configuration's start, or a change may have
-   * applied: watch exactly the members of the configurations from the delivery point on. A
-   * member no longer in any of them owns no slot we still wait for, so its suspicion ends.
-   */
-  private void followConfigurations() {
-    if (core.frontier() == watchedAt) {
-      return;
-    }
-    watchedAt = core.frontier();
-    List<Integer> before = detector.watched();
-    List<Integer> dropped = detector.watch(core.currentAndFutureMembers(), System.nanoTime());
-    for (int m : dropped) {
-      core.trust(m);
-    }
-    if (!dropped.isEmpty()) {
-      suspected = detector.suspected();
-    }
-    List<Integer> after = detector.watched();
-    if (!after.equals(before)) {
-      LOG.info("member {} now watches members {} (was {}): the configurations changed", self,
-          after, before);
+      loop.checkpointed(c.slot());
     }
   }
 
   private void tick(long now) {
-    core.tick();
+    List<Integer> silent = loop.tick(now);
     truncatedAt = core.snapshotNeeded().orElse(-1);
-    List<Integer> silent = detector.newlySilent(now);
     for (int m : silent) {
-      core.suspect(m);
       LOG.info("member {} suspects member {}: silent, or deaf to what the group decided, for more"
           + " than {} ms; revoking its slots", self, m, settings.suspectAfterMillis());
     }
     if (!silent.isEmpty()) {
-      suspected = detector.suspected();
+      suspected = loop.suspected();
     }
   }
 
-  /**
-   * Handles the core's Ready, if it has one. One is enough: {@code advance} leaves the core
-   * with nothing more to hand out until it gets new input, and that waits for the next turn.
-   */
   private void flush() {
-    if (!core.hasReady()) {
-      return;
-    }
-    Ready rd = core.ready();
-    send(rd.messages());
-    if (rd.persist().isPresent()) {
-      store.save(rd.persist().get());
-      fsyncs++;
-    }
-    send(rd.afterPersist());
-    for (Decision d : rd.decided()) {
-      listener.delivered(d);
-      pending.delivered(d);
-      deliveredValues += d.values().size();
-    }
-    core.advance(rd);
+    loop.flush();
+    fsyncs = loop.saves();
+    deliveredValues = loop.deliveredValues();
   }
 
-  private void send(List<Envelope> envelopes) {
-    for (Envelope e : envelopes) {
-      if (e.to() == self) {
-        toSelf.add(e.message());
-      } else {
-        transport.send(e.to(), e.message());
-      }
-    }
+  /** Each decision, in slot order: the listener first, then this member's proposals in it. */
+  private void deliver(Decision d) {
+    listener.delivered(d);
+    pending.delivered(d);
   }
 
   private void shutdown(Throwable cause) {

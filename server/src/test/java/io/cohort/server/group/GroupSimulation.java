@@ -22,7 +22,9 @@ import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Ready;
 import io.cohort.server.consensus.SimStorage;
-import io.cohort.server.driver.SilenceDetector;
+import io.cohort.server.driver.ConsensusLoop;
+import io.cohort.server.consensus.AcceptorStore;
+import io.cohort.server.consensus.DurableUpdate;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
@@ -51,8 +53,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * One deterministic run of a whole group, VOPR style: member processes made of the production
- * pieces — {@link MenciusNode}, {@link GroupStateMachine} (views, certification, progress,
- * mode changes, primary election), {@link Certifier}, {@link SilenceDetector} and
+ * pieces — the consensus event loop {@link ConsensusLoop} (the {@link MenciusNode} core and its
+ * failure detector, as {@code ConsensusDriver} turns them), {@link GroupStateMachine} (views,
+ * certification, progress, mode changes, primary election), {@link Certifier} and
  * {@link FailureMonitor} — wired the way {@link ConsensusGroup} and {@link GroupSession} wire
  * them, on a simulated network and clock, with in-memory storage. Everything is drawn from one
  * seed.
@@ -334,7 +337,7 @@ final class GroupSimulation {
           for (Proc p : procs) {
             Session s = p.session;
             sb.append(' ').append(p.memberId).append(s == null ? "=out" : "#" + s.id + "@" + s.core.frontier()
-                + "/q" + s.core.queued() + "/s" + s.detector.suspected());
+                + "/q" + s.core.queued() + "/s" + s.loop.suspected());
           }
           trace(sb.toString());
           if (Long.getLong("cohort.groupsim.dumpAt", -1) == now) {
@@ -563,7 +566,8 @@ final class GroupSimulation {
     final long epoch;
     final GroupStateMachine machine;
     final MenciusNode core;
-    final SilenceDetector detector;
+    /** The member's consensus event loop (ConsensusDriver's turn), stepped on simulated time. */
+    final ConsensusLoop loop;
     final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER,
         options.oneWayCut() ? Long.MAX_VALUE / 4 : MAJORITY_TIMEOUT);
     final Map<String, JoinWait> pendingJoins = new HashMap<>();
@@ -572,7 +576,6 @@ final class GroupSimulation {
     Recovery recovery;
     long lastExpel = -EXPEL_EVERY;
     long nextProgress;
-    long watchedAt = -1;
     long lastPlace = -PLACE_EVERY;
     long truncatedSince = -1;
     long truncatedFrontier = -1;
@@ -594,7 +597,25 @@ final class GroupSimulation {
       // A new incarnation starts from an empty acceptor store (ConsensusGroup wipes it); a
       // resumed place from the store its crashed incarnation saved, delivering from its checkpoint.
       this.core = new MenciusNode(mc, restored, cp, rng.split());
-      this.detector = new SilenceDetector(id, core.currentAndFutureMembers(), SUSPECT_AFTER, now);
+      this.loop = new ConsensusLoop(core, new AcceptorStore() {
+        @Override
+        public DurableState load() {
+          return proc.acceptorStore.load();
+        }
+
+        @Override
+        public void save(DurableUpdate u) {
+          // A retiring incarnation's store was the one a new session replaced (or it is the same).
+          if (proc.session == Session.this) {
+            proc.acceptorStore.save(u);
+          }
+        }
+      }, (to, m) -> send(proc, this, to, m), d -> {
+        // A retiring incarnation goes on as an acceptor only; the group layer is done with it.
+        if (proc.session == this) {
+          delivered(proc, this, d);
+        }
+      }, SUSPECT_AFTER, now);
       this.nextProgress = now + 1 + rng.nextInt((int) PROGRESS_EVERY);
     }
 
@@ -981,7 +1002,7 @@ final class GroupSimulation {
     String requestId = "join-" + (++requestCounter);
     GroupStateMachine.Change change = s.machine.joinChange(req, requestId);
     s.pendingJoins.put(requestId, new JoinWait(p, attempt, req));
-    s.core.proposeMembership(change.expected(), change.next(), change.attachment());
+    s.loop.proposeMembership(change.expected(), change.next(), change.attachment());
     p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
     trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")");
     drain(seed);
@@ -992,7 +1013,7 @@ final class GroupSimulation {
   }
 
   private void replyToJoin(JoinWait w, Proc seed, JoinReply reply) {
-    network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null, null,
+    network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null,
         reply == null ? new JoinReply(-1, null) : reply, w.attempt(), 0));
   }
 
@@ -1059,7 +1080,7 @@ final class GroupSimulation {
       s.recovery = null;
       p.views.offer(s.membership().lastView(s.certifier.lastSeqno()));
       offerPlace(p, s, true);
-      s.core.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
+      s.loop.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
           .build().toByteArray());
       drain(p);
     }
@@ -1079,7 +1100,7 @@ final class GroupSimulation {
         List<MemberInfo> members = new ArrayList<>(s.membership().members().values());
         String primary = rng.nextBoolean() ? "" : members.get(rng.nextInt(members.size())).getMemberId();
         boolean single = rng.nextInt(3) != 0;
-        s.core.propose(GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder().setSinglePrimary(single)
+        s.loop.propose(GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder().setSinglePrimary(single)
             .setPrimary(single ? primary : "").setRequestId("mode-" + (++requestCounter))).build().toByteArray());
         drain(s.proc);
       }
@@ -1094,7 +1115,7 @@ final class GroupSimulation {
         GroupStateMachine.Change c = s.machine.leaveChange("leave-" + (++requestCounter));
         if (c != null) {
           p2.leaving = true;
-          s.core.proposeMembership(c.expected(), c.next(), c.attachment());
+          s.loop.proposeMembership(c.expected(), c.next(), c.attachment());
           drain(p2);
         }
       }
@@ -1141,7 +1162,7 @@ final class GroupSimulation {
     }
     Transaction t = tx.build();
     p.pending.put(t.getTxnId(), t);
-    s.core.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
+    s.loop.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
     drain(p);
   }
 
@@ -1335,10 +1356,7 @@ final class GroupSimulation {
         p.retiring = null;
         trace(p.memberId + " (id " + r.id + ") stops retiring: timed out at slot " + r.core.frontier());
       } else if (r != null) {
-        r.core.tick();
-        for (int m : r.detector.newlySilent(now)) {
-          r.core.suspect(m);
-        }
+        r.loop.tick(now);
         drain(p, r);
       }
       Session s = p.session;
@@ -1356,10 +1374,7 @@ final class GroupSimulation {
         s.truncatedSince = -1;
       }
       if (s != null) {
-        s.core.tick();
-        for (int m : s.detector.newlySilent(now)) {
-          s.core.suspect(m);
-        }
+        s.loop.tick(now);
         drain(p);
       }
       if (s != null && p.session == s) {
@@ -1367,7 +1382,7 @@ final class GroupSimulation {
       }
       if (s != null && p.session == s && now >= s.nextProgress) {
         s.nextProgress = now + PROGRESS_EVERY;
-        s.core.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
+        s.loop.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
             .setLowWatermark(p.places.capLowWatermark(p.lowWatermark()))).build().toByteArray());
         drain(p);
       }
@@ -1382,12 +1397,12 @@ final class GroupSimulation {
   /** ConsensusGroup.checkFailures. */
   private void checkFailures(Proc p, Session s) {
     FailureMonitor.Verdict v = s.monitor.observe(now, s.membership().members().keySet(), s.id,
-        s.detector.suspected());
+        s.loop.suspected());
     if (!v.expel().isEmpty() && !s.machine.recovering() && now - s.lastExpel >= EXPEL_EVERY) {
       GroupStateMachine.Change c = s.machine.expelChange(v.expel(), "expel-" + (++requestCounter));
       if (c != null) {
         s.lastExpel = now;
-        s.core.proposeMembership(c.expected(), c.next(), c.attachment());
+        s.loop.proposeMembership(c.expected(), c.next(), c.attachment());
         drain(p);
       }
     }
@@ -1449,31 +1464,12 @@ final class GroupSimulation {
   }
 
   private void drain(Proc p, Session s) {
-    while (s != null && (p.session == s || p.retiring == s) && s.core.hasReady()) {
-      Ready rd = s.core.ready();
-      rd.messages().forEach(e -> send(p, s, e));
-      // A retiring incarnation's store was the one a new session replaced (or it is the same).
-      if (p.session == s) {
-        rd.persist().ifPresent(p.acceptorStore::save);
-      }
-      rd.afterPersist().forEach(e -> send(p, s, e));
-      for (Decision d : rd.decided()) {
-        if (p.session == s && !delivered(p, s, d)) {
-          break; // it goes on as a retiring acceptor; the group layer is done with it
-        }
-      }
-      s.core.advance(rd);
+    while (s != null && (p.session == s || p.retiring == s) && s.loop.hasWork()) {
+      s.loop.turn(now);
       if (p.retiring == s && s.core.frontier() >= p.retireUntil) {
         p.retiring = null;
         trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
         return;
-      }
-      s.detector.progressed(s.core.frontier(), s.core.waitingOn(), s.core.waitingOnProposal(), now);
-      if (s.core.frontier() != s.watchedAt) {
-        s.watchedAt = s.core.frontier();
-        for (int m : s.detector.watch(s.core.currentAndFutureMembers(), now)) {
-          s.core.trust(m);
-        }
       }
     }
   }
@@ -1534,24 +1530,21 @@ final class GroupSimulation {
 
   /** A consensus message ({@code message}) or a join reply ({@code reply}) on its way. */
   record InFlight(long at, long seq, Proc from, Proc to, int fromId, int toId, Message message,
-      Session loopback, JoinReply reply, int attempt, long epoch) {}
+      JoinReply reply, int attempt, long epoch) {}
 
-  private void send(Proc p, Session s, Envelope e) {
-    if (e.to() == s.id) {
-      network.add(new InFlight(now, seq++, p, p, s.id, s.id, e.message(), s, null, 0, s.epoch));
-      return;
-    }
-    Proc to = owner.get(e.to());
+  /** What the member's transport does with a message for another member ({@code Transport.send}). */
+  private void send(Proc p, Session s, int toId, Message message) {
+    Proc to = owner.get(toId);
     // GrpcTransport knows addresses only for members of this member's view.
-    if (!s.peers(e.to()) || to == null) {
+    if (!s.peers(toId) || to == null) {
       return;
     }
     if (faulty && (cutOnTheWay(p, to) || rng.nextDouble() < plan.loss())) {
       return;
     }
-    network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0, s.epoch));
+    network.add(new InFlight(now + delay(), seq++, p, to, s.id, toId, message, null, 0, s.epoch));
     if (faulty && rng.nextDouble() < plan.duplicate()) {
-      network.add(new InFlight(now + delay(), seq++, p, to, s.id, e.to(), e.message(), null, null, 0, s.epoch));
+      network.add(new InFlight(now + delay(), seq++, p, to, s.id, toId, message, null, 0, s.epoch));
     }
   }
 
@@ -1587,17 +1580,14 @@ final class GroupSimulation {
     }
     Session s = to.session != null && to.session.id == m.toId() ? to.session
         : to.retiring != null && to.retiring.id == m.toId() ? to.retiring : null;
-    if (s == null || (m.loopback() != null && m.loopback() != s) || s.epoch != m.epoch()) {
+    if (s == null || s.epoch != m.epoch()) {
       return; // GrpcTransport's hello names the group's epoch: another epoch's member is refused
     }
     // GrpcTransport refuses streams from members not in this member's view.
-    if (m.loopback() == null && !s.peers(m.fromId())) {
+    if (!s.peers(m.fromId())) {
       return;
     }
-    if (s.detector.received(m.message(), now)) {
-      s.core.trust(m.fromId());
-    }
-    s.core.step(m.message());
+    s.loop.receive(m.message(), now);
     drain(to, s);
   }
 
@@ -1773,7 +1763,7 @@ final class GroupSimulation {
         sb.append(" out of the group").append(p.join != null ? " (joining via " + p.join.seed().memberId + ")" : "");
       } else {
         sb.append(" id=").append(s.id).append(s.machine.recovering() ? " RECOVERING" : " ONLINE").append(' ')
-            .append(groupState(s.membership())).append(" suspects=").append(s.detector.suspected())
+            .append(groupState(s.membership())).append(" suspects=").append(s.loop.suspected())
             .append("\n      ").append(s.core.describe());
       }
     }
