@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #enqueue} from the delivery thread; everything else on the applier
  * thread, except {@link #snapshot} and the getters, which any thread may call.
  */
-public final class Applier implements AutoCloseable {
+public final class Applier implements ApplyQueue, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
   private static final int MAX_BATCH = 1024;
 
@@ -85,6 +85,7 @@ public final class Applier implements AutoCloseable {
     this.thread.setDaemon(true);
   }
 
+  @Override
   public void start(Listener l) {
     this.listener = l;
     thread.start();
@@ -103,6 +104,7 @@ public final class Applier implements AutoCloseable {
   }
 
   /** Queues a certified transaction; seqnos must arrive consecutively. */
+  @Override
   public void enqueue(long seqno, Transaction tx) {
     if (seqno != lastQueued + 1) {
       throw new IllegalStateException("applier got seqno " + seqno + " after " + lastQueued);
@@ -121,6 +123,7 @@ public final class Applier implements AutoCloseable {
    *
    * @throws IllegalStateException when the log holds another transaction under {@code seqno}
    */
+  @Override
   public void alreadyApplied(long seqno, Transaction tx) {
     if (seqno > lastApplied) {
       throw new IllegalStateException("applier asked to skip transaction " + seqno + " beyond the last applied "
@@ -152,11 +155,13 @@ public final class Applier implements AutoCloseable {
         gtid == null ? "" : new String(gtid, java.nio.charset.StandardCharsets.UTF_8), cat);
   }
 
+  @Override
   public String groupUuid() {
     return groupUuid;
   }
 
   /** Sequence number of the last transaction queued (applied or not). */
+  @Override
   public long lastQueued() {
     return lastQueued;
   }
@@ -181,10 +186,12 @@ public final class Applier implements AutoCloseable {
     return executed;
   }
 
+  @Override
   public long lastApplied() {
     return lastApplied;
   }
 
+  @Override
   public int queueSize() {
     return queue.size();
   }

@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * becomes {@link State#FAILED}. The caller owns the store and the transport: the driver starts
  * the transport (with itself as the receiver) but closes neither.
  */
-public final class ConsensusDriver implements AutoCloseable {
+public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(ConsensusDriver.class);
 
@@ -213,6 +213,7 @@ public final class ConsensusDriver implements AutoCloseable {
    * {@link DriverStoppedException} (outcome unknown). It completes on the loop thread: chain
    * work on it with the {@code *Async} methods, or consensus waits for that work.
    */
+  @Override
   public CompletableFuture<Delivered> propose(byte[] data) {
     Objects.requireNonNull(data, "data");
     return submit(new Proposal(data.clone(), null));
@@ -230,6 +231,7 @@ public final class ConsensusDriver implements AutoCloseable {
    *
    * @param attachment delivered verbatim with the change (copied)
    */
+  @Override
   public CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next,
       byte[] attachment) {
     Objects.requireNonNull(attachment, "attachment");
@@ -260,6 +262,7 @@ public final class ConsensusDriver implements AutoCloseable {
    * MenciusNode#checkpointed}): from now on the group keeps what this member would need to
    * deliver again from there after a crash, and no more. Callable from any thread.
    */
+  @Override
   public void checkpointed(long slot) {
     inbox.add(new Checkpointed(slot));
   }
@@ -277,6 +280,7 @@ public final class ConsensusDriver implements AutoCloseable {
     return Optional.ofNullable(failure);
   }
 
+  @Override
   public Stats stats() {
     return new Stats(state, frontier, deliveredValues, fsyncs, inbox.size(), pending.count(),
         droppedMessages.get(), suspected, truncatedAt);

@@ -2,6 +2,7 @@ package io.cohort.server.group;
 
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.ApplyQueue;
 import io.cohort.server.certification.Certifier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,7 +22,7 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
   private static final Logger LOG = LoggerFactory.getLogger(CertificationPipeline.class);
 
   private final String self;
-  private final Applier applier;
+  private final ApplyQueue applier;
   private final ConcurrentHashMap<String, CompletableFuture<CommitOutcome>> pending = new ConcurrentHashMap<>();
   private final AtomicLong committed = new AtomicLong();
   private final AtomicLong localProposed = new AtomicLong();
@@ -34,7 +35,7 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
   private volatile java.util.function.LongConsumer appliedWatcher = n -> { };
 
   /** @param self this member's id: transactions it originated count as local */
-  public CertificationPipeline(String self, Certifier certifier, Applier applier) {
+  public CertificationPipeline(String self, Certifier certifier, ApplyQueue applier) {
     this.self = self;
     this.certifier = certifier;
     this.applier = applier;
@@ -55,7 +56,7 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
     return certifier;
   }
 
-  public Applier applier() {
+  public ApplyQueue applier() {
     return applier;
   }
 

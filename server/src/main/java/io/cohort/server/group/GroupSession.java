@@ -14,11 +14,9 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Decision;
-import io.cohort.server.driver.ConsensusDriver;
+import io.cohort.server.driver.ConsensusPort;
 import io.cohort.server.driver.Delivered;
 import io.cohort.server.membership.GroupMembership;
-import io.cohort.server.storage.ConsensusStore;
-import io.cohort.server.transport.GrpcTransport;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -50,8 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 final class GroupSession {
   private static final Logger LOG = LoggerFactory.getLogger(GroupSession.class);
-  /** How often the group state is taken as this member's place to resume from. */
-  private static final long PLACE_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
   /** What lock-free readers see: the view as of the last change. */
   record View(String viewId, List<MemberInfo> members, Set<Integer> recovering, boolean singlePrimary,
@@ -83,19 +78,22 @@ final class GroupSession {
   /** Writes held while this member suspects the primary ({@link #holdUntilPrimaryChanges}); any thread. */
   private final java.util.concurrent.ConcurrentLinkedQueue<CompletableFuture<CommitOutcome>> heldWrites =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
-  /** How long a write may be held waiting for a new primary: past a failover's detection and election. */
+  /** How long a write may be held waiting for a new primary in a member process ({@link SessionWorld#holdWrites}). */
   static final long HOLD_WRITES_MS = 3_000;
   private final EndListener endListener;
   /** Told of every view this member is ONLINE in, to keep the latest on disk. */
   private final Consumer<LastView> viewKeeper;
   /** Keeps this member's place in the group, for a restart (ONLINE only). */
   private final SessionStore places;
-  /** When the group state was last offered to {@link #places} (loop thread). */
-  private long lastPlaceNanos;
+  /** When the group state was last offered to {@link #places} (loop thread; world's clock). */
+  private long lastPlaceNanos = Long.MIN_VALUE / 2;
   private final GroupStateMachine.Events events = new DeliveryEvents();
-  private ConsensusDriver driver;
-  private volatile GrpcTransport transport;
-  private ConsensusStore store;
+  /** Told of the group's events after this session handled them (under mu): monitoring, the simulator's checks. */
+  private final GroupStateMachine.Events observer;
+  private final SessionWorld world;
+  private volatile ConsensusPort driver;
+  private volatile SessionPeers transport;
+  private Runnable closeStore;
 
   /** Group addresses of members removed from the view but still in a configuration in force (under mu). */
   private final Map<Integer, InetSocketAddress> departed = new TreeMap<>();
@@ -109,11 +107,20 @@ final class GroupSession {
   /** Set with {@link #ended} when the session left its place on disk. */
   private volatile boolean placeKept;
   private volatile View view;
-  private long lastExpelProposalNanos;
+  private long lastExpelProposalNanos = Long.MIN_VALUE / 2;
 
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
       boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places) {
+    this(self, memberId, membership, pipeline, recovering, endListener, viewKeeper, places, SessionWorld.system(),
+        new GroupStateMachine.Events() {});
+  }
+
+  GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
+      boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places,
+      SessionWorld world, GroupStateMachine.Events observer) {
     this.self = self;
+    this.world = world;
+    this.observer = observer;
     this.viewKeeper = viewKeeper;
     this.places = places;
     this.memberId = memberId;
@@ -126,9 +133,9 @@ final class GroupSession {
   }
 
   /** Attaches the consensus parts once built (the driver may deliver as soon as it starts). */
-  void attach(GrpcTransport transport, ConsensusStore store) {
+  void attach(SessionPeers transport, Runnable closeStore) {
     this.transport = transport;
-    this.store = store;
+    this.closeStore = closeStore;
     mu.lock();
     try {
       lastPeers = peerAddresses();
@@ -137,7 +144,7 @@ final class GroupSession {
     }
   }
 
-  void attachDriver(ConsensusDriver driver) {
+  void attachDriver(ConsensusPort driver) {
     this.driver = driver;
   }
 
@@ -176,12 +183,12 @@ final class GroupSession {
 
   /**
    * Offers the group state at the end of this slot as this member's place to resume from after
-   * a restart: at most every {@link #PLACE_EVERY_NANOS} (or at once when {@code now}), and only
+   * a restart: at most every {@link SessionWorld#placeEvery} (or at once when {@code now}), and only
    * while ONLINE (a recovering member has nothing to resume from). Under {@code mu}.
    */
   private void offerPlace(boolean now) {
-    long t = System.nanoTime();
-    if (machine.recovering() || (!now && t - lastPlaceNanos < PLACE_EVERY_NANOS)) {
+    long t = world.now();
+    if (machine.recovering() || (!now && t - lastPlaceNanos < world.placeEvery())) {
       return;
     }
     lastPlaceNanos = t;
@@ -193,6 +200,7 @@ final class GroupSession {
     @Override
     public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
       viewStale = true;
+      observer.viewChanged(slot, vc, r);
       Consumer<Boolean> waiter = pendingViews.remove(vc.getDetail());
       if (waiter != null) {
         endOfSlot.add(() -> waiter.accept(r.applied()));
@@ -215,17 +223,20 @@ final class GroupSession {
     @Override
     public void progressReported() {
       viewStale = true;
+      observer.progressReported();
     }
 
     @Override
     public void memberOnline(MemberInfo who) {
       viewStale = true;
+      observer.memberOnline(who);
       LOG.info("member {} is ONLINE in view {}", who.getMemberId(), membership.viewId());
     }
 
     @Override
     public void modeChanged(ModeChange mc, GroupMembership.ModeResult r) {
       viewStale = true;
+      observer.modeChanged(mc, r);
       CompletableFuture<GroupActionResponse> f = pendingModes.remove(mc.getRequestId());
       if (r.refusal() == null) {
         LOG.info("group mode is now {}{}", membership.singlePrimary() ? "single-primary" : "multi-primary",
@@ -243,6 +254,7 @@ final class GroupSession {
     @Override
     public void primaryChanged(int before, int after) {
       viewStale = true;
+      observer.primaryChanged(before, after);
       if (after >= 0) {
         endOfSlot.add(GroupSession.this::releaseHeldWrites); // once the new view is published
       }
@@ -301,7 +313,7 @@ final class GroupSession {
    * and the primary named now would refuse it or never answer. It is held (nothing proposed)
    * until the group elects another primary, then redirected there at once, so the client
    * neither waits on a dead primary nor backs off while the election runs. Bounded: after
-   * {@link #HOLD_WRITES_MS} it is redirected to whatever primary the view names then.
+   * {@link SessionWorld#holdWrites} it is redirected to whatever primary the view names then.
    */
   private CompletableFuture<CommitOutcome> holdUntilPrimaryChanges(View seen) {
     CompletableFuture<CommitOutcome> f = new CompletableFuture<>();
@@ -309,7 +321,7 @@ final class GroupSession {
     if (view.primary() != seen.primary() || ended) {
       releaseHeldWrites(); // it changed (or the session ended) while this one was being held
     }
-    CompletableFuture.delayedExecutor(HOLD_WRITES_MS, TimeUnit.MILLISECONDS).execute(() -> {
+    world.after(world.holdWrites(), () -> {
       if (heldWrites.remove(f)) {
         release(f);
       }
@@ -358,7 +370,7 @@ final class GroupSession {
         result.complete(admittedAs(already));
         return result;
       }
-      String requestId = UUID.randomUUID().toString();
+      String requestId = world.newRequestId();
       change = machine.joinChange(req, requestId);
       MemberInfo joining = change.view().getMembers(change.view().getMembersCount() - 1);
       int id = joining.getConsensusId();
@@ -370,7 +382,7 @@ final class GroupSession {
         if (errant != null) {
           LOG.warn("{}; expelling it again", errant);
           result.completeExceptionally(new GroupRefusedException(errant));
-          GroupStateMachine.Change expel = machine.expelChange(Set.of(id), UUID.randomUUID().toString());
+          GroupStateMachine.Change expel = machine.expelChange(Set.of(id), world.newRequestId());
           if (expel != null) {
             propose(expel);
           }
@@ -401,15 +413,16 @@ final class GroupSession {
         .setViewId(membership.viewId()).build();
   }
 
-  /** Proposes to expel the given members, at most once a second while they stay suspected. */
-  void proposeExpel(Set<Integer> ids, long nowNanos) {
+  /** Proposes to expel the given members, at most once a {@link SessionWorld#expelEvery} while they stay suspected. */
+  void proposeExpel(Set<Integer> ids) {
+    long nowNanos = world.now();
     GroupStateMachine.Change change;
     mu.lock();
     try {
-      if (ended || nowNanos - lastExpelProposalNanos < TimeUnit.SECONDS.toNanos(1)) {
+      if (ended || nowNanos - lastExpelProposalNanos < world.expelEvery()) {
         return;
       }
-      change = machine.expelChange(ids, UUID.randomUUID().toString());
+      change = machine.expelChange(ids, world.newRequestId());
       if (change == null) {
         return;
       }
@@ -426,25 +439,34 @@ final class GroupSession {
    * is delivered. Returns false when it could not (alone in the group, or no majority).
    */
   boolean leave(long timeoutMs) {
+    try {
+      return leaveAsync().get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /**
+   * Orders a view without this member; completes with whether it applied once it is delivered,
+   * or with false at once when it cannot be proposed (alone in the group, or ended).
+   */
+  CompletableFuture<Boolean> leaveAsync() {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     GroupStateMachine.Change change;
     mu.lock();
     try {
-      String requestId = UUID.randomUUID().toString();
+      String requestId = world.newRequestId();
       change = ended ? null : machine.leaveChange(requestId);
       if (change == null) {
-        return false;
+        done.complete(false);
+        return done;
       }
       pendingViews.put(requestId, done::complete);
     } finally {
       mu.unlock();
     }
     propose(change);
-    try {
-      return done.get(timeoutMs, TimeUnit.MILLISECONDS);
-    } catch (Exception e) {
-      return false;
-    }
+    return done;
   }
 
   private CompletableFuture<Delivered> propose(GroupStateMachine.Change c) {
@@ -453,7 +475,7 @@ final class GroupSession {
 
   CompletableFuture<GroupActionResponse> changeMode(boolean singlePrimary, String primary) {
     CompletableFuture<GroupActionResponse> f = new CompletableFuture<>();
-    String requestId = UUID.randomUUID().toString();
+    String requestId = world.newRequestId();
     mu.lock();
     try {
       if (ended || recovering) {
@@ -492,15 +514,17 @@ final class GroupSession {
   /**
    * Recovery is done: {@code certifier} holds the group's conflict information up to the point
    * this member joined, and everything up to there is queued for apply. Certifies what the group
-   * delivered meanwhile, then announces this member ONLINE.
+   * delivered meanwhile, then announces this member ONLINE. Returns how many transactions it
+   * had held.
    */
-  void finishRecovery(Certifier certifier) {
+  int finishRecovery(Certifier certifier) {
+    int n;
     mu.lock();
     try {
       if (ended) {
-        return;
+        return 0;
       }
-      int n = machine.finishRecovery(certifier);
+      n = machine.finishRecovery(certifier);
       recovering = false;
       viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
       offerPlace(true);
@@ -511,6 +535,7 @@ final class GroupSession {
     }
     driver.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(self))
         .build().toByteArray());
+    return n;
   }
 
   // ---- ending ----
@@ -556,8 +581,8 @@ final class GroupSession {
     if (transport != null) {
       transport.close();
     }
-    if (store != null) {
-      store.close();
+    if (closeStore != null) {
+      closeStore.run();
     }
   }
 
@@ -576,22 +601,37 @@ final class GroupSession {
     return recovering;
   }
 
+  /** View changes this member proposed (joins it admits, its own leave) whose outcome it has not yet heard. */
+  int pendingViewChanges() {
+    mu.lock();
+    try {
+      return pendingViews.size();
+    } finally {
+      mu.unlock();
+    }
+  }
+
+  /** The group state machine, for read-only questions (the simulator's checks); under no lock. */
+  GroupStateMachine machine() {
+    return machine;
+  }
+
   View view() {
     return view;
   }
 
   /** Peers this member had reached that now refuse it as no longer one of theirs. */
   Set<Integer> refusedBy() {
-    GrpcTransport t = transport;
-    return t == null ? Set.of() : t.stats().refusedBy();
+    SessionPeers t = transport;
+    return t == null ? Set.of() : t.refusedBy();
   }
 
   Set<Integer> suspected() {
-    ConsensusDriver d = driver;
+    ConsensusPort d = driver;
     return d == null ? Set.of() : d.stats().suspected();
   }
 
-  ConsensusDriver driver() {
+  ConsensusPort driver() {
     return driver;
   }
 
@@ -647,7 +687,7 @@ final class GroupSession {
     });
     Map<Integer, InetSocketAddress> peers = peerAddresses();
     if (!peers.equals(lastPeers)) {
-      transport.updatePeers(peers);
+      transport.update(peers);
       lastPeers = peers;
     }
   }

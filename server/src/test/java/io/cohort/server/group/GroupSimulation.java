@@ -1,26 +1,28 @@
 package io.cohort.server.group;
 
-import io.cohort.proto.GroupMessage;
+import io.cohort.proto.JoinResponse;
+import io.cohort.proto.MemberStats;
 import io.cohort.proto.GroupState;
 import io.cohort.proto.JoinRequest;
 import io.cohort.proto.MemberInfo;
-import io.cohort.proto.MemberOnline;
-import io.cohort.proto.MemberProgress;
 import io.cohort.proto.ModeChange;
 import io.cohort.proto.SessionCheckpoint;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
+import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.ApplyQueue;
 import io.cohort.server.certification.Certifier;
+import io.cohort.server.driver.ConsensusDriver;
+import io.cohort.server.driver.ConsensusPort;
+import io.cohort.server.driver.Delivered;
 import io.cohort.server.consensus.Batch;
 import io.cohort.server.consensus.Checkpoint;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.consensus.DurableState;
-import io.cohort.server.consensus.Envelope;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
-import io.cohort.server.consensus.Ready;
 import io.cohort.server.consensus.SimStorage;
 import io.cohort.server.driver.ConsensusLoop;
 import io.cohort.server.consensus.AcceptorStore;
@@ -38,7 +40,6 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -48,17 +49,23 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * One deterministic run of a whole group, VOPR style: member processes made of the production
- * pieces — the consensus event loop {@link ConsensusLoop} (the {@link MenciusNode} core and its
- * failure detector, as {@code ConsensusDriver} turns them), {@link GroupStateMachine} (views,
- * certification, progress, mode changes, primary election), {@link Certifier} and
- * {@link FailureMonitor} — wired the way {@link ConsensusGroup} and {@link GroupSession} wire
- * them, on a simulated network and clock, with in-memory storage. Everything is drawn from one
- * seed.
+ * One deterministic run of a whole group, VOPR style. Each member process runs the production
+ * classes of a member: its {@link GroupSession} (delivery, certification through a
+ * {@link CertificationPipeline}, views, progress reports, mode changes and primary election,
+ * join/leave/expel requests, held writes, its place for a restart) on the consensus event loop
+ * {@link ConsensusLoop} (the {@link MenciusNode} core and its failure detector, turned as
+ * {@code ConsensusDriver} turns them), with {@link FailureMonitor}, {@link SessionStore},
+ * {@link LastViewStore} and {@link GroupRestart}. Only the clock and timers, the network, the disk
+ * (acceptor store, applier, log) are simulated. What is still a copy of production wiring here is
+ * {@link ConsensusGroup}'s lifecycle: looking for the group, joining, donor recovery and the
+ * periodic failure checks ({@link #joinStep}, {@link #recoveryStep}, {@link #checkFailures}).
+ * Everything is drawn from one seed.
  *
  * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
  * primary in single-primary mode); members crash and restart, pause, are cut off, leave; the
@@ -76,7 +83,8 @@ import java.util.function.UnaryOperator;
  * acknowledged transaction present and no transaction reported as aborted committed.
  *
  * <p>What is simulated rather than run: gRPC (the join and donor calls are direct calls on the
- * simulated links), RocksDB (a list and a map), the client library (a loop that submits).
+ * simulated links), RocksDB (a list and a map), the client library (a loop that submits, and
+ * sends a refused write to the primary the refusal names).
  */
 final class GroupSimulation {
 
@@ -97,6 +105,8 @@ final class GroupSimulation {
   static final long PLACE_EVERY = 10;
   /** A resumed member that cannot catch up from its peers' logs gives up after this (ConsensusGroup: 2 s). */
   static final long LOST_TRACK_AFTER = 200;
+  /** A secondary that suspects the primary holds a write this long at most (GroupSession: 3 s). */
+  static final long HOLD_WRITES = 3 * SUSPECT_AFTER;
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -271,6 +281,13 @@ final class GroupSimulation {
   private long txCounter;
   private long requestCounter;
   private final Coverage coverage = new Coverage();
+  /** Tasks the members' sessions set for later, by time. */
+  private final PriorityQueue<Timer> timers = new PriorityQueue<>(
+      (a, b) -> a.at() != b.at() ? Long.compare(a.at(), b.at()) : Long.compare(a.seq(), b.seq()));
+  /** When each joiner (member id # consensus id) was first seen admitted in a view. */
+  private final Map<String, Long> admittedAt = new HashMap<>();
+  /** Found inside a callback, where throwing would be lost: thrown on the next step. */
+  private String brokenInvariant;
 
   // ---- what every member must agree on ----
   private final Map<Long, Batch> chosenBySlot = new HashMap<>();
@@ -325,7 +342,25 @@ final class GroupSimulation {
     return "seed=" + seed + " " + plan;
   }
 
+  /**
+   * Runs the seed. The member classes it runs log as they would in a process; that is turned
+   * down to errors meanwhile (thousands of seeds), and printed with -Dcohort.groupsim.trace=true.
+   */
   Result run() {
+    ch.qos.logback.classic.Logger members =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("io.cohort.server");
+    ch.qos.logback.classic.Level was = members.getLevel();
+    if (!TRACE) {
+      members.setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
+    try {
+      return runSeed();
+    } finally {
+      members.setLevel(was);
+    }
+  }
+
+  private Result runSeed() {
     try {
       bootstrap(procs[0], 1);
       for (int i = 1; i < procs.length; i++) {
@@ -355,6 +390,7 @@ final class GroupSimulation {
         }
         workload();
         deliverDue();
+        runTimers();
         tickAll();
       }
       return liveness();
@@ -384,6 +420,7 @@ final class GroupSimulation {
         victimLearnsOfItsExpulsion();
       }
       deliverDue();
+      runTimers();
       tickAll();
       if (now % 10 == 0 && settled()) {
         checkFinalState();
@@ -437,6 +474,9 @@ final class GroupSimulation {
     final ArrayDeque<Object[]> applyQueue = new ArrayDeque<>();
     /** Local transactions waiting for their outcome, by id (a client is waiting). */
     final Map<String, Transaction> pending = new HashMap<>();
+    /** This incarnation's applier (over {@link #log}) and certification pipeline; new at each restart. */
+    ProcApplier applier;
+    CertificationPipeline pipeline;
     Session session;
     /**
      * The incarnation that was removed from the view and keeps serving as an acceptor until the
@@ -462,6 +502,71 @@ final class GroupSimulation {
       this.memberId = "m" + index;
       this.weight = weight;
       this.version = version;
+      startPipeline();
+    }
+
+    /** A new process: its applier resumes from the log, its pipeline has a certifier to replace. */
+    void startPipeline() {
+      applier = new ProcApplier();
+      pipeline = new CertificationPipeline(memberId, new CheckedCertifier(this, log.size()), applier);
+      pipeline.start();
+    }
+
+    /** The Applier's part over {@link #log} and {@link #applyQueue}; {@link #applyStep} applies. */
+    final class ProcApplier implements ApplyQueue {
+      Applier.Listener listener;
+      long lastQueued = log.size();
+
+      @Override
+      public void start(Applier.Listener l) {
+        listener = l;
+      }
+
+      @Override
+      public void enqueue(long seqno, Transaction tx) {
+        if (seqno != lastQueued + 1) {
+          throw new IllegalStateException(memberId + "'s applier got transaction " + seqno + " after " + lastQueued);
+        }
+        lastQueued = seqno;
+        applyQueue.add(new Object[] {seqno, tx});
+      }
+
+      @Override
+      public void alreadyApplied(long seqno, Transaction tx) {
+        if (seqno > log.size()) {
+          throw new IllegalStateException(memberId + "'s applier asked to skip transaction " + seqno
+              + " beyond the last applied " + log.size());
+        }
+        String logged = log.get((int) (seqno - 1)).getTxnId();
+        if (!logged.equals(tx.getTxnId())) {
+          throw new AssertionError(memberId + " certified " + tx.getTxnId() + " again as " + seqno
+              + " but its log holds " + logged + " there");
+        }
+      }
+
+      @Override
+      public String groupUuid() {
+        return groupUuid;
+      }
+
+      @Override
+      public long lastQueued() {
+        return lastQueued;
+      }
+
+      @Override
+      public long lastApplied() {
+        return log.size();
+      }
+
+      @Override
+      public int queueSize() {
+        return applyQueue.size();
+      }
+
+      @Override
+      public void close() {
+      }
     }
 
     LastViewStore newViews() {
@@ -508,7 +613,7 @@ final class GroupSimulation {
 
     /** What this member answers to GroupService.Probe (ConsensusGroup.probe). */
     GroupRestart.Report report() {
-      GroupRestart.State state = session != null ? (session.machine.recovering() ? GroupRestart.State.OTHER
+      GroupRestart.State state = session != null ? (session.gs.recovering() ? GroupRestart.State.OTHER
           : GroupRestart.State.IN_GROUP) : retiring != null ? GroupRestart.State.OTHER : GroupRestart.State.WAITING;
       SessionCheckpoint place = places.load();
       return RestartCoordinator.report(memberId, state, epoch, views.load(), log.size(),
@@ -520,8 +625,9 @@ final class GroupSimulation {
     }
 
     MemberInfo info(int id) {
+      // Addresses as literals: GroupSession parses them into socket addresses, with no name lookup.
       return MemberInfo.newBuilder().setConsensusId(id).setMemberId(memberId).setAddress("client-" + memberId)
-          .setGroupAddress("group-" + memberId).setVersion(version).setWeight(weight).build();
+          .setGroupAddress("10.0.0." + (index + 1) + ":7000").setVersion(version).setWeight(weight).build();
     }
 
     /** The rows an applied transaction writes (the applier's part). */
@@ -549,7 +655,7 @@ final class GroupSimulation {
   static final class Recovery {
     final GroupState state;
     final List<Proc> donors;
-    Certifier certifier;
+    CheckedCertifier certifier;
     long next;
     int turn;
 
@@ -559,36 +665,42 @@ final class GroupSimulation {
     }
   }
 
-  /** One incarnation in the group (GroupSession's part, single-threaded). */
-  final class Session implements GroupStateMachine.Certification, GroupStateMachine.Events {
+  /**
+   * One incarnation in the group: the member's own {@link GroupSession} (views, certification
+   * through the process's {@link CertificationPipeline}, join, leave, expel and mode requests,
+   * its place) on its own {@link ConsensusLoop}, stepped on simulated time. What this class
+   * adds is what a member process has around them: the driver's input queue
+   * ({@link ConsensusPort}), the transport's peer list ({@link SessionPeers}), the clock and
+   * timers ({@link SessionWorld}), and the checks of every group event.
+   */
+  final class Session implements ConsensusPort, SessionPeers, SessionWorld, GroupStateMachine.Events {
     final Proc proc;
     final int id;
     final long epoch;
-    final GroupStateMachine machine;
+    final GroupMembership gm;
+    final GroupSession gs;
     final MenciusNode core;
     /** The member's consensus event loop (ConsensusDriver's turn), stepped on simulated time. */
     final ConsensusLoop loop;
     final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER,
         options.oneWayCut() ? Long.MAX_VALUE / 4 : MAJORITY_TIMEOUT);
-    final Map<String, JoinWait> pendingJoins = new HashMap<>();
-    final List<Runnable> endOfSlot = new ArrayList<>();
-    Certifier certifier;
+    /** Proposals and checkpoints for the loop's next turn (ConsensusDriver's input queue). */
+    final ArrayDeque<Runnable> inbox = new ArrayDeque<>();
+    /** The members the transport connects to (GroupSession keeps it in step with the view). */
+    Set<Integer> peerIds;
     Recovery recovery;
-    long lastExpel = -EXPEL_EVERY;
     long nextProgress;
-    long lastPlace = -PLACE_EVERY;
     long truncatedSince = -1;
     long truncatedFrontier = -1;
     boolean ended;
     /** The mode change just delivered named the primary: no election to check. */
     boolean primaryNamed;
 
-    Session(Proc proc, int id, GroupMembership gm, boolean recovering, Certifier certifier, DurableState restored) {
+    Session(Proc proc, int id, GroupMembership gm, boolean recovering, DurableState restored) {
       this.proc = proc;
       this.id = id;
       this.epoch = gm.epoch();
-      this.certifier = certifier;
-      this.machine = new GroupStateMachine(id, proc.memberId, gm, this, recovering);
+      this.gm = gm;
       Checkpoint cp = gm.checkpoint();
       Membership initial = cp.configurations().get(cp.configurations().firstKey());
       // The member's own tunables; only batching (from the plan) and compaction (faster) differ.
@@ -615,94 +727,115 @@ final class GroupSimulation {
         if (proc.session == this) {
           delivered(proc, this, d);
         }
-      }, SUSPECT_AFTER, now);
-      this.nextProgress = now + 1 + rng.nextInt((int) PROGRESS_EVERY);
+      }, SUSPECT_AFTER, GroupSimulation.this.now);
+      this.gs = new GroupSession(id, proc.memberId, gm, proc.pipeline, recovering,
+          (session, reason, involuntary) -> endSession(proc, this, reason, involuntary), proc.views::offer,
+          proc.places, this, this);
+      gs.attach(this, () -> { });
+      gs.attachDriver(this);
+      this.peerIds = Set.copyOf(gs.peerAddresses().keySet());
+      this.nextProgress = GroupSimulation.this.now + 1 + rng.nextInt((int) PROGRESS_EVERY);
     }
 
     GroupMembership membership() {
-      return machine.membership();
+      return gm;
     }
 
-    /** GrpcTransport's peers: the view's members and every member of a configuration in force or to come. */
-    boolean peers(int other) {
-      return other != id && (membership().contains(other) || membership().configMembers().contains(other));
-    }
-
-    // Certification: the pipeline, with an applier queue instead of RocksDB.
+    // ConsensusPort: what ConsensusDriver's propose and checkpointed do, queue for the next turn.
 
     @Override
-    public void deliver(Transaction tx) {
-      Certifier.Verdict v = certifier.certify(options.certifierSees().apply(tx));
-      switch (v.kind()) {
-        case POSITIVE -> {
-          checkPositive(tx, v.seqno());
-          if (v.seqno() <= proc.log.size()) {
-            // Delivered again after a resume (CertificationPipeline, Applier.alreadyApplied).
-            String logged = proc.log.get((int) (v.seqno() - 1)).getTxnId();
-            if (!logged.equals(tx.getTxnId())) {
-              throw new AssertionError(proc.memberId + " certified " + tx.getTxnId() + " again as " + v.seqno()
-                  + " but its log holds " + logged + " there");
-            }
-          } else {
-            proc.applyQueue.add(new Object[] {v.seqno(), tx});
-          }
-        }
-        case NEGATIVE -> {
-          checkNegative(tx, certifier, membership());
-          if (proc.memberId.equals(tx.getOriginMember()) && proc.pending.remove(tx.getTxnId()) != null) {
-            reportedAborted.add(tx.getTxnId());
-            lastAck = now; // an outcome the client sees: the commit path moves
-          }
-        }
-        case DUPLICATE -> throw new AssertionError("transaction " + tx.getTxnId() + " delivered twice at "
-            + proc.memberId);
-      }
+    public CompletableFuture<Delivered> propose(byte[] data) {
+      inbox.add(() -> loop.propose(data));
+      return new CompletableFuture<>(); // GroupSession only hears of failures, and a stepped loop never fails
     }
 
     @Override
-    public void garbageCollect(long stableSeqno) {
-      certifier.garbageCollect(stableSeqno);
+    public CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next, byte[] attachment) {
+      inbox.add(() -> loop.proposeMembership(expected, next, attachment));
+      return new CompletableFuture<>();
     }
 
     @Override
-    public void install(Certifier c) {
-      certifier = c;
+    public void checkpointed(long slot) {
+      inbox.add(() -> loop.checkpointed(slot));
     }
 
     @Override
-    public Certifier certifier() {
-      return certifier;
+    public ConsensusDriver.Stats stats() {
+      return new ConsensusDriver.Stats(ConsensusDriver.State.RUNNING, core.frontier(), loop.deliveredValues(),
+          loop.saves(), inbox.size(), 0, 0, loop.suspected(), core.snapshotNeeded().orElse(-1));
     }
 
-    // Events: what GroupSession does with them, minus logging.
+    /** Both the driver's and the transport's: nothing to stop in a stepped loop. */
+    @Override
+    public void close() {
+    }
+
+    // SessionPeers: GrpcTransport's peer list; refusals are victimLearnsOfItsExpulsion's part.
+
+    @Override
+    public void update(Map<Integer, java.net.InetSocketAddress> peers) {
+      peerIds = Set.copyOf(peers.keySet());
+    }
+
+    @Override
+    public Set<Integer> refusedBy() {
+      return Set.of();
+    }
+
+    // SessionWorld: simulated ticks.
+
+    @Override
+    public long now() {
+      return GroupSimulation.this.now;
+    }
+
+    @Override
+    public void after(long delay, Runnable task) {
+      timers.add(new Timer(GroupSimulation.this.now + delay, seq++, task));
+    }
+
+    @Override
+    public String newRequestId() {
+      return proc.memberId + "-req-" + (++requestCounter);
+    }
+
+    @Override
+    public long placeEvery() {
+      return PLACE_EVERY;
+    }
+
+    @Override
+    public long expelEvery() {
+      return EXPEL_EVERY;
+    }
+
+    @Override
+    public long holdWrites() {
+      return HOLD_WRITES;
+    }
+
+    // Events: checked and counted as they happen (after the machine applied them).
 
     @Override
     public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
       primaryNamed = false;
-      JoinWait w = pendingJoins.remove(vc.getDetail());
       if (!r.applied()) {
         coverage.staleViewChanges++;
-        if (w != null) {
-          // As GroupSession: another seed's proposal of the same request may have been ordered first.
-          endOfSlot.add(() -> {
-            int adopted = machine.admitted(w.request());
-            if (adopted >= 0) {
-              coverage.joinsAdopted++;
-            }
-            replyToJoin(w, proc, adopted < 0 ? null
-                : JoinReply.accepted(adopted, membership().toState(certifier.lastSeqno())));
-          });
-        }
         return;
       }
-      List<Integer> ids = new ArrayList<>(membership().members().keySet());
-      List<Integer> known = membersByView.putIfAbsent(membership().viewId(), ids);
+      List<Integer> ids = new ArrayList<>(gm.members().keySet());
+      List<Integer> known = membersByView.putIfAbsent(gm.viewId(), ids);
       if (known != null && !known.equals(ids)) {
-        throw new AssertionError("view " + membership().viewId() + " has members " + known + " at one member and "
+        throw new AssertionError("view " + gm.viewId() + " has members " + known + " at one member and "
             + ids + " at " + proc.memberId);
       }
+      if (vc.getReason() == ViewChange.Reason.JOIN) {
+        MemberInfo joining = vc.getMembers(vc.getMembersCount() - 1);
+        admittedAt.putIfAbsent(joining.getMemberId() + "#" + joining.getConsensusId(), GroupSimulation.this.now);
+      }
       if (known == null) {
-        trace("view " + membership().viewId() + " " + vc.getReason() + " " + vc.getSubject() + " -> " + ids
+        trace("view " + gm.viewId() + " " + vc.getReason() + " " + vc.getSubject() + " -> " + ids
             + " in slot " + slot);
         switch (vc.getReason()) {
           case JOIN -> coverage.joins++;
@@ -710,18 +843,6 @@ final class GroupSimulation {
           case LEAVE -> coverage.leaves++;
           default -> { }
         }
-      }
-      if (membership().contains(id) && !machine.recovering()) {
-        proc.views.offer(membership().lastView(certifier.lastSeqno()));
-      }
-      if (w != null) {
-        String errant = machine.errantTransactions(w.request());
-        if (errant != null) {
-          throw new AssertionError(errant);
-        }
-        int joinedAs = vc.getMembers(vc.getMembersCount() - 1).getConsensusId();
-        endOfSlot.add(() -> replyToJoin(w, proc, JoinReply.accepted(joinedAs,
-            membership().toState(certifier.lastSeqno()))));
       }
     }
 
@@ -739,13 +860,46 @@ final class GroupSimulation {
     @Override
     public void primaryChanged(int before, int after) {
       coverage.primaryChanges++;
-      GroupMembership gm = membership();
       if (gm.singlePrimary() && !primaryNamed) {
         checkElected(proc, gm, after);
       }
       primaryNamed = false;
     }
   }
+
+  /**
+   * The certifier of a member process, checking every verdict it gives (first one anywhere:
+   * against the history; later ones: the same), and seeing transactions through
+   * {@link Options#certifierSees} (a broken variant may blind it).
+   */
+  final class CheckedCertifier extends Certifier {
+    private final Proc proc;
+
+    CheckedCertifier(Proc proc, long lastSeqno) {
+      super(lastSeqno);
+      this.proc = proc;
+    }
+
+    @Override
+    public Verdict certify(Transaction tx) {
+      Verdict v = super.certify(options.certifierSees().apply(tx));
+      switch (v.kind()) {
+        case POSITIVE -> checkPositive(tx, v.seqno());
+        case NEGATIVE -> checkNegative(tx, this, proc.session.gm);
+        case DUPLICATE -> throw new AssertionError("transaction " + tx.getTxnId() + " delivered twice at "
+            + proc.memberId);
+      }
+      return v;
+    }
+
+    /** Restores what {@code tx} wrote, as this certifier would see it. */
+    void restoreSeen(long seqno, Transaction tx) {
+      restore(seqno, options.certifierSees().apply(tx));
+    }
+  }
+
+  /** A task a session set for later ({@link SessionWorld#after}). */
+  record Timer(long at, long seq, Runnable task) {}
 
   record JoinReply(int consensusId, GroupState state) {
     static JoinReply accepted(int id, GroupState state) {
@@ -769,15 +923,15 @@ final class GroupSimulation {
         ? GroupMembership.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere, plan.horizon())
         : ElectionSeam.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere, plan.horizon(),
             options.election());
-    startSession(p, 0, gm, false, new Certifier(certifiedHere), null);
+    p.pipeline.install(new CheckedCertifier(p, certifiedHere));
+    startSession(p, 0, gm, false, null);
     p.views.offer(gm.lastView(certifiedHere));
     p.views.persistIfApplied(certifiedHere);
     trace(p.memberId + " starts epoch " + epoch + " at transaction " + certifiedHere);
   }
 
   /** A new session ({@code restored} null: ConsensusGroup.newStore), or a resumed place's. */
-  private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, Certifier c,
-      DurableState restored) {
+  private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, DurableState restored) {
     if (gm.epoch() == ownerEpoch && owner.putIfAbsent(id, p) != null && owner.get(id) != p) {
       throw new AssertionError("consensus id " + id + " given to " + p.memberId + " and " + owner.get(id).memberId);
     }
@@ -787,22 +941,25 @@ final class GroupSimulation {
       restored = DurableState.initial();
     }
     p.places.begin(gm.epoch(), id);
-    Session s = new Session(p, id, gm, recovering, c, restored);
-    p.session = s;
     p.leaving = false;
     p.join = null;
     p.rejoinAt = -1;
+    Session s = new Session(p, id, gm, recovering, restored);
+    p.session = s;
     drain(p);
     return s;
   }
 
-  /** The session is over: expelled, left, or out of a majority too long (GroupSession.end). */
-  private void endSession(Proc p, String reason, boolean involuntary, long retireUntil) {
-    endSession(p, reason, involuntary, retireUntil, false);
-  }
-
-  private void endSession(Proc p, String reason, boolean involuntary, long retireUntil, boolean keepPlace) {
-    Session s = p.session;
+  /**
+   * The session ended (GroupSession's end listener): expelled, left, or out of a majority too
+   * long. What ConsensusGroup's teardown does: keep or forget the place, retire as an acceptor
+   * while the group may need it, fail what clients wait for, and look for the group again.
+   */
+  private void endSession(Proc p, Session s, String reason, boolean involuntary) {
+    if (p.session != s) {
+      return;
+    }
+    long retireUntil = s.gs.retireUntil();
     if (retireUntil >= 0) {
       p.retiring = s;
       p.retireUntil = retireUntil;
@@ -810,14 +967,13 @@ final class GroupSimulation {
     }
     trace(p.memberId + " (id " + s.id + ") out: " + reason);
     s.ended = true;
-    if (keepPlace) {
+    if (s.gs.placeKept()) {
       p.places.detach();
     } else {
       p.places.clear();
     }
-    s.pendingJoins.values().forEach(w -> replyToJoin(w, p, null));
-    s.pendingJoins.clear();
     // Their outcome is unknown to the clients now; the group may still commit them.
+    p.pipeline.failAll(new GroupUnavailableException(p.memberId + " left the group: " + reason));
     p.pending.clear();
     List<Proc> known = new ArrayList<>();
     s.membership().members().keySet().forEach(id -> {
@@ -851,6 +1007,7 @@ final class GroupSimulation {
     p.up = true;
     p.views = p.newViews();
     p.places = p.newPlaces();
+    p.startPipeline();
     p.rejoinAt = now;
     resumePlace(p);
   }
@@ -867,15 +1024,16 @@ final class GroupSimulation {
       throw new AssertionError(p.memberId + " kept a place it cannot resume: incarnation " + restored.incarnation()
           + ", applied " + p.log.size() + " of " + st.getCertifiedSeqno());
     }
-    Certifier c = new Certifier(st.getGcSeqno());
+    CheckedCertifier c = new CheckedCertifier(p, st.getGcSeqno());
     for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
-      c.restore(n, options.certifierSees().apply(p.log.get((int) (n - 1))));
+      c.restoreSeen(n, p.log.get((int) (n - 1)));
     }
     p.epoch = Math.max(p.epoch, st.getEpoch());
     coverage.placesResumed++;
     trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
         + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
-    startSession(p, cp.getConsensusId(), membershipFrom(st), false, c, restored);
+    p.pipeline.install(c);
+    startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
   }
 
   /**
@@ -990,21 +1148,25 @@ final class GroupSimulation {
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setMember(p.info(0))
         .setRequestId(p.joinRequestId).setGtidExecuted(gtidExecuted(p).toString()).build();
     int attempt = ++p.joinAttempts;
-    int already = s.machine.admitted(req);
-    if (already >= 0) {
-      coverage.joinsAdopted++;
-      trace(p.memberId + " asks " + seed.memberId + " to join again: already admitted as " + already);
-      replyToJoin(new JoinWait(p, attempt, req), seed,
-          JoinReply.accepted(already, s.membership().toState(s.certifier.lastSeqno())));
-      p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
+    int already = s.gs.machine().admitted(req);
+    trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")"
+        + (already >= 0 ? ": already admitted as " + already : ""));
+    CompletableFuture<JoinResponse> answer;
+    try {
+      answer = s.gs.join(req); // GroupService.Join at the seed
+    } catch (RuntimeException e) {
+      p.rejoinAt = now + 5; // refused at once (it is not ONLINE): another seed later
       return;
     }
-    String requestId = "join-" + (++requestCounter);
-    GroupStateMachine.Change change = s.machine.joinChange(req, requestId);
-    s.pendingJoins.put(requestId, new JoinWait(p, attempt, req));
-    s.loop.proposeMembership(change.expected(), change.next(), change.attachment());
+    JoinWait w = new JoinWait(p, attempt, req);
     p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
-    trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")");
+    answer.whenComplete((r, e) -> {
+      Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+      if (cause instanceof GroupRefusedException) {
+        brokenInvariant = "seed " + seed.memberId + " refused " + p.memberId + ": " + cause.getMessage();
+      }
+      replyToJoin(w, seed, r == null ? null : JoinReply.accepted(r.getConsensusId(), r.getState()));
+    });
     drain(seed);
   }
 
@@ -1024,13 +1186,17 @@ final class GroupSimulation {
       return;
     }
     Proc seed = p.join.seed();
+    Long admitted = admittedAt.get(p.memberId + "#" + r.consensusId());
+    if (admitted != null && admitted < p.join.deadline() - JOIN_TIMEOUT) {
+      coverage.joinsAdopted++; // admitted before it asked this time: the answer names the id it was given then
+    }
     p.joinRequestId = null; // it runs that id now: a later join is a new member's
     GroupMembership gm = membershipFrom(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
     trace(p.memberId + " joins as id " + r.consensusId() + " at slot " + r.state().getFrontier() + ": the group"
         + " certified " + r.state().getCertifiedSeqno() + " (gc " + r.state().getGcSeqno() + "), applied here "
         + p.log.size());
-    Session s = startSession(p, r.consensusId(), gm, true, new Certifier(p.log.size()), null);
+    Session s = startSession(p, r.consensusId(), gm, true, null);
     List<Proc> donors = new ArrayList<>();
     donors.add(seed);
     for (MemberInfo m : r.state().getMembersList()) {
@@ -1055,9 +1221,9 @@ final class GroupSimulation {
     if (rec.certifier == null) {
       long local = p.log.size();
       long start = Math.min(rec.state.getGcSeqno(), local);
-      rec.certifier = new Certifier(start);
+      rec.certifier = new CheckedCertifier(p, start);
       for (long n = start + 1; n <= local; n++) {
-        rec.certifier.restore(n, options.certifierSees().apply(p.log.get((int) (n - 1))));
+        rec.certifier.restoreSeen(n, p.log.get((int) (n - 1)));
       }
       rec.next = local + 1;
     }
@@ -1069,19 +1235,15 @@ final class GroupSimulation {
         break; // this donor cannot serve it now; another next tick
       }
       Transaction tx = donor.log.get((int) (rec.next - 1));
-      rec.certifier.restore(rec.next, options.certifierSees().apply(tx));
-      p.applyQueue.add(new Object[] {rec.next, tx});
+      rec.certifier.restoreSeen(rec.next, tx);
+      p.applier.enqueue(rec.next, tx);
       coverage.fetched++;
       rec.next++;
       budget--;
     }
     if (rec.next > target && p.applyQueue.isEmpty()) {
-      coverage.heldThenCertified += s.machine.finishRecovery(rec.certifier);
+      coverage.heldThenCertified += s.gs.finishRecovery(rec.certifier);
       s.recovery = null;
-      p.views.offer(s.membership().lastView(s.certifier.lastSeqno()));
-      offerPlace(p, s, true);
-      s.loop.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(s.id))
-          .build().toByteArray());
       drain(p);
     }
   }
@@ -1100,8 +1262,7 @@ final class GroupSimulation {
         List<MemberInfo> members = new ArrayList<>(s.membership().members().values());
         String primary = rng.nextBoolean() ? "" : members.get(rng.nextInt(members.size())).getMemberId();
         boolean single = rng.nextInt(3) != 0;
-        s.loop.propose(GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder().setSinglePrimary(single)
-            .setPrimary(single ? primary : "").setRequestId("mode-" + (++requestCounter))).build().toByteArray());
+        s.gs.changeMode(single, single ? primary : ""); // GroupService.ChangeMode; the answer is not waited for
         drain(s.proc);
       }
     }
@@ -1110,37 +1271,29 @@ final class GroupSimulation {
       Proc p2 = procs[rng.nextInt(procs.length)];
       Session s = p2.session;
       // Leaving a group of two leaves one member, which no fault may then touch: not worth it.
-      if (p2.running() && s != null && !s.machine.recovering() && s.membership().members().size() >= 3
+      if (p2.running() && s != null && !s.gs.recovering() && s.membership().members().size() >= 3
           && canImpair(p2)) {
-        GroupStateMachine.Change c = s.machine.leaveChange("leave-" + (++requestCounter));
-        if (c != null) {
+        if (!s.gs.leaveAsync().isDone()) {
           p2.leaving = true;
-          s.loop.proposeMembership(c.expected(), c.next(), c.attachment());
           drain(p2);
         }
       }
     }
   }
 
-  /** A client's commit at {@code p}: refused as the member would, redirected to the primary. */
+  /**
+   * A client's commit sent to {@code p}, through the member's own {@link GroupSession#submit}:
+   * a secondary refuses it (or holds it while it suspects the primary) and the client sends a new
+   * one to the primary named in the refusal, once.
+   */
   private void submit(Proc p, boolean mayRedirect) {
     Session s = p.session;
-    if (!p.running() || s == null || s.machine.recovering()) {
+    if (!p.running() || s == null || s.gs.recovering()) {
       return; // UNAVAILABLE: the client tries another member
     }
     GroupMembership gm = s.membership();
-    if (gm.singlePrimary() && gm.primary() != s.id) {
-      Proc primary = owner.get(gm.primary());
-      if (primary == null || primary == p || !mayRedirect) {
-        return; // no primary known here, or members disagree for now: the client retries later
-      }
-      coverage.redirected++;
-      submit(primary, false);
-      return;
-    }
-    if (gm.singlePrimary() && p.log.size() < s.machine.writesAllowedFrom()) {
-      coverage.writesDeferred++;
-      return;
+    if (gm.singlePrimary() && gm.primary() == s.id && p.log.size() < s.gs.machine().writesAllowedFrom()) {
+      coverage.writesDeferred++; // refused below: a new primary applies what came before first
     }
     Transaction.Builder tx = Transaction.newBuilder().setTxnId("t" + (++txCounter)).setOriginMember(p.memberId)
         .setSnapshotSeqno(p.log.size());
@@ -1162,14 +1315,40 @@ final class GroupSimulation {
     }
     Transaction t = tx.build();
     p.pending.put(t.getTxnId(), t);
-    s.loop.propose(GroupMessage.newBuilder().setTransaction(t).build().toByteArray());
+    CompletableFuture<CommitOutcome> outcome = s.gs.submit(t);
     drain(p);
+    outcome.whenComplete((o, e) -> outcome(p, t, o, e, mayRedirect));
+  }
+
+  /** What the client of {@code p} hears for {@code t}. */
+  private void outcome(Proc p, Transaction t, CommitOutcome o, Throwable e, boolean mayRedirect) {
+    if (p.pending.remove(t.getTxnId()) == null) {
+      return; // the member left the group meanwhile: the outcome is unknown to the client
+    }
+    if (o != null) {
+      if (o.committed()) {
+        acknowledged.add(t.getTxnId());
+        coverage.acknowledged++;
+      } else {
+        reportedAborted.add(t.getTxnId());
+      }
+      lastAck = now; // an outcome the client sees: the commit path moves
+      return;
+    }
+    Throwable cause = e instanceof CompletionException ? e.getCause() : e;
+    if (cause instanceof NotPrimaryException np && mayRedirect && !np.primaryId().isEmpty()) {
+      Proc primary = procs[Integer.parseInt(np.primaryId().substring(1))];
+      if (primary != p) {
+        coverage.redirected++;
+        submit(primary, false);
+      }
+    }
   }
 
   private Session anyOnline() {
     List<Session> online = new ArrayList<>();
     for (Proc p : procs) {
-      if (p.running() && p.session != null && !p.session.machine.recovering()) {
+      if (p.running() && p.session != null && !p.session.gs.recovering()) {
         online.add(p.session);
       }
     }
@@ -1224,8 +1403,8 @@ final class GroupSimulation {
       Session o = q.session;
       // Ids are not reused within an epoch: a member of it that lacks the victim's id saw it expelled.
       if (q != cutVictim && q.running() && o != null && !o.ended && o.epoch == s.epoch
-          && !o.machine.recovering() && !o.membership().members().containsKey(s.id)) {
-        endSession(cutVictim, "expelled while cut off: refused by the group", true, -1);
+          && !o.gs.recovering() && !o.membership().members().containsKey(s.id)) {
+        s.gs.end("expelled while cut off: refused by the group", true);
         return;
       }
     }
@@ -1306,7 +1485,7 @@ final class GroupSimulation {
     if (configs.isEmpty()) {
       return false;
     }
-    if (x.session != null && !x.session.pendingJoins.isEmpty()) {
+    if (x.session != null && x.session.gs.pendingViewChanges() > 0) {
       // Known gap (see the README): a seed that fails between proposing a join and answering
       // it leaves a member in the configuration that nobody runs until it is expelled; in a
       // group of three growing to four, that and the seed itself are two of four, and the
@@ -1367,7 +1546,7 @@ final class GroupSimulation {
           s.truncatedFrontier = s.core.frontier();
         } else if (now - s.truncatedSince >= LOST_TRACK_AFTER) {
           coverage.placesLost++;
-          endSession(p, "its peers no longer hold what it needs to catch up", true, -1);
+          s.gs.endKeepingPlace("its peers no longer hold what it needs to catch up"); // ConsensusGroup.lostTrack
           s = null;
         }
       } else if (s != null) {
@@ -1382,8 +1561,7 @@ final class GroupSimulation {
       }
       if (s != null && p.session == s && now >= s.nextProgress) {
         s.nextProgress = now + PROGRESS_EVERY;
-        s.loop.propose(GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(s.id)
-            .setLowWatermark(p.places.capLowWatermark(p.lowWatermark()))).build().toByteArray());
+        s.gs.reportProgress(p.lowWatermark(), MemberStats.getDefaultInstance());
         drain(p);
       }
       if (s != null && p.session == s && s.recovery != null) {
@@ -1397,21 +1575,17 @@ final class GroupSimulation {
   /** ConsensusGroup.checkFailures. */
   private void checkFailures(Proc p, Session s) {
     FailureMonitor.Verdict v = s.monitor.observe(now, s.membership().members().keySet(), s.id,
-        s.loop.suspected());
-    if (!v.expel().isEmpty() && !s.machine.recovering() && now - s.lastExpel >= EXPEL_EVERY) {
-      GroupStateMachine.Change c = s.machine.expelChange(v.expel(), "expel-" + (++requestCounter));
-      if (c != null) {
-        s.lastExpel = now;
-        s.loop.proposeMembership(c.expected(), c.next(), c.attachment());
-        drain(p);
-      }
+        s.gs.suspected());
+    if (!v.expel().isEmpty() && !s.gs.recovering()) {
+      s.gs.proposeExpel(v.expel());
+      drain(p);
     }
     if (v.leave() && p.session == s) {
       coverage.majorityLost++;
-      if (s.machine.recovering()) {
-        endSession(p, "could not reach a majority", true, -1);
+      if (s.gs.recovering()) {
+        s.gs.end("could not reach a majority", true); // a RECOVERING member keeps no place
       } else {
-        endSession(p, "could not reach a majority (keeping its place)", true, -1, true);
+        s.gs.endKeepingPlace("could not reach a majority");
       }
     }
   }
@@ -1421,7 +1595,8 @@ final class GroupSimulation {
     SessionCheckpoint kept = p.places.persistIfApplied(p.log.size());
     Session current = p.session;
     if (kept != null && current != null && current.id == kept.getConsensusId()) {
-      current.core.checkpointed(kept.getState().getFrontier());
+      current.checkpointed(kept.getState().getFrontier());
+      drain(p);
     }
     if (rng.nextDouble() < plan.applyLag()) {
       return;
@@ -1449,11 +1624,7 @@ final class GroupSimulation {
       }
       p.views.persistIfApplied(p.log.size());
       p.writeRows(tx);
-      if (p.memberId.equals(tx.getOriginMember()) && p.pending.remove(tx.getTxnId()) != null) {
-        acknowledged.add(tx.getTxnId());
-        coverage.acknowledged++;
-        lastAck = now;
-      }
+      p.applier.listener.applied(seqno, tx, groupUuid + ":" + seqno); // the pipeline answers the client
     }
   }
 
@@ -1464,8 +1635,13 @@ final class GroupSimulation {
   }
 
   private void drain(Proc p, Session s) {
-    while (s != null && (p.session == s || p.retiring == s) && s.loop.hasWork()) {
-      s.loop.turn(now);
+    while (s != null && (p.session == s || p.retiring == s) && (s.loop.hasWork() || !s.inbox.isEmpty())) {
+      s.loop.stepSelf();
+      for (int n = s.inbox.size(); n > 0; n--) {
+        s.inbox.poll().run();
+      }
+      s.loop.flush();
+      s.loop.endTurn(now);
       if (p.retiring == s && s.core.frontier() >= p.retireUntil) {
         p.retiring = null;
         trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
@@ -1474,44 +1650,27 @@ final class GroupSimulation {
     }
   }
 
-  /** Returns false when the session ended with this slot. */
-  private boolean delivered(Proc p, Session s, Decision d) {
+  /** One decision, handed to the member's GroupSession and checked against every other member's. */
+  private void delivered(Proc p, Session s, Decision d) {
     Batch known = chosenBySlot.putIfAbsent(d.slot(), d.chosen());
     if (known != null && !known.equals(d.chosen())) {
       throw new AssertionError("slot " + d.slot() + " decided differently at " + p.memberId);
     }
-    String out = s.machine.deliver(d, s);
-    if (out == null && !s.machine.recovering() && s.certifier.collectedUpTo() != s.membership().gcSeqno()) {
-      throw new AssertionError(p.memberId + " collected conflict information up to " + s.certifier.collectedUpTo()
+    s.gs.delivered(d);
+    if (p.session != s || s.gs.ended()) {
+      return; // the session ended with this slot
+    }
+    Certifier c = p.pipeline.certifier();
+    if (!s.gs.recovering() && c.collectedUpTo() != s.membership().gcSeqno()) {
+      throw new AssertionError(p.memberId + " collected conflict information up to " + c.collectedUpTo()
           + " but the group's collection point is " + s.membership().gcSeqno());
     }
-    if (out == null) {
-      offerPlace(p, s, false);
-      String state = groupState(s.membership());
-      String agreed = groupStateBySlot.putIfAbsent(d.slot(), state);
-      if (agreed != null && !agreed.equals(state)) {
-        throw new AssertionError("after slot " + d.slot() + " " + p.memberId + " holds " + state
-            + " but another member held " + agreed);
-      }
+    String state = groupState(s.membership());
+    String agreed = groupStateBySlot.putIfAbsent(d.slot(), state);
+    if (agreed != null && !agreed.equals(state)) {
+      throw new AssertionError("after slot " + d.slot() + " " + p.memberId + " holds " + state
+          + " but another member held " + agreed);
     }
-    List<Runnable> after = new ArrayList<>(s.endOfSlot);
-    s.endOfSlot.clear();
-    after.forEach(Runnable::run);
-    if (out != null) {
-      endSession(p, out, !out.startsWith("left"), d.slot() + s.membership().horizon());
-      return false;
-    }
-    return true;
-  }
-
-  /** GroupSession.offerPlace. */
-  private void offerPlace(Proc p, Session s, boolean at) {
-    p.places.everyoneOnline(!s.membership().anyRecovering()); // GroupSession, after each slot
-    if (s.machine.recovering() || (!at && now - s.lastPlace < PLACE_EVERY)) {
-      return;
-    }
-    s.lastPlace = now;
-    p.places.offer(s.id, s.membership().toState(s.certifier.lastSeqno()));
   }
 
   private static String groupState(GroupMembership gm) {
@@ -1536,7 +1695,7 @@ final class GroupSimulation {
   private void send(Proc p, Session s, int toId, Message message) {
     Proc to = owner.get(toId);
     // GrpcTransport knows addresses only for members of this member's view.
-    if (!s.peers(toId) || to == null) {
+    if (!s.peerIds.contains(toId) || to == null) {
       return;
     }
     if (faulty && (cutOnTheWay(p, to) || rng.nextDouble() < plan.loss())) {
@@ -1584,7 +1743,7 @@ final class GroupSimulation {
       return; // GrpcTransport's hello names the group's epoch: another epoch's member is refused
     }
     // GrpcTransport refuses streams from members not in this member's view.
-    if (!s.peers(m.fromId())) {
+    if (!s.peerIds.contains(m.fromId())) {
       return;
     }
     s.loop.receive(m.message(), now);
@@ -1592,6 +1751,20 @@ final class GroupSimulation {
   }
 
   // ---- the end ----
+
+  private void runTimers() {
+    Timer t;
+    while ((t = timers.peek()) != null && t.at() <= now) {
+      timers.poll();
+      t.task().run();
+    }
+    for (Proc p : procs) {
+      drain(p);
+    }
+    if (brokenInvariant != null) {
+      throw new AssertionError(brokenInvariant);
+    }
+  }
 
   private boolean settled() {
     if (!toDeliverAgain.isEmpty()) {
@@ -1601,7 +1774,7 @@ final class GroupSimulation {
     Set<Integer> ids = new TreeSet<>();
     for (Proc p : procs) {
       Session s = p.session;
-      if (!p.running() || s == null || s.machine.recovering() || !p.applyQueue.isEmpty()
+      if (!p.running() || s == null || s.gs.recovering() || !p.applyQueue.isEmpty()
           || !p.pending.isEmpty() || p.log.size() != certified.size()) {
         return false;
       }
@@ -1762,7 +1935,7 @@ final class GroupSimulation {
       if (s == null) {
         sb.append(" out of the group").append(p.join != null ? " (joining via " + p.join.seed().memberId + ")" : "");
       } else {
-        sb.append(" id=").append(s.id).append(s.machine.recovering() ? " RECOVERING" : " ONLINE").append(' ')
+        sb.append(" id=").append(s.id).append(s.gs.recovering() ? " RECOVERING" : " ONLINE").append(' ')
             .append(groupState(s.membership())).append(" suspects=").append(s.loop.suspected())
             .append("\n      ").append(s.core.describe());
       }

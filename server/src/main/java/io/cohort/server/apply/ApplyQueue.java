@@ -1,0 +1,37 @@
+package io.cohort.server.apply;
+
+import io.cohort.proto.Transaction;
+
+/**
+ * Where certified transactions wait to be applied, in GTID order: the {@link Applier} over
+ * RocksDB in a member process, a list in the whole-group simulator. The certification pipeline
+ * depends on this and nothing more of the applier.
+ */
+public interface ApplyQueue {
+
+  /** Starts applying; {@code listener} hears of each transaction once applied. */
+  void start(Applier.Listener listener);
+
+  /** Queues a certified transaction; seqnos must arrive consecutively. */
+  void enqueue(long seqno, Transaction tx);
+
+  /**
+   * A transaction certified again under a sequence number already queued here (delivered again
+   * after a restart): nothing to apply, but it must be the same transaction.
+   *
+   * @throws IllegalStateException when this member holds another transaction under {@code seqno}
+   */
+  void alreadyApplied(long seqno, Transaction tx);
+
+  String groupUuid();
+
+  /** Sequence number of the last transaction queued (applied or not). */
+  long lastQueued();
+
+  long lastApplied();
+
+  int queueSize();
+
+  /** Stops taking transactions; what is queued is applied first. */
+  void close();
+}

@@ -1,0 +1,67 @@
+package io.cohort.server.group;
+
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What a {@link GroupSession} takes from the world around it besides consensus: the time, a
+ * timer, fresh request ids, and the periods of its own work in the clock's unit. A member process
+ * uses the wall clock ({@link #system}); the whole-group simulator its simulated ticks, so the
+ * session it runs is the member's own class.
+ */
+interface SessionWorld {
+
+  /** The current time, in this world's unit. */
+  long now();
+
+  /** Runs {@code task} once, {@code delay} from now, on a thread other than the caller's. */
+  void after(long delay, Runnable task);
+
+  /** An id no other request of any member has. */
+  String newRequestId();
+
+  /** How often the group state is offered as this member's place to resume from. */
+  long placeEvery();
+
+  /** How often at most an expulsion of the same suspects is proposed again. */
+  long expelEvery();
+
+  /** How long a write may be held waiting for a new primary: past a failover's detection and election. */
+  long holdWrites();
+
+  /** Nanoseconds of the wall clock; every 100 ms, every second, 3 s. */
+  static SessionWorld system() {
+    return new SessionWorld() {
+      @Override
+      public long now() {
+        return System.nanoTime();
+      }
+
+      @Override
+      public void after(long delay, Runnable task) {
+        CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(task);
+      }
+
+      @Override
+      public String newRequestId() {
+        return UUID.randomUUID().toString();
+      }
+
+      @Override
+      public long placeEvery() {
+        return TimeUnit.MILLISECONDS.toNanos(100);
+      }
+
+      @Override
+      public long expelEvery() {
+        return TimeUnit.SECONDS.toNanos(1);
+      }
+
+      @Override
+      public long holdWrites() {
+        return TimeUnit.MILLISECONDS.toNanos(GroupSession.HOLD_WRITES_MS);
+      }
+    };
+  }
+}
