@@ -29,7 +29,6 @@ import io.cohort.server.driver.ConsensusPort;
 import io.cohort.server.driver.DriverSettings;
 import io.cohort.server.fault.FaultSwitch;
 import io.cohort.server.fault.IsolatingTransport;
-import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.storage.ConsensusStore;
 import io.cohort.server.storage.Storage;
@@ -96,7 +95,6 @@ public final class ConsensusGroup implements GroupReplication {
 
   private volatile String clientAddress;
   private volatile GroupSession session;
-  private volatile FailureMonitor monitor;
   private volatile String offState = "OFFLINE";
   private volatile String stateReason = "starting";
   private volatile boolean offlineMode;
@@ -113,12 +111,6 @@ public final class ConsensusGroup implements GroupReplication {
   private final LastViewStore views;
   /** This member's place in the group, kept for a restart. */
   private final SessionStore places;
-  /**
-   * Since when this member's delivery has not moved while a peer said it no longer holds what
-   * this member needs, and where it stood (timer thread).
-   */
-  private long truncatedSince;
-  private long truncatedFrontier = -1;
   private final HistoryCheck history;
   private final RestartCoordinator coordinator;
   private final DonorRecovery recovery;
@@ -274,8 +266,7 @@ public final class ConsensusGroup implements GroupReplication {
     pipeline.install(recovery.certifierFromOwnLog(st.getGcSeqno(), st.getCertifiedSeqno()));
     GroupMembership gm = GroupMembership.fromState(st);
     places.begin(st.getEpoch(), id);
-    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer,
-        places);
+    GroupSession s = newSession(id, gm, false);
     GrpcTransport transport;
     try {
       transport = openTransport(st.getEpoch(), id, s.peerAddresses(), portOf(selfIn(cp).getGroupAddress()));
@@ -434,8 +425,7 @@ public final class ConsensusGroup implements GroupReplication {
     long certified = applier.lastApplied();
     GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, self, gc.singlePrimary(), certified, HORIZON);
     pipeline.install(new Certifier(certified));
-    GroupSession s = new GroupSession(0, config.memberId(), gm, pipeline, false, this::sessionEnded, views::offer,
-        places);
+    GroupSession s = newSession(0, gm, false);
     startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
     views.offer(gm.lastView(certified));
     views.persistIfApplied(applier.lastApplied());
@@ -501,8 +491,7 @@ public final class ConsensusGroup implements GroupReplication {
     GroupMembership gm = GroupMembership.fromState(st);
     storeEpoch(gm.epoch());
     int id = r.getConsensusId();
-    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, true, this::sessionEnded, views::offer,
-        places);
+    GroupSession s = newSession(id, gm, true);
     GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses(), gc.groupPort());
     startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
     LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
@@ -536,6 +525,11 @@ public final class ConsensusGroup implements GroupReplication {
     }
   }
 
+  private GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
+    return new GroupSession(id, config.memberId(), gm, pipeline, recovering, this::sessionEnded, views::offer, places,
+        SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs()), new GroupStateMachine.Events() {});
+  }
+
   private Path consensusDir() {
     return config.dataDir().resolve("consensus");
   }
@@ -565,8 +559,6 @@ public final class ConsensusGroup implements GroupReplication {
         new SplittableRandom(),
         s::delivered);
     s.attachDriver(driver);
-    monitor = new FailureMonitor(TimeUnit.MILLISECONDS.toNanos(gc.expelTimeoutMs()),
-        TimeUnit.MILLISECONDS.toNanos(gc.unreachableMajorityTimeoutMs()));
     minorityWarned = false;
     session = s;
     stateReason = "";
@@ -793,18 +785,11 @@ public final class ConsensusGroup implements GroupReplication {
   private void checkFailures() {
     try {
       GroupSession s = session;
-      FailureMonitor fm = monitor;
-      if (s == null || s.ended() || fm == null) {
+      if (s == null || s.ended()) {
         return;
       }
-      Set<Integer> ids = new java.util.TreeSet<>();
-      s.view().members().forEach(m -> ids.add(m.getConsensusId()));
-      long now = System.nanoTime();
-      FailureMonitor.Verdict v = fm.observe(now, ids, s.self, s.suspected());
-      if (!v.expel().isEmpty() && !s.recovering()) {
-        s.proposeExpel(v.expel());
-      }
-      if (v.majorityLost() && !minorityWarned) {
+      boolean majority = s.watch();
+      if (!majority && !minorityWarned && !s.ended()) {
         minorityWarned = true;
         // What clients wait for here may never be decided where this member can hear of it:
         // they learn now, not at the unreachable-majority timeout, and look for the primary the
@@ -815,62 +800,12 @@ public final class ConsensusGroup implements GroupReplication {
         LOG.warn("member {} cannot reach a majority of view {}: it refuses writes until it does{}",
             config.memberId(), s.view().viewId(), gc.unreachableMajorityTimeoutMs() > 0
                 ? "; it leaves the group after " + gc.unreachableMajorityTimeoutMs() + " ms" : "");
-      } else if (!v.majorityLost()) {
+      } else if (majority) {
         minorityWarned = false;
-      }
-      if (v.leave()) {
-        String why = "could not reach a majority of the group for " + gc.unreachableMajorityTimeoutMs() + " ms";
-        if (s.recovering()) {
-          s.end(why, true); // a RECOVERING member keeps no place
-        } else {
-          s.endKeepingPlace(why);
-        }
-        return;
-      }
-      // Members it reaches again refuse it as no longer theirs: the group expelled it meanwhile
-      // (while it could not hear of it). It leaves, and rejoins if it may, without waiting for
-      // the unreachable-majority timeout.
-      if (lostTrack(s, now)) {
-        return;
-      }
-      Set<Integer> refusing = new java.util.TreeSet<>(s.refusedBy());
-      refusing.retainAll(ids);
-      if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
-        s.end("expelled: members " + refusing + " of view " + s.view().viewId()
-            + " no longer count this member", true);
       }
     } catch (RuntimeException e) {
       LOG.error("failure check failed", e);
     }
-  }
-
-  /**
-   * A member that resumed its place finds its peers no longer hold the decisions it needs to
-   * catch up: they compacted them once the group stopped counting it, or they restarted from
-   * checkpoints later than its own and the member that still holds them is down. As long as its
-   * delivery still moves (another peer serves it, or a full round recovers what the peers'
-   * acceptors still hold) it goes on; stuck for 2 s, it leaves, keeping its place: its acceptor
-   * state may be what a configuration in force needs for a quorum (a group growing from one
-   * member to two needs both), so it is never thrown away here. It takes the place up again once
-   * the group runs, or gives it up if the group removed it, and then joins as a new member
-   * (seed 876 of the whole-group simulator lost a group to a member that threw it away here).
-   */
-  private boolean lostTrack(GroupSession s, long now) {
-    ConsensusPort d = s.driver();
-    ConsensusDriver.Stats st = d == null ? null : d.stats();
-    long at = st == null ? -1 : st.truncatedAt();
-    if (at < 0 || st.frontier() != truncatedFrontier) {
-      truncatedSince = now;
-      truncatedFrontier = at < 0 ? -1 : st.frontier();
-      return false;
-    }
-    if (now - truncatedSince < TimeUnit.SECONDS.toNanos(2)) {
-      return false;
-    }
-    truncatedFrontier = -1;
-    s.endKeepingPlace("its peers no longer hold the decisions it needs to catch up (they keep them from slot " + at
-        + ")");
-    return true;
   }
 
   /** Writes the last view once this member applied what was certified before it (group timer). */

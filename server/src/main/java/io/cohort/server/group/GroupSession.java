@@ -14,7 +14,9 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Decision;
+import io.cohort.server.driver.ConsensusDriver;
 import io.cohort.server.driver.ConsensusPort;
+import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.driver.Delivered;
 import io.cohort.server.membership.GroupMembership;
 import java.net.InetSocketAddress;
@@ -108,12 +110,14 @@ final class GroupSession {
   private volatile boolean placeKept;
   private volatile View view;
   private long lastExpelProposalNanos = Long.MIN_VALUE / 2;
-
-  GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
-      boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places) {
-    this(self, memberId, membership, pipeline, recovering, endListener, viewKeeper, places, SessionWorld.system(),
-        new GroupStateMachine.Events() {});
-  }
+  /** Suspicions turned into expel and leave decisions (group timer; set when consensus starts). */
+  private volatile FailureMonitor monitor;
+  /**
+   * Since when this member's delivery has not moved while a peer said it no longer holds what
+   * this member needs, and where it stood (group timer).
+   */
+  private long truncatedSince;
+  private long truncatedFrontier = -1;
 
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
       boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places,
@@ -145,6 +149,7 @@ final class GroupSession {
   }
 
   void attachDriver(ConsensusPort driver) {
+    this.monitor = new FailureMonitor(world.expelAfter(), world.majorityTimeout());
     this.driver = driver;
   }
 
@@ -507,6 +512,77 @@ final class GroupSession {
     byte[] data = GroupMessage.newBuilder().setProgress(MemberProgress.newBuilder().setConsensusId(self)
         .setLowWatermark(places.capLowWatermark(lowWatermark)).setStats(stats)).build().toByteArray();
     driver.propose(data);
+  }
+
+  // ---- failure checks (group timer) ----
+
+  /**
+   * This member's periodic look at its own health in the group ({@link ConsensusGroup}'s timer,
+   * every 100 ms; every tick in the simulator): proposes to expel members suspected past the
+   * expel timeout; ends the session, keeping its place, when it has been out of a majority past
+   * the unreachable-majority timeout, or when it resumed a place and cannot catch up because its
+   * peers no longer hold the decisions it needs; ends it when a majority of the view refuses it
+   * as no longer one of theirs (it was expelled while it could not hear of it). Returns whether
+   * it sees a majority of its view now, for the caller's client-facing state.
+   */
+  boolean watch() {
+    if (ended || monitor == null) {
+      return true;
+    }
+    Set<Integer> ids = new java.util.TreeSet<>();
+    view.members().forEach(m -> ids.add(m.getConsensusId()));
+    long now = world.now();
+    FailureMonitor.Verdict v = monitor.observe(now, ids, self, suspected());
+    if (!v.expel().isEmpty() && !recovering) {
+      proposeExpel(v.expel());
+    }
+    if (v.leave()) {
+      String why = "could not reach a majority of the group for " + world.majorityTimeoutShown();
+      if (recovering) {
+        end(why, true); // a RECOVERING member keeps no place
+      } else {
+        endKeepingPlace(why);
+      }
+      return false;
+    }
+    if (lostTrack(now)) {
+      return !v.majorityLost();
+    }
+    Set<Integer> refusing = new java.util.TreeSet<>(refusedBy());
+    refusing.retainAll(ids);
+    if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
+      end("expelled: members " + refusing + " of view " + view.viewId() + " no longer count this member", true);
+    }
+    return !v.majorityLost();
+  }
+
+  /**
+   * A member that resumed its place finds its peers no longer hold the decisions it needs to
+   * catch up: they compacted them once the group stopped counting it, or they restarted from
+   * checkpoints later than its own and the member that still holds them is down. As long as its
+   * delivery still moves (another peer serves it, or a full round recovers what the peers'
+   * acceptors still hold) it goes on; stuck for {@link SessionWorld#lostTrackAfter}, it leaves,
+   * keeping its place: its acceptor state may be what a configuration in force needs for a quorum
+   * (a group growing from one member to two needs both), so it is never thrown away here. It takes
+   * the place up again once the group runs, or gives it up if the group removed it, and then joins
+   * as a new member (seed 876 of the whole-group simulator lost a group to a member that threw it
+   * away here).
+   */
+  private boolean lostTrack(long now) {
+    ConsensusDriver.Stats st = driver == null ? null : driver.stats();
+    long at = st == null ? -1 : st.truncatedAt();
+    if (at < 0 || st.frontier() != truncatedFrontier) {
+      truncatedSince = now;
+      truncatedFrontier = at < 0 ? -1 : st.frontier();
+      return false;
+    }
+    if (now - truncatedSince < world.lostTrackAfter()) {
+      return false;
+    }
+    truncatedFrontier = -1;
+    endKeepingPlace("its peers no longer hold the decisions it needs to catch up (they keep them from slot " + at
+        + ")");
+    return true;
   }
 
   // ---- recovery (recovery thread) ----

@@ -30,9 +30,44 @@ interface SessionWorld {
   /** How long a write may be held waiting for a new primary: past a failover's detection and election. */
   long holdWrites();
 
-  /** Nanoseconds of the wall clock; every 100 ms, every second, 3 s. */
-  static SessionWorld system() {
+  /** A member suspected this long is expelled. */
+  long expelAfter();
+
+  /** Out of a majority this long, this member leaves (keeping its place); 0 = never. */
+  long majorityTimeout();
+
+  /** {@link #majorityTimeout} for a log line. */
+  String majorityTimeoutShown();
+
+  /** Stuck this long after a peer said it no longer holds what this member needs, it leaves. */
+  long lostTrackAfter();
+
+  /**
+   * Nanoseconds of the wall clock; places every 100 ms, expel proposals at most every second,
+   * writes held 3 s, lost track after 2 s, and the group configuration's timeouts.
+   */
+  static SessionWorld system(long expelTimeoutMs, long unreachableMajorityTimeoutMs) {
     return new SessionWorld() {
+      @Override
+      public long expelAfter() {
+        return TimeUnit.MILLISECONDS.toNanos(expelTimeoutMs);
+      }
+
+      @Override
+      public long majorityTimeout() {
+        return TimeUnit.MILLISECONDS.toNanos(unreachableMajorityTimeoutMs);
+      }
+
+      @Override
+      public String majorityTimeoutShown() {
+        return unreachableMajorityTimeoutMs + " ms";
+      }
+
+      @Override
+      public long lostTrackAfter() {
+        return TimeUnit.SECONDS.toNanos(2);
+      }
+
       @Override
       public long now() {
         return System.nanoTime();

@@ -64,7 +64,7 @@ import java.util.function.UnaryOperator;
  * {@link LastViewStore} and {@link GroupRestart}. Only the clock and timers, the network, the disk
  * (acceptor store, applier, log) are simulated. What is still a copy of production wiring here is
  * {@link ConsensusGroup}'s lifecycle: looking for the group, joining, donor recovery and the
- * periodic failure checks ({@link #joinStep}, {@link #recoveryStep}, {@link #checkFailures}).
+ * teardown of an ended session ({@link #joinStep}, {@link #recoveryStep}, {@link #endSession}).
  * Everything is drawn from one seed.
  *
  * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
@@ -682,16 +682,12 @@ final class GroupSimulation {
     final MenciusNode core;
     /** The member's consensus event loop (ConsensusDriver's turn), stepped on simulated time. */
     final ConsensusLoop loop;
-    final FailureMonitor monitor = new FailureMonitor(EXPEL_AFTER,
-        options.oneWayCut() ? Long.MAX_VALUE / 4 : MAJORITY_TIMEOUT);
     /** Proposals and checkpoints for the loop's next turn (ConsensusDriver's input queue). */
     final ArrayDeque<Runnable> inbox = new ArrayDeque<>();
     /** The members the transport connects to (GroupSession keeps it in step with the view). */
     Set<Integer> peerIds;
     Recovery recovery;
     long nextProgress;
-    long truncatedSince = -1;
-    long truncatedFrontier = -1;
     boolean ended;
     /** The mode change just delivered named the primary: no election to check. */
     boolean primaryNamed;
@@ -813,6 +809,26 @@ final class GroupSimulation {
     @Override
     public long holdWrites() {
       return HOLD_WRITES;
+    }
+
+    @Override
+    public long expelAfter() {
+      return EXPEL_AFTER;
+    }
+
+    @Override
+    public long majorityTimeout() {
+      return options.oneWayCut() ? Long.MAX_VALUE / 4 : MAJORITY_TIMEOUT;
+    }
+
+    @Override
+    public String majorityTimeoutShown() {
+      return majorityTimeout() + " ticks";
+    }
+
+    @Override
+    public long lostTrackAfter() {
+      return LOST_TRACK_AFTER;
     }
 
     // Events: checked and counted as they happen (after the machine applied them).
@@ -967,6 +983,11 @@ final class GroupSimulation {
     }
     trace(p.memberId + " (id " + s.id + ") out: " + reason);
     s.ended = true;
+    if (reason.startsWith("could not reach a majority")) {
+      coverage.majorityLost++;
+    } else if (reason.startsWith("its peers no longer hold")) {
+      coverage.placesLost++;
+    }
     if (s.gs.placeKept()) {
       p.places.detach();
     } else {
@@ -1541,23 +1562,14 @@ final class GroupSimulation {
       Session s = p.session;
       if (s != null && s.core.snapshotNeeded().isPresent()) {
         coverage.snapshotsNeeded++;
-        if (s.truncatedSince < 0 || s.core.frontier() != s.truncatedFrontier) {
-          s.truncatedSince = now;
-          s.truncatedFrontier = s.core.frontier();
-        } else if (now - s.truncatedSince >= LOST_TRACK_AFTER) {
-          coverage.placesLost++;
-          s.gs.endKeepingPlace("its peers no longer hold what it needs to catch up"); // ConsensusGroup.lostTrack
-          s = null;
-        }
-      } else if (s != null) {
-        s.truncatedSince = -1;
       }
       if (s != null) {
         s.loop.tick(now);
         drain(p);
       }
       if (s != null && p.session == s) {
-        checkFailures(p, s);
+        s.gs.watch(); // ConsensusGroup's failure check, on its timer
+        drain(p);
       }
       if (s != null && p.session == s && now >= s.nextProgress) {
         s.nextProgress = now + PROGRESS_EVERY;
@@ -1569,24 +1581,6 @@ final class GroupSimulation {
       }
       applyStep(p);
       joinStep(p);
-    }
-  }
-
-  /** ConsensusGroup.checkFailures. */
-  private void checkFailures(Proc p, Session s) {
-    FailureMonitor.Verdict v = s.monitor.observe(now, s.membership().members().keySet(), s.id,
-        s.gs.suspected());
-    if (!v.expel().isEmpty() && !s.gs.recovering()) {
-      s.gs.proposeExpel(v.expel());
-      drain(p);
-    }
-    if (v.leave() && p.session == s) {
-      coverage.majorityLost++;
-      if (s.gs.recovering()) {
-        s.gs.end("could not reach a majority", true); // a RECOVERING member keeps no place
-      } else {
-        s.gs.endKeepingPlace("could not reach a majority");
-      }
     }
   }
 
