@@ -85,7 +85,10 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected,
       long truncatedAt) {}
 
-  private sealed interface Input permits Inbound, Proposal, Checkpointed, Wakeup {}
+  private sealed interface Input permits Inbound, Proposal, Checkpointed, Task, Wakeup {}
+
+  /** Work of the layer above, run on the loop thread in order with everything else ({@link #execute}). */
+  private record Task(Runnable work) implements Input {}
 
   private record Inbound(Message message) implements Input {}
 
@@ -267,6 +270,23 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
     inbox.add(new Checkpointed(slot));
   }
 
+  /**
+   * Runs {@code work} on the loop thread, in order with the deliveries and proposals around it:
+   * the group layer's state has one owner, and other threads reach it only through here. Once
+   * the loop has stopped, {@code work} runs on the caller's thread instead (nothing else owns
+   * the state any more); either way it runs exactly once. It must not throw: an exception stops
+   * the driver, like a listener's.
+   */
+  @Override
+  public void execute(Runnable work) {
+    Task t = new Task(work);
+    inbox.add(t);
+    // As in submit(): the loop sets the state before its last drain; whoever removes it runs it.
+    if (state != State.RUNNING && inbox.remove(t)) {
+      work.run();
+    }
+  }
+
   public int self() {
     return self;
   }
@@ -409,6 +429,8 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       pending.track(id, p.future);
     } else if (in instanceof Checkpointed c) {
       loop.checkpointed(c.slot());
+    } else if (in instanceof Task t) {
+      t.work().run();
     }
   }
 
@@ -447,6 +469,12 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       if (in instanceof Proposal p) {
         pending.release();
         p.future.completeExceptionally(stopped);
+      } else if (in instanceof Task t) {
+        try {
+          t.work().run();
+        } catch (RuntimeException e) {
+          LOG.error("consensus driver of member {}: a task queued before it stopped failed", self, e);
+        }
       }
     }
     pending.failAll(stopped);

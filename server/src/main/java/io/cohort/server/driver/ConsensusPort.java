@@ -22,6 +22,9 @@ public interface ConsensusPort {
 
   ConsensusDriver.Stats stats();
 
+  /** See {@link ConsensusDriver#execute}: runs {@code work} on the loop thread, exactly once. */
+  void execute(Runnable work);
+
   /** Stops the loop; see {@link ConsensusDriver#close}. */
   void close();
 }

@@ -28,7 +28,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,10 +41,14 @@ import org.slf4j.LoggerFactory;
  * member that was out of the group joins again as a new session with a new consensus id (the
  * old incarnation's acceptor state is never reused, so it acts as a crashed acceptor).
  *
- * <p>Threads: deliveries arrive on the driver's loop thread; requests on gRPC threads; the
- * group timer and the recovery thread call in too. {@code mu} guards the replicated state
- * ({@link GroupMembership}, held transactions, pending requests); what other threads read
- * without the lock is republished in the volatile {@link #view} after every change.
+ * <p>Threads: one owner, the driver's loop thread. Deliveries arrive there; requests that
+ * read or change the replicated state ({@link GroupMembership}, held transactions, pending
+ * requests) — joins, leaves, expulsions, mode changes, the end of recovery, answering what
+ * was pending when the session ends — are queued to it ({@link ConsensusPort#execute}) from
+ * gRPC, timer and recovery threads, so no lock is taken and the loop never waits on one. What
+ * other threads read is republished in the volatile {@link #view} after every change; a commit
+ * ({@link #submit}) reads only that and queues its proposal. {@link #watch} belongs to the
+ * group timer.
  */
 final class GroupSession {
   private static final Logger LOG = LoggerFactory.getLogger(GroupSession.class);
@@ -70,7 +73,8 @@ final class GroupSession {
 
   final int self;
   final String memberId;
-  private final ReentrantLock mu = new ReentrantLock();
+  /** Makes {@link #end} run once, from whichever thread gets there first. */
+  private final Object endOnce = new Object();
   private final GroupStateMachine machine;
   private final GroupMembership membership;
   private final CertificationPipeline pipeline;
@@ -90,17 +94,16 @@ final class GroupSession {
   /** When the group state was last offered to {@link #places} (loop thread; world's clock). */
   private long lastPlaceNanos = Long.MIN_VALUE / 2;
   private final GroupStateMachine.Events events = new DeliveryEvents();
-  /** Told of the group's events after this session handled them (under mu): monitoring, the simulator's checks. */
+  /** Told of the group's events after this session handled them (loop thread): monitoring, the simulator's checks. */
   private final GroupStateMachine.Events observer;
   private final SessionWorld world;
   private volatile ConsensusPort driver;
   private volatile SessionPeers transport;
   private Runnable closeStore;
 
-  /** Group addresses of members removed from the view but still in a configuration in force (under mu). */
-  private final Map<Integer, InetSocketAddress> departed = new TreeMap<>();
+  /** The peers the transport was last told of (loop thread). */
   private Map<Integer, InetSocketAddress> lastPeers = Map.of();
-  /** Set by deliveries that change what {@link #view} shows (under mu). */
+  /** Set by deliveries that change what {@link #view} shows (loop thread). */
   private boolean viewStale;
   /** Once removed from the view: the first slot without this member; it serves as an acceptor until then. */
   private volatile long retireUntil = -1;
@@ -140,12 +143,7 @@ final class GroupSession {
   void attach(SessionPeers transport, Runnable closeStore) {
     this.transport = transport;
     this.closeStore = closeStore;
-    mu.lock();
-    try {
-      lastPeers = peerAddresses();
-    } finally {
-      mu.unlock();
-    }
+    lastPeers = peerAddresses();
   }
 
   void attachDriver(ConsensusPort driver) {
@@ -157,17 +155,17 @@ final class GroupSession {
 
   void delivered(Decision d) {
     String out;
-    mu.lock();
-    try {
+    {
       if (ended) {
         return;
       }
       viewStale = false;
+      boolean departures = !membership.departed().isEmpty();
       out = machine.deliver(d, events);
       if (out != null) {
         retireUntil = membership.removedFrom(self);
-      } else if (!departed.isEmpty()) {
-        updatePeers();
+      } else if (departures || !membership.departed().isEmpty()) {
+        updatePeers(); // a configuration without a departed member may have taken effect
       }
       if (viewStale || out != null) {
         publish(); // not for slots of transactions only: they change nothing readers see here
@@ -178,8 +176,6 @@ final class GroupSession {
       }
       endOfSlot.forEach(Runnable::run);
       endOfSlot.clear();
-    } finally {
-      mu.unlock();
     }
     if (out != null) {
       end(out, !out.startsWith("left"));
@@ -200,7 +196,7 @@ final class GroupSession {
     places.offer(self, membership.toState(pipeline.certifier().lastSeqno()));
   }
 
-  /** Answers pending requests, logs, and keeps the transport's peers in step with the view (under {@code mu}). */
+  /** Answers pending requests, logs, and keeps the transport's peers in step with the view (loop thread). */
   private final class DeliveryEvents implements GroupStateMachine.Events {
     @Override
     public void viewChanged(long slot, ViewChange vc, GroupMembership.ViewResult r) {
@@ -361,57 +357,61 @@ final class GroupSession {
   /** Handles a join request at this member (a seed); completes once the view change is delivered. */
   CompletableFuture<JoinResponse> join(JoinRequest req) {
     CompletableFuture<JoinResponse> result = new CompletableFuture<>();
-    GroupStateMachine.Change change;
-    mu.lock();
-    try {
-      if (ended || recovering) {
-        throw new GroupUnavailableException("member " + memberId + " cannot admit members: it is "
-            + (ended ? "not in the group" : "RECOVERING") + "; ask another seed");
-      }
-      int already = machine.admitted(req);
-      if (already >= 0) {
-        LOG.info("member {} asks to join again under request {}: already admitted as consensus member {}",
-            req.getMember().getMemberId(), req.getRequestId(), already);
-        result.complete(admittedAs(already));
-        return result;
-      }
-      String requestId = world.newRequestId();
-      change = machine.joinChange(req, requestId);
-      MemberInfo joining = change.view().getMembers(change.view().getMembersCount() - 1);
-      int id = joining.getConsensusId();
-      pendingViews.put(requestId, ordered -> {
-        // Another seed's proposal of the same request may have been ordered before ours.
-        int adopted = ordered ? id : machine.admitted(req);
-        boolean applied = adopted >= 0;
-        String errant = ordered ? machine.errantTransactions(req) : null;
-        if (errant != null) {
-          LOG.warn("{}; expelling it again", errant);
-          result.completeExceptionally(new GroupRefusedException(errant));
-          GroupStateMachine.Change expel = machine.expelChange(Set.of(id), world.newRequestId());
-          if (expel != null) {
-            propose(expel);
-          }
-        } else if (applied) {
-          result.complete(admittedAs(adopted));
-        } else {
-          result.completeExceptionally(new GroupUnavailableException(
-              "another view change was ordered first; retry the join"));
-        }
-      });
-      LOG.info("member {} at {} asks to join; proposing view change (consensus id {})",
-          joining.getMemberId(), joining.getAddress(), id);
-    } finally {
-      mu.unlock();
-    }
-    propose(change).whenComplete((d, e) -> {
-      if (e != null) {
-        result.completeExceptionally(new GroupUnavailableException("could not order the join: " + e.getMessage()));
+    onLoop(() -> {
+      try {
+        admit(req, result);
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
       }
     });
     return result;
   }
 
-  /** The answer to a joiner admitted as {@code id}: the group's state now (under {@code mu}). */
+  private void admit(JoinRequest req, CompletableFuture<JoinResponse> result) {
+    if (ended || recovering) {
+      throw new GroupUnavailableException("member " + memberId + " cannot admit members: it is "
+          + (ended ? "not in the group" : "RECOVERING") + "; ask another seed");
+    }
+    int already = machine.admitted(req);
+    if (already >= 0) {
+      LOG.info("member {} asks to join again under request {}: already admitted as consensus member {}",
+          req.getMember().getMemberId(), req.getRequestId(), already);
+      result.complete(admittedAs(already));
+      return;
+    }
+    String requestId = world.newRequestId();
+    GroupStateMachine.Change change = machine.joinChange(req, requestId);
+    MemberInfo joining = change.view().getMembers(change.view().getMembersCount() - 1);
+    int id = joining.getConsensusId();
+    pendingViews.put(requestId, ordered -> {
+      // Another seed's proposal of the same request may have been ordered before ours.
+      int adopted = ordered ? id : machine.admitted(req);
+      boolean applied = adopted >= 0;
+      String errant = ordered ? machine.errantTransactions(req) : null;
+      if (errant != null) {
+        LOG.warn("{}; expelling it again", errant);
+        result.completeExceptionally(new GroupRefusedException(errant));
+        GroupStateMachine.Change expel = machine.expelChange(Set.of(id), world.newRequestId());
+        if (expel != null) {
+          propose(expel);
+        }
+      } else if (applied) {
+        result.complete(admittedAs(adopted));
+      } else {
+        result.completeExceptionally(new GroupUnavailableException(
+            "another view change was ordered first; retry the join"));
+      }
+    });
+    LOG.info("member {} at {} asks to join; proposing view change (consensus id {})",
+        joining.getMemberId(), joining.getAddress(), id);
+    propose(change).whenComplete((d, e) -> {
+      if (e != null) {
+        result.completeExceptionally(new GroupUnavailableException("could not order the join: " + e.getMessage()));
+      }
+    });
+  }
+
+  /** The answer to a joiner admitted as {@code id}: the group's state now (loop thread). */
   private JoinResponse admittedAs(int id) {
     return JoinResponse.newBuilder().setConsensusId(id)
         .setState(membership.toState(pipeline.certifier().lastSeqno()))
@@ -420,23 +420,19 @@ final class GroupSession {
 
   /** Proposes to expel the given members, at most once a {@link SessionWorld#expelEvery} while they stay suspected. */
   void proposeExpel(Set<Integer> ids) {
-    long nowNanos = world.now();
-    GroupStateMachine.Change change;
-    mu.lock();
-    try {
+    onLoop(() -> {
+      long nowNanos = world.now();
       if (ended || nowNanos - lastExpelProposalNanos < world.expelEvery()) {
         return;
       }
-      change = machine.expelChange(ids, world.newRequestId());
+      GroupStateMachine.Change change = machine.expelChange(ids, world.newRequestId());
       if (change == null) {
         return;
       }
       lastExpelProposalNanos = nowNanos;
       LOG.info("proposing to expel {}: unreachable past the expel timeout", change.view().getSubject());
-    } finally {
-      mu.unlock();
-    }
-    propose(change);
+      propose(change);
+    });
   }
 
   /**
@@ -457,20 +453,16 @@ final class GroupSession {
    */
   CompletableFuture<Boolean> leaveAsync() {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
-    GroupStateMachine.Change change;
-    mu.lock();
-    try {
+    onLoop(() -> {
       String requestId = world.newRequestId();
-      change = ended ? null : machine.leaveChange(requestId);
+      GroupStateMachine.Change change = ended ? null : machine.leaveChange(requestId);
       if (change == null) {
         done.complete(false);
-        return done;
+        return;
       }
       pendingViews.put(requestId, done::complete);
-    } finally {
-      mu.unlock();
-    }
-    propose(change);
+      propose(change);
+    });
     return done;
   }
 
@@ -480,26 +472,26 @@ final class GroupSession {
 
   CompletableFuture<GroupActionResponse> changeMode(boolean singlePrimary, String primary) {
     CompletableFuture<GroupActionResponse> f = new CompletableFuture<>();
-    String requestId = world.newRequestId();
-    mu.lock();
-    try {
+    onLoop(() -> {
       if (ended || recovering) {
-        throw new GroupUnavailableException("member " + memberId + " is not ONLINE; send the request to an"
-            + " ONLINE member");
+        f.completeExceptionally(new GroupUnavailableException("member " + memberId + " is not ONLINE; send the"
+            + " request to an ONLINE member"));
+        return;
       }
       if (!primary.isEmpty() && membership.idOf(primary).isEmpty()) {
-        throw new GroupRefusedException("member " + primary + " is not in view " + membership.viewId());
+        f.completeExceptionally(new GroupRefusedException("member " + primary + " is not in view "
+            + membership.viewId()));
+        return;
       }
+      String requestId = world.newRequestId();
       pendingModes.put(requestId, f);
-    } finally {
-      mu.unlock();
-    }
-    byte[] data = GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder()
-        .setSinglePrimary(singlePrimary).setPrimary(primary).setRequestId(requestId)).build().toByteArray();
-    driver.propose(data).whenComplete((d, e) -> {
-      if (e != null) {
-        f.completeExceptionally(new GroupUnavailableException("could not order the change: " + e.getMessage()));
-      }
+      byte[] data = GroupMessage.newBuilder().setModeChange(ModeChange.newBuilder()
+          .setSinglePrimary(singlePrimary).setPrimary(primary).setRequestId(requestId)).build().toByteArray();
+      driver.propose(data).whenComplete((d, e) -> {
+        if (e != null) {
+          f.completeExceptionally(new GroupUnavailableException("could not order the change: " + e.getMessage()));
+        }
+      });
     });
     return f;
   }
@@ -593,25 +585,24 @@ final class GroupSession {
    * delivered meanwhile, then announces this member ONLINE. Returns how many transactions it
    * had held.
    */
-  int finishRecovery(Certifier certifier) {
-    int n;
-    mu.lock();
-    try {
+  CompletableFuture<Integer> finishRecovery(Certifier certifier) {
+    CompletableFuture<Integer> done = new CompletableFuture<>();
+    onLoop(() -> {
       if (ended) {
-        return 0;
+        done.complete(0);
+        return;
       }
-      n = machine.finishRecovery(certifier);
+      int n = machine.finishRecovery(certifier);
       recovering = false;
       viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
       offerPlace(true);
       LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
       publish();
-    } finally {
-      mu.unlock();
-    }
-    driver.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(self))
-        .build().toByteArray());
-    return n;
+      driver.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(self))
+          .build().toByteArray());
+      done.complete(n);
+    });
+    return done;
   }
 
   // ---- ending ----
@@ -630,20 +621,20 @@ final class GroupSession {
   }
 
   private void end(String reason, boolean involuntary, boolean keepPlace) {
-    mu.lock();
-    try {
+    synchronized (endOnce) {
       if (ended) {
         return;
       }
-      ended = true;
       placeKept = keepPlace;
+      ended = true;
+    }
+    // The requests waiting on the group are the loop's; it answers them in order with what it delivers.
+    onLoop(() -> {
       pendingModes.values().forEach(f -> f.completeExceptionally(new GroupUnavailableException(reason)));
       pendingModes.clear();
       pendingViews.values().forEach(w -> w.accept(false));
       pendingViews.clear();
-    } finally {
-      mu.unlock();
-    }
+    });
     LOG.info("member {} {}", memberId, reason);
     releaseHeldWrites();
     endListener.ended(this, reason, involuntary);
@@ -677,17 +668,15 @@ final class GroupSession {
     return recovering;
   }
 
-  /** View changes this member proposed (joins it admits, its own leave) whose outcome it has not yet heard. */
+  /**
+   * View changes this member proposed (joins it admits, its own leave) whose outcome it has not
+   * yet heard. Loop thread (the simulator's, which owns everything).
+   */
   int pendingViewChanges() {
-    mu.lock();
-    try {
-      return pendingViews.size();
-    } finally {
-      mu.unlock();
-    }
+    return pendingViews.size();
   }
 
-  /** The group state machine, for read-only questions (the simulator's checks); under no lock. */
+  /** The group state machine, for read-only questions; loop thread (the simulator's checks). */
   GroupStateMachine machine() {
     return machine;
   }
@@ -711,12 +700,18 @@ final class GroupSession {
     return driver;
   }
 
+  /** Transactions held while recovering; any thread (a count the loop publishes). */
   int certificationQueue() {
-    mu.lock();
-    try {
-      return machine.heldCount();
-    } finally {
-      mu.unlock();
+    return machine.heldCount();
+  }
+
+  /** Runs {@code work} on the loop thread, which owns this session's state; inline before there is one. */
+  private void onLoop(Runnable work) {
+    ConsensusPort d = driver;
+    if (d == null) {
+      work.run();
+    } else {
+      d.execute(work);
     }
   }
 
@@ -741,6 +736,13 @@ final class GroupSession {
   }
 
   /** The view's members, then those removed from it that still have a share of the quorums. */
+  /**
+   * The view's members, then those removed from it that still have a share of the quorums. The
+   * group state carries the latter ({@link GroupMembership#departed}): a member that resumed its
+   * place or joined after a removal must reach them too (seed 5883 of the whole-group simulator:
+   * a member resumed after its view dropped m0 never connected to it, though the configuration
+   * in force still counted m0, and the group could never reach a quorum again).
+   */
   Map<Integer, InetSocketAddress> peerAddresses() {
     Map<Integer, InetSocketAddress> peers = new TreeMap<>();
     for (MemberInfo m : membership.members().values()) {
@@ -748,19 +750,16 @@ final class GroupSession {
         peers.put(m.getConsensusId(), address(m.getGroupAddress()));
       }
     }
-    Set<Integer> inForce = membership.configMembers();
-    departed.keySet().removeIf(id -> !inForce.contains(id) || peers.containsKey(id));
-    departed.forEach(peers::putIfAbsent);
+    for (MemberInfo m : membership.departed().values()) {
+      if (m.getConsensusId() != self) {
+        peers.putIfAbsent(m.getConsensusId(), address(m.getGroupAddress()));
+      }
+    }
     return peers;
   }
 
-  /** Keeps the transport's peers in step with the view and the configurations in force (under mu). */
+  /** Keeps the transport's peers in step with the view and the configurations in force (loop thread). */
   private void updatePeers() {
-    lastPeers.forEach((id, a) -> {
-      if (!membership.contains(id)) {
-        departed.putIfAbsent(id, a);
-      }
-    });
     Map<Integer, InetSocketAddress> peers = peerAddresses();
     if (!peers.equals(lastPeers)) {
       transport.update(peers);

@@ -74,7 +74,8 @@ final class GroupStateMachine {
    * against the collection point in force where it was delivered; so must this one.
    */
   private final ArrayDeque<Object> held = new ArrayDeque<>();
-  private int heldTransactions;
+  /** Loop thread writes; any thread may read it (status). */
+  private volatile int heldTransactions;
   private boolean recovering;
   /** A new primary takes writes once it has applied everything certified before it was elected. */
   private volatile long writesAllowedFrom;

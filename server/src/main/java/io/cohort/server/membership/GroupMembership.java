@@ -60,6 +60,12 @@ public final class GroupMembership {
   private long gcSeqno;
   /** Mirrors the consensus core's schedule: start slot → configuration. */
   private final TreeMap<Long, Membership> configs = new TreeMap<>();
+  /**
+   * Members removed from the view that keep their share of the quorums until a configuration
+   * without them takes effect ({@link #configMembers}): their peers must still reach them.
+   */
+  private final TreeMap<Integer, MemberInfo> departed = new TreeMap<>();
+  private final Map<Integer, MemberInfo> departedView = java.util.Collections.unmodifiableMap(departed);
 
   private GroupMembership(String groupUuid, long epoch, int horizon,
       Function<Collection<MemberInfo>, Optional<MemberInfo>> election) {
@@ -111,6 +117,7 @@ public final class GroupMembership {
     for (ConsensusConfig c : s.getConfigsList()) {
       g.configs.put(c.getStartSlot(), new Membership(c.getMembersList()));
     }
+    s.getDepartedList().forEach(m -> g.departed.put(m.getConsensusId(), m));
     return g;
   }
 
@@ -123,6 +130,7 @@ public final class GroupMembership {
         .setNextConsensusId(nextConsensusId).setFrontier(frontier).setHorizon(horizon);
     configs.forEach((start, m) -> b.addConfigs(
         ConsensusConfig.newBuilder().setStartSlot(start).addAllMembers(m.members())));
+    b.addAllDeparted(departed.values());
     return b.build();
   }
 
@@ -156,6 +164,9 @@ public final class GroupMembership {
     added.removeAll(members.keySet());
     Set<Integer> removed = new TreeSet<>(members.keySet());
     removed.removeAll(next);
+    for (int id : removed) {
+      departed.put(id, members.get(id));
+    }
     members.clear();
     view.getMembersList().forEach(m -> members.put(m.getConsensusId(), m));
     for (int id : removed) {
@@ -233,8 +244,11 @@ public final class GroupMembership {
     frontier = slot + 1;
     // Keep the configuration in force at the frontier and every later one.
     Long inForce = configs.floorKey(frontier);
-    if (inForce != null) {
+    if (inForce != null && inForce > configs.firstKey()) {
       configs.headMap(inForce).clear();
+      if (!departed.isEmpty()) {
+        departed.keySet().retainAll(configMembers());
+      }
     }
   }
 
@@ -269,6 +283,11 @@ public final class GroupMembership {
   public long removedFrom(int id) {
     Map.Entry<Long, Membership> latest = configs.lastEntry();
     return latest.getValue().contains(id) ? -1 : latest.getKey();
+  }
+
+  /** Members removed from the view that still have a share of the quorums, by consensus id. */
+  public Map<Integer, MemberInfo> departed() {
+    return departedView;
   }
 
   public Membership latestConfig() {

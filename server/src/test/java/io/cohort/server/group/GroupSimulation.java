@@ -682,8 +682,10 @@ final class GroupSimulation {
     final MenciusNode core;
     /** The member's consensus event loop (ConsensusDriver's turn), stepped on simulated time. */
     final ConsensusLoop loop;
-    /** Proposals and checkpoints for the loop's next turn (ConsensusDriver's input queue). */
+    /** Proposals, checkpoints and the session's tasks for the loop's next turn (ConsensusDriver's input queue). */
     final ArrayDeque<Runnable> inbox = new ArrayDeque<>();
+    /** The tasks among them ({@link #execute}): a stopping driver still runs those, and drops the rest. */
+    final Set<Runnable> tasks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** The members the transport connects to (GroupSession keeps it in step with the view). */
     Set<Integer> peerIds;
     Recovery recovery;
@@ -754,6 +756,22 @@ final class GroupSimulation {
     @Override
     public void checkpointed(long slot) {
       inbox.add(() -> loop.checkpointed(slot));
+    }
+
+    @Override
+    public void execute(Runnable work) {
+      inbox.add(work);
+      tasks.add(work);
+    }
+
+    /** The loop stops (ConsensusDriver's shutdown): queued tasks run, queued proposals are dropped. */
+    void stop() {
+      Runnable r;
+      while ((r = inbox.poll()) != null) {
+        if (tasks.remove(r)) {
+          r.run();
+        }
+      }
     }
 
     @Override
@@ -1006,6 +1024,9 @@ final class GroupSimulation {
     p.lastKnown = known;
     p.session = null;
     p.rejoinAt = now + (involuntary ? REJOIN_INTERVAL : 20 + rng.nextInt(100));
+    if (p.retiring != s) {
+      s.stop(); // ConsensusGroup's teardown closes the driver, which runs what was queued for the session
+    }
   }
 
   private void crash(Proc p) {
@@ -1172,13 +1193,7 @@ final class GroupSimulation {
     int already = s.gs.machine().admitted(req);
     trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")"
         + (already >= 0 ? ": already admitted as " + already : ""));
-    CompletableFuture<JoinResponse> answer;
-    try {
-      answer = s.gs.join(req); // GroupService.Join at the seed
-    } catch (RuntimeException e) {
-      p.rejoinAt = now + 5; // refused at once (it is not ONLINE): another seed later
-      return;
-    }
+    CompletableFuture<JoinResponse> answer = s.gs.join(req); // GroupService.Join at the seed
     JoinWait w = new JoinWait(p, attempt, req);
     p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
     answer.whenComplete((r, e) -> {
@@ -1263,7 +1278,7 @@ final class GroupSimulation {
       budget--;
     }
     if (rec.next > target && p.applyQueue.isEmpty()) {
-      coverage.heldThenCertified += s.gs.finishRecovery(rec.certifier);
+      s.gs.finishRecovery(rec.certifier).thenAccept(n -> coverage.heldThenCertified += n);
       s.recovery = null;
       drain(p);
     }
@@ -1294,10 +1309,13 @@ final class GroupSimulation {
       // Leaving a group of two leaves one member, which no fault may then touch: not worth it.
       if (p2.running() && s != null && !s.gs.recovering() && s.membership().members().size() >= 3
           && canImpair(p2)) {
-        if (!s.gs.leaveAsync().isDone()) {
-          p2.leaving = true;
-          drain(p2);
-        }
+        p2.leaving = true;
+        s.gs.leaveAsync().thenAccept(applied -> {
+          if (!applied && p2.session == s) {
+            p2.leaving = false; // nothing to leave by (alone, or another view change came first)
+          }
+        });
+        drain(p2);
       }
     }
   }
@@ -1632,13 +1650,16 @@ final class GroupSimulation {
     while (s != null && (p.session == s || p.retiring == s) && (s.loop.hasWork() || !s.inbox.isEmpty())) {
       s.loop.stepSelf();
       for (int n = s.inbox.size(); n > 0; n--) {
-        s.inbox.poll().run();
+        Runnable r = s.inbox.poll();
+        s.tasks.remove(r);
+        r.run();
       }
       s.loop.flush();
       s.loop.endTurn(now);
       if (p.retiring == s && s.core.frontier() >= p.retireUntil) {
         p.retiring = null;
         trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
+        s.stop();
         return;
       }
     }

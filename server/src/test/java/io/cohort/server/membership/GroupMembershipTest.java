@@ -55,6 +55,34 @@ class GroupMembershipTest {
     assertThat(g.primary()).isEqualTo(1);
   }
 
+  /**
+   * Mencius rule 7: a member removed from the view keeps its share of the quorums until the
+   * configuration without it takes effect, a horizon later. The state a member resumes or joins
+   * from says who those members are and where they listen, so it connects to them too.
+   */
+  @Test
+  void aRemovedMemberStaysReachableUntilTheConfigurationWithoutItTakesEffect() {
+    GroupMembership g = bootstrapped();
+    change(g, 3, ViewChange.Reason.JOIN, m(0, "m1"), m(1, "m2"), m(2, "m3"));
+    for (long slot = 4; slot < 80; slot++) {
+      g.slotDone(slot);
+    }
+    change(g, 80, ViewChange.Reason.EXPEL, m(0, "m1"), m(2, "m3"));
+    assertThat(g.members()).containsOnlyKeys(0, 2);
+    assertThat(g.departed()).containsOnlyKeys(1);
+    GroupMembership resumed = GroupMembership.fromState(g.toState(0));
+    assertThat(resumed.departed()).containsOnlyKeys(1);
+    assertThat(resumed.departed().get(1).getGroupAddress()).isEqualTo("127.0.0.1:8001");
+    for (GroupMembership x : List.of(g, resumed)) {
+      for (long slot = 81; slot < 143; slot++) {
+        x.slotDone(slot);
+      }
+      assertThat(x.departed()).as("the next slot, 143, is still governed by {0, 1, 2}").containsOnlyKeys(1);
+      x.slotDone(143);
+      assertThat(x.departed()).as("from slot 144 = 80 + horizon on, {0, 2} governs").isEmpty();
+    }
+  }
+
   @Test
   void aStaleViewChangeIsIgnoredAsConsensusIgnoresIt() {
     GroupMembership g = bootstrapped();
