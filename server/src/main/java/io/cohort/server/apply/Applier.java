@@ -255,11 +255,9 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   }
 
   private GtidSet logAndCount(Batch batch, Certified c, GtidSet gtids) {
-    pendingHash = HistoryHash.next(pendingHash, groupUuid, c.seqno(), c.tx());
-    LogEntry entry = LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(c.seqno())
-        .setTransaction(c.tx()).setCommitTimestampMs(clock.getAsLong())
-        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(pendingHash)).build();
-    batch.putLog(c.seqno(), entry.toByteArray());
+    byte[] tx = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
+    pendingHash = HistoryHash.next(pendingHash, groupUuid, c.seqno(), tx);
+    batch.putLog(c.seqno(), LogEntries.encode(groupUuid, c.seqno(), tx, clock.getAsLong(), pendingHash));
     return gtids.add(groupUuid, c.seqno());
   }
 

@@ -24,11 +24,16 @@ public final class HistoryHash {
 
   /** The hash of the history {@code previous} extended by transaction {@code seqno}. */
   public static byte[] next(byte[] previous, String groupUuid, long seqno, Transaction tx) {
+    return next(previous, groupUuid, seqno, canonical(tx));
+  }
+
+  /** As {@link #next(byte[], String, long, Transaction)}, with the transaction's {@link #canonical} bytes. */
+  public static byte[] next(byte[] previous, String groupUuid, long seqno, byte[] canonicalTx) {
     MessageDigest md = sha256();
     md.update(previous);
     md.update(groupUuid.getBytes(StandardCharsets.UTF_8));
     md.update(ByteBuffer.allocate(Long.BYTES).putLong(seqno).array());
-    md.update(canonical(tx));
+    md.update(canonicalTx);
     return md.digest();
   }
 
@@ -40,8 +45,11 @@ public final class HistoryHash {
     return HexFormat.of().formatHex(hash, 0, Math.min(8, hash.length));
   }
 
-  /** The transaction's bytes, the same on every member whatever order its maps were built in. */
-  private static byte[] canonical(Transaction tx) {
+  /**
+   * The transaction's bytes, the same on every member whatever order its maps were built in: a
+   * valid serialisation of it, so the applier logs these very bytes and serialises it once.
+   */
+  public static byte[] canonical(Transaction tx) {
     byte[] buf = new byte[tx.getSerializedSize()];
     CodedOutputStream out = CodedOutputStream.newInstance(buf);
     out.useDeterministicSerialization();

@@ -14,6 +14,53 @@ public final class LogEntries {
     return b == null ? null : parse(b);
   }
 
+  /**
+   * A log entry's bytes, built around the transaction's bytes as they are ({@link LogEntry}'s
+   * fields in order, defaults left out as protobuf leaves them out): the applier serialises a
+   * transaction once, for its history hash, and logs the same bytes.
+   */
+  public static byte[] encode(String groupUuid, long seqno, byte[] transaction, long commitTimestampMs,
+      byte[] historyHash) {
+    int size = 0;
+    if (!groupUuid.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
+    }
+    if (seqno != 0) {
+      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.SEQNO_FIELD_NUMBER, seqno);
+    }
+    size += com.google.protobuf.CodedOutputStream.computeByteArraySize(LogEntry.TRANSACTION_FIELD_NUMBER, transaction);
+    if (commitTimestampMs != 0) {
+      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER,
+          commitTimestampMs);
+    }
+    if (historyHash.length > 0) {
+      size += com.google.protobuf.CodedOutputStream.computeByteArraySize(LogEntry.HISTORY_HASH_FIELD_NUMBER,
+          historyHash);
+    }
+    byte[] out = new byte[size];
+    com.google.protobuf.CodedOutputStream o = com.google.protobuf.CodedOutputStream.newInstance(out);
+    try {
+      if (!groupUuid.isEmpty()) {
+        o.writeString(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
+      }
+      if (seqno != 0) {
+        o.writeInt64(LogEntry.SEQNO_FIELD_NUMBER, seqno);
+      }
+      // A message field is written as its length and bytes, exactly as a bytes field is.
+      o.writeByteArray(LogEntry.TRANSACTION_FIELD_NUMBER, transaction);
+      if (commitTimestampMs != 0) {
+        o.writeInt64(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
+      }
+      if (historyHash.length > 0) {
+        o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, historyHash);
+      }
+      o.checkNoSpaceLeft();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot encode a log entry", e);
+    }
+    return out;
+  }
+
   /** Parses a stored entry; an unreadable one is a broken invariant, not bad input. */
   public static LogEntry parse(byte[] b) {
     try {

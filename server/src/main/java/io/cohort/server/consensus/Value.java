@@ -18,20 +18,26 @@ public record Value(long id, Kind kind, byte[] data) {
     MEMBERSHIP
   }
 
+  /**
+   * Takes {@code data} as it is, without a copy: a value's bytes are never changed once it is
+   * built, by its maker or by any reader (they are sent, saved and delivered as they are, and a
+   * member recognises its own proposal on delivery by this very array).
+   */
   public Value {
     if (kind == null) {
       throw new IllegalArgumentException("value kind must not be null");
     }
-    data = data.clone();
+    java.util.Objects.requireNonNull(data, "data");
   }
 
   public Value(long id, byte[] data) {
     this(id, Kind.DATA, data);
   }
 
+  /** The value's bytes, not a copy: never change them. */
   @Override
   public byte[] data() {
-    return data.clone();
+    return data;
   }
 
   /** The length of {@link #data}, without copying it. */

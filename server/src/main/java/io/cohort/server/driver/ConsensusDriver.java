@@ -223,6 +223,17 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   }
 
   /**
+   * As {@link #propose}, without copying {@code data}: the caller hands the array over and never
+   * changes it. The value delivered here carries this very array, so a caller may recognise its
+   * own proposal by identity.
+   */
+  @Override
+  public CompletableFuture<Delivered> proposeOwned(byte[] data) {
+    Objects.requireNonNull(data, "data");
+    return submit(new Proposal(data, null));
+  }
+
+  /**
    * Proposes a conditional change of configuration (see {@link MembershipChange} for the rule):
    * if {@code expected} is still the latest configuration when the value is delivered,
    * {@code next} governs slots from that slot plus the horizon on. Callable from any thread.

@@ -14,6 +14,9 @@ public interface ConsensusPort {
   /** See {@link ConsensusDriver#propose}. */
   CompletableFuture<Delivered> propose(byte[] data);
 
+  /** See {@link ConsensusDriver#proposeOwned}: {@code data} is not copied. */
+  CompletableFuture<Delivered> proposeOwned(byte[] data);
+
   /** See {@link ConsensusDriver#proposeMembership}. */
   CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next, byte[] attachment);
 

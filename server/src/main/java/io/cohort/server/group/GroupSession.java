@@ -293,9 +293,10 @@ final class GroupSession {
     if (f.isDone()) {
       return f;
     }
-    byte[] data = GroupMessage.newBuilder().setTransaction(tx).build().toByteArray();
-    driver.propose(data).whenComplete((d, e) -> {
+    byte[] data = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build());
+    driver.proposeOwned(data).whenComplete((d, e) -> {
       if (e != null) {
+        machine.own().forget(data);
         pipeline.fail(tx.getTxnId(), new GroupUnavailableException("member " + memberId
             + " could not order the transaction through the group (" + e.getMessage()
             + "); if the message says the outcome is unknown, check before retrying"));
@@ -630,6 +631,7 @@ final class GroupSession {
     }
     // The requests waiting on the group are the loop's; it answers them in order with what it delivers.
     onLoop(() -> {
+      machine.own().clear();
       pendingModes.values().forEach(f -> f.completeExceptionally(new GroupUnavailableException(reason)));
       pendingModes.clear();
       pendingViews.values().forEach(w -> w.accept(false));

@@ -68,6 +68,8 @@ final class GroupStateMachine {
   final String memberId;
   private final GroupMembership membership;
   private final Certification certification;
+  /** What this member proposed, still decoded (filled by any thread, taken here). */
+  private final OwnProposals own = new OwnProposals();
   /**
    * While recovering: the transactions delivered, and between them (as Long) the collection
    * points the group reached, in delivery order. The other members certified each transaction
@@ -107,7 +109,7 @@ final class GroupStateMachine {
             return out;
           }
         } else {
-          onMessage(GroupMessage.parseFrom(v.data()), events);
+          onMessage(own.decode(v.data()), events);
         }
       }
       membership.slotDone(d.slot());
@@ -203,6 +205,11 @@ final class GroupStateMachine {
     certification.garbageCollect(membership.gcSeqno());
     recovering = false;
     return n;
+  }
+
+  /** This member's proposals, so that delivering them here parses nothing. */
+  OwnProposals own() {
+    return own;
   }
 
   // ---- view changes this member proposes ----

@@ -743,6 +743,11 @@ final class GroupSimulation {
 
     @Override
     public CompletableFuture<Delivered> propose(byte[] data) {
+      return proposeOwned(data.clone()); // as ConsensusDriver, which copies
+    }
+
+    @Override
+    public CompletableFuture<Delivered> proposeOwned(byte[] data) {
       inbox.add(() -> loop.propose(data));
       return new CompletableFuture<>(); // GroupSession only hears of failures, and a stepped loop never fails
     }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class GroupStateMachineTest {
   static final String GROUP = "8a94f357-aab4-11df-86ab-c80aa9429562";
 
-  static final class Cert implements GroupStateMachine.Certification {
+  static class Cert implements GroupStateMachine.Certification {
     Certifier certifier = new Certifier(5);
     final List<Certifier.Verdict> verdicts = new ArrayList<>();
 
@@ -54,6 +54,35 @@ class GroupStateMachineTest {
 
   static JoinRequest join(String group, String name, String gtids) {
     return JoinRequest.newBuilder().setGroupUuid(group).setMember(member(0, name)).setGtidExecuted(gtids).build();
+  }
+
+  /**
+   * A member's own proposal comes back from the consensus core as the very array it proposed:
+   * it is delivered as the transaction it built, with no second parse; a peer's proposal, which
+   * arrives as a new array, is parsed.
+   */
+  @Test
+  void aMembersOwnProposalIsDeliveredWithoutParsingItAgain() {
+    List<Transaction> delivered = new ArrayList<>();
+    Cert cert = new Cert() {
+      @Override
+      public void deliver(Transaction tx) {
+        delivered.add(tx);
+        super.deliver(tx);
+      }
+    };
+    GroupStateMachine m = new GroupStateMachine(0, "m1",
+        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 5, 64), cert, false);
+    Transaction mine = Transaction.newBuilder().setTxnId("t1").setOriginMember("m1").setSnapshotSeqno(5)
+        .addWriteSet(1).build();
+    byte[] proposed = m.own().encode(GroupMessage.newBuilder().setTransaction(mine).build());
+    Value own = new Value(1, proposed);
+    Value peers = new Value(2, GroupMessage.newBuilder().setTransaction(mine.toBuilder().setTxnId("t2"))
+        .build().toByteArray());
+    m.deliver(new Decision(1, new Batch(List.of(own, peers)), List.of(own, peers)), new GroupStateMachine.Events() { });
+    assertThat(delivered.get(0)).isSameAs(mine);
+    assertThat(delivered.get(1).getTxnId()).isEqualTo("t2");
+    assertThat(m.own().size()).as("nothing kept once delivered").isZero();
   }
 
   @Test
