@@ -27,6 +27,14 @@ public class Certifier {
 
   /** Item hash → sequence number of the last certified transaction that wrote it. */
   private final Map<Long, Long> lastWriter = new HashMap<>();
+  /**
+   * Every (item, seqno) recorded, in seqno order: garbage collection walks from the oldest and
+   * stops at the stable point, instead of scanning all of {@link #lastWriter} each time (which
+   * cost a follower a tenth of its samples with 100,000 rows in use).
+   */
+  private long[] written = new long[1024];
+  private int writtenHead;
+  private int writtenSize;
   /** Transaction ids recently certified positive, with their seqno: a redelivery is ignored. */
   private final LinkedHashMap<String, Long> recentIds = new LinkedHashMap<>();
   private long lastSeqno;
@@ -81,9 +89,11 @@ public class Certifier {
   private void record(long seqno, Transaction tx) {
     for (long item : tx.getWriteSetList()) {
       lastWriter.put(item, seqno);
+      remember(item, seqno);
     }
     for (long item : tx.getTouchSetList()) {
       lastWriter.put(item, seqno);
+      remember(item, seqno);
     }
     recentIds.put(tx.getTxnId(), seqno);
     lastSeqno = seqno;
@@ -115,11 +125,41 @@ public class Certifier {
    */
   public void garbageCollect(long stableSeqno) {
     collectedUpTo = Math.max(collectedUpTo, stableSeqno);
-    lastWriter.values().removeIf(seq -> seq <= stableSeqno);
+    int cap = written.length / 2;
+    while (writtenSize > 0 && written[2 * writtenHead + 1] <= stableSeqno) {
+      long item = written[2 * writtenHead];
+      long seq = written[2 * writtenHead + 1];
+      Long last = lastWriter.get(item);
+      if (last != null && last == seq) {
+        lastWriter.remove(item); // not written again since: nothing newer to conflict with
+      }
+      writtenHead = (writtenHead + 1) % cap;
+      writtenSize--;
+    }
     Iterator<Map.Entry<String, Long>> it = recentIds.entrySet().iterator();
     while (it.hasNext() && it.next().getValue() <= stableSeqno) {
       it.remove();
     }
+  }
+
+  /** Appends (item, seqno) to {@link #written}, a ring of pairs that doubles when full. */
+  private void remember(long item, long seqno) {
+    int cap = written.length / 2;
+    if (writtenSize == cap) {
+      long[] bigger = new long[written.length * 2];
+      for (int i = 0; i < writtenSize; i++) {
+        int from = (writtenHead + i) % cap;
+        bigger[2 * i] = written[2 * from];
+        bigger[2 * i + 1] = written[2 * from + 1];
+      }
+      written = bigger;
+      writtenHead = 0;
+      cap = written.length / 2;
+    }
+    int at = (writtenHead + writtenSize) % cap;
+    written[2 * at] = item;
+    written[2 * at + 1] = seqno;
+    writtenSize++;
   }
 
   public long lastSeqno() {

@@ -26,6 +26,29 @@ class CertifierTest {
     assertThat(c.conflicts()).isEqualTo(1);
   }
 
+  /**
+   * Garbage collection forgets exactly the items whose last writer is at or below the stable
+   * point, across thousands of writes (past the first growth of what it walks) and items
+   * written again: a later writer of the same item is still remembered and still conflicts.
+   */
+  @Test
+  void garbageCollectionForgetsOnlyWhatNoLaterWriterWrote() {
+    Certifier c = new Certifier(0);
+    for (int n = 1; n <= 3000; n++) {
+      assertThat(c.certify(tx("w" + n, n - 1, n % 500, 10_000 + n)).seqno()).isEqualTo(n);
+    }
+    assertThat(c.size()).isEqualTo(500 + 3000);
+    c.garbageCollect(2800);
+    // items 10_001..12_800 and every n % 500 last written at or below 2800 are gone
+    assertThat(c.size()).isEqualTo(200 + 200);
+    assertThat(c.certify(tx("late", 2800, 2999 % 500)).kind())
+        .as("item written by transaction 2999, after the stable point: still a conflict")
+        .isEqualTo(Certifier.Verdict.Kind.NEGATIVE);
+    assertThat(c.certify(tx("fine", 2800, 12_000)).positive()).isTrue();
+    c.garbageCollect(3001);
+    assertThat(c.size()).isZero();
+  }
+
   @Test
   void disjointWriteSetsBothCommit() {
     Certifier c = new Certifier(0);
