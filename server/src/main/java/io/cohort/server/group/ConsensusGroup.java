@@ -263,10 +263,12 @@ public final class ConsensusGroup implements GroupReplication {
       }
     }
     storeEpoch(st.getEpoch());
-    pipeline.install(recovery.certifierFromOwnLog(st.getGcSeqno(), st.getCertifiedSeqno()));
+    if (!cp.getRecovering()) {
+      pipeline.install(recovery.certifierFromOwnLog(st.getGcSeqno(), st.getCertifiedSeqno()));
+    }
     GroupMembership gm = GroupMembership.fromState(st);
     places.begin(st.getEpoch(), id);
-    GroupSession s = newSession(id, gm, false);
+    GroupSession s = newSession(id, gm, cp.getRecovering());
     GrpcTransport transport;
     try {
       transport = openTransport(st.getEpoch(), id, s.peerAddresses(), portOf(selfIn(cp).getGroupAddress()));
@@ -275,6 +277,14 @@ public final class ConsensusGroup implements GroupReplication {
       throw e;
     }
     startConsensus(s, gm, transport, store);
+    if (cp.getRecovering()) {
+      // Admitted, then down before it was ONLINE: the same place, RECOVERING, from the same state.
+      LOG.info("member {} resumes the place it was admitted to in group {} as consensus member {}: RECOVERING"
+          + " again up to transaction {} ({} applied here), delivering again from slot {}", config.memberId(),
+          groupUuid, id, st.getCertifiedSeqno(), applier.lastApplied(), st.getFrontier());
+      recover(s, st, donors(st, id, null));
+      return true;
+    }
     LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
         + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
         config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
@@ -302,7 +312,7 @@ public final class ConsensusGroup implements GroupReplication {
     if (!Files.isDirectory(consensusDir())) {
       return "its consensus state is gone";
     }
-    if (applier.lastApplied() < st.getCertifiedSeqno()) {
+    if (!cp.getRecovering() && applier.lastApplied() < st.getCertifiedSeqno()) {
       return "it applied " + applier.lastApplied() + " transactions, fewer than the " + st.getCertifiedSeqno()
           + " its place needs";
     }
@@ -494,17 +504,25 @@ public final class ConsensusGroup implements GroupReplication {
     GroupSession s = newSession(id, gm, true);
     GrpcTransport transport = openTransport(gm.epoch(), id, s.peerAddresses(), gc.groupPort());
     startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
+    places.keepJoin(id, st);
     LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
         groupUuid, seed, r.getViewId(), id, st.getCertifiedSeqno());
+    recover(s, st, donors(st, id, seed));
+  }
+
+  /** Who to recover from: {@code first} (may be null), then the ONLINE members of {@code st} but {@code self}. */
+  private static List<String> donors(GroupState st, int self, String first) {
     List<String> donors = new ArrayList<>();
-    donors.add(seed);
+    if (first != null) {
+      donors.add(first);
+    }
     for (MemberInfo m : st.getMembersList()) {
-      if (m.getConsensusId() != id && !st.getRecoveringList().contains(m.getConsensusId())
+      if (m.getConsensusId() != self && !st.getRecoveringList().contains(m.getConsensusId())
           && !donors.contains(m.getAddress())) {
         donors.add(m.getAddress());
       }
     }
-    recover(s, st, donors);
+    return donors;
   }
 
   /**

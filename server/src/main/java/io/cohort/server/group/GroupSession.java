@@ -530,12 +530,9 @@ final class GroupSession {
       proposeExpel(v.expel());
     }
     if (v.leave()) {
-      String why = "could not reach a majority of the group for " + world.majorityTimeoutShown();
-      if (recovering) {
-        end(why, true); // a RECOVERING member keeps no place
-      } else {
-        endKeepingPlace(why);
-      }
+      // Its place stays (a RECOVERING member's too, kept since it joined): its acceptor state may
+      // be what the group needs to resume.
+      endKeepingPlace("could not reach a majority of the group for " + world.majorityTimeoutShown());
       return false;
     }
     if (lostTrack(now)) {

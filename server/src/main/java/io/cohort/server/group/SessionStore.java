@@ -78,7 +78,8 @@ final class SessionStore {
    * which makes those rows durable too. That holds only while the members that keep a place
    * form a majority, so that a whole group that lost power resumes through consensus rather
    * than from its members' logs alone; hence also only while no member of the view is
-   * RECOVERING (those keep no place). A view that admits one is written synced as soon as it is
+   * RECOVERING (their place is the one they were admitted with, from which they recover from a
+   * donor again, not through consensus). A view that admits one is written synced as soon as it is
    * applied ({@code LastViewStore}), which makes the rows before it durable.
    */
   static SessionStore on(Storage storage, java.util.function.Consumer<Boolean> held) {
@@ -180,6 +181,22 @@ final class SessionStore {
       tell();
     }
     return cp;
+  }
+
+  /**
+   * Keeps the place of a member that was just admitted (consensus member {@code consensusId}),
+   * at once and synced, before it has recovered anything: {@code joined} is the group state it
+   * was admitted with. A restart takes this place up again RECOVERING; the first checkpoint
+   * written once it is ONLINE replaces it. Without it, a joiner that crashed while recovering
+   * lost its acceptor state, and a group growing from one member to two could never decide
+   * another slot (whole-group simulator seed 11810).
+   */
+  synchronized void keepJoin(int consensusId, GroupState joined) {
+    if (consensusId != self || joined.getEpoch() != epoch) {
+      return;
+    }
+    cell.put(SessionCheckpoint.newBuilder().setConsensusId(consensusId).setState(joined).setRecovering(true).build()
+        .toByteArray());
   }
 
   /**

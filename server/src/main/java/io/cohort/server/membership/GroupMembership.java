@@ -332,7 +332,7 @@ public final class GroupMembership {
     return recovering.contains(id);
   }
 
-  /** Whether any member of the view is still RECOVERING (keeps no place to resume from yet). */
+  /** Whether any member of the view is still RECOVERING (not yet ONLINE: it recovers from a donor). */
   public boolean anyRecovering() {
     return !recovering.isEmpty();
   }

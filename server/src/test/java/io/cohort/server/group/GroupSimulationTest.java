@@ -66,6 +66,10 @@ class GroupSimulationTest {
       // Members restarted after a crash or a power loss took their place back (same consensus
       // id, acceptor state and checkpoint) rather than joining as new members.
       assertThat(coverage.placesResumed).isPositive();
+      // Members that crashed while RECOVERING took the place they were admitted to up again, and
+      // saw what they had applied before delivered again.
+      assertThat(coverage.recoveringPlacesResumed).isPositive();
+      assertThat(coverage.deliveredAgainWhileRecovering).isPositive();
       // Members out on a lost majority kept their place and took it up again, or gave it up
       // once the group had removed them (GroupRestart's ResumePlace and GiveUpPlace).
       assertThat(coverage.placesTakenUpAgain).isPositive();

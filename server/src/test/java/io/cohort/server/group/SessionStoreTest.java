@@ -35,6 +35,32 @@ class SessionStoreTest {
         .setCertifiedSeqno(certified).build();
   }
 
+  /**
+   * A joiner keeps its place from the moment it is admitted, RECOVERING, with the state it was
+   * admitted with, and the applier keeps syncing meanwhile; the first checkpoint written once it
+   * is ONLINE replaces that place.
+   */
+  @Test
+  void aJoinerKeepsItsPlaceAtOnceUntilItsFirstCheckpointReplacesIt() {
+    Disk disk = new Disk();
+    boolean[] held = {false};
+    SessionStore places = new SessionStore(disk, h -> held[0] = h);
+    places.begin(2, 4);
+    places.keepJoin(3, at(2, 50, 10)); // another session's id: nothing
+    assertThat(disk.value).isNull();
+    places.keepJoin(4, at(2, 50, 10));
+    SessionCheckpoint kept = places.load();
+    assertThat(kept.getRecovering()).isTrue();
+    assertThat(kept.getConsensusId()).isEqualTo(4);
+    assertThat(kept.getState().getFrontier()).isEqualTo(50);
+    places.everyoneOnline(true);
+    assertThat(held[0]).as("the applier syncs while the place is the join's").isFalse();
+    places.offer(4, at(2, 80, 25));
+    assertThat(places.persistIfApplied(25)).isNotNull();
+    assertThat(places.load().getRecovering()).isFalse();
+    assertThat(places.load().getState().getFrontier()).isEqualTo(80);
+  }
+
   @Test
   void aPlaceIsWrittenOnlyOnceEverythingCertifiedBeforeItIsApplied() {
     Disk disk = new Disk();

@@ -125,8 +125,8 @@ class GroupRestartTest {
 
   @Test
   void aPlaceIsGivenUpWhenTooManyMembersCameBackWithoutOneForAMajority() {
-    // m2 and m3 were RECOVERING when the power went: they keep no place, and the one place
-    // left can never be part of a majority of three again.
+    // m2 and m3 had left gracefully, or their data was lost, when the power went: they keep no
+    // place, and the one place left can never be part of a majority of three again.
     Decision d = GroupRestart.decide(keepingPlace("m1", State.WAITING, 100), List.of(waiting("m2", 90),
         waiting("m3", 95)));
     assertThat(d).isInstanceOf(GiveUpPlace.class);
