@@ -116,25 +116,10 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     queue.add(new Certified(seqno, tx));
   }
 
-  /**
-   * A transaction certified again with a sequence number this member had already queued (it
-   * delivers again from its checkpoint after a restart): nothing to apply, but it must be the
-   * same transaction, or this member's history and the group's differ.
-   *
-   * @throws IllegalStateException when the log holds another transaction under {@code seqno}
-   */
   @Override
-  public void alreadyApplied(long seqno, Transaction tx) {
-    if (seqno > lastApplied) {
-      throw new IllegalStateException("applier asked to skip transaction " + seqno + " beyond the last applied "
-          + lastApplied);
-    }
+  public String loggedAt(long seqno) {
     LogEntry e = LogEntries.at(storage, seqno);
-    if (e == null || !e.getTransaction().getTxnId().equals(tx.getTxnId())) {
-      throw new IllegalStateException("the group certified transaction " + tx.getTxnId() + " as " + groupUuid + ":"
-          + seqno + " but this member's log holds " + (e == null ? "nothing" : e.getTransaction().getTxnId())
-          + " there: its history differs from the group's");
-    }
+    return e == null ? null : e.getTransaction().getTxnId();
   }
 
   /**

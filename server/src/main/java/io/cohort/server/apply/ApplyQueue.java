@@ -21,7 +21,21 @@ public interface ApplyQueue {
    *
    * @throws IllegalStateException when this member holds another transaction under {@code seqno}
    */
-  void alreadyApplied(long seqno, Transaction tx);
+  default void alreadyApplied(long seqno, Transaction tx) {
+    if (seqno > lastApplied()) {
+      throw new IllegalStateException("applier asked to skip transaction " + seqno + " beyond the last applied "
+          + lastApplied());
+    }
+    String logged = loggedAt(seqno);
+    if (logged == null || !logged.equals(tx.getTxnId())) {
+      throw new IllegalStateException("the group certified transaction " + tx.getTxnId() + " as " + groupUuid() + ":"
+          + seqno + " but this member's log holds " + (logged == null ? "nothing" : logged)
+          + " there: its history differs from the group's");
+    }
+  }
+
+  /** The id of the transaction this member logged under {@code seqno}, or null when it holds none. */
+  String loggedAt(long seqno);
 
   String groupUuid();
 

@@ -409,8 +409,9 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
         nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
       }
       flush();
-      loop.endTurn(System.nanoTime());
-      suspected = loop.suspected();
+      if (loop.endTurn(System.nanoTime())) {
+        suspected = loop.suspected(); // a member no longer watched is no longer suspected
+      }
       frontier = core.frontier();
     }
   }

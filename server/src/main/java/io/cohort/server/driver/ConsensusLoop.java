@@ -144,10 +144,14 @@ public final class ConsensusLoop {
     core.advance(rd);
   }
 
-  /** Ends a turn: the detector learns where delivery stands and which members to watch. */
-  public void endTurn(long now) {
-    followConfigurations(now);
+  /**
+   * Ends a turn: the detector learns where delivery stands and which members to watch. True
+   * when members stopped being watched, so {@link #suspected} may have changed.
+   */
+  public boolean endTurn(long now) {
+    boolean dropped = followConfigurations(now);
     detector.progressed(core.frontier(), core.waitingOn(), core.waitingOnProposal(), now);
+    return dropped;
   }
 
   /** One whole turn with no outside input: what the core addressed to itself, then its Ready. */
@@ -162,9 +166,9 @@ public final class ConsensusLoop {
    * applied: watch exactly the members of the configurations from the delivery point on. A
    * member no longer in any of them owns no slot we still wait for, so its suspicion ends.
    */
-  private void followConfigurations(long now) {
+  private boolean followConfigurations(long now) {
     if (core.frontier() == watchedAt) {
-      return;
+      return false;
     }
     watchedAt = core.frontier();
     List<Integer> before = detector.watched();
@@ -177,6 +181,7 @@ public final class ConsensusLoop {
       LOG.info("member {} now watches members {} (was {}): the configurations changed", core.self(),
           after, before);
     }
+    return !dropped.isEmpty();
   }
 
   private void send(List<Envelope> envelopes) {
