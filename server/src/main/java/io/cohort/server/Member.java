@@ -93,6 +93,7 @@ public final class Member implements AutoCloseable {
           .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
           .addService(new GroupServiceHandler(group))
           .addService(ProtoReflectionServiceV1.newInstance())
+          .callExecutor(new io.cohort.server.api.NonBlockingCalls())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       if (config.group().faultInjection()) {
         builder.addService(new FaultInjectionHandler(faults));

@@ -5,6 +5,7 @@ import io.cohort.server.model.DbException;
 import io.cohort.server.model.ErrorCode;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,14 @@ public final class TransactionRegistry {
   private final int maxOpen;
   private final long idleTimeoutNanos;
   private final LongSupplier nanoClock;
+  /**
+   * Statement transactions are named {@code <this prefix>-<counter>}: unique across the group
+   * and across this member's restarts (the prefix is drawn once per process), and cheap, where a
+   * random UUID per statement cost a locked read of the system's secure random source. Only
+   * transactions a client opens and names itself get an unguessable random id.
+   */
+  private final String statementPrefix = UUID.randomUUID().toString();
+  private final AtomicLong statements = new AtomicLong();
 
   public TransactionRegistry(Applier applier, long maxBytes, int maxOpen, long idleTimeoutMillis,
       LongSupplier nanoClock) {
@@ -41,16 +50,20 @@ public final class TransactionRegistry {
       throw new DbException(ErrorCode.RESOURCE_EXHAUSTED, "too many open transactions on this member ("
           + maxOpen + "); commit or roll back some first");
     }
-    ServerTransaction tx = startUnregistered();
+    ServerTransaction tx = start(UUID.randomUUID().toString());
     open.put(tx.id(), tx);
     return tx;
   }
 
   /** A transaction that is not registered (an autocommit statement): the caller closes it. */
   public ServerTransaction startUnregistered() {
+    return start(statementPrefix + "-" + statements.incrementAndGet());
+  }
+
+  private ServerTransaction start(String id) {
     SnapshotPins.Pin pin = pins.pin(applier::lastApplied);
     try {
-      return new ServerTransaction(UUID.randomUUID().toString(), applier.snapshot(), pin, maxBytes,
+      return new ServerTransaction(id, applier.snapshot(), pin, maxBytes,
           nanoClock.getAsLong());
     } catch (RuntimeException e) {
       pin.release();
