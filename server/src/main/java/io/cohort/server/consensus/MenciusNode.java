@@ -249,7 +249,10 @@ public final class MenciusNode {
       persist = Optional.of(new DurableUpdate(
           incarnation, proposer.bound(), acceptor.dirty(), truncateBelow));
     }
-    return new Ready(persist, out.immediate(), out.afterPersist(), log.undrained());
+    // Every own slot skipped so far lies below the durable next-slot index unless this save
+    // raises it: only then may a decided skip of ours rely on the save.
+    return new Ready(persist, out.immediate(), out.afterPersist(), log.undrained(),
+        persist.isEmpty() || !proposer.nextOwnSlotDirty());
   }
 
   /** The driver has persisted, sent and applied {@code rd}; no input may come in between. */

@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * {@link MenciusNode} and its {@link SilenceDetector}, fed peer messages, proposals and ticks,
  * and one {@link Ready} handled at a time in the order the core requires (send
  * {@code messages}, save {@code persist}, send {@code afterPersist}, deliver {@code decided},
- * {@code advance}). The caller passes the time (nanoseconds in a member process, ticks in the
- * simulator; only differences count).
+ * {@code advance}; {@code decided} goes before the save when the Ready allows it). The caller
+ * passes the time (nanoseconds in a member process, ticks in the simulator; only differences
+ * count).
  *
  * <p>{@link ConsensusDriver} runs it on its loop thread against the wall clock, a transport
  * and a synced store; the whole-group simulator steps the same class on simulated time,
@@ -132,16 +133,25 @@ public final class ConsensusLoop {
     }
     Ready rd = core.ready();
     send(rd.messages());
+    if (rd.decidedBeforePersist()) {
+      deliver(rd);
+    }
     if (rd.persist().isPresent()) {
       store.save(rd.persist().get());
       saves++;
     }
     send(rd.afterPersist());
+    if (!rd.decidedBeforePersist()) {
+      deliver(rd);
+    }
+    core.advance(rd);
+  }
+
+  private void deliver(Ready rd) {
     for (Decision d : rd.decided()) {
       listener.delivered(d);
       deliveredValues += d.values().size();
     }
-    core.advance(rd);
   }
 
   /**

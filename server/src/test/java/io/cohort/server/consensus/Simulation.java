@@ -67,6 +67,12 @@ final class Simulation {
     long majorityOnlyRuns;
     /** Skips of slots beyond every slot any owner had proposed in yet (skipping ahead). */
     long skipsAhead;
+    /** Readies whose decisions were handed on before their save. */
+    long deliveredBeforeSave;
+    /** Readies whose decisions waited for their save (it made an own skip final). */
+    long deliveredAfterSave;
+    /** Crashes in a save whose Ready had already handed its decisions on. */
+    long crashedAfterEarlyDelivery;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -84,6 +90,9 @@ final class Simulation {
       snapshots += o.snapshots;
       majorityOnlyRuns += o.majorityOnlyRuns;
       skipsAhead += o.skipsAhead;
+      deliveredBeforeSave += o.deliveredBeforeSave;
+      deliveredAfterSave += o.deliveredAfterSave;
+      crashedAfterEarlyDelivery += o.crashedAfterEarlyDelivery;
     }
 
     @Override
@@ -95,7 +104,9 @@ final class Simulation {
           + " reconfigurationsDelivered=" + reconfigurations
           + " ignoredAsStale=" + staleReconfigurations + " pauses=" + pauses
           + " compactions=" + compactions + " snapshotsInstalled=" + snapshots
-          + " majorityOnlyLiveness=" + majorityOnlyRuns + " skipsAhead=" + skipsAhead;
+          + " majorityOnlyLiveness=" + majorityOnlyRuns + " skipsAhead=" + skipsAhead
+          + " deliveredBeforeSave=" + deliveredBeforeSave + " deliveredAfterSave="
+          + deliveredAfterSave + " crashedAfterEarlyDelivery=" + crashedAfterEarlyDelivery;
     }
   }
 
@@ -582,13 +593,17 @@ final class Simulation {
 
   /**
    * The driver loop of one member: send, persist, send what waited, deliver (the application
-   * saves its checkpoint with what it applied), advance.
+   * saves its checkpoint with what it applied), advance; delivering before the save when the
+   * Ready allows it, so that a crash before the save finds the checkpoint already past it.
    */
   private void drain(int i) {
     MenciusNode core = cores[i];
     while (core.hasReady()) {
       Ready rd = core.ready();
       rd.messages().forEach(e -> send(i, e));
+      if (rd.decidedBeforePersist()) {
+        deliver(i, rd);
+      }
       boolean early = options.repliesBeforeSave();
       if (early) {
         rd.afterPersist().stream().filter(Simulation::isReply).forEach(e -> send(i, e));
@@ -596,6 +611,7 @@ final class Simulation {
       if (rd.persist().isPresent()) {
         if (crashBeforeNextPersist[i]) {
           coverage.unsyncedLost++;
+          coverage.crashedAfterEarlyDelivery += rd.decidedBeforePersist() && !rd.decided().isEmpty() ? 1 : 0;
           coverage.repliesLostUnsaved += rd.afterPersist().stream().anyMatch(Simulation::isReply) ? 1 : 0;
           crash(i);
           return;
@@ -603,16 +619,26 @@ final class Simulation {
         disks[i].save(rd.persist().get());
       }
       rd.afterPersist().stream().filter(e -> !early || !isReply(e)).forEach(e -> send(i, e));
-      for (Decision d : rd.decided()) {
-        checker.delivered(i, d);
-        coverage.reconfigurations += d.values().stream()
-            .filter(v -> v.kind() == Value.Kind.MEMBERSHIP).count();
-      }
-      if (!rd.decided().isEmpty()) {
-        saved[i] = core.checkpoint();
-        checker.schedule(i, saved[i]);
+      if (!rd.decidedBeforePersist()) {
+        deliver(i, rd);
       }
       core.advance(rd);
+    }
+  }
+
+  private void deliver(int i, Ready rd) {
+    for (Decision d : rd.decided()) {
+      checker.delivered(i, d);
+      coverage.reconfigurations += d.values().stream()
+          .filter(v -> v.kind() == Value.Kind.MEMBERSHIP).count();
+    }
+    if (!rd.decided().isEmpty()) {
+      saved[i] = cores[i].checkpoint();
+      checker.schedule(i, saved[i]);
+      if (rd.persist().isPresent()) {
+        coverage.deliveredBeforeSave += rd.decidedBeforePersist() ? 1 : 0;
+        coverage.deliveredAfterSave += rd.decidedBeforePersist() ? 0 : 1;
+      }
     }
   }
 

@@ -59,6 +59,9 @@ class SimulationTest {
       assertThat(coverage.snapshots).isPositive();
       assertThat(coverage.majorityOnlyRuns).isPositive();
       assertThat(coverage.skipsAhead).isPositive();
+      assertThat(coverage.deliveredBeforeSave).isPositive();
+      assertThat(coverage.deliveredAfterSave).isPositive();
+      assertThat(coverage.crashedAfterEarlyDelivery).isPositive();
     }
   }
 }
