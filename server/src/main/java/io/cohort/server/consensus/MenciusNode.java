@@ -390,7 +390,11 @@ public final class MenciusNode {
     observe(m.slot());
     if (Ballot.isOwnerBallot(m.ballot())) {
       highestProposed = Math.max(highestProposed, m.slot());
-      skipAheadOf(m.slot());
+      // Our own Accept is no sign of another owner at work: stepped after two peers already
+      // decided its slot, it would find us idle and make us skip half the horizon of our own.
+      if (m.from() != self) {
+        skipAheadOf(m.slot());
+      }
     }
     observeBallot(m.ballot());
     if (!Ballot.isOwnerBallot(m.ballot()) && m.from() != self) {
@@ -604,7 +608,7 @@ public final class MenciusNode {
   }
 
   /**
-   * An owner proposes in {@code slot}. Idle, we skip well past it, and again only once half of
+   * Another owner proposes in {@code slot}. Idle, we skip well past it, and again only once half of
    * that lead is used up: the proposer then meets our skips before it needs them and waits for a
    * quorum of acceptors only, not for every member's skip, and one Skip covers many of its slots.
    * Only a real proposal does this (not skips or catch-up), so an idle group never runs ahead.
