@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  * proposals and acceptances one fsync carries (group commit). The Ready is handled in the order
  * its Javadoc requires: send {@code messages}, save {@code persist}, send {@code afterPersist},
  * deliver {@code decided} (before the save when the Ready allows it), then {@code advance}.
- * Messages the core addresses to this member itself are kept aside and stepped back into it at the start of the next turn (after
- * {@code advance}, never through the transport). The turn itself is a {@link ConsensusLoop},
+ * Messages the core addresses to this member itself are kept aside and stepped back into it at
+ * the start of the next turn (after {@code advance}, never through the transport). The turn itself is a {@link ConsensusLoop},
  * the part the whole-group simulator steps on simulated time: this class adds the thread, the
  * queue, the wall clock and the proposals' futures.
  *

@@ -45,6 +45,8 @@ public final class ConsensusLoop {
   private long watchedAt;
   private long saves;
   private long deliveredValues;
+  private long deliveredBeforeSave;
+  private long deliveredAfterSave;
 
   /**
    * @param network  sends a message to another member ({@code Transport.send}); never blocks
@@ -137,6 +139,13 @@ public final class ConsensusLoop {
       deliver(rd);
     }
     if (rd.persist().isPresent()) {
+      if (!rd.decided().isEmpty()) {
+        if (rd.decidedBeforePersist()) {
+          deliveredBeforeSave++;
+        } else {
+          deliveredAfterSave++;
+        }
+      }
       store.save(rd.persist().get());
       saves++;
     }
@@ -221,6 +230,16 @@ public final class ConsensusLoop {
   /** Saves to the store (one synced write each when the store syncs). */
   public long saves() {
     return saves;
+  }
+
+  /** Readies with a save whose decisions were handed on before it. */
+  public long deliveredBeforeSave() {
+    return deliveredBeforeSave;
+  }
+
+  /** Readies with a save whose decisions waited for it (it made an own skip final). */
+  public long deliveredAfterSave() {
+    return deliveredAfterSave;
   }
 
   /** Values delivered here since start (every member's). */

@@ -192,6 +192,9 @@ final class GroupSimulation {
     long unsyncedAppliedLost;
     /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
     long compactedSlots;
+    /** Readies of members' own loops with a save whose decisions went before it, or waited for it. */
+    long deliveredBeforeSave;
+    long deliveredAfterSave;
     long snapshotsNeeded;
     /** Transactions rolled back only through a read or touch set (a DDL against DML, or back). */
     long readTouchConflicts;
@@ -230,6 +233,8 @@ final class GroupSimulation {
       placesGivenUp += o.placesGivenUp;
       unsyncedAppliedLost += o.unsyncedAppliedLost;
       compactedSlots += o.compactedSlots;
+      deliveredBeforeSave += o.deliveredBeforeSave;
+      deliveredAfterSave += o.deliveredAfterSave;
       snapshotsNeeded += o.snapshotsNeeded;
       readTouchConflicts += o.readTouchConflicts;
       ddl += o.ddl;
@@ -251,7 +256,8 @@ final class GroupSimulation {
           + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering
           + " placesTakenUpAgain=" + placesTakenUpAgain + " placesGivenUp=" + placesGivenUp
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
-          + " compactedSlots=" + compactedSlots
+          + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
+          + " deliveredAfterSave=" + deliveredAfterSave
           + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
           + " electionsChecked=" + electionsChecked;
     }
@@ -1844,6 +1850,8 @@ final class GroupSimulation {
     Proc first = procs[0];
     for (Proc p : procs) {
       coverage.compactedSlots += p.session.core.retainedFrom();
+      coverage.deliveredBeforeSave += p.session.loop.deliveredBeforeSave();
+      coverage.deliveredAfterSave += p.session.loop.deliveredAfterSave();
     }
     for (Proc p : procs) {
       for (int n = 1; n <= p.log.size(); n++) {

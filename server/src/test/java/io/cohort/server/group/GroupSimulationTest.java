@@ -81,6 +81,9 @@ class GroupSimulationTest {
       // elected by the rule (and checked against it), not only named.
       assertThat(coverage.readTouchConflicts).isPositive();
       assertThat(coverage.electionsChecked).isPositive();
+      // The production loop's order: decisions before a save, and held for one.
+      assertThat(coverage.deliveredBeforeSave).isPositive();
+      assertThat(coverage.deliveredAfterSave).isPositive();
     }
   }
 
