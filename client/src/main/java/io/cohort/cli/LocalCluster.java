@@ -255,13 +255,28 @@ public final class LocalCluster {
     }
   }
 
-  /** JVM options of each member: {@code COHORT_SERVER_OPTS} as for {@code cohort server}, else a 1 GiB heap. */
+  /**
+   * JVM options of each member: {@code COHORT_SERVER_OPTS} as for {@code cohort server}, else
+   * {@link #DEFAULT_SERVER_OPTS}; then, when {@code COHORT_AOT_CACHE} names a file and the JVM
+   * (this CLI's, which the members share) reads AOT caches (JDK 25+), {@code -XX:AOTCache}.
+   */
   static List<String> serverJvmOptions() {
-    String opts = System.getenv("COHORT_SERVER_OPTS");
-    if (opts == null || opts.isBlank()) {
-      return List.of("-Xmx1g");
+    return serverJvmOptions(System.getenv("COHORT_SERVER_OPTS"), System.getenv("COHORT_AOT_CACHE"),
+        Runtime.version().feature());
+  }
+
+  /** As {@code bin/cohort server} uses ({@code SERVER_OPTS} there, which says why). */
+  static final String DEFAULT_SERVER_OPTS =
+      "-Xmx1g -XX:+UseSerialGC -XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=6";
+
+  static List<String> serverJvmOptions(String opts, String aotCache, int javaFeature) {
+    List<String> out = new ArrayList<>(List.of(
+        (opts == null || opts.isBlank() ? DEFAULT_SERVER_OPTS : opts).trim().split("\\s+")));
+    // A cache the JVM cannot use is ignored with a warning (AOTMode=auto), never fatal.
+    if (aotCache != null && !aotCache.isBlank() && javaFeature >= 25 && Files.isRegularFile(Path.of(aotCache))) {
+      out.add("-XX:AOTCache=" + aotCache);
     }
-    return List.of(opts.trim().split("\\s+"));
+    return out;
   }
 
   private Process start(MemberSpec m, List<String> serverArgs, Path serverJar) {

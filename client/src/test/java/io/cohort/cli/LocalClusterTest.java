@@ -325,4 +325,25 @@ class LocalClusterTest {
         .isInstanceOf(CliException.class).hasMessageContaining("cannot read the group name")
         .hasMessageContaining("remove");
   }
+
+  @Test
+  void membersGetTheLaunchersDefaultOptionsAndAnAotCacheOnlyWhereTheJvmReadsOne() throws Exception {
+    List<String> defaults = List.of(LocalCluster.DEFAULT_SERVER_OPTS.split(" "));
+    assertThat(LocalCluster.serverJvmOptions(null, null, 17)).isEqualTo(defaults);
+    assertThat(LocalCluster.serverJvmOptions("  ", "", 25)).isEqualTo(defaults);
+    assertThat(LocalCluster.serverJvmOptions(" -Xmx2g  -XX:+UseG1GC ", null, 25))
+        .containsExactly("-Xmx2g", "-XX:+UseG1GC");
+    Path cache = Files.writeString(dir.resolve("c.aot"), "x");
+    assertThat(LocalCluster.serverJvmOptions(null, cache.toString(), 25))
+        .endsWith("-XX:AOTCache=" + cache);
+    // JDK 17 would refuse to start on the unknown option; a missing file is no cache.
+    assertThat(LocalCluster.serverJvmOptions(null, cache.toString(), 17)).isEqualTo(defaults);
+    assertThat(LocalCluster.serverJvmOptions(null, dir.resolve("none.aot").toString(), 25))
+        .isEqualTo(defaults);
+    // `cohort server` and `cohort up` must start members alike: the launcher says the same.
+    Path launcher = Path.of("..", "bin", "cohort");
+    assumeTrue(Files.isRegularFile(launcher), "run from the client module of a checkout");
+    assertThat(Files.readString(launcher))
+        .contains("SERVER_OPTS=\"" + LocalCluster.DEFAULT_SERVER_OPTS + "\"");
+  }
 }

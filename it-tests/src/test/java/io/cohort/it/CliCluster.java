@@ -167,12 +167,33 @@ final class CliCluster implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Dcohort.home=" + home, "-jar", clientJar(home).toString()));
     cmd.addAll(List.of(args));
+    return run(cmd, List.of(), limit, args);
+  }
+
+  /**
+   * Runs the launcher, {@code bin/cohort ARGS}, as a user on this machine would: without this
+   * JVM's {@code JAVA_HOME} or any {@code COHORT_*} setting, so it picks its own JVM and options.
+   */
+  CliResult launcher(Duration limit, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/cohort").toString()));
+    cmd.addAll(List.of(args));
+    CliResult r = run(cmd, List.of("JAVA_HOME", "COHORT_SERVER_OPTS", "COHORT_CLI_OPTS", "COHORT_AOT",
+        "COHORT_AOT_CACHE"), limit, args);
+    for (String id : ids()) {
+      pid(id).map(pid -> new Member(pid, dataDir(id))).filter(m -> m.current().isPresent()).ifPresent(SEEN::add);
+    }
+    return r;
+  }
+
+  private CliResult run(List<String> cmd, List<String> unset, Duration limit, String... args) {
     Path out = dir.resolve("cli-" + (++cliRuns) + ".out");
     try {
       Files.createDirectories(dir);
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.to(out.toFile()))
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      unset.forEach(pb.environment()::remove);
+      Process p = pb.start();
       LiveProcesses.add(p);
       boolean done;
       try {
@@ -182,8 +203,12 @@ final class CliCluster implements AutoCloseable {
         done = false;
       }
       if (!done) {
-        p.destroyForcibly();
-        p.waitFor(30, TimeUnit.SECONDS);
+        // SIGTERM first: the launcher then stops what it started itself (its training members).
+        p.destroy();
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          p.waitFor(30, TimeUnit.SECONDS);
+        }
       }
       LiveProcesses.remove(p);
       return new CliResult(List.of(args), done ? p.exitValue() : -1, !done, Files.readString(out, StandardCharsets.UTF_8),
