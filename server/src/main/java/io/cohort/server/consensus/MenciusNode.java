@@ -36,6 +36,14 @@ public final class MenciusNode {
   /** Peers' durable checkpoints, from their catch-up requests: what they would deliver again from. */
   private final Map<Integer, Long> peerStable = new HashMap<>();
   /**
+   * Members that stopped counting (a configuration without them took effect here), each with
+   * the first slot it does not count in: told at each heartbeat where we stand until our
+   * durable checkpoint passed that slot, and {@link #DEPARTED_NOTICES} times after, since they
+   * serve as acceptors until then ({@link #othersStable}). Not durable: after a restart here a
+   * departed member stops serving on its own timeout.
+   */
+  private final Map<Integer, Departed> departed = new HashMap<>();
+  /**
    * Our application's last durable checkpoint ({@link #checkpointed}), or -1 when it keeps none
    * ({@link MenciusConfig#keepsCheckpoints}): then our delivery point stands for it. Never moves
    * back, so a peer may keep the highest it heard.
@@ -53,6 +61,17 @@ public final class MenciusNode {
   private long stallFrontier = -1;
   private long stallSince;
   private long valueCounter;
+
+  private static final int DEPARTED_NOTICES = 3;
+
+  private static final class Departed {
+    final long from;
+    int noticesLeft = DEPARTED_NOTICES;
+
+    Departed(long from) {
+      this.from = from;
+    }
+  }
 
   /** A member of a new group, or one that delivers again from slot 0 after a restart. */
   public MenciusNode(MenciusConfig cfg, DurableState restored, RandomGenerator rng) {
@@ -162,6 +181,7 @@ public final class MenciusNode {
       long wanted = waitingForHorizon() ? Math.max(maxKnownSlot, knownLimit() - 1) : maxKnownSlot;
       out.broadcast(new CatchUp(self, log.frontier(), wanted, stablePoint()), false, false);
       proposer.resendLastSkip();
+      tellDeparted();
     }
     if (cfg.compactEveryTicks() > 0 && now % cfg.compactEveryTicks() == 0) {
       compact(deliveredEverywhere());
@@ -322,15 +342,17 @@ public final class MenciusNode {
   }
 
   /**
-   * The lowest first-undelivered slot reported by the members of the current configuration
-   * (ourselves included): slots below it are delivered everywhere, a safe bound for
-   * {@link #compact}. Members not heard from yet count as slot 0.
+   * The lowest durable checkpoint reported (in catch-up requests) by the members of the latest
+   * configuration other than this one, or {@code Long.MAX_VALUE} when there are none; members
+   * not heard from yet count as slot 0. A member removed from the configuration may stop
+   * serving once this passed every slot it counts in: no member that goes on can need its
+   * votes or decisions again, even after a restart ({@link #tellDeparted}).
    */
-  public long groupFrontier() {
-    long min = log.frontier();
-    for (int m : membership().members()) {
+  public long othersStable() {
+    long min = Long.MAX_VALUE;
+    for (int m : schedule.latest().members()) {
       if (m != self) {
-        min = Math.min(min, peerFrontiers.getOrDefault(m, 0L));
+        min = Math.min(min, peerStable.getOrDefault(m, 0L));
       }
     }
     return min;
@@ -550,8 +572,35 @@ public final class MenciusNode {
       }
     }
     if (changed || schedule.at(slot + 1) != schedule.at(slot)) {
+      List<Integer> before = out.recipients();
       out.setRecipients(schedule.membersFrom(slot + 1));
+      for (int m : before) {
+        if (m != self && !out.recipients().contains(m)) {
+          departed.put(m, new Departed(slot + 1));
+        }
+      }
     }
+  }
+
+  /**
+   * Tells members that stopped counting where we stand: a member removed from the
+   * configuration serves as an acceptor, and answers catch-up requests, until the members that
+   * go on can no longer need it, even after a crash: until their durable checkpoints passed
+   * every slot it counts in. Else it could stop holding the only copy of a decision one of
+   * them must deliver again (the whole-group simulator's orderly stops found that, and so did
+   * {@code cohort down} then {@code cohort up}).
+   */
+  private void tellDeparted() {
+    long stable = stablePoint();
+    departed.entrySet().removeIf(e -> {
+      int m = e.getKey();
+      Departed d = e.getValue();
+      if (schedule.latest().members().contains(m)) {
+        return true; // back in the configuration: told as one of its members
+      }
+      out.send(m, new CatchUp(self, log.frontier(), maxKnownSlot, stable), false);
+      return stable >= d.from && --d.noticesLeft <= 0;
+    });
   }
 
   /**

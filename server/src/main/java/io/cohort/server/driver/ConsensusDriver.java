@@ -71,6 +71,8 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
    *
    * @param state            running, stopped by close, or failed
    * @param frontier         first slot not yet delivered here
+   * @param othersStable     the lowest durable checkpoint the other members of the latest
+   *                         configuration reported ({@link MenciusNode#othersStable})
    * @param deliveredValues  values delivered here since start (all members' values)
    * @param fsyncs           saves to the store (one synced write each when the store syncs)
    * @param queuedInputs     peer messages and proposals waiting for the loop
@@ -81,7 +83,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
    *                         decisions (it compacted those we need), or -1: when every peer says
    *                         so, this member cannot catch up from the log and needs a snapshot
    */
-  public record Stats(State state, long frontier, long deliveredValues, long fsyncs,
+  public record Stats(State state, long frontier, long othersStable, long deliveredValues, long fsyncs,
       int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected,
       long truncatedAt) {}
 
@@ -134,6 +136,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private volatile State state = State.RUNNING;
   private volatile Throwable failure;
   private volatile long frontier;
+  private volatile long othersStable;
   private volatile long deliveredValues;
   private volatile long fsyncs;
   private volatile Set<Integer> suspected = Set.of();
@@ -313,7 +316,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
 
   @Override
   public Stats stats() {
-    return new Stats(state, frontier, deliveredValues, fsyncs, inbox.size(), pending.count(),
+    return new Stats(state, frontier, othersStable, deliveredValues, fsyncs, inbox.size(), pending.count(),
         droppedMessages.get(), suspected, truncatedAt);
   }
 
@@ -413,6 +416,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
         suspected = loop.suspected(); // a member no longer watched is no longer suspected
       }
       frontier = core.frontier();
+      othersStable = core.othersStable();
     }
   }
 

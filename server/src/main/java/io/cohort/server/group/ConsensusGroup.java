@@ -640,7 +640,7 @@ public final class ConsensusGroup implements GroupReplication {
       } else {
         places.clear(); // out of the group: a restart must not take this place up again
       }
-      retire(s);
+      retire(s, false);
       s.shutdown();
       pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
           + " the transaction's outcome was known here (" + reason + "); it may have committed: check"
@@ -663,10 +663,13 @@ public final class ConsensusGroup implements GroupReplication {
 
   /**
    * A member removed from the view keeps answering as an acceptor until the configuration
-   * without it takes effect: leaving at once could cost the remaining members their quorum for
-   * the slots in between (the whole-group simulator found groups stuck that way). Bounded.
+   * without it takes effect and the members that go on delivered up to there
+   * ({@link GroupSession#retired}): leaving at once could cost them their quorum for the slots
+   * in between, or a decision only this member still holds (the whole-group simulator found
+   * groups stuck both ways; the second also stuck a group stopped with {@code cohort down}).
+   * Bounded; {@code untilClosed} keeps it going while the member shuts down.
    */
-  private void retire(GroupSession s) {
+  private void retire(GroupSession s, boolean untilClosed) {
     long until = s.retireUntil();
     ConsensusPort d = s.driver();
     if (until < 0 || d == null) {
@@ -676,15 +679,19 @@ public final class ConsensusGroup implements GroupReplication {
     LOG.info("member {} serves as an acceptor until slot {}, where the group stops counting it", config.memberId(),
         until);
     try {
-      while (d.stats().frontier() < until && System.nanoTime() - deadline < 0 && !closing) {
+      while (!s.retired() && System.nanoTime() - deadline < 0 && (untilClosed || !closing)) {
         Thread.sleep(20);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (d.stats().frontier() < until) {
-      LOG.warn("member {} stopped serving as an acceptor at slot {}, before slot {}", config.memberId(),
-          d.stats().frontier(), until);
+    ConsensusDriver.Stats st = d.stats();
+    if (!s.retired()) {
+      LOG.warn("member {} stopped serving as an acceptor at slot {} (the others' checkpoints are at slot {}), before slot {}",
+          config.memberId(), st.frontier(), st.othersStable(), until);
+    } else {
+      LOG.info("member {} stops serving as an acceptor: the group's checkpoints passed slot {}",
+          config.memberId(), until);
     }
   }
 
@@ -1074,6 +1081,9 @@ public final class ConsensusGroup implements GroupReplication {
         LOG.info("member {} could not leave the group; a restart takes its place up again", config.memberId());
       }
       s.end("left the group (shutdown)", false);
+      if (out) {
+        retire(s, true);
+      }
       s.shutdown();
       session = null;
     }

@@ -107,6 +107,20 @@ final class GroupSession {
   private boolean viewStale;
   /** Once removed from the view: the first slot without this member; it serves as an acceptor until then. */
   private volatile long retireUntil = -1;
+  /**
+   * Members that left and whose last configuration ended here, kept as transport peers until a time of the
+   * world's clock ({@link SessionWorld#departedLinger}): each serves as an acceptor until the
+   * members that go on tell it they checkpointed past its last slot. Loop thread.
+   */
+  private final Map<Integer, Lingering> lingering = new TreeMap<>();
+  /**
+   * Members that left by their own request and still count in a configuration: they linger
+   * once it ends. An expelled member does not: it is presumed gone, and an expelled member still
+   * running learns of it by being refused. Loop thread.
+   */
+  private final Set<Integer> leaving = new java.util.TreeSet<>();
+
+  private record Lingering(InetSocketAddress address, long until) {}
   private volatile boolean recovering;
   private volatile boolean ended;
   /** Set with {@link #ended} when the session left its place on disk. */
@@ -160,12 +174,20 @@ final class GroupSession {
         return;
       }
       viewStale = false;
-      boolean departures = !membership.departed().isEmpty();
+      Map<Integer, MemberInfo> departing = membership.departed().isEmpty() ? Map.of()
+          : new TreeMap<>(membership.departed());
       out = machine.deliver(d, events);
       if (out != null) {
         retireUntil = membership.removedFrom(self);
-      } else if (departures || !membership.departed().isEmpty()) {
-        updatePeers(); // a configuration without a departed member may have taken effect
+      } else if (!departing.isEmpty() || !membership.departed().isEmpty() || !lingering.isEmpty()) {
+        // A configuration without a departed member may have taken effect: it stays a peer a
+        // while longer, to hear that it is no longer needed (MenciusNode tells it).
+        departing.forEach((id, m) -> {
+          if (!membership.departed().containsKey(id) && !membership.members().containsKey(id) && leaving.remove(id)) {
+            lingering.put(id, new Lingering(address(m.getGroupAddress()), world.now() + world.departedLinger()));
+          }
+        });
+        updatePeers();
       }
       if (viewStale || out != null) {
         publish(); // not for slots of transactions only: they change nothing readers see here
@@ -213,6 +235,9 @@ final class GroupSession {
       }
       LOG.info("view {}: {} {} -> members {}", membership.viewId(), vc.getReason(), vc.getSubject(),
           describeMembers());
+      if (vc.getReason() == ViewChange.Reason.LEAVE) {
+        leaving.addAll(r.removed());
+      }
       if (membership.contains(self)) {
         updatePeers();
         if (!machine.recovering()) {
@@ -538,6 +563,9 @@ final class GroupSession {
     if (lostTrack(now)) {
       return !v.majorityLost();
     }
+    if (!lingering.isEmpty()) {
+      onLoop(this::updatePeers); // drop those whose time is up, busy or idle
+    }
     Set<Integer> refusing = new java.util.TreeSet<>(refusedBy());
     refusing.retainAll(ids);
     if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
@@ -754,11 +782,17 @@ final class GroupSession {
         peers.putIfAbsent(m.getConsensusId(), address(m.getGroupAddress()));
       }
     }
+    lingering.forEach((id, l) -> peers.putIfAbsent(id, l.address()));
     return peers;
   }
 
-  /** Keeps the transport's peers in step with the view and the configurations in force (loop thread). */
+  /**
+   * Keeps the transport's peers in step with the view, the configurations in force, and the
+   * members still lingering (loop thread).
+   */
   private void updatePeers() {
+    long now = world.now();
+    lingering.values().removeIf(l -> now - l.until() >= 0);
     Map<Integer, InetSocketAddress> peers = peerAddresses();
     if (!peers.equals(lastPeers)) {
       transport.update(peers);
@@ -773,6 +807,22 @@ final class GroupSession {
    */
   long retireUntil() {
     return retireUntil;
+  }
+
+  /**
+   * Whether this member, removed from the view, may stop serving as an acceptor: every member
+   * that goes on has a durable checkpoint past every slot it counts in ({@link #retireUntil}),
+   * by their own word ({@code MenciusNode.othersStable}), so none can need it again, even after
+   * a restart. Until then one of them may still need a vote, or a decision only this member can
+   * still give. True when it was not removed.
+   */
+  boolean retired() {
+    long until = retireUntil;
+    ConsensusPort d = driver;
+    if (until < 0 || d == null) {
+      return true;
+    }
+    return d.stats().othersStable() >= until;
   }
 
   static InetSocketAddress address(String hostPort) {

@@ -24,6 +24,15 @@ interface SessionWorld {
   /** How often the group state is offered as this member's place to resume from. */
   long placeEvery();
 
+  /**
+   * How long a member removed from the configuration stays a transport peer once the
+   * configuration without it took effect: long enough for the members that go on to checkpoint
+   * past its last slot and tell it so (twenty places; a member checkpoints at each).
+   */
+  default long departedLinger() {
+    return 20 * placeEvery();
+  }
+
   /** How often at most an expulsion of the same suspects is proposed again. */
   long expelEvery();
 

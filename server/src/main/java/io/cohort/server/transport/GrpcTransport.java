@@ -151,8 +151,9 @@ public final class GrpcTransport implements Transport {
    * Makes {@code peers} the peer list (an entry for this member is ignored): starts links to
    * new peers (at once if the transport is started), closes links to peers no longer listed,
    * and redials a peer whose address changed. From then on only listed peers' hellos are
-   * accepted, and open streams from the others are ended. Messages queued for a removed or
-   * moved peer are dropped. Any thread; after close it does nothing.
+   * accepted, and open streams from the others are ended. Messages queued for a removed peer
+   * still go out while its stream stays open (at most a second), those for a moved one are
+   * dropped. Any thread; after close it does nothing.
    */
   public void updatePeers(Map<Integer, InetSocketAddress> peers) {
     Map<Integer, InetSocketAddress> next = peerAddresses(peers);
@@ -169,7 +170,7 @@ public final class GrpcTransport implements Transport {
         if (address == null || !address.equals(e.getValue().address())) {
           (address == null ? removed : moved).add(e.getKey());
           links.remove(e.getKey());
-          e.getValue().close();
+          e.getValue().close(address == null ? lingerNanos() : 0);
           retired.add(e.getValue());
         }
       }
@@ -226,6 +227,10 @@ public final class GrpcTransport implements Transport {
     return counters.snapshot();
   }
 
+  /**
+   * {@inheritDoc} Here links whose stream is open write what they had queued first, for at most
+   * a second in all: a member stopping right after it decided tells its peers.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
@@ -235,7 +240,7 @@ public final class GrpcTransport implements Transport {
     handler.close();
     List<PeerLink> stopping;
     synchronized (lifecycle) {
-      links.values().forEach(PeerLink::close);
+      links.values().forEach(link -> link.close(lingerNanos()));
       stopping = new ArrayList<>(links.values());
       stopping.addAll(retired);
     }
@@ -258,6 +263,14 @@ public final class GrpcTransport implements Transport {
     if (started.get()) {
       LOG.info("peer transport of member {} closed", self);
     }
+  }
+
+  /**
+   * How long a closed link still writes what it had queued (a removed peer's last decisions, a
+   * stopping member's last answers): at most a second, and half the close timeout.
+   */
+  private long lingerNanos() {
+    return Math.min(TimeUnit.SECONDS.toNanos(1), options.closeTimeout().toNanos() / 2);
   }
 
   /** {@code peers} validated, without this member. */

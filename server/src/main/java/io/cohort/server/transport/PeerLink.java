@@ -53,6 +53,11 @@ final class PeerLink {
   /** Wakes the sender thread: new messages, flow-control readiness, stream end, close. */
   private final Object lock = new Object();
   private boolean closed; // guarded by lock
+  /** Closed with a linger: the sender thread writes what is queued, then ends the stream and the channel. */
+  private boolean draining; // guarded by lock
+  private long drainDeadline; // guarded by lock; System.nanoTime()
+  /** The sender thread ended (or is ending): nobody is left to drain. */
+  private boolean exited; // guarded by lock
   /**
    * Serializes writes to the open stream (gRPC's observer is not thread-safe) and keeps them in
    * queue order: held around taking messages off the queue and writing them.
@@ -119,14 +124,36 @@ final class PeerLink {
     return dropped;
   }
 
-  /** Stops redialing and ends the stream; {@link #awaitStopped} waits for it. */
+  /** Stops redialing and ends the stream at once, dropping what is queued; {@link #awaitStopped} waits for it. */
   void close() {
+    close(0);
+  }
+
+  /**
+   * Stops redialing. While the stream is open, what is queued (and what was written before)
+   * still goes to the peer for at most {@code lingerNanos}: the stream is half-closed after the
+   * last frame and ends once the peer has read it all. Then the channel stops, as with
+   * {@link #close()}. A member's last words (a decision, the answer that lets a peer learn it)
+   * are not lost because it stops or drops the peer right after saying them.
+   */
+  void close(long lingerNanos) {
+    boolean now;
     synchronized (lock) {
-      closed = true;
+      if (!closed) {
+        closed = true;
+        draining = lingerNanos > 0 && !exited && sender.isAlive();
+        drainDeadline = System.nanoTime() + lingerNanos;
+      } else if (lingerNanos <= 0) {
+        draining = false; // closed again without a linger: stop now
+        drainDeadline = System.nanoTime();
+      }
+      now = !draining;
       lock.notifyAll();
     }
-    channel.shutdownNow();
-    queue.clear();
+    if (now) {
+      channel.shutdownNow();
+      queue.clear();
+    }
   }
 
   /** Waits until the thread and the channel stopped or the deadline passed. */
@@ -162,6 +189,22 @@ final class PeerLink {
   }
 
   private void run() {
+    try {
+      runUntilClosed();
+    } finally {
+      boolean drained;
+      synchronized (lock) {
+        exited = true;
+        drained = draining;
+      }
+      if (drained) {
+        channel.shutdownNow();
+        queue.clear();
+      }
+    }
+  }
+
+  private void runUntilClosed() {
     try {
       while (!isClosed()) {
         Attempt attempt = new Attempt();
@@ -242,17 +285,59 @@ final class PeerLink {
         while (!closed && attempt.phase == Phase.OPEN && !(out.isReady() && !queue.isEmpty())) {
           lock.wait(WAIT_SLICE_MILLIS);
         }
-        if (closed || attempt.phase != Phase.OPEN) {
+        if (attempt.phase != Phase.OPEN || (closed && !draining)) {
           return;
         }
-      }
-      synchronized (sendLock) {
-        List<ConsensusMessage> batch = queue.poll(options.maxMessagesPerFrame(),
-            options.maxFrameBytes(), ConsensusMessage::getSerializedSize);
-        if (!batch.isEmpty()) {
-          out.onNext(frame(batch));
-          counters.sent(batch.size());
+        if (closed) {
+          break;
         }
+      }
+      writeQueued(out);
+    }
+    drain(attempt, out);
+  }
+
+  private void writeQueued(ClientCallStreamObserver<PeerStreamItem> out) {
+    synchronized (sendLock) {
+      List<ConsensusMessage> batch = queue.poll(options.maxMessagesPerFrame(),
+          options.maxFrameBytes(), ConsensusMessage::getSerializedSize);
+      if (!batch.isEmpty()) {
+        out.onNext(frame(batch));
+        counters.sent(batch.size());
+      }
+    }
+  }
+
+  /**
+   * Closed with a linger while the stream is open: writes what is queued, half-closes, and waits
+   * for the peer to end the stream (it has read everything then), until the deadline.
+   */
+  private void drain(Attempt attempt, ClientCallStreamObserver<PeerStreamItem> out)
+      throws InterruptedException {
+    while (true) {
+      synchronized (lock) {
+        long left;
+        while (attempt.phase == Phase.OPEN && !queue.isEmpty() && !out.isReady()
+            && (left = drainDeadline - System.nanoTime()) > 0) {
+          lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), WAIT_SLICE_MILLIS)));
+        }
+        if (attempt.phase != Phase.OPEN || drainDeadline - System.nanoTime() <= 0) {
+          return;
+        }
+        if (queue.isEmpty()) {
+          break;
+        }
+      }
+      writeQueued(out);
+    }
+    synchronized (sendLock) {
+      open = null; // no direct writes after the half-close
+      out.onCompleted();
+    }
+    synchronized (lock) {
+      long left;
+      while (attempt.phase == Phase.OPEN && (left = drainDeadline - System.nanoTime()) > 0) {
+        lock.wait(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), WAIT_SLICE_MILLIS)));
       }
     }
   }

@@ -28,7 +28,10 @@ public interface Transport extends AutoCloseable {
   /** Counters for status and tests. */
   Stats stats();
 
-  /** Stops all connections and threads; queued messages are discarded. Idempotent. */
+  /**
+   * Stops all connections and threads. Messages still queued may be lost (an implementation may
+   * let them go out for a bounded time first). Idempotent.
+   */
   @Override
   void close();
 

@@ -37,6 +37,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -112,19 +113,35 @@ final class GroupSimulation {
 
   /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
   record Options(Function<Collection<MemberInfo>, Optional<MemberInfo>> election,
-      UnaryOperator<Transaction> certifierSees, boolean oneWayCut) {
+      UnaryOperator<Transaction> certifierSees, boolean oneWayCut, boolean orderlyStop) {
     static Options standard() {
-      return new Options(null, t -> t, false);
+      return new Options(null, t -> t, false, false);
     }
 
     /** Members elect their primary with {@code e} instead of the production rule. */
     Options withElection(Function<Collection<MemberInfo>, Optional<MemberInfo>> e) {
-      return new Options(e, certifierSees, oneWayCut);
+      return new Options(e, certifierSees, oneWayCut, orderlyStop);
     }
 
     /** The certifiers see every transaction through {@code f}; appliers and checks see it whole. */
     Options withCertifierSeeing(UnaryOperator<Transaction> f) {
-      return new Options(election, f, oneWayCut);
+      return new Options(election, f, oneWayCut, orderlyStop);
+    }
+
+    /**
+     * No random faults but the seed's network: once the group is whole, {@code cohort down} stops
+     * every member, one at a time and in random order, as {@code ConsensusGroup.close} does
+     * (leave the group, serve as an acceptor until retired, stop; the last one cannot leave and
+     * keeps its place). Then {@code cohort up} starts them all again, and the group must come
+     * back whole with everything it acknowledged.
+     */
+    Options withOrderlyStop() {
+      return new Options(election, certifierSees, false, true);
+    }
+
+    /** A scripted run: no random faults, leaves or crashes of its own. */
+    boolean scripted() {
+      return oneWayCut || orderlyStop;
     }
 
     /**
@@ -134,7 +151,7 @@ final class GroupSimulation {
      * outcomes a client sees (commit or conflict) longer than {@link #writeGapLimit}.
      */
     Options withOneWayCutOfASecondary() {
-      return new Options(election, certifierSees, true);
+      return new Options(election, certifierSees, true, false);
     }
   }
 
@@ -165,6 +182,10 @@ final class GroupSimulation {
     long majorityLost;
     long staleViewChanges;
     long joinsAdopted;
+    /** Member processes over all runs. */
+    long members;
+    long orderlyStops;
+    long joinAnswersLost;
     long committed;
     long aborted;
     long acknowledged;
@@ -213,6 +234,9 @@ final class GroupSimulation {
       majorityLost += o.majorityLost;
       staleViewChanges += o.staleViewChanges;
       joinsAdopted += o.joinsAdopted;
+      members += o.members;
+      orderlyStops += o.orderlyStops;
+      joinAnswersLost += o.joinAnswersLost;
       committed += o.committed;
       aborted += o.aborted;
       acknowledged += o.acknowledged;
@@ -246,7 +270,7 @@ final class GroupSimulation {
       return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " oneWay=" + oneWayCuts
           + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
-          + " staleViewChanges=" + staleViewChanges + " joinsAdopted=" + joinsAdopted + " committed=" + committed + " aborted=" + aborted
+          + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
@@ -346,9 +370,17 @@ final class GroupSimulation {
 
   private static final boolean TRACE = Boolean.getBoolean("cohort.groupsim.trace");
 
-  static String replayCommand(long seed) {
-    return "mvn -B -o -pl proto,server test -Dtest=GroupSimulationTest"
-        + " -Dsurefire.failIfNoSpecifiedTests=false -Dcohort.groupsim.seed=" + seed;
+  String replayCommand(long seed) {
+    String base = "mvn -B -o -pl proto,server test -Dsurefire.failIfNoSpecifiedTests=false -Dtest=GroupSimulationTest";
+    if (options.orderlyStop()) {
+      return base + "#theGroupComesBackAfterAnOrderlyStop -Dcohort.groupsim.stop.seeds=1 -Dcohort.groupsim.stop.start="
+          + seed;
+    }
+    if (options.oneWayCut()) {
+      return base + "#writesGoOnWhileASecondaryIsCutOneWay -Dcohort.groupsim.cut.seeds=1 -Dcohort.groupsim.cut.start="
+          + seed;
+    }
+    return base + " -Dcohort.groupsim.seed=" + seed;
   }
 
   String banner() {
@@ -374,18 +406,24 @@ final class GroupSimulation {
   }
 
   private Result runSeed() {
+    coverage.members += procs.length;
     try {
       bootstrap(procs[0], 1);
       for (int i = 1; i < procs.length; i++) {
         procs[i].rejoinAt = 1 + rng.nextInt(20);
       }
-      for (now = 1; now <= plan.safetyTicks() || cutLasts(); now++) {
+      for (now = 1; now <= plan.safetyTicks() || cutLasts() || stopLasts(); now++) {
         if (TRACE && now % 50 == 0) {
           StringBuilder sb = new StringBuilder("frontiers:");
           for (Proc p : procs) {
             Session s = p.session;
             sb.append(' ').append(p.memberId).append(s == null ? "=out" : "#" + s.id + "@" + s.core.frontier()
                 + "/q" + s.core.queued() + "/s" + s.loop.suspected());
+            Session r = p.retiring;
+            if (r != null) {
+              sb.append("(retiring #").append(r.id).append('@').append(r.core.frontier()).append('/')
+                  .append(r.core.othersStable()).append(" until ").append(p.retireUntil).append(')');
+            }
           }
           trace(sb.toString());
           if (Long.getLong("cohort.groupsim.dumpAt", -1) == now) {
@@ -398,6 +436,8 @@ final class GroupSimulation {
         }
         if (options.oneWayCut()) {
           scriptedCut();
+        } else if (options.orderlyStop()) {
+          scriptedStop();
         } else {
           injectFaults();
         }
@@ -499,6 +539,10 @@ final class GroupSimulation {
     Session retiring;
     /** Proposed its own leave in this session: counts as gone for the fault budget from then on. */
     boolean leaving;
+    /** Being stopped by the scripted {@code cohort down}: it does not look for the group again. */
+    boolean stopping;
+    /** Its leave could not be ordered (alone, or another view change first): it stops with its place. */
+    boolean leaveRefused;
     long retireUntil;
     long retireDeadline;
     JoinAttempt join;
@@ -786,8 +830,8 @@ final class GroupSimulation {
 
     @Override
     public ConsensusDriver.Stats stats() {
-      return new ConsensusDriver.Stats(ConsensusDriver.State.RUNNING, core.frontier(), loop.deliveredValues(),
-          loop.saves(), inbox.size(), 0, 0, loop.suspected(), core.snapshotNeeded().orElse(-1));
+      return new ConsensusDriver.Stats(ConsensusDriver.State.RUNNING, core.frontier(), core.othersStable(),
+          loop.deliveredValues(), loop.saves(), inbox.size(), 0, 0, loop.suspected(), core.snapshotNeeded().orElse(-1));
     }
 
     /** Both the driver's and the transport's: nothing to stop in a stepped loop. */
@@ -1048,6 +1092,11 @@ final class GroupSimulation {
   private void crash(Proc p) {
     trace(p.memberId + (p.session == null ? "" : " (id " + p.session.id + ")") + " crashes");
     coverage.crashes++;
+    halt(p);
+  }
+
+  /** The process ends: what it kept on disk stays, everything else is gone. */
+  private void halt(Proc p) {
     p.up = false;
     p.session = null;
     p.retiring = null;
@@ -1063,6 +1112,8 @@ final class GroupSimulation {
 
   private void restart(Proc p) {
     p.up = true;
+    p.stopping = false;
+    p.leaveRefused = false;
     p.views = p.newViews();
     p.places = p.newPlaces();
     p.startPipeline();
@@ -1191,7 +1242,7 @@ final class GroupSimulation {
    * runs the group, resume the group here, or wait.
    */
   private void joinStep(Proc p) {
-    if (p.session != null || p.retiring != null) {
+    if (p.session != null || p.retiring != null || p.stopping) {
       return;
     }
     if (p.join != null && now > p.join.deadline()) {
@@ -1262,6 +1313,13 @@ final class GroupSimulation {
   }
 
   private void replyToJoin(JoinWait w, Proc seed, JoinReply reply) {
+    if (faulty && reply != null && reply.state() != null && rng.nextInt(8) == 0 && canImpair(w.joiner())) {
+      // The answer is lost (a dropped connection, a deadline hit first): the view change
+      // applied, and the joiner asks again with the same request id once its call times out.
+      coverage.joinAnswersLost++;
+      trace(seed.memberId + "'s answer to " + w.joiner().memberId + " (attempt " + w.attempt() + ") is lost");
+      return;
+    }
     network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null,
         reply == null ? new JoinReply(-1, null) : reply, w.attempt(), 0));
   }
@@ -1347,7 +1405,7 @@ final class GroupSimulation {
       }
     }
     // No graceful leave in the scripted cut: the others must keep a majority without the victim.
-    if (!options.oneWayCut() && rng.nextDouble() < plan.leaveRate()) {
+    if (!options.scripted() && rng.nextDouble() < plan.leaveRate()) {
       Proc p2 = procs[rng.nextInt(procs.length)];
       Session s = p2.session;
       // Leaving a group of two leaves one member, which no fault may then touch: not worth it.
@@ -1530,6 +1588,68 @@ final class GroupSimulation {
     }
   }
 
+  static final long STOP_AT = 300;
+  /** ConsensusGroup.close waits this long at most for a leave, and as long again for its retirement. */
+  static final long STOP_STEP_TICKS = 500;
+  private List<Proc> stopOrder;
+  private int stopIndex;
+  private long stopFrom = STOP_AT;
+  private long stepDeadline;
+
+  /** The scripted stop is still to come (within a bound) or under way: the faulty phase goes on. */
+  private boolean stopLasts() {
+    return options.orderlyStop() && now < 20_000 && (stopOrder == null || stopIndex < stopOrder.size());
+  }
+
+  /** {@link Options#withOrderlyStop}: stops the members one by one, as {@code cohort down} does. */
+  private void scriptedStop() {
+    if (stopOrder == null) {
+      GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
+      if (now < stopFrom) {
+        return;
+      }
+      if (!allUp() || gm.members().size() != procs.length || gm.anyRecovering()) {
+        stopFrom = now + 50; // not whole yet
+        return;
+      }
+      stopOrder = new ArrayList<>(List.of(procs));
+      for (int i = stopOrder.size() - 1; i > 0; i--) {
+        Collections.swap(stopOrder, i, rng.nextInt(i + 1));
+      }
+      List<String> names = new ArrayList<>();
+      stopOrder.forEach(p -> names.add(p.memberId));
+      trace("cohort down: stopping " + names + " in turn");
+    }
+    while (stopIndex < stopOrder.size()) {
+      Proc p = stopOrder.get(stopIndex);
+      if (!p.stopping) {
+        p.stopping = true;
+        stepDeadline = now + STOP_STEP_TICKS;
+        Session s = p.session;
+        if (p.up && s != null && !s.ended) {
+          trace(p.memberId + " (id " + s.id + ") is stopped: it leaves the group first");
+          s.gs.leaveAsync().thenAccept(applied -> p.leaveRefused |= !applied);
+          drain(p);
+          return;
+        }
+      }
+      Session s = p.session;
+      boolean leaving = s != null && !s.ended && !p.leaveRefused;
+      if (p.up && now < stepDeadline && leaving) {
+        return; // the leave is not delivered yet
+      }
+      if (p.up && p.retiring != null && now < stepDeadline + STOP_STEP_TICKS) {
+        return; // ConsensusGroup.retire: serving as an acceptor until the group delivered without it
+      }
+      trace(p.memberId + " stops" + (leaving ? " before its leave was delivered" : p.leaveRefused
+          ? " in the group: it could not leave" : ""));
+      coverage.orderlyStops++;
+      halt(p);
+      p.restartAt = Long.MAX_VALUE; // cohort up starts them all once the run's faults end
+      stopIndex++;
+    }
+  }
+
   private boolean allUp() {
     for (Proc p : procs) {
       if (!p.up || p.session == null) {
@@ -1617,6 +1737,7 @@ final class GroupSimulation {
       if (r != null && now > p.retireDeadline) {
         p.retiring = null;
         trace(p.memberId + " (id " + r.id + ") stops retiring: timed out at slot " + r.core.frontier());
+        r.stop();
       } else if (r != null) {
         r.loop.tick(now);
         drain(p, r);
@@ -1700,9 +1821,9 @@ final class GroupSimulation {
       }
       s.loop.flush();
       s.loop.endTurn(now);
-      if (p.retiring == s && s.core.frontier() >= p.retireUntil) {
-        p.retiring = null;
-        trace(p.memberId + " (id " + s.id + ") retired at slot " + s.core.frontier());
+      if (p.retiring == s && s.gs.retired()) {
+        p.retiring = null; // ConsensusGroup.retire's rule
+        trace(p.memberId + " (id " + s.id + ") retired: the others' checkpoints passed slot " + p.retireUntil);
         s.stop();
         return;
       }

@@ -53,6 +53,7 @@ class GroupSimulationTest {
       assertThat(coverage.joins).isPositive();
       // A joiner that asked again (its answer lost, or another seed) got the id it was admitted as.
       assertThat(coverage.joinsAdopted).isPositive();
+      assertThat(coverage.joinAnswersLost).isPositive();
       assertThat(coverage.fetched).isPositive();
       assertThat(coverage.heldThenCertified).isPositive();
       assertThat(coverage.leaves).isPositive();
@@ -103,6 +104,29 @@ class GroupSimulationTest {
     }
     System.out.println("one-way cuts of a secondary over " + count + " seeds: " + coverage);
     assertThat(coverage.oneWayCuts).isEqualTo(count);
+    assertThat(coverage.acknowledged).isPositive();
+  }
+
+  /**
+   * {@code cohort down} then {@code cohort up}: every member stopped in turn, each leaving the
+   * group first, then all started again. The group comes back whole with every acknowledged
+   * transaction (the run's liveness and final checks), over every network shape. Before members
+   * removed from the view waited for the others to deliver without them, a member could stop
+   * holding the only copy of a decision the last one needed, and the group never came back.
+   */
+  @Test
+  void theGroupComesBackAfterAnOrderlyStop() {
+    long start = Long.getLong("cohort.groupsim.stop.start", 1);
+    long count = Long.getLong("cohort.groupsim.stop.seeds", 150);
+    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
+    for (long seed = start; seed < start + count; seed++) {
+      coverage.add(new GroupSimulation(seed, GroupSimulation.Options.standard().withOrderlyStop())
+          .run().coverage());
+    }
+    System.out.println("orderly stops over " + count + " seeds: " + coverage);
+    assertThat(coverage.orderlyStops).isEqualTo(coverage.members);
+    assertThat(coverage.leaves).isPositive();
+    assertThat(coverage.placesResumed).isPositive();
     assertThat(coverage.acknowledged).isPositive();
   }
 }
