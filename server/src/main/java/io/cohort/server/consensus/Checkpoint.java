@@ -10,9 +10,11 @@ import java.util.TreeMap;
  * delivered and applied by the application, which saved this checkpoint atomically with the
  * effects of those slots. {@code configurations} maps the first slot of each configuration
  * still in force at or after {@code frontier} to its members, so slot ownership is known
- * without replaying the log. {@link #genesis} is the start of a new group.
+ * without replaying the log. {@code freshFrom} is one above the highest member id any
+ * configuration ever had (or a higher bound): a change may add only ids from there on
+ * ({@link MembershipChange#appliesAfter}). {@link #genesis} is the start of a new group.
  */
-public record Checkpoint(long frontier, SortedMap<Long, Membership> configurations) {
+public record Checkpoint(long frontier, SortedMap<Long, Membership> configurations, int freshFrom) {
 
   public Checkpoint {
     if (frontier < 0) {
@@ -24,6 +26,12 @@ public record Checkpoint(long frontier, SortedMap<Long, Membership> configuratio
           "checkpoint at slot " + frontier + " has no configuration in force there");
     }
     configurations = Collections.unmodifiableSortedMap(copy);
+    freshFrom = Math.max(freshFrom, Schedule.aboveAll(copy.values()));
+  }
+
+  /** A checkpoint whose configurations hold every member id ever used (a test's, or a new group's). */
+  public Checkpoint(long frontier, SortedMap<Long, Membership> configurations) {
+    this(frontier, configurations, 0);
   }
 
   public static Checkpoint genesis(Membership initial) {

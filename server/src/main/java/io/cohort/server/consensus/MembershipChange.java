@@ -12,8 +12,10 @@ import java.util.List;
  *
  * <p><b>The rule</b>, applied by every member to the delivered sequence alone, so all agree:
  * call <em>latest</em> the configuration of the most recent change that applied (the group's
- * initial configuration before any). A change delivered in slot {@code d} applies when
- * {@link #appliesAfter appliesAfter(latest)}, i.e. {@code expected} equals <em>latest</em>;
+ * initial configuration before any), and <em>fresh</em> one above the highest member id any
+ * configuration had so far. A change delivered in slot {@code d} applies when
+ * {@link #appliesAfter appliesAfter(latest, fresh)}: {@code expected} equals <em>latest</em>
+ * and every id it adds is at least <em>fresh</em>;
  * then {@code next} becomes <em>latest</em>, and governs slots from {@code d + horizon} on
  * (Mencius rule 7). Otherwise it changes nothing in consensus, and is delivered like any value.
  * <em>latest</em> is the last entry of the schedule, whether or not it is in force yet, so two
@@ -40,9 +42,25 @@ public record MembershipChange(Membership expected, Membership next, byte[] atta
     attachment = attachment == null ? new byte[0] : attachment.clone();
   }
 
-  /** True when, delivered after {@code latest} (the last configuration that applied), it applies. */
-  public boolean appliesAfter(Membership latest) {
-    return expected.equals(latest);
+  /**
+   * True when, delivered after {@code latest} (the last configuration that applied), it applies:
+   * it expects {@code latest}, and every member it adds has an id no configuration had before,
+   * at or above {@code freshFrom}. Without the second condition a change could apply long after
+   * it was proposed, once a join and a leave brought the configuration back to the one it
+   * expected, and give a new member the id of one that had joined and left meanwhile (the
+   * whole-group simulator's seed 201002: two members ran consensus id 6, whose acceptor state
+   * the second never had).
+   */
+  public boolean appliesAfter(Membership latest, int freshFrom) {
+    if (!expected.equals(latest)) {
+      return false;
+    }
+    for (int id : next.members()) {
+      if (id < freshFrom && !expected.members().contains(id)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

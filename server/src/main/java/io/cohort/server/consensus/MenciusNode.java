@@ -92,7 +92,7 @@ public final class MenciusNode {
     }
     List<Schedule.Entry> entries = new ArrayList<>();
     from.configurations().forEach((start, m) -> entries.add(new Schedule.Entry(start, m)));
-    this.schedule = new Schedule(entries, cfg.horizon());
+    this.schedule = new Schedule(entries, cfg.horizon(), from.freshFrom());
     this.log = new DecisionLog(from.frontier(), this::delivering);
     this.out = new Outbox(self, schedule.membersFrom(from.frontier()));
     this.acceptor = new Acceptor(restored.acceptor());
@@ -338,7 +338,7 @@ public final class MenciusNode {
   public Checkpoint checkpoint() {
     SortedMap<Long, Membership> configs = new TreeMap<>();
     schedule.entries().forEach(e -> configs.put(e.start(), e.membership()));
-    return new Checkpoint(log.frontier(), configs);
+    return new Checkpoint(log.frontier(), configs, schedule.freshFrom());
   }
 
   /**
@@ -565,7 +565,7 @@ public final class MenciusNode {
     for (Value v : chosen.values()) {
       if (v.kind() == Value.Kind.MEMBERSHIP) {
         MembershipChange c = decodeChange(slot, v);
-        if (c.appliesAfter(schedule.latest())) {
+        if (c.appliesAfter(schedule.latest(), schedule.freshFrom())) {
           schedule.delivered(slot, c.next());
           changed = true;
         }

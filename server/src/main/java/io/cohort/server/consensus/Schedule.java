@@ -21,17 +21,31 @@ final class Schedule {
 
   private final TreeMap<Long, Membership> starts = new TreeMap<>();
   private final int horizon;
+  /** One above the highest member id of any configuration so far (forgotten ones too). */
+  private int freshFrom;
 
-  Schedule(List<Entry> entries, int horizon) {
+  Schedule(List<Entry> entries, int horizon, int freshFrom) {
     this.horizon = horizon;
     entries.forEach(e -> starts.put(e.start(), e.membership()));
     if (starts.isEmpty()) {
       throw new IllegalArgumentException("a schedule needs at least one configuration");
     }
+    this.freshFrom = Math.max(freshFrom, aboveAll(starts.values()));
   }
 
   static Schedule genesis(Membership initial, int horizon) {
-    return new Schedule(List.of(new Entry(0, initial)), horizon);
+    return new Schedule(List.of(new Entry(0, initial)), horizon, 0);
+  }
+
+  /** One above the highest member id in {@code configs}. */
+  static int aboveAll(java.util.Collection<Membership> configs) {
+    int max = -1;
+    for (Membership m : configs) {
+      for (int id : m.members()) {
+        max = Math.max(max, id);
+      }
+    }
+    return max + 1;
   }
 
   /** A membership value was delivered in {@code slot}. Called in delivery order. */
@@ -41,6 +55,12 @@ final class Schedule {
       throw new IllegalStateException("membership delivered out of order: slot " + slot);
     }
     starts.put(start, next);
+    freshFrom = Math.max(freshFrom, aboveAll(List.of(next)));
+  }
+
+  /** The lowest member id no configuration ever had: a change may add ids from here on only. */
+  int freshFrom() {
+    return freshFrom;
   }
 
   /** The configuration of the last entry, in force now or from a later slot. */

@@ -137,7 +137,7 @@ public final class GroupMembership {
   /** Where this member's consensus core resumes: the next slot, with the configurations from there. */
   public Checkpoint checkpoint() {
     SortedMap<Long, Membership> c = new TreeMap<>(configs);
-    return new Checkpoint(frontier, c);
+    return new Checkpoint(frontier, c, nextConsensusId);
   }
 
   // ---- delivered events, in order ----
@@ -149,7 +149,7 @@ public final class GroupMembership {
    */
   public ViewResult onViewChange(long slot, MembershipChange change, ViewChange view) {
     int before = primary;
-    if (!change.appliesAfter(latestConfig())) {
+    if (!change.appliesAfter(latestConfig(), nextConsensusId)) {
       return new ViewResult(false, Set.of(), Set.of(), before, before);
     }
     Set<Integer> next = new TreeSet<>(change.next().members());

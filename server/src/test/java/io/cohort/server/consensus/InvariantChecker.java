@@ -38,13 +38,17 @@ final class InvariantChecker {
     final Set<Long> ids = new HashSet<>();
     /** The application's mirror of the latest configuration, from the delivered changes. */
     Membership latest;
+    /** And of the lowest member id no configuration had yet. */
+    int fresh;
 
     MemberView(Membership latest) {
       this.latest = latest;
+      this.fresh = Schedule.aboveAll(List.of(latest));
     }
 
     MemberView copy() {
       MemberView v = new MemberView(latest);
+      v.fresh = fresh;
       v.nextSlot = nextSlot;
       v.delivered = delivered;
       v.ids.addAll(ids);
@@ -107,8 +111,9 @@ final class InvariantChecker {
       check(v.ids.add(value.id()), "member " + member + " delivered " + value + " twice");
       if (value.kind() == Value.Kind.MEMBERSHIP) {
         MembershipChange c = MembershipChange.decode(value.data());
-        if (c.appliesAfter(v.latest)) {
+        if (c.appliesAfter(v.latest, v.fresh)) {
           v.latest = c.next();
+          v.fresh = Math.max(v.fresh, Schedule.aboveAll(List.of(c.next())));
         } else {
           changesIgnored++;
         }
@@ -133,6 +138,8 @@ final class InvariantChecker {
     check(latest.equals(views[member].latest), "member " + member + "'s core ends its schedule"
         + " with " + latest + " but the delivered membership changes make it "
         + views[member].latest + ": " + schedule.configurations());
+    check(schedule.freshFrom() == views[member].fresh, "member " + member + "'s core takes ids from "
+        + schedule.freshFrom() + " on, but the delivered membership changes make it " + views[member].fresh);
     schedule.configurations().forEach((start, m) -> {
       Membership first = configurationStarts.putIfAbsent(start, m);
       check(first == null || first.equals(m), "schedule agreement: member " + member

@@ -30,8 +30,21 @@ class MembershipChangeTest {
   void itAppliesOnlyAfterTheConfigurationItExpects() {
     MembershipChange c = new MembershipChange(ABC, ABCD, new byte[0]);
 
-    assertThat(c.appliesAfter(ABC)).isTrue();
-    assertThat(c.appliesAfter(ABCD)).isFalse();
+    assertThat(c.appliesAfter(ABC, 3)).isTrue();
+    assertThat(c.appliesAfter(ABCD, 4)).isFalse();
+  }
+
+  @Test
+  void itAddsOnlyIdsNoConfigurationHadBefore() {
+    MembershipChange join = new MembershipChange(ABC, ABCD, new byte[0]);
+    MembershipChange leave = new MembershipChange(ABCD, ABC, new byte[0]);
+
+    // Proposed against ABC; meanwhile member 127 joined and left, and ABC is back: the stale join
+    // must not hand id 127 to a second member.
+    assertThat(join.appliesAfter(ABC, 128)).isFalse();
+    assertThat(join.appliesAfter(ABC, 127)).isTrue();
+    assertThat(leave.appliesAfter(ABCD, 128)).isTrue();
+    assertThat(leave.appliesAfter(ABCD, 3)).isTrue();
   }
 
   @Test
