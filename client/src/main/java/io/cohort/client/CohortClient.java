@@ -1,6 +1,5 @@
 package io.cohort.client;
 
-import io.cohort.proto.BeginRequest;
 import io.cohort.proto.CohortServiceGrpc.CohortServiceBlockingStub;
 import io.cohort.proto.CreateTableRequest;
 import io.cohort.proto.CreateUniqueKeyRequest;
@@ -94,15 +93,16 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   // ---- explicit transactions ----
 
   /**
-   * Begins an explicit transaction on the write member (moving on to the next member if it is
-   * UNAVAILABLE); the transaction stays on that member. Close it (try-with-resources) so that
-   * an unfinished transaction is rolled back.
+   * Begins an explicit transaction. It begins on the write member with its first statement, in
+   * the same round trip (moving on to the next member if that one is UNAVAILABLE), and its
+   * snapshot is taken then, as in MySQL; it then stays on that member. Close it
+   * (try-with-resources) so that an unfinished transaction is rolled back.
    *
    * @return the open transaction
    */
   public Transaction begin() {
-    return routed("Begin", true, (m, s) -> new Transaction(m,
-        s.begin(BeginRequest.getDefaultInstance()).getTxnId(), router::failed));
+    return new Transaction(router.writeMember(), (request, operation, safeToRepeat) -> routed(operation,
+        safeToRepeat, (m, s) -> new Transaction.Started(m, s.execute(request))), router::failed);
   }
 
   /**

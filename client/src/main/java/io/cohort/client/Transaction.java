@@ -3,6 +3,7 @@ package io.cohort.client;
 import io.cohort.proto.CommitRequest;
 import io.cohort.proto.CommitResult;
 import io.cohort.proto.ExecuteRequest;
+import io.cohort.proto.ExecuteResponse;
 import io.cohort.proto.RollbackRequest;
 import java.util.List;
 import java.util.Optional;
@@ -30,31 +31,46 @@ public final class Transaction implements ReadOperations, AutoCloseable {
     UNKNOWN
   }
 
-  private final MemberConnection member;
-  private final String id;
+  /**
+   * Sends the request that begins the transaction (or, committing, runs it as one autocommit
+   * transaction) through the client's routing; {@code safeToRepeat} when another member may be
+   * tried after an UNAVAILABLE.
+   */
+  interface Starter {
+    Started start(ExecuteRequest request, String operation, boolean safeToRepeat);
+  }
+
+  /** The member that answered the first request, and its answer. */
+  record Started(MemberConnection member, ExecuteResponse response) {}
+
+  private MemberConnection member;
+  /** Null until the first statement began the transaction on its member. */
+  private String id;
+  private final Starter starter;
   /** Told about failures so the client's routing learns of a new primary or a dead member. */
   private final BiConsumer<MemberConnection, CohortException> onFailure;
   private State state = State.OPEN;
   private CommitInfo commitInfo;
 
-  Transaction(MemberConnection member, String id,
-      BiConsumer<MemberConnection, CohortException> onFailure) {
+  Transaction(MemberConnection member, Starter starter, BiConsumer<MemberConnection, CohortException> onFailure) {
     this.member = member;
-    this.id = id;
+    this.starter = starter;
     this.onFailure = onFailure;
   }
 
   /**
-   * The server's id for this transaction.
+   * The server's id for this transaction: empty until its first statement, which begins it on
+   * the member (in the same round trip).
    *
-   * @return the id
+   * @return the id, or empty
    */
   public String id() {
-    return id;
+    return id == null ? "" : id;
   }
 
   /**
-   * The address of the member the transaction runs on.
+   * The address of the member the transaction runs on (before its first statement, the member
+   * it is about to begin on).
    *
    * @return {@code host:port}
    */
@@ -170,6 +186,11 @@ public final class Transaction implements ReadOperations, AutoCloseable {
    */
   public CommitInfo commit() {
     requireOpen("commit");
+    if (id == null) {
+      state = State.COMMITTED; // nothing ran: nothing to commit, nowhere
+      commitInfo = CommitInfo.EMPTY;
+      return commitInfo;
+    }
     CommitResult result;
     try {
       result = member.call("Commit of transaction " + id,
@@ -187,6 +208,10 @@ public final class Transaction implements ReadOperations, AutoCloseable {
   /** Rolls back; does nothing if the transaction is already finished. */
   public void rollback() {
     if (state != State.OPEN && state != State.UNKNOWN) {
+      return;
+    }
+    if (id == null) {
+      state = State.ROLLED_BACK; // nothing began on any member
       return;
     }
     try {
@@ -211,6 +236,9 @@ public final class Transaction implements ReadOperations, AutoCloseable {
 
   private BatchResult run(List<Op> ops, boolean commit) {
     requireOpen(commit ? "execute and commit" : "execute");
+    if (id == null) {
+      return start(ops, commit);
+    }
     ExecuteRequest request = ExecuteRequest.newBuilder().setTxnId(id).setCommit(commit)
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
     try {
@@ -221,6 +249,28 @@ public final class Transaction implements ReadOperations, AutoCloseable {
       onFailure.accept(member, e);
       throw e;
     }
+  }
+
+  /**
+   * The first statements: they begin the transaction on the member in the same round trip, or,
+   * committing at once, run as one autocommit transaction on the primary. A failure leaves
+   * nothing open on any member, so the transaction stays open here, not yet begun.
+   */
+  private BatchResult start(List<Op> ops, boolean commit) {
+    ExecuteRequest.Builder request = ExecuteRequest.newBuilder().addAllOps(ops.stream().map(Op::toProto).toList());
+    String operation = describe(ops) + (commit ? " committed at once" : " beginning a transaction");
+    Started started;
+    try {
+      started = starter.start(commit ? request.build() : request.setBegin(true).build(), operation, !commit);
+    } catch (CohortException e) {
+      state = afterFailure(e, commit);
+      throw e;
+    }
+    member = started.member();
+    if (!commit) {
+      id = started.response().getTxnId();
+    }
+    return BatchResult.fromProto(started.response());
   }
 
   /** The state a failure leaves: statements fail atomically, but ABORTED ends the txn. */
@@ -246,6 +296,6 @@ public final class Transaction implements ReadOperations, AutoCloseable {
 
   @Override
   public String toString() {
-    return "Transaction{" + id + " on " + member.address() + ", " + state + "}";
+    return "Transaction{" + (id == null ? "not begun" : id) + " on " + member.address() + ", " + state + "}";
   }
 }

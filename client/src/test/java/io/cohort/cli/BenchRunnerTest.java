@@ -115,7 +115,8 @@ class BenchRunnerTest {
     @Override
     public Map<String, Object> prepare(CohortClient client, int rows) {
       Map<String, Object> facts = bank.prepare(client, rows);
-      fake.inject("Begin", Status.UNAVAILABLE.withDescription("restarting"), 2);
+      // A transaction begins with its first Execute: two fail to begin, then three conflict.
+      fake.inject("Execute", Status.UNAVAILABLE.withDescription("restarting"), 2);
       fake.inject("Execute", Status.ABORTED.withDescription("forced conflict"), 3);
       return facts;
     }

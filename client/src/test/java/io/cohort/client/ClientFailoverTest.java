@@ -30,11 +30,30 @@ class ClientFailoverTest {
       c.client.createTable(T);
       Transaction tx = c.client.begin();
       assertThat(tx.member()).isEqualTo("member-1");
+      assertThat(tx.upsert("t", Row.of("id", 2, "v", "y"))).isEqualTo(1); // begins it there
+      assertThat(tx.id()).isNotEmpty();
       c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
       assertThatThrownBy(() -> tx.upsert("t", Row.of("id", 1))).isInstanceOf(
           UnavailableException.class).hasMessageContaining("member-1");
       assertThat(tx.upsert("t", Row.of("id", 1, "v", "x"))).isEqualTo(1);
       assertThat(tx.commit().hasGtid()).isTrue();
+    }
+  }
+
+  @Test
+  void aTransactionNotBegunYetBeginsOnTheNextMemberWhenOneIsUnavailable() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults());
+        CohortClient second = c.direct(1)) {
+      c.client.createTable(T);
+      second.createTable(T); // these fakes do not replicate
+      Transaction tx = c.client.begin();
+      assertThat(tx.id()).isEmpty();
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+      assertThat(tx.upsert("t", Row.of("id", 1, "v", "x"))).isEqualTo(1);
+      assertThat(tx.member()).isEqualTo("member-2");
+      assertThat(tx.commit().hasGtid()).isTrue();
+      assertThat(c.fake(0).begins()).isZero();
+      assertThat(c.fake(1).begins()).isEqualTo(1);
     }
   }
 

@@ -73,15 +73,16 @@ class TransactionRetryTest {
 
   @Test
   void unavailableIsRetriedOnlyWhenTheCallerAsks() throws Exception {
-    cluster.fake(0).inject("Begin", Status.UNAVAILABLE, 1);
-    assertThatThrownBy(() -> client.transaction(tx -> { }))
+    // The first statement begins the transaction: its Execute is where a member is unavailable.
+    cluster.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+    assertThatThrownBy(() -> client.transaction(tx -> tx.insert("accounts", Row.of("id", 3, "balance", 1))))
         .isInstanceOf(UnavailableException.class);
 
     try (InProcessCluster c = new InProcessCluster(1, ClientOptions.builder()
         .retryOn(ErrorCode.ABORTED, ErrorCode.UNAVAILABLE)
         .backoff(Duration.ofMillis(1), Duration.ofMillis(2)).build())) {
       c.client.createTable(ACCOUNTS);
-      c.fake(0).inject("Begin", Status.UNAVAILABLE, 2);
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 2);
       CommitInfo info = c.client.transaction(tx ->
           tx.insert("accounts", Row.of("id", 2, "balance", 1)));
       assertThat(info.hasGtid()).isTrue();

@@ -328,8 +328,13 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   @Override
   public void execute(ExecuteRequest req, StreamObserver<ExecuteResponse> obs) {
     answer("Execute", obs, () -> {
-      boolean auto = req.getTxnId().isEmpty();
-      Txn txn = auto ? new Txn() : txn(req.getTxnId());
+      boolean beginning = req.getBegin();
+      boolean auto = req.getTxnId().isEmpty() && !beginning;
+      String begun = beginning ? "t" + (++txnCounter) : null;
+      if (beginning) {
+        begins++;
+      }
+      Txn txn = auto || beginning ? new Txn() : txn(req.getTxnId());
       // Statements are atomic: run them on a copy and keep it only if all succeed.
       Txn work = copy(txn);
       ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
@@ -346,6 +351,10 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
         }
         txns.remove(req.getTxnId());
         resp.setCommit(commit(txn));
+      }
+      if (beginning) {
+        txns.put(begun, txn); // only once every statement succeeded: a failed begin leaves nothing open
+        resp.setTxnId(begun);
       }
       return resp.build();
     });

@@ -68,7 +68,9 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   @Override
   public void execute(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
     try {
-      if (req.getTxnId().isEmpty()) {
+      if (req.getBegin()) {
+        executeBeginning(req, out);
+      } else if (req.getTxnId().isEmpty()) {
         executeAutocommit(req, out);
       } else {
         executeInTransaction(req, out);
@@ -91,6 +93,26 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       tx.close();
     }
     committer.commit(built, pin, out, result -> resp.setCommit(result).build());
+  }
+
+  /** Begin and the first statements in one round trip: a failed statement leaves nothing open. */
+  private void executeBeginning(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+    if (!req.getTxnId().isEmpty() || req.getCommit()) {
+      throw DbException.invalid("an Execute that begins a transaction carries no txn_id and no commit");
+    }
+    ServerTransaction tx = m.registry().begin();
+    ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
+    synchronized (tx) {
+      try {
+        resp.addAllResults(Statements.runAtomically(tx, req.getOpsList()));
+      } catch (RuntimeException e) {
+        m.registry().remove(tx); // the client never learns its id
+        tx.close();
+        throw e;
+      }
+    }
+    out.onNext(resp.setTxnId(tx.id()).build());
+    out.onCompleted();
   }
 
   private void executeInTransaction(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {

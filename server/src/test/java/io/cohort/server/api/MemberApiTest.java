@@ -154,6 +154,36 @@ class MemberApiTest {
     assertThat(code(() -> auto(insert(row(3, "same@x", 1))))).isEqualTo(Status.Code.ALREADY_EXISTS);
   }
 
+  static ExecuteRequest beginning(Operation... ops) {
+    return ExecuteRequest.newBuilder().setBegin(true).addAllOps(List.of(ops)).build();
+  }
+
+  @Test
+  void anExecuteBeginsATransactionAndAFailedOneLeavesNothingOpen() {
+    auto(insert(row(1, "a@x", 1)));
+    ExecuteResponse r = api.execute(beginning(get(1)));
+    String t = r.getTxnId();
+    assertThat(t).isNotEmpty();
+    assertThat(r.getResults(0).getRow()).isEqualTo(row(1, "a@x", 1));
+    assertThat(r.hasCommit()).isFalse();
+    // its snapshot is the one it began with
+    auto(update(Row.newBuilder().putColumns("id", i(1)).putColumns("n", i(2)).build()));
+    assertThat(in(t, false, get(1)).getResults(0).getRow().getColumnsOrThrow("n")).isEqualTo(i(1));
+    in(t, false, insert(row(2, "b@x", 1)));
+    assertThat(api.commit(CommitRequest.newBuilder().setTxnId(t).build()).getResult().getGtid()).isNotEmpty();
+    assertThat(auto(get(2)).getResults(0).getFound()).isTrue();
+    // More failed begins than this member lets be open at once (100): none stayed open.
+    for (int k = 0; k < 120; k++) {
+      assertThat(code(() -> api.execute(beginning(insert(row(1, "dup@x", 1)))))).isEqualTo(Status.Code.ALREADY_EXISTS);
+    }
+    assertThat(api.execute(beginning(get(2))).getTxnId()).isNotEmpty();
+    // It starts a new transaction: not with an id, and not with a commit (that is an autocommit).
+    assertThat(code(() -> api.execute(beginning(get(1)).toBuilder().setTxnId(t).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(code(() -> api.execute(beginning(get(1)).toBuilder().setCommit(true).build())))
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
+  }
+
   @Test
   void failedStatementsChangeNothing() {
     auto(insert(row(1, "a@x", 1)));
