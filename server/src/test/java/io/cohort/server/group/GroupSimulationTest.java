@@ -95,14 +95,9 @@ class GroupSimulationTest {
    */
   @Test
   void writesGoOnWhileASecondaryIsCutOneWay() {
-    long start = Long.getLong("cohort.groupsim.cut.start", 1);
     long count = Long.getLong("cohort.groupsim.cut.seeds", 150);
-    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
-    for (long seed = start; seed < start + count; seed++) {
-      coverage.add(new GroupSimulation(seed, GroupSimulation.Options.standard().withOneWayCutOfASecondary())
-          .run().coverage());
-    }
-    System.out.println("one-way cuts of a secondary over " + count + " seeds: " + coverage);
+    GroupSimulation.Coverage coverage = scripted("cut", count,
+        GroupSimulation.Options.standard().withOneWayCutOfASecondary(), "one-way cuts of a secondary");
     assertThat(coverage.oneWayCuts).isEqualTo(count);
     assertThat(coverage.acknowledged).isPositive();
   }
@@ -116,17 +111,26 @@ class GroupSimulationTest {
    */
   @Test
   void theGroupComesBackAfterAnOrderlyStop() {
-    long start = Long.getLong("cohort.groupsim.stop.start", 1);
-    long count = Long.getLong("cohort.groupsim.stop.seeds", 150);
-    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
-    for (long seed = start; seed < start + count; seed++) {
-      coverage.add(new GroupSimulation(seed, GroupSimulation.Options.standard().withOrderlyStop())
-          .run().coverage());
-    }
-    System.out.println("orderly stops over " + count + " seeds: " + coverage);
+    GroupSimulation.Coverage coverage = scripted("stop", Long.getLong("cohort.groupsim.stop.seeds", 150),
+        GroupSimulation.Options.standard().withOrderlyStop(), "orderly stops");
     assertThat(coverage.orderlyStops).isEqualTo(coverage.members);
     assertThat(coverage.leaves).isPositive();
     assertThat(coverage.placesResumed).isPositive();
     assertThat(coverage.acknowledged).isPositive();
+  }
+
+  /**
+   * Runs {@code count} seeds of a scripted scenario from {@code -Dcohort.groupsim.NAME.start}
+   * (default 1) and prints what they covered.
+   */
+  private static GroupSimulation.Coverage scripted(String name, long count, GroupSimulation.Options options,
+      String what) {
+    long start = Long.getLong("cohort.groupsim." + name + ".start", 1);
+    GroupSimulation.Coverage coverage = new GroupSimulation.Coverage();
+    for (long seed = start; seed < start + count; seed++) {
+      coverage.add(new GroupSimulation(seed, options).run().coverage());
+    }
+    System.out.println(what + " over " + count + " seeds: " + coverage);
+    return coverage;
   }
 }
