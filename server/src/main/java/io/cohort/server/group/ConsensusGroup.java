@@ -708,8 +708,8 @@ public final class ConsensusGroup implements GroupReplication {
     if (refusal != null) {
       return; // refused for good: the exit state action has been taken
     }
+    stateReason = reason; // before the state: Status reads the state first, then the reason
     offState = involuntary ? "ERROR" : "OFFLINE";
-    stateReason = reason;
     if (!involuntary || closing) {
       return;
     }
@@ -782,22 +782,28 @@ public final class ConsensusGroup implements GroupReplication {
 
   private void refused(GroupRefusedException e) {
     refusal = e.getMessage();
-    offState = "ERROR";
     LOG.error("member {} cannot join the group: {}", config.memberId(), e.getMessage());
     exitAction(e.getMessage());
   }
 
+  /**
+   * Out for good: the reason is set before the state, because Status reads the state first and
+   * the reason after (a member once showed ERROR with the reason "starting").
+   */
   private void exitAction(String reason) {
-    offState = "ERROR";
     switch (gc.exitStateAction()) {
-      case READ_ONLY -> stateReason = reason + " (exit-state-action READ_ONLY: reads only)";
+      case READ_ONLY -> {
+        stateReason = reason + " (exit-state-action READ_ONLY: reads only)";
+        offState = "ERROR";
+      }
       case OFFLINE_MODE -> {
         offlineMode = true;
-        offState = "OFFLINE";
         stateReason = reason + " (exit-state-action OFFLINE_MODE: no client requests)";
+        offState = "OFFLINE";
       }
       case ABORT_SERVER -> {
         stateReason = reason + " (exit-state-action ABORT_SERVER)";
+        offState = "ERROR";
         LOG.error("member {} stops: {}", config.memberId(), stateReason);
         abortServer.run();
       }
