@@ -75,6 +75,9 @@ public final class ConsensusGroup implements GroupReplication {
   private static final Logger LOG = LoggerFactory.getLogger(ConsensusGroup.class);
   /** Slots between a view change and the configuration it installs taking effect. */
   static final int HORIZON = 64;
+  /** Own slots a member keeps in flight (proposed, not yet learned): see {@link #consensusConfig}. */
+  static final int WINDOW = 2;
+
   /** Consensus ticks (10 ms) between compactions of what every member delivered. */
   static final int COMPACT_EVERY_TICKS = 100;
   private static final long JOIN_DEADLINE_S = 20;
@@ -591,9 +594,17 @@ public final class ConsensusGroup implements GroupReplication {
    * the horizon ahead of a proposal they see, so a commit waits for a quorum of acceptors and
    * not for the skips of the slowest member. The saved next-slot index runs a horizon ahead,
    * so a proposal leaves at once and its own save runs while it is on the wire.
+   *
+   * <p>At most {@value #WINDOW} own slots are in flight: what arrives meanwhile waits and goes
+   * out as one larger batch, so a busy member sends fewer accepts and its peers sync fewer times
+   * per transaction. One client is not slowed: it never has more than one slot in flight. With 8,
+   * 32 clients made batches of 2 transactions, and each round trip took longer for all the
+   * messages and syncs around it (fresh groups, 20 s, update: 5 members at 32 clients 497-530
+   * tx/s with 8 against 746-774 with 2; 3 members at 32 clients 943 against 1101, at 64 clients
+   * 1334 against 1604).
    */
   static MenciusConfig consensusConfig(Membership initial, int self, int horizon) {
-    return new MenciusConfig(initial, self, 8, 64, 4, 10, 12, 128, 256, horizon)
+    return new MenciusConfig(initial, self, WINDOW, 64, 4, 10, 12, 128, 256, horizon)
         .withCompaction(COMPACT_EVERY_TICKS).withSkipAhead(horizon / 2).withReservedSlots(horizon)
         .withCheckpoints();
   }
