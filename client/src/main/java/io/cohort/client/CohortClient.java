@@ -43,8 +43,9 @@ import java.util.function.Function;
  * the primary, up to {@value #MAX_REDIRECTS} times per attempt. In a multi-primary group the
  * write member is the first member that answers. When the write member is UNAVAILABLE the next
  * member takes over and the primary is looked up again: a new transaction, a read, status or
- * the log moves on at once; an autocommit write or DDL reports the failure (it may have been
- * applied); {@link #transaction} runs the body again only if UNAVAILABLE is among the
+ * the log moves on at once; an autocommit write or DDL moves on only when the member refused
+ * the connection (it never saw the request), and otherwise reports the failure (it may have
+ * been applied); {@link #transaction} runs the body again only if UNAVAILABLE is among the
  * {@link ClientOptions#retryableCodes()}. Reads outside a transaction go to the write member
  * first; reads inside one go to the member where it began. With
  * {@link ClientOptions.Routing#PINNED} every transaction, read and write goes to the first
@@ -532,8 +533,9 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   /**
    * Runs a request on the write member. A secondary's redirect is followed (nothing was
    * committed). UNAVAILABLE makes the next member the write member; the request moves there
-   * only when it is safe to repeat: a write may have committed before the connection broke,
-   * and sending it to another member could apply it twice, so its failure is reported instead.
+   * only when it is safe to repeat, or when the member refused the connection and so never saw
+   * it: a write may have committed before the connection broke, and sending it to another
+   * member could apply it twice, so its failure is reported instead.
    */
   private <T> T routed(String operation, boolean safeToRepeat,
       BiFunction<MemberConnection, CohortServiceBlockingStub, T> call) {
@@ -556,7 +558,8 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
       } catch (UnavailableException e) {
         router.unavailable(m);
         failures.add(e);
-        if (!safeToRepeat || failures.size() >= router.failoverLimit()) {
+        // A member that refused the connection never saw the request: the next may take it.
+        if (!(safeToRepeat || e.neverSent()) || failures.size() >= router.failoverLimit()) {
           throw noneAnswered(operation, failures);
         }
       }

@@ -19,4 +19,22 @@ public class UnavailableException extends CohortException {
       Throwable cause) {
     super(ErrorCode.UNAVAILABLE, serverMessage, member, operation, cause, null);
   }
+
+  /**
+   * True when the request never reached the member: the client could not even connect to it
+   * (connection refused, no route), so the member cannot have acted on it, and sending it to
+   * another member cannot apply it twice. False when the member may have received it (the
+   * connection broke later, or the member answered UNAVAILABLE itself).
+   */
+  public boolean neverSent() {
+    for (Throwable t = getCause(); t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.Status;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ClientFailoverTest {
@@ -88,6 +89,32 @@ class ClientFailoverTest {
       assertThat(client.get("t", Key.of(5))).isEmpty();
       assertThat(client.readLog(1, 0)).hasSize(1 + 5 + 1 + 1);
       assertThat(client.dropTableIfExists("nope").changed()).isFalse();
+    }
+  }
+
+  @Test
+  void aWriteMovesOnWhenItsMemberRefusesTheConnection() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(2, ClientOptions.defaults());
+        CohortClient second = c.direct(1)) {
+      // The first member also listens on TCP, so that once it stops, connecting to it is refused.
+      io.grpc.Server tcp = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
+          .forAddress(new java.net.InetSocketAddress("127.0.0.1", 0)).addService(c.fake(0)).build().start();
+      String address = "127.0.0.1:" + tcp.getPort();
+      io.grpc.ManagedChannel ch = io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder
+          .forTarget(address).usePlaintext().build();
+      try (CohortClient client = c.clientWith(new MemberConnection(address, ch,
+          ClientOptions.defaults().deadline()), 1)) {
+        client.createTable(T); // on the first member: it is the write member now
+        second.createTable(T);
+        tcp.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (ch.getState(false) == io.grpc.ConnectivityState.READY && System.nanoTime() < deadline) {
+          Thread.sleep(10); // until the client has seen the connection close
+        }
+        // The stopped member never saw the insert, so the next member may take it.
+        assertThat(client.insert("t", Row.of("id", 1, "v", "x")).affected()).isEqualTo(1);
+        assertThat(second.get("t", Key.of(1))).map(r -> r.getString("v")).contains("x");
+      }
     }
   }
 

@@ -75,6 +75,11 @@ final class InProcessCluster implements AutoCloseable {
         pinned);
   }
 
+  /** A separate client given first {@code first}, then member i (0-based). */
+  CohortClient clientWith(MemberConnection first, int i) {
+    return new CohortClient(List.of(first, connect("member-" + (i + 1))), this::connect, options);
+  }
+
   FakeCohortServer fake(int i) {
     return fakes.get(i);
   }
