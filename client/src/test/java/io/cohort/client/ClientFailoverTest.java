@@ -114,6 +114,8 @@ class ClientFailoverTest {
         // The stopped member never saw the insert, so the next member may take it.
         assertThat(client.insert("t", Row.of("id", 1, "v", "x")).affected()).isEqualTo(1);
         assertThat(second.get("t", Key.of(1))).map(r -> r.getString("v")).contains("x");
+      } finally {
+        tcp.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
       }
     }
   }
