@@ -51,7 +51,6 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -65,11 +64,13 @@ import org.slf4j.LoggerFactory;
  * This member's part in the group: bootstraps or joins it, recovers from a donor, runs one
  * {@link GroupSession} at a time, detects failures (expelling unreachable members, leaving
  * when it cannot reach a majority), rejoins automatically, and applies the exit state action
- * when it gives up.
+ * when it gives up. When to do which is {@link MemberLifecycle}'s to decide (the whole-group
+ * simulator runs it too); this class does it with gRPC, the stores and the transport.
  *
- * <p>Threads: {@code lifecycle} (one thread) runs joining, recovery and session teardown in
- * order; {@code timer} runs the failure checks (every 100 ms) and progress reports (every
- * second); requests come on gRPC threads and read the volatile fields.
+ * <p>Threads: {@code lifecycleThread} (one thread) steps the lifecycle every 20 ms and runs what
+ * it decides in order: joining, recovery, session teardown; {@code timer} runs the failure checks
+ * (every 100 ms) and progress reports (every second); requests come on gRPC threads and read the
+ * volatile fields.
  */
 public final class ConsensusGroup implements GroupReplication {
   private static final Logger LOG = LoggerFactory.getLogger(ConsensusGroup.class);
@@ -82,6 +83,10 @@ public final class ConsensusGroup implements GroupReplication {
   static final int COMPACT_EVERY_TICKS = 100;
   private static final long JOIN_DEADLINE_S = 20;
   private static final long RETIRE_TIMEOUT_MS = 10_000;
+  /** Between rounds of looking for the group while waiting for it. */
+  private static final long ROUND_EVERY_MS = 500;
+  /** How often the lifecycle looks whether a retirement, a join or a round is due. */
+  private static final long LIFECYCLE_TICK_MS = 20;
 
   private final MemberConfig config;
   private final GroupConfig gc;
@@ -93,14 +98,11 @@ public final class ConsensusGroup implements GroupReplication {
   private final String version;
   private final Runnable abortServer;
   private final FaultSwitch faults;
-  private final ExecutorService lifecycle;
+  private final ScheduledExecutorService lifecycleThread;
   private final ScheduledExecutorService timer;
 
   private volatile String clientAddress;
   private volatile GroupSession session;
-  private volatile String offState = "OFFLINE";
-  private volatile String stateReason = "starting";
-  private volatile boolean offlineMode;
   private volatile boolean closing;
   /**
    * This member suspects a majority of its view right now (group timer writes): it is cut off
@@ -117,18 +119,12 @@ public final class ConsensusGroup implements GroupReplication {
   private final HistoryCheck history;
   private final RestartCoordinator coordinator;
   private final DonorRecovery recovery;
-  /** Out of the group and waiting for it to resume or admit this member (lifecycle thread writes). */
-  private volatile boolean waiting;
-  /** An operator asked to resume the group from this member (cohort cluster force-bootstrap). */
-  private volatile boolean forceRequested;
-  /** Why this member was refused for good (errant or divergent history): it stays out. */
-  private volatile String refusal;
-  /**
-   * Sent with every join attempt until one is answered, to whichever seed (lifecycle thread):
-   * a seed that already admitted it answers with the id it was given (see
-   * GroupStateMachine.admitted).
-   */
-  private String joinRequestId = UUID.randomUUID().toString();
+  /** Entering, leaving and rejoining the group: the rules, stepped on the lifecycle thread. */
+  private final MemberLifecycle lifecycle;
+  /** What the session just started must recover before it is ONLINE, or null (lifecycle thread). */
+  private Runnable pendingRecovery;
+  /** The last probe's answers by member id: where a join decision's members are reached (lifecycle thread). */
+  private Map<String, ProbeResponse> lastHeard = Map.of();
   /** Set once a member of the view reported a history that differs from this one's: no more writes. */
   private volatile String fork;
 
@@ -152,7 +148,10 @@ public final class ConsensusGroup implements GroupReplication {
     // Kept as soon as it is applied, not on the next timer tick: a member that recovers from
     // this one must not be able to commit before the view that admitted it is on disk here.
     pipeline.watchApplied(views::persistIfApplied);
-    this.lifecycle = Executors.newSingleThreadExecutor(daemon("cohort-group-lifecycle"));
+    this.lifecycle = new MemberLifecycle(config.memberId(), places, pipeline, new MemberLifecycle.Settings(
+        ROUND_EVERY_MS, gc.autoRejoinIntervalMs(), gc.autoRejoinTries(), RETIRE_TIMEOUT_MS,
+        TimeUnit.SECONDS.toMillis(JOIN_DEADLINE_S), gc.exitStateAction()), new Host());
+    this.lifecycleThread = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-lifecycle"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
   }
 
@@ -164,48 +163,129 @@ public final class ConsensusGroup implements GroupReplication {
   public void start(String clientAddress) {
     this.clientAddress = clientAddress;
     pipeline.start();
-    lifecycle.execute(this::enterGroup);
+    lifecycleThread.execute(() -> lifecycle.start(gc.bootstrap()));
+    lifecycleThread.scheduleWithFixedDelay(this::lifecycleTick, LIFECYCLE_TICK_MS, LIFECYCLE_TICK_MS,
+        TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::checkFailures, 100, 100, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportProgress, 1000, 1000, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::keepView, 100, 100, TimeUnit.MILLISECONDS);
   }
 
-  // ---- entering the group (lifecycle thread) ----
-
-  /**
-   * {@code --bootstrap} on an empty data dir (the start refuses it anywhere else) creates the
-   * group unless a seed admits this member or holds the group's history. Every other start
-   * waits until the group runs somewhere and joins it, or resumes it here when this member is
-   * the one that should ({@link GroupRestart}).
-   */
-  private void enterGroup() {
+  private void lifecycleTick() {
     try {
-      if (resumePlace()) {
-        return;
-      }
-      if (gc.bootstrap()) {
-        if (!gc.seeds().isEmpty()) {
-          stateReason = "joining through " + gc.seeds();
-          if (joinOnce(gc.seeds())) {
-            return;
-          }
-        }
-        String holder = historyHolder(coordinator.probe(gc.seeds(), clientAddress));
-        if (holder == null) {
-          bootstrap(storedEpoch() + 1, "bootstrapped");
-          return;
-        }
-        LOG.warn("member {} does not bootstrap: {} holds the history of group {}; it waits for that group and"
-            + " joins it", config.memberId(), holder, groupUuid);
-      }
-      awaitGroup();
-    } catch (GroupRefusedException e) {
-      refused(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      lifecycle.tick();
     } catch (RuntimeException e) {
-      LOG.error("could not enter the group", e);
-      leftGroup("could not enter the group: " + e.getMessage(), true);
+      LOG.error("member {}: lifecycle step failed", config.memberId(), e);
+    }
+  }
+
+  // ---- entering the group (lifecycle thread, for MemberLifecycle) ----
+
+  /** What {@link MemberLifecycle} decides, done with this member's stores, gRPC and transport. */
+  private final class Host implements MemberLifecycle.Host {
+    @Override
+    public long now() {
+      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
+    }
+
+    @Override
+    public GroupRestart.Report selfReport() {
+      return ConsensusGroup.this.selfReport();
+    }
+
+    @Override
+    public java.util.Collection<GroupRestart.Report> probe() {
+      if (faults.isolated()) {
+        return null;
+      }
+      Set<String> addresses = new LinkedHashSet<>(gc.seeds());
+      LastView v = views.load();
+      if (v != null) {
+        v.getMembersList().forEach(m -> addresses.add(m.getAddress()));
+      }
+      addresses.addAll(lastKnownMembers);
+      lastHeard = coordinator.probe(addresses, clientAddress);
+      return RestartCoordinator.reports(lastHeard);
+    }
+
+    @Override
+    public GroupSession resumePlace() {
+      return ConsensusGroup.this.resumePlace();
+    }
+
+    /**
+     * {@code --bootstrap} on an empty data dir (the start refuses it anywhere else) creates the
+     * group unless a seed admits this member or holds the group's history.
+     */
+    @Override
+    public GroupSession bootstrapFirst(String joinRequestId) {
+      if (!gc.seeds().isEmpty()) {
+        JoinAnswer a = joinThrough(gc.seeds(), joinRequestId);
+        if (a != null) {
+          return joined(a.response(), a.seed());
+        }
+      }
+      String holder = historyHolder(coordinator.probe(gc.seeds(), clientAddress));
+      if (holder == null) {
+        return bootstrap(storedEpoch() + 1, "bootstrapped");
+      }
+      LOG.warn("member {} does not bootstrap: {} holds the history of group {}; it waits for that group and"
+          + " joins it", config.memberId(), holder, groupUuid);
+      return null;
+    }
+
+    @Override
+    public GroupSession bootstrap(long epoch, String how) {
+      return ConsensusGroup.this.bootstrap(epoch, how);
+    }
+
+    @Override
+    public void join(List<String> memberIds, String requestId, int attempt) {
+      List<String> seeds = new ArrayList<>();
+      memberIds.forEach(id -> {
+        ProbeResponse r = lastHeard.get(id);
+        if (r != null) {
+          seeds.add(r.getAddress());
+        }
+      });
+      JoinAnswer a = joinThrough(seeds, requestId);
+      if (a == null) {
+        lifecycle.joinFailed(attempt);
+      } else {
+        lifecycle.joinAnswered(attempt, () -> joined(a.response(), a.seed()));
+      }
+    }
+
+    @Override
+    public void entered(GroupSession s) {
+      Runnable r = pendingRecovery;
+      pendingRecovery = null;
+      if (r != null) {
+        r.run();
+      }
+    }
+
+    @Override
+    public void out(GroupSession s, String reason, boolean involuntary) {
+      if (session == s) {
+        rememberView(s);
+        session = null;
+      }
+    }
+
+    @Override
+    public void stop(GroupSession s) {
+      s.shutdown();
+    }
+
+    @Override
+    public String newRequestId() {
+      return UUID.randomUUID().toString();
+    }
+
+    @Override
+    public void abortServer() {
+      abortServer.run();
     }
   }
 
@@ -217,10 +297,10 @@ public final class ConsensusGroup implements GroupReplication {
    * expelled it meanwhile they refuse it, or if they no longer hold what it needs, it leaves and
    * joins again as a new member ({@link #checkFailures}). True when it resumed.
    */
-  private boolean resumePlace() {
+  private GroupSession resumePlace() {
     SessionCheckpoint cp = places.load();
     if (cp == null) {
-      return false;
+      return null;
     }
     // Taken up again in a process that lived on (it had lost its majority): what the session
     // before delivered is applied first, so delivering it again finds it in the log.
@@ -228,11 +308,11 @@ public final class ConsensusGroup implements GroupReplication {
       if (!applier.awaitDrained(30_000)) {
         LOG.warn("member {} does not take its place up again yet: its applier did not finish its queue",
             config.memberId());
-        return false;
+        return null;
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return null;
     }
     GroupState st = cp.getState();
     int id = cp.getConsensusId();
@@ -250,7 +330,7 @@ public final class ConsensusGroup implements GroupReplication {
       LOG.warn("member {} does not resume its place in group {} (consensus member {}): {}; it joins as a new"
           + " member", config.memberId(), groupUuid, id, why);
       places.clear();
-      return false;
+      return null;
     }
     // A seed that holds another history under the same GTIDs (a second group bootstrapped under
     // this name, say) refuses this member here as it would refuse its join: divergence is never
@@ -285,14 +365,14 @@ public final class ConsensusGroup implements GroupReplication {
       LOG.info("member {} resumes the place it was admitted to in group {} as consensus member {}: RECOVERING"
           + " again up to transaction {} ({} applied here), delivering again from slot {}", config.memberId(),
           groupUuid, id, st.getCertifiedSeqno(), applier.lastApplied(), st.getFrontier());
-      recover(s, st, donors(st, id, null));
-      return true;
+      pendingRecovery = () -> recover(s, st, donors(st, id, null));
+      return s;
     }
     LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
         + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
         config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
         applier.lastApplied());
-    return true;
+    return s;
   }
 
   /** Why the kept place cannot be taken up again here, or null. */
@@ -344,73 +424,6 @@ public final class ConsensusGroup implements GroupReplication {
     return null;
   }
 
-  /**
-   * Out of the group, with no group to be admitted by yet: asks every member it knows what
-   * they know, until one runs the group (join it), or every member of the last view is back
-   * and this one holds the most (resume the group here). Waits as long as it takes: a group
-   * that may have lost acknowledged transactions is not resumed behind the operator's back.
-   */
-  private void awaitGroup() throws InterruptedException {
-    waiting = true;
-    forceRequested = false;
-    try {
-      while (!closing) {
-        if (groupRound(null)) {
-          return;
-        }
-        Thread.sleep(500);
-      }
-    } finally {
-      waiting = false;
-    }
-  }
-
-  /**
-   * One round of looking for the group: probe, decide, and join or resume. True when this
-   * member is in the group afterwards. {@code context} prefixes the reason shown in status.
-   */
-  private boolean groupRound(String context) {
-    if (faults.isolated()) {
-      return false;
-    }
-    Set<String> addresses = new LinkedHashSet<>(gc.seeds());
-    LastView v = views.load();
-    if (v != null) {
-      v.getMembersList().forEach(m -> addresses.add(m.getAddress()));
-    }
-    addresses.addAll(lastKnownMembers);
-    Map<String, ProbeResponse> heard = coordinator.probe(addresses, clientAddress);
-    boolean forced = forceRequested;
-    GroupRestart.Decision d = forced
-        ? new GroupRestart.Resume(maxEpoch(heard) + 1, "resuming the group here: forced by an operator")
-        : GroupRestart.decide(selfReport(), RestartCoordinator.reports(heard));
-    if (d instanceof GroupRestart.GiveUpPlace g) {
-      LOG.warn("member {} gives up the place it kept in group {}: {}; it joins as a new member", config.memberId(),
-          groupUuid, g.reason());
-      places.clear();
-      d = GroupRestart.decide(selfReport(), RestartCoordinator.reports(heard));
-    }
-    String reason = context == null ? d.reason() : context + "; " + d.reason();
-    if (!reason.equals(stateReason)) {
-      LOG.info("member {}: {}", config.memberId(), reason);
-    }
-    stateReason = reason;
-    if (d instanceof GroupRestart.Join j) {
-      List<String> seeds = new ArrayList<>();
-      j.memberIds().forEach(id -> seeds.add(heard.get(id).getAddress()));
-      return joinOnce(seeds);
-    }
-    if (d instanceof GroupRestart.ResumePlace) {
-      return resumePlace();
-    }
-    if (d instanceof GroupRestart.Resume r) {
-      forceRequested = false;
-      bootstrap(r.epoch(), forced ? "resumed (forced by an operator)" : "resumed after an outage");
-      return true;
-    }
-    return false;
-  }
-
   private GroupRestart.Report selfReport() {
     return RestartCoordinator.report(config.memberId(), GroupRestart.State.WAITING, storedEpoch(), views.load(),
         applier.lastApplied(), placeEpoch());
@@ -422,15 +435,7 @@ public final class ConsensusGroup implements GroupReplication {
     return cp == null ? 0 : cp.getState().getEpoch();
   }
 
-  private long maxEpoch(Map<String, ProbeResponse> heard) {
-    long e = storedEpoch();
-    for (ProbeResponse r : heard.values()) {
-      e = Math.max(e, Math.max(r.getEpoch(), r.getLastView().getEpoch()));
-    }
-    return e;
-  }
-
-  private void bootstrap(long epoch, String how) {
+  private GroupSession bootstrap(long epoch, String how) {
     storeEpoch(epoch);
     GrpcTransport transport = openTransport(epoch, 0, Map.of(), gc.groupPort());
     String groupAddress = gc.groupHost() + ":" + transport.listenPort();
@@ -444,14 +449,14 @@ public final class ConsensusGroup implements GroupReplication {
     views.persistIfApplied(applier.lastApplied());
     LOG.info("group {} {} (view {}, {}); member {} ONLINE at {}", groupUuid, how, gm.viewId(),
         gc.singlePrimary() ? "single-primary" : "multi-primary", config.memberId(), clientAddress);
+    return s;
   }
 
-  /** One pass over {@code seeds}; true when this member joined. */
-  private boolean joinOnce(List<String> seeds) {
-    if (refusal != null) {
-      throw new GroupRefusedException(refusal);
-    }
-    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setRequestId(joinRequestId)
+  private record JoinAnswer(JoinResponse response, String seed) {}
+
+  /** One pass over {@code seeds}: the first answer, or null when none admitted this member. */
+  private JoinAnswer joinThrough(List<String> seeds, String requestId) {
+    JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setRequestId(requestId)
         .setMember(selfInfo(0, gc.groupListen())).setGtidExecuted(applier.executed().toString()).build();
     for (String seed : seeds) {
       if (seed.equals(clientAddress) || closing || faults.isolated()) {
@@ -462,8 +467,7 @@ public final class ConsensusGroup implements GroupReplication {
         checkHistoryWith(seed, ch);
         JoinResponse r = GroupServiceGrpc.newBlockingStub(ch).withDeadlineAfter(JOIN_DEADLINE_S, TimeUnit.SECONDS)
             .join(req);
-        joined(r, seed);
-        return true;
+        return new JoinAnswer(r, seed);
       } catch (StatusRuntimeException e) {
         if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
           throw new GroupRefusedException("seed " + seed + " refused this member: " + e.getStatus().getDescription());
@@ -472,7 +476,7 @@ public final class ConsensusGroup implements GroupReplication {
             e.getStatus().getDescription());
       }
     }
-    return false;
+    return null;
   }
 
   /**
@@ -497,9 +501,7 @@ public final class ConsensusGroup implements GroupReplication {
     }
   }
 
-  private void joined(JoinResponse r, String seed) {
-    // From here on this member runs the id it was given: a later join is a new member's.
-    joinRequestId = UUID.randomUUID().toString();
+  private GroupSession joined(JoinResponse r, String seed) {
     GroupState st = r.getState();
     GroupMembership gm = GroupMembership.fromState(st);
     storeEpoch(gm.epoch());
@@ -510,7 +512,8 @@ public final class ConsensusGroup implements GroupReplication {
     places.keepJoin(id, st);
     LOG.info("joined group {} through {} in view {} as consensus member {}; RECOVERING up to transaction {}",
         groupUuid, seed, r.getViewId(), id, st.getCertifiedSeqno());
-    recover(s, st, donors(st, id, seed));
+    pendingRecovery = () -> recover(s, st, donors(st, id, seed));
+    return s;
   }
 
   /** Who to recover from: {@code first} (may be null), then the ONLINE members of {@code st} but {@code self}. */
@@ -582,7 +585,6 @@ public final class ConsensusGroup implements GroupReplication {
     s.attachDriver(driver);
     minorityWarned = false;
     session = s;
-    stateReason = "";
   }
 
   /**
@@ -630,12 +632,11 @@ public final class ConsensusGroup implements GroupReplication {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (GroupRefusedException e) {
-      refusal = e.getMessage();
+      lifecycle.refused(e.getMessage());
       if (s.leave(5000)) {
         LOG.info("member {} left the group it could not join", config.memberId());
       }
       s.end("refused: " + e.getMessage(), false);
-      refused(e);
     } catch (RuntimeException e) {
       LOG.error("recovery failed", e);
       s.end("recovery failed: " + e.getMessage(), true);
@@ -645,64 +646,36 @@ public final class ConsensusGroup implements GroupReplication {
   // ---- leaving (any thread → lifecycle thread) ----
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
-    Runnable teardown = () -> {
-      if (s.placeKept()) {
-        places.detach(); // it lost its majority: its acceptor state may be needed, the place stays
-      } else {
-        places.clear(); // out of the group: a restart must not take this place up again
-      }
-      retire(s, false);
-      s.shutdown();
-      pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " left the group before"
-          + " the transaction's outcome was known here (" + reason + "); it may have committed: check"
-          + " before retrying"));
-      if (session == s) {
-        rememberView(s);
-        session = null;
-      }
-      leftGroup(reason, involuntary);
-    };
     if (closing) {
       return; // close() tears down itself
     }
     try {
-      lifecycle.execute(teardown);
+      lifecycleThread.execute(() -> lifecycle.ended(s, reason, involuntary));
     } catch (RejectedExecutionException e) {
       s.shutdown();
     }
   }
 
   /**
-   * A member removed from the view keeps answering as an acceptor until the configuration
-   * without it takes effect and the members that go on delivered up to there
-   * ({@link GroupSession#retired}): leaving at once could cost them their quorum for the slots
-   * in between, or a decision only this member still holds (the whole-group simulator found
-   * groups stuck both ways; the second also stuck a group stopped with {@code cohort down}).
-   * Bounded; {@code untilClosed} keeps it going while the member shuts down.
+   * A member that leaves as it shuts down keeps answering as an acceptor until the group no
+   * longer counts it ({@link MemberLifecycle#ended} says why), bounded.
    */
-  private void retire(GroupSession s, boolean untilClosed) {
-    long until = s.retireUntil();
-    ConsensusPort d = s.driver();
-    if (until < 0 || d == null) {
+  private void retireWhileClosing(GroupSession s) {
+    if (s.retired()) {
       return;
     }
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETIRE_TIMEOUT_MS);
     LOG.info("member {} serves as an acceptor until slot {}, where the group stops counting it", config.memberId(),
-        until);
+        s.retireUntil());
     try {
-      while (!s.retired() && System.nanoTime() - deadline < 0 && (untilClosed || !closing)) {
+      while (!s.retired() && System.nanoTime() - deadline < 0) {
         Thread.sleep(20);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    ConsensusDriver.Stats st = d.stats();
     if (!s.retired()) {
-      LOG.warn("member {} stopped serving as an acceptor at slot {} (the others' checkpoints are at slot {}), before slot {}",
-          config.memberId(), st.frontier(), st.othersStable(), until);
-    } else {
-      LOG.info("member {} stops serving as an acceptor: the group's checkpoints passed slot {}",
-          config.memberId(), until);
+      LOG.warn("member {} stopped serving as an acceptor before slot {}", config.memberId(), s.retireUntil());
     }
   }
 
@@ -712,114 +685,6 @@ public final class ConsensusGroup implements GroupReplication {
     v.members().forEach(m -> addrs.add(m.getAddress()));
     lastKnownMembers = addrs;
     lastViewId = v.viewId();
-  }
-
-  /** Out of the group: rejoin automatically when it was involuntary, else stay OFFLINE. */
-  private void leftGroup(String reason, boolean involuntary) {
-    if (refusal != null) {
-      return; // refused for good: the exit state action has been taken
-    }
-    stateReason = reason; // before the state: Status reads the state first, then the reason
-    offState = involuntary ? "ERROR" : "OFFLINE";
-    if (!involuntary || closing) {
-      return;
-    }
-    if (places.load() != null) {
-      keepLookingForGroup(reason);
-      return;
-    }
-    // While it tries, it waits like a restarted member: if the whole group went down meanwhile,
-    // it is one of those the group needs back to resume.
-    waiting = true;
-    try {
-      for (int attempt = 1; attempt <= gc.autoRejoinTries() && !closing; attempt++) {
-        String context = reason + "; auto-rejoin attempt " + attempt + " of " + gc.autoRejoinTries();
-        stateReason = context;
-        LOG.info("member {}: {}", config.memberId(), stateReason);
-        try {
-          Thread.sleep(gc.autoRejoinIntervalMs());
-          if (groupRound(context)) {
-            return;
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        } catch (GroupRefusedException e) {
-          refused(e);
-          return;
-        } catch (RuntimeException e) {
-          LOG.warn("auto-rejoin attempt {} failed: {}", attempt, e.toString());
-        }
-      }
-    } finally {
-      waiting = false;
-    }
-    if (!closing) {
-      exitAction(reason + (gc.autoRejoinTries() > 0 ? "; auto-rejoin gave up after "
-          + gc.autoRejoinTries() + " attempts" : ""));
-    }
-  }
-
-  /**
-   * Out of the group with its place kept (it lost its majority): the group may need this
-   * member's acceptor state to resume, so it looks for the group for as long as it takes, as a
-   * restarted member does, rather than a bounded number of auto-rejoin attempts: it takes its
-   * place up again, or gives it up once the group went on without it and joins as a new member.
-   */
-  private void keepLookingForGroup(String reason) {
-    LOG.info("member {}: {}; it keeps its place in the group and takes it up again once the group runs or a"
-        + " majority of its view is back", config.memberId(), reason);
-    waiting = true;
-    try {
-      while (!closing) {
-        try {
-          if (groupRound(reason)) {
-            return;
-          }
-        } catch (GroupRefusedException e) {
-          refused(e);
-          return;
-        } catch (RuntimeException e) {
-          LOG.warn("member {} could not take its place up again: {}", config.memberId(), e.toString());
-        }
-        Thread.sleep(500);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      waiting = false;
-    }
-  }
-
-  private void refused(GroupRefusedException e) {
-    refusal = e.getMessage();
-    LOG.error("member {} cannot join the group: {}", config.memberId(), e.getMessage());
-    exitAction(e.getMessage());
-  }
-
-  /**
-   * Out for good: the reason is set before the state, because Status reads the state first and
-   * the reason after (a member once showed ERROR with the reason "starting").
-   */
-  private void exitAction(String reason) {
-    switch (gc.exitStateAction()) {
-      case READ_ONLY -> {
-        stateReason = reason + " (exit-state-action READ_ONLY: reads only)";
-        offState = "ERROR";
-      }
-      case OFFLINE_MODE -> {
-        offlineMode = true;
-        stateReason = reason + " (exit-state-action OFFLINE_MODE: no client requests)";
-        offState = "OFFLINE";
-      }
-      case ABORT_SERVER -> {
-        stateReason = reason + " (exit-state-action ABORT_SERVER)";
-        offState = "ERROR";
-        LOG.error("member {} stops: {}", config.memberId(), stateReason);
-        abortServer.run();
-      }
-    }
-    LOG.warn("member {} is {}: {}", config.memberId(), offState, stateReason);
   }
 
   // ---- timer thread ----
@@ -917,7 +782,7 @@ public final class ConsensusGroup implements GroupReplication {
       // write to the primary it finds elsewhere (an expelled primary must not end a client's
       // write that any ONLINE member would take).
       return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary("member " + config.memberId()
-          + " is " + offState + " (" + stateReason + ") and takes no writes; send writes to an ONLINE member"));
+          + " is " + lifecycle.offState() + " (" + lifecycle.stateReason() + ") and takes no writes; send writes to an ONLINE member"));
     }
     if (minorityWarned) {
       // Refused before anything is proposed: clients may safely look for the primary elsewhere.
@@ -958,7 +823,7 @@ public final class ConsensusGroup implements GroupReplication {
   public ProbeResponse probe(ProbeRequest request) {
     GroupSession s = session;
     ProbeResponse.State state = s != null && !s.ended() && !s.recovering() ? ProbeResponse.State.IN_GROUP
-        : waiting ? ProbeResponse.State.WAITING : ProbeResponse.State.OTHER;
+        : lifecycle.waiting() ? ProbeResponse.State.WAITING : ProbeResponse.State.OTHER;
     Applier.AppliedPoint at = applier.appliedPoint();
     ProbeResponse.Builder b = ProbeResponse.newBuilder().setMemberId(config.memberId()).setGroupUuid(groupUuid)
         .setState(state).setLastSeqno(at.seqno())
@@ -973,7 +838,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   @Override
   public ForceBootstrapResponse forceBootstrap(boolean execute) throws InterruptedException {
-    if (!waiting) {
+    if (!lifecycle.waiting()) {
       throw new GroupRefusedException("member " + config.memberId() + " is " + localState() + (session != null
           ? " in a running group" : "") + ", not waiting for its group to resume; force-bootstrap only brings"
           + " back a group that cannot resume by itself (members of its last view gone for good)");
@@ -984,7 +849,7 @@ public final class ConsensusGroup implements GroupReplication {
       return ForceBootstrapResponse.newBuilder().setPlan(plan).build();
     }
     LOG.warn("member {}: force-bootstrap requested by an operator:\n{}", config.memberId(), plan);
-    forceRequested = true;
+    lifecycle.force();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() - deadline < 0) {
       GroupSession s = session;
@@ -1033,7 +898,7 @@ public final class ConsensusGroup implements GroupReplication {
     }
     GroupSession s = session;
     if (s == null || s.ended()) {
-      return offState;
+      return lifecycle.offState();
     }
     return s.recovering() ? "RECOVERING" : "ONLINE";
   }
@@ -1064,7 +929,7 @@ public final class ConsensusGroup implements GroupReplication {
     stats.put(config.memberId(), localStats(s));
     String reason = fork != null ? fork
         : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : minorityWarned ? noMajority(s)
-        : "") : stateReason;
+        : "") : lifecycle.stateReason();
     return new GroupStatus(mode, primary, reason, stats);
   }
 
@@ -1076,15 +941,16 @@ public final class ConsensusGroup implements GroupReplication {
 
   @Override
   public boolean acceptsClients() {
-    return !offlineMode;
+    return !lifecycle.offlineMode();
   }
 
   /** Leaves the group gracefully (bounded), stops consensus, lets the applier finish. */
   @Override
   public void close() {
     closing = true;
+    lifecycle.close();
     timer.shutdownNow();
-    lifecycle.shutdownNow();
+    lifecycleThread.shutdownNow();
     GroupSession s = session;
     if (s != null) {
       boolean out = s.ended();
@@ -1099,15 +965,19 @@ public final class ConsensusGroup implements GroupReplication {
       }
       s.end("left the group (shutdown)", false);
       if (out) {
-        retire(s, true);
+        retireWhileClosing(s);
       }
       s.shutdown();
       session = null;
     }
     try {
-      lifecycle.awaitTermination(10, TimeUnit.SECONDS);
+      lifecycleThread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+    GroupSession r = lifecycle.retiring();
+    if (r != null) {
+      r.shutdown(); // an earlier session was still answering as an acceptor
     }
     pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down; the"
         + " transaction's outcome is unknown: check before retrying"));

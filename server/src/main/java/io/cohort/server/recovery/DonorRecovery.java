@@ -4,8 +4,8 @@ import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.GroupState;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.ReadLogRequest;
+import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
-import io.cohort.server.apply.HistoryHash;
 import io.cohort.server.apply.LogEntries;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.fault.FaultSwitch;
@@ -62,11 +62,11 @@ public final class DonorRecovery {
     }
     long local = applier.lastApplied();
     long target = st.getCertifiedSeqno();
-    long start = Math.min(st.getGcSeqno(), local);
+    long start = CatchUp.certifierBase(st, local);
     Certifier c = new Certifier(start);
     replayOwnLog(c, start, local);
     LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
-    fetch(c, local + 1, target, donors, stop);
+    fetch(new CatchUp(groupUuid, c, local + 1, target, donors, applier.lastHash(), this::checkHistory), stop);
     // ONLINE only once applied: the member's snapshots must not be older than the group's
     // collection point, which may already be past what it had applied before recovery.
     if (!stop.getAsBoolean() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
@@ -104,64 +104,44 @@ public final class DonorRecovery {
     }
   }
 
-  /**
-   * Fetches transactions {@code from}..{@code upTo} from the donors' logs and queues them for
-   * apply. First it checks, at {@code from - 1}, that the donor's history is this member's: a
-   * member whose transactions differ under the same GTIDs is refused before anything is applied.
-   * Every fetched entry must then extend the history hash this member computes itself.
-   */
-  private void fetch(Certifier c, long from, long upTo, List<String> donors, BooleanSupplier stop)
-      throws InterruptedException {
-    long next = from;
-    boolean verified = from == 1;
-    byte[] chain = applier.lastHash();
+  /** A member whose transactions differ from the donor's under the same GTIDs is refused. */
+  private void checkHistory(String donor, long seqno, byte[] hash) {
+    if (!history.sameAt(seqno, hash)) {
+      long first = history.firstDifference(channels.apply(donor), seqno);
+      throw history.refusal("donor " + donor, first > 0 ? first : seqno);
+    }
+  }
+
+  /** Asks the donors for what {@code catchUp} lacks, over the ReadLog stream, and queues it for apply. */
+  private void fetch(CatchUp catchUp, BooleanSupplier stop) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
-    int turn = 0;
-    while ((next <= upTo || !verified) && !stop.getAsBoolean()) {
-      String donor = donors.get(turn++ % donors.size());
-      long before = next;
-      boolean wasVerified = verified;
+    while (!catchUp.done() && !stop.getAsBoolean()) {
       if (faults.isolated()) {
         Thread.sleep(50);
         continue;
       }
-      ManagedChannel ch = channels.apply(donor);
+      String donor = catchUp.donor();
+      long before = catchUp.askFrom();
       try {
-        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS)
-            .readLog(ReadLogRequest.newBuilder().setFromSeqno(verified ? next : next - 1).setLimit(1000).build());
-        while (it.hasNext() && (next <= upTo || !verified)) {
+        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channels.apply(donor))
+            .withDeadlineAfter(60, TimeUnit.SECONDS)
+            .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(1000).build());
+        while (it.hasNext() && !catchUp.done()) {
           LogEntry e = it.next();
-          long want = verified ? next : next - 1;
-          if (e.getSeqno() != want) {
-            throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno()
-                + " when " + want + " was asked for");
+          Transaction tx = catchUp.received(donor, e);
+          if (tx != null) {
+            applier.enqueue(e.getSeqno(), tx);
           }
-          if (!verified) {
-            if (!e.getHistoryHash().isEmpty() && !history.sameAt(want, e.getHistoryHash().toByteArray())) {
-              long first = history.firstDifference(ch, want);
-              throw history.refusal("donor " + donor, first > 0 ? first : want);
-            }
-            verified = true;
-            continue;
-          }
-          chain = HistoryHash.next(chain, groupUuid, e.getSeqno(), e.getTransaction());
-          if (!e.getHistoryHash().isEmpty() && !java.util.Arrays.equals(chain, e.getHistoryHash().toByteArray())) {
-            throw new IllegalStateException("donor " + donor + "'s transaction " + e.getSeqno() + " does not extend"
-                + " the history this member holds (history hash " + HistoryHash.show(e.getHistoryHash().toByteArray())
-                + ", expected " + HistoryHash.show(chain) + ")");
-          }
-          c.restore(e.getSeqno(), e.getTransaction());
-          applier.enqueue(e.getSeqno(), e.getTransaction());
-          next++;
         }
       } catch (StatusRuntimeException e) {
         LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
       }
-      if (next == before && verified == wasVerified) {
+      if (catchUp.askFrom() == before && !catchUp.done()) {
         if (System.nanoTime() - deadline > 0) {
-          throw new IllegalStateException("no donor of " + donors + " had transaction " + (verified ? next : next - 1)
-              + " within " + RECOVERY_TIMEOUT_MS + " ms");
+          throw new IllegalStateException("no donor of the group had transaction " + before + " within "
+              + RECOVERY_TIMEOUT_MS + " ms");
         }
+        catchUp.passOver();
         Thread.sleep(50); // the donor has not applied it yet, or is unreachable
       }
     }

@@ -28,6 +28,9 @@ import io.cohort.server.driver.ConsensusLoop;
 import io.cohort.server.consensus.AcceptorStore;
 import io.cohort.server.consensus.DurableUpdate;
 import io.cohort.server.gtid.GtidSet;
+import io.cohort.proto.LogEntry;
+import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.recovery.CatchUp;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.membership.ElectionSeam;
@@ -62,10 +65,12 @@ import java.util.function.UnaryOperator;
  * join/leave/expel requests, held writes, its place for a restart) on the consensus event loop
  * {@link ConsensusLoop} (the {@link MenciusNode} core and its failure detector, turned as
  * {@code ConsensusDriver} turns them), with {@link FailureMonitor}, {@link SessionStore},
- * {@link LastViewStore} and {@link GroupRestart}. Only the clock and timers, the network, the disk
- * (acceptor store, applier, log) are simulated. What is still a copy of production wiring here is
- * {@link ConsensusGroup}'s lifecycle: looking for the group, joining, donor recovery and the
- * teardown of an ended session ({@link #joinStep}, {@link #recoveryStep}, {@link #endSession}).
+ * {@link LastViewStore}, {@link GroupRestart} and {@link MemberLifecycle} (looking for the group,
+ * joining, resuming, the teardown and retirement of an ended session, rejoining). Only the clock
+ * and timers, the network, the disk (acceptor store, applier, log) are simulated, and what
+ * {@link ConsensusGroup} does with gRPC and files is done on them ({@link ProcHost}). What is
+ * still a copy of production code here is the donor recovery ({@link #recoveryStep}, which
+ * DonorRecovery does over gRPC) and the start of a session's consensus ({@link Session}).
  * Everything is drawn from one seed.
  *
  * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
@@ -108,6 +113,14 @@ final class GroupSimulation {
   static final long LOST_TRACK_AFTER = 200;
   /** A secondary that suspects the primary holds a write this long at most (GroupSession: 3 s). */
   static final long HOLD_WRITES = 3 * SUSPECT_AFTER;
+  /** Between rounds of looking for the group (ConsensusGroup: 500 ms). */
+  static final long ROUND_EVERY = 5;
+  /**
+   * The members' lifecycle tunables in ticks. Auto-rejoin never gives up here: an exit state
+   * action would leave a member out for good, and the liveness phase needs every member back.
+   */
+  static final MemberLifecycle.Settings LIFECYCLE = new MemberLifecycle.Settings(ROUND_EVERY, REJOIN_INTERVAL,
+      Integer.MAX_VALUE, RETIRE_TIMEOUT, JOIN_TIMEOUT, io.cohort.server.config.GroupConfig.ExitStateAction.READ_ONLY);
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -206,6 +219,8 @@ final class GroupSimulation {
     long recoveringPlacesResumed;
     /** Transactions such a member had applied before its crash and saw delivered again (a duplicate verdict). */
     long deliveredAgainWhileRecovering;
+    /** Crashes aimed at a moment worth testing (right after a recovery finished). */
+    long aimedCrashes;
     /** Members out on a lost majority that took their kept place up again (GroupRestart.ResumePlace). */
     long placesTakenUpAgain;
     /** Kept places given up because the group went on without them (GroupRestart.GiveUpPlace). */
@@ -253,6 +268,7 @@ final class GroupSimulation {
       placesLost += o.placesLost;
       recoveringPlacesResumed += o.recoveringPlacesResumed;
       deliveredAgainWhileRecovering += o.deliveredAgainWhileRecovering;
+      aimedCrashes += o.aimedCrashes;
       placesTakenUpAgain += o.placesTakenUpAgain;
       placesGivenUp += o.placesGivenUp;
       unsyncedAppliedLost += o.unsyncedAppliedLost;
@@ -277,7 +293,7 @@ final class GroupSimulation {
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
           + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
-          + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering
+          + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering + " aimedCrashes=" + aimedCrashes
           + " placesTakenUpAgain=" + placesTakenUpAgain + " placesGivenUp=" + placesGivenUp
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
@@ -408,9 +424,9 @@ final class GroupSimulation {
   private Result runSeed() {
     coverage.members += procs.length;
     try {
-      bootstrap(procs[0], 1);
+      procs[0].lifecycle.start(true); // cohort up: the first member bootstraps the group
       for (int i = 1; i < procs.length; i++) {
-        procs[i].rejoinAt = 1 + rng.nextInt(20);
+        procs[i].startAt = 1 + rng.nextInt(20);
       }
       for (now = 1; now <= plan.safetyTicks() || cutLasts() || stopLasts(); now++) {
         if (TRACE && now % 50 == 0) {
@@ -422,7 +438,7 @@ final class GroupSimulation {
             Session r = p.retiring;
             if (r != null) {
               sb.append("(retiring #").append(r.id).append('@').append(r.core.frontier()).append('/')
-                  .append(r.core.othersStable()).append(" until ").append(p.retireUntil).append(')');
+                  .append(r.core.othersStable()).append(" until ").append(r.gs.retireUntil()).append(')');
             }
           }
           trace(sb.toString());
@@ -543,16 +559,20 @@ final class GroupSimulation {
     boolean stopping;
     /** Its leave could not be ordered (alone, or another view change first): it stops with its place. */
     boolean leaveRefused;
-    long retireUntil;
-    long retireDeadline;
-    JoinAttempt join;
-    long rejoinAt = -1;
-    int joinAttempts;
+    /** This incarnation's way into and out of the group: the member's own {@link MemberLifecycle}. */
+    MemberLifecycle lifecycle;
+    /** Which incarnation of the process this is: a join answer reaches only the one that asked. */
+    int incarnation;
+    /** When the first incarnation starts (-1: started). */
+    long startAt = -1;
+    /** A crash aimed at a moment worth testing, due then (-1: none). */
+    long crashAt = -1;
+    /** When an operator starts group replication again on this member, which left it (-1: no one will). */
+    long operatorRejoinAt = -1;
+    /** The member each of this incarnation's join attempts asked, and when. */
+    final Map<Integer, JoinAttempt> joins = new HashMap<>();
     int seedTurn;
-    /** As ConsensusGroup's: the same for every join attempt until one is answered. */
-    String joinRequestId;
     int joinRequests;
-    List<Proc> lastKnown = List.of();
 
     Proc(int index, int weight, String version) {
       this.index = index;
@@ -567,6 +587,7 @@ final class GroupSimulation {
       applier = new ProcApplier();
       pipeline = new CertificationPipeline(memberId, new CheckedCertifier(this, log.size()), applier);
       pipeline.start();
+      lifecycle = new MemberLifecycle(memberId, places, pipeline, LIFECYCLE, new ProcHost(this));
     }
 
     /** The Applier's part over {@link #log} and {@link #applyQueue}; {@link #applyStep} applies. */
@@ -662,8 +683,10 @@ final class GroupSimulation {
 
     /** What this member answers to GroupService.Probe (ConsensusGroup.probe). */
     GroupRestart.Report report() {
-      GroupRestart.State state = session != null ? (session.gs.recovering() ? GroupRestart.State.OTHER
-          : GroupRestart.State.IN_GROUP) : retiring != null ? GroupRestart.State.OTHER : GroupRestart.State.WAITING;
+      return reportAs(lifecycle.probeState(session == null ? null : session.gs));
+    }
+
+    GroupRestart.Report reportAs(GroupRestart.State state) {
       SessionCheckpoint place = places.load();
       return RestartCoordinator.report(memberId, state, epoch, views.load(), log.size(),
           place == null ? 0 : place.getState().getEpoch());
@@ -695,18 +718,17 @@ final class GroupSimulation {
     }
   }
 
-  record JoinAttempt(int attempt, Proc seed, long deadline) {}
+  record JoinAttempt(int attempt, Proc seed, long askedAt) {}
 
   /** A join request waiting at its seed for the view change to be delivered. */
-  record JoinWait(Proc joiner, int attempt, JoinRequest request) {}
+  record JoinWait(Proc joiner, int incarnation, int attempt, JoinRequest request) {}
 
   /** Catching up from donors after joining (ConsensusGroup.recover). */
   static final class Recovery {
     final GroupState state;
     final List<Proc> donors;
-    CheckedCertifier certifier;
-    long next;
-    int turn;
+    /** The member's own catch-up rules (DonorRecovery's), started once the applier finished its queue. */
+    CatchUp catchUp;
 
     Recovery(GroupState state, List<Proc> donors) {
       this.state = state;
@@ -764,8 +786,8 @@ final class GroupSimulation {
 
         @Override
         public void save(DurableUpdate u) {
-          // A retiring incarnation's store was the one a new session replaced (or it is the same).
-          if (proc.session == Session.this) {
+          // A retiring session keeps its store: no new one starts before it stopped.
+          if (proc.session == Session.this || proc.retiring == Session.this) {
             proc.acceptorStore.save(u);
           }
         }
@@ -776,7 +798,7 @@ final class GroupSimulation {
         }
       }, SUSPECT_AFTER, GroupSimulation.this.now);
       this.gs = new GroupSession(id, proc.memberId, gm, proc.pipeline, recovering,
-          (session, reason, involuntary) -> endSession(proc, this, reason, involuntary), proc.views::offer,
+          (session, reason, involuntary) -> proc.lifecycle.ended(session, reason, involuntary), proc.views::offer,
           proc.places, this, this);
       gs.attach(this, () -> { });
       gs.attachDriver(this);
@@ -987,8 +1009,9 @@ final class GroupSimulation {
     }
 
     /** Restores what {@code tx} wrote, as this certifier would see it. */
-    void restoreSeen(long seqno, Transaction tx) {
-      restore(seqno, options.certifierSees().apply(tx));
+    @Override
+    public void restore(long seqno, Transaction tx) {
+      super.restore(seqno, options.certifierSees().apply(tx));
     }
   }
 
@@ -1005,7 +1028,7 @@ final class GroupSimulation {
    * Starts the group's epoch {@code epoch} at {@code p} from its own history: the first
    * bootstrap, or the group resumed after a power loss (ConsensusGroup.bootstrap).
    */
-  private void bootstrap(Proc p, long epoch) {
+  private Session bootstrap(Proc p, long epoch) {
     // A new epoch: consensus ids and slots start again (its transport refuses the old epoch's traffic).
     owner.clear();
     ownerEpoch = epoch;
@@ -1018,10 +1041,11 @@ final class GroupSimulation {
         : ElectionSeam.bootstrap(groupUuid, epoch, p.info(0), plan.singlePrimary(), certifiedHere, plan.horizon(),
             options.election());
     p.pipeline.install(new CheckedCertifier(p, certifiedHere));
-    startSession(p, 0, gm, false, null);
+    Session s = startSession(p, 0, gm, false, null);
     p.views.offer(gm.lastView(certifiedHere));
     p.views.persistIfApplied(certifiedHere);
     trace(p.memberId + " starts epoch " + epoch + " at transaction " + certifiedHere);
+    return s;
   }
 
   /** A new session ({@code restored} null: ConsensusGroup.newStore), or a resumed place's. */
@@ -1036,8 +1060,6 @@ final class GroupSimulation {
     }
     p.places.begin(gm.epoch(), id);
     p.leaving = false;
-    p.join = null;
-    p.rejoinAt = -1;
     Session s = new Session(p, id, gm, recovering, restored);
     p.session = s;
     drain(p);
@@ -1045,47 +1067,118 @@ final class GroupSimulation {
   }
 
   /**
-   * The session ended (GroupSession's end listener): expelled, left, or out of a majority too
-   * long. What ConsensusGroup's teardown does: keep or forget the place, retire as an acceptor
-   * while the group may need it, fail what clients wait for, and look for the group again.
+   * What a member's lifecycle does on the simulated world ({@link ConsensusGroup}'s host does it
+   * with gRPC, the stores and the transport).
    */
-  private void endSession(Proc p, Session s, String reason, boolean involuntary) {
-    if (p.session != s) {
-      return;
+  final class ProcHost implements MemberLifecycle.Host {
+    private final Proc p;
+
+    ProcHost(Proc p) {
+      this.p = p;
     }
-    long retireUntil = s.gs.retireUntil();
-    if (retireUntil >= 0) {
-      p.retiring = s;
-      p.retireUntil = retireUntil;
-      p.retireDeadline = now + RETIRE_TIMEOUT;
+
+    @Override
+    public long now() {
+      return now;
     }
-    trace(p.memberId + " (id " + s.id + ") out: " + reason);
-    s.ended = true;
-    if (reason.startsWith("could not reach a majority")) {
-      coverage.majorityLost++;
-    } else if (reason.startsWith("its peers no longer hold")) {
-      coverage.placesLost++;
+
+    @Override
+    public GroupRestart.Report selfReport() {
+      return p.reportAs(GroupRestart.State.WAITING);
     }
-    if (s.gs.placeKept()) {
-      p.places.detach();
-    } else {
-      p.places.clear();
-    }
-    // Their outcome is unknown to the clients now; the group may still commit them.
-    p.pipeline.failAll(new GroupUnavailableException(p.memberId + " left the group: " + reason));
-    p.pending.clear();
-    List<Proc> known = new ArrayList<>();
-    s.membership().members().keySet().forEach(id -> {
-      Proc o = owner.get(id);
-      if (o != null && o != p) {
-        known.add(o);
+
+    @Override
+    public Collection<GroupRestart.Report> probe() {
+      List<GroupRestart.Report> heard = new ArrayList<>();
+      for (Proc o : procs) {
+        if (o != p && o.running() && !cut(p, o)) {
+          heard.add(o.report());
+        }
       }
-    });
-    p.lastKnown = known;
-    p.session = null;
-    p.rejoinAt = now + (involuntary ? REJOIN_INTERVAL : 20 + rng.nextInt(100));
-    if (p.retiring != s) {
-      s.stop(); // ConsensusGroup's teardown closes the driver, which runs what was queued for the session
+      return heard;
+    }
+
+    @Override
+    public GroupSession resumePlace() {
+      if (!p.applyQueue.isEmpty()) {
+        return null; // ConsensusGroup.resumePlace: the applier finishes its queue first
+      }
+      boolean looking = p.lifecycle.phase() == MemberLifecycle.Phase.LOOKING;
+      Session s = GroupSimulation.this.resumePlace(p);
+      if (s != null && looking) {
+        coverage.placesTakenUpAgain++;
+      }
+      return s == null ? null : s.gs;
+    }
+
+    @Override
+    public GroupSession bootstrapFirst(String joinRequestId) {
+      return GroupSimulation.this.bootstrap(p, p.epoch + 1).gs;
+    }
+
+    @Override
+    public GroupSession bootstrap(long epoch, String how) {
+      coverage.resumed++;
+      return GroupSimulation.this.bootstrap(p, epoch).gs;
+    }
+
+    @Override
+    public void join(List<String> memberIds, String requestId, int attempt) {
+      askToJoin(p, memberIds, requestId, attempt);
+    }
+
+    @Override
+    public void entered(GroupSession s) {
+      // Recovery, when the session needs one, is stepped on the ticks (recoveryStep).
+    }
+
+    @Override
+    public void out(GroupSession gs, String reason, boolean involuntary) {
+      Session s = p.session;
+      if (s == null || s.gs != gs) {
+        throw new AssertionError(p.memberId + ": the lifecycle ended a session that is not the current one");
+      }
+      trace(p.memberId + " (id " + s.id + ") out: " + reason);
+      s.ended = true;
+      if (reason.startsWith("could not reach a majority")) {
+        coverage.majorityLost++;
+      } else if (reason.startsWith("its peers no longer hold")) {
+        coverage.placesLost++;
+      }
+      p.pending.clear(); // their outcome is unknown to the clients now
+      p.session = null;
+      p.retiring = s; // until the lifecycle stops it
+      if (!involuntary && !p.stopping) {
+        p.operatorRejoinAt = now + 20 + rng.nextInt(100); // an operator starts group replication again
+      }
+    }
+
+    @Override
+    public void stop(GroupSession gs) {
+      Session s = p.retiring;
+      if (s == null || s.gs != gs) {
+        throw new AssertionError(p.memberId + ": the lifecycle stopped a session that is not the retiring one");
+      }
+      p.retiring = null;
+      trace(p.memberId + " (id " + s.id + ") stops serving as an acceptor at slot " + s.core.frontier()
+          + (gs.retireUntil() < 0 ? "" : " (retired until " + gs.retireUntil() + ": " + gs.retired() + ")"));
+      s.stop();
+    }
+
+    @Override
+    public void gaveUpPlace(String reason) {
+      coverage.placesGivenUp++;
+      trace(p.memberId + " gives up its place: " + reason);
+    }
+
+    @Override
+    public String newRequestId() {
+      return p.memberId + "-join-" + (++p.joinRequests);
+    }
+
+    @Override
+    public void abortServer() {
+      throw new AssertionError(p.memberId + " took the exit state action ABORT_SERVER, which is never configured here");
     }
   }
 
@@ -1102,36 +1195,36 @@ final class GroupSimulation {
     p.retiring = null;
     p.applyQueue.clear();
     p.pending.clear();
-    p.join = null;
-    p.joinRequestId = null; // a new process picks a new one
+    p.joins.clear();
+    p.operatorRejoinAt = -1;
+    p.crashAt = -1;
     p.pausedUntil = 0;
     p.heldWhilePaused.clear();
-    p.rejoinAt = -1;
     p.restartAt = now + 10 + rng.nextInt(200);
   }
 
+  /** A new process over the same disk: a new pipeline and lifecycle, which takes the kept place up or looks. */
   private void restart(Proc p) {
     p.up = true;
     p.stopping = false;
     p.leaveRefused = false;
+    p.incarnation++;
     p.views = p.newViews();
     p.places = p.newPlaces();
     p.startPipeline();
-    p.rejoinAt = now;
-    resumePlace(p);
+    p.lifecycle.start(false);
   }
 
-  /** ConsensusGroup.resumePlace: take the kept place up again, or join as a new member. */
-  private void resumePlace(Proc p) {
+  /** ConsensusGroup.resumePlace: take the kept place up again (its session), or null: join as a new member. */
+  private Session resumePlace(Proc p) {
     SessionCheckpoint cp = p.places.load();
     if (cp == null) {
-      return;
+      return null;
     }
     GroupState st = cp.getState();
     DurableState restored = p.acceptorStore.load();
     if (cp.getRecovering()) {
-      resumeRecovering(p, cp, restored);
-      return;
+      return resumeRecovering(p, cp, restored);
     }
     if (restored.incarnation() == 0 || p.log.size() < st.getCertifiedSeqno()) {
       throw new AssertionError(p.memberId + " kept a place it cannot resume: incarnation " + restored.incarnation()
@@ -1139,22 +1232,22 @@ final class GroupSimulation {
     }
     CheckedCertifier c = new CheckedCertifier(p, st.getGcSeqno());
     for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
-      c.restoreSeen(n, p.log.get((int) (n - 1)));
+      c.restore(n, p.log.get((int) (n - 1)));
     }
     p.epoch = Math.max(p.epoch, st.getEpoch());
     coverage.placesResumed++;
     trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
         + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
     p.pipeline.install(c);
-    startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
+    return startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
   }
 
   /** ConsensusGroup.resumePlace for a place kept since the join: the same id, RECOVERING again. */
-  private void resumeRecovering(Proc p, SessionCheckpoint cp, DurableState restored) {
+  private Session resumeRecovering(Proc p, SessionCheckpoint cp, DurableState restored) {
     GroupState st = cp.getState();
     if (restored.incarnation() == 0) {
       p.places.clear(); // its consensus state is empty: it joins as a new member
-      return;
+      return null;
     }
     p.epoch = Math.max(p.epoch, st.getEpoch());
     coverage.recoveringPlacesResumed++;
@@ -1163,6 +1256,7 @@ final class GroupSimulation {
         + p.log.size() + ")");
     Session s = startSession(p, cp.getConsensusId(), membershipFrom(st), true, restored);
     s.recovery = new Recovery(st, donorsIn(st, p, null));
+    return s;
   }
 
   /** Who to recover from: {@code first} (may be null), then the ONLINE members of {@code st} but {@code p}. */
@@ -1237,67 +1331,21 @@ final class GroupSimulation {
   // ---- joining and recovery (ConsensusGroup's lifecycle) ----
 
   /**
-   * A member out of the group looks for it (ConsensusGroup.groupRound): it asks every member it
-   * can reach what they know and follows GroupRestart's decision: join through a member that
-   * runs the group, resume the group here, or wait.
+   * GroupService.Join, asked by {@code p}'s lifecycle: the request goes to one of the members
+   * the decision named (in turn), whose own session admits it; the answer comes back over the
+   * simulated network, or is lost.
    */
-  private void joinStep(Proc p) {
-    if (p.session != null || p.retiring != null || p.stopping) {
-      return;
-    }
-    if (p.join != null && now > p.join.deadline()) {
-      p.join = null; // the join call timed out; the view change may still apply (a zombie id)
-      p.rejoinAt = now;
-    }
-    if (p.join != null || p.rejoinAt < 0 || now < p.rejoinAt) {
-      return;
-    }
-    List<GroupRestart.Report> heard = new ArrayList<>();
-    for (Proc o : procs) {
-      if (o != p && o.running() && !cut(p, o)) {
-        heard.add(o.report());
-      }
-    }
-    GroupRestart.Decision d = GroupRestart.decide(p.report(), heard);
-    if (d instanceof GroupRestart.GiveUpPlace g) {
-      coverage.placesGivenUp++;
-      trace(p.memberId + " gives up its place: " + g.reason());
-      p.places.clear();
-      d = GroupRestart.decide(p.report(), heard);
-    }
-    if (d instanceof GroupRestart.ResumePlace) {
-      if (!p.applyQueue.isEmpty()) {
-        p.rejoinAt = now + 1; // ConsensusGroup.resumePlace: the applier finishes its queue first
-        return;
-      }
-      coverage.placesTakenUpAgain++;
-      resumePlace(p);
-      return;
-    }
-    if (d instanceof GroupRestart.Resume r) {
-      coverage.resumed++;
-      bootstrap(p, r.epoch());
-      return;
-    }
-    if (!(d instanceof GroupRestart.Join j)) {
-      p.rejoinAt = now + 5;
-      return;
-    }
-    List<String> through = j.memberIds();
+  private void askToJoin(Proc p, List<String> through, String requestId, int attempt) {
     Proc seed = procs[Integer.parseInt(through.get(p.seedTurn++ % through.size()).substring(1))];
     Session s = seed.session;
-    if (p.joinRequestId == null) {
-      p.joinRequestId = p.memberId + "-join-" + (++p.joinRequests);
-    }
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setMember(p.info(0))
-        .setRequestId(p.joinRequestId).setGtidExecuted(gtidExecuted(p).toString()).build();
-    int attempt = ++p.joinAttempts;
+        .setRequestId(requestId).setGtidExecuted(gtidExecuted(p).toString()).build();
     int already = s.gs.machine().admitted(req);
-    trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ")"
+    trace(p.memberId + " asks " + seed.memberId + " to join (attempt " + attempt + ", request " + requestId + ")"
         + (already >= 0 ? ": already admitted as " + already : ""));
     CompletableFuture<JoinResponse> answer = s.gs.join(req); // GroupService.Join at the seed
-    JoinWait w = new JoinWait(p, attempt, req);
-    p.join = new JoinAttempt(attempt, seed, now + JOIN_TIMEOUT);
+    JoinWait w = new JoinWait(p, p.incarnation, attempt, req);
+    p.joins.put(attempt, new JoinAttempt(attempt, seed, now));
     answer.whenComplete((r, e) -> {
       Throwable cause = e instanceof CompletionException ? e.getCause() : e;
       if (cause instanceof GroupRefusedException) {
@@ -1320,22 +1368,20 @@ final class GroupSimulation {
       trace(seed.memberId + "'s answer to " + w.joiner().memberId + " (attempt " + w.attempt() + ") is lost");
       return;
     }
+    // The epoch field carries the joiner's incarnation: a connection does not outlive its process.
     network.add(new InFlight(now + delay(), seq++, seed, w.joiner(), -1, -1, null,
-        reply == null ? new JoinReply(-1, null) : reply, w.attempt(), 0));
+        reply == null ? new JoinReply(-1, null) : reply, w.attempt(), w.incarnation()));
   }
 
-  private void joined(Proc p, JoinReply r) {
-    if (r.state() == null) {
-      p.join = null;
-      p.rejoinAt = now + 5;
-      return;
-    }
-    Proc seed = p.join.seed();
+  /** ConsensusGroup.joined: the session the answer to {@code attempt} gave, RECOVERING. */
+  private GroupSession joined(Proc p, int attempt, JoinReply r) {
+    JoinAttempt asked = p.joins.get(attempt);
+    Proc seed = asked.seed();
     Long admitted = admittedAt.get(p.memberId + "#" + r.consensusId());
-    if (admitted != null && admitted < p.join.deadline() - JOIN_TIMEOUT) {
+    if (admitted != null && admitted < asked.askedAt()) {
       coverage.joinsAdopted++; // admitted before it asked this time: the answer names the id it was given then
     }
-    p.joinRequestId = null; // it runs that id now: a later join is a new member's
+    p.joins.clear();
     GroupMembership gm = membershipFrom(r.state());
     p.epoch = Math.max(p.epoch, gm.epoch());
     trace(p.memberId + " joins as id " + r.consensusId() + " at slot " + r.state().getFrontier() + ": the group"
@@ -1344,45 +1390,56 @@ final class GroupSimulation {
     Session s = startSession(p, r.consensusId(), gm, true, null);
     p.places.keepJoin(r.consensusId(), r.state()); // ConsensusGroup.joined
     s.recovery = new Recovery(r.state(), donorsIn(r.state(), p, seed));
+    return s.gs;
   }
 
   private GroupMembership membershipFrom(GroupState st) {
     return options.election() == null ? GroupMembership.fromState(st) : ElectionSeam.fromState(st, options.election());
   }
 
+  /** DonorRecovery.catchUp on the simulated logs: a few transactions a tick, from donors that can serve them. */
   private void recoveryStep(Proc p, Session s) {
     Recovery rec = s.recovery;
-    if (rec.certifier == null && !p.applyQueue.isEmpty()) {
-      return; // the applier finishes its queue first
-    }
-    long target = rec.state.getCertifiedSeqno();
-    if (rec.certifier == null) {
-      long local = p.log.size();
-      long start = Math.min(rec.state.getGcSeqno(), local);
-      rec.certifier = new CheckedCertifier(p, start);
-      for (long n = start + 1; n <= local; n++) {
-        rec.certifier.restoreSeen(n, p.log.get((int) (n - 1)));
+    if (rec.catchUp == null) {
+      if (!p.applyQueue.isEmpty()) {
+        return; // the applier finishes its queue first
       }
-      rec.next = local + 1;
+      long local = p.log.size();
+      long base = CatchUp.certifierBase(rec.state, local);
+      CheckedCertifier c = new CheckedCertifier(p, base);
+      for (long n = base + 1; n <= local; n++) {
+        c.restore(n, p.log.get((int) (n - 1)));
+      }
+      List<String> donors = new ArrayList<>();
+      rec.donors.forEach(d -> donors.add(d.memberId));
+      // The simulated log keeps no history hashes: the history checks are the real members' (DivergentHistoryIT).
+      rec.catchUp = new CatchUp(groupUuid, c, local + 1, rec.state.getCertifiedSeqno(), donors, HistoryHash.EMPTY,
+          (donor, seqno, hash) -> { });
     }
-    int budget = FETCH_PER_TICK;
-    while (rec.next <= target && budget > 0) {
-      Proc donor = rec.donors.get(rec.turn % rec.donors.size());
-      if (!donor.running() || cut(p, donor) || donor.log.size() < rec.next) {
-        rec.turn++;
+    CatchUp cu = rec.catchUp;
+    for (int budget = FETCH_PER_TICK; budget > 0 && !cu.done(); budget--) {
+      Proc donor = procs[Integer.parseInt(cu.donor().substring(1))];
+      long want = cu.askFrom();
+      if (!donor.running() || cut(p, donor) || donor.log.size() < want) {
+        cu.passOver();
         break; // this donor cannot serve it now; another next tick
       }
-      Transaction tx = donor.log.get((int) (rec.next - 1));
-      rec.certifier.restoreSeen(rec.next, tx);
-      p.applier.enqueue(rec.next, tx);
-      coverage.fetched++;
-      rec.next++;
-      budget--;
+      Transaction tx = cu.received(donor.memberId, LogEntry.newBuilder().setSeqno(want)
+          .setTransaction(donor.log.get((int) (want - 1))).build());
+      if (tx != null) {
+        p.applier.enqueue(want, tx);
+        coverage.fetched++;
+      }
     }
-    if (rec.next > target && p.applyQueue.isEmpty()) {
-      s.gs.finishRecovery(rec.certifier).thenAccept(n -> coverage.heldThenCertified += n);
+    if (cu.done() && p.applyQueue.isEmpty()) {
+      s.gs.finishRecovery(cu.certifier()).thenAccept(n -> coverage.heldThenCertified += n);
       s.recovery = null;
       drain(p);
+      if (faulty && rng.nextInt(3) == 0) {
+        // A crash soon after: what it held while recovering is applied, its place may still be
+        // the one it was admitted to, and a restart delivers those transactions to it again.
+        p.crashAt = now + 1 + rng.nextInt((int) (2 * PLACE_EVERY));
+      }
     }
   }
 
@@ -1502,6 +1559,15 @@ final class GroupSimulation {
     if (plan.powerLossRate() > 0 && rng.nextDouble() < plan.powerLossRate() && allUp()) {
       powerLoss();
       return;
+    }
+    for (Proc q : procs) {
+      if (q.crashAt >= 0 && now >= q.crashAt) {
+        q.crashAt = -1;
+        if (q.up && plan.crashRate() > 0 && canImpair(q)) {
+          coverage.aimedCrashes++;
+          crash(q);
+        }
+      }
     }
     Proc p = procs[rng.nextInt(procs.length)];
     if (rng.nextDouble() < plan.crashRate() && p.up && canImpair(p)) {
@@ -1624,6 +1690,7 @@ final class GroupSimulation {
       Proc p = stopOrder.get(stopIndex);
       if (!p.stopping) {
         p.stopping = true;
+        p.lifecycle.close(); // ConsensusGroup.close: it looks for the group no more
         stepDeadline = now + STOP_STEP_TICKS;
         Session s = p.session;
         if (p.up && s != null && !s.ended) {
@@ -1734,11 +1801,7 @@ final class GroupSimulation {
         continue;
       }
       Session r = p.retiring;
-      if (r != null && now > p.retireDeadline) {
-        p.retiring = null;
-        trace(p.memberId + " (id " + r.id + ") stops retiring: timed out at slot " + r.core.frontier());
-        r.stop();
-      } else if (r != null) {
+      if (r != null) {
         r.loop.tick(now);
         drain(p, r);
       }
@@ -1763,7 +1826,16 @@ final class GroupSimulation {
         recoveryStep(p, s);
       }
       applyStep(p);
-      joinStep(p);
+      if (p.startAt >= 0 && now >= p.startAt) {
+        p.startAt = -1;
+        p.lifecycle.start(false); // cohort up starts the others without --bootstrap
+      }
+      if (p.operatorRejoinAt >= 0 && now >= p.operatorRejoinAt
+          && p.lifecycle.phase() == MemberLifecycle.Phase.STOPPED) {
+        p.operatorRejoinAt = -1;
+        p.lifecycle.rejoin();
+      }
+      p.lifecycle.tick(); // ConsensusGroup's lifecycle thread, every 20 ms
     }
   }
 
@@ -1821,12 +1893,6 @@ final class GroupSimulation {
       }
       s.loop.flush();
       s.loop.endTurn(now);
-      if (p.retiring == s && s.gs.retired()) {
-        p.retiring = null; // ConsensusGroup.retire's rule
-        trace(p.memberId + " (id " + s.id + ") retired: the others' checkpoints passed slot " + p.retireUntil);
-        s.stop();
-        return;
-      }
     }
   }
 
@@ -1911,9 +1977,15 @@ final class GroupSimulation {
     Proc to = m.to();
     if (m.reply() != null) {
       trace(to.memberId + " gets join answer " + m.reply().consensusId() + " for attempt " + m.attempt()
-          + (to.join == null ? " (not waiting)" : " (waiting for " + to.join.attempt() + ")"));
-      if (to.join != null && to.join.attempt() == m.attempt() && to.session == null && !cut(m.from(), to)) {
-        joined(to, m.reply());
+          + " (lifecycle " + to.lifecycle.phase() + ")");
+      if (m.epoch() != to.incarnation || cut(m.from(), to)) {
+        return; // the process that asked is gone, or the answer cannot reach it
+      }
+      JoinReply r = m.reply();
+      if (r.state() == null) {
+        to.lifecycle.joinFailed(m.attempt());
+      } else {
+        to.lifecycle.joinAnswered(m.attempt(), () -> joined(to, m.attempt(), r));
       }
       return;
     }
@@ -2115,7 +2187,7 @@ final class GroupSimulation {
           .append(" queued=").append(p.applyQueue.size()).append(" pending=").append(p.pending.size());
       Session s = p.session;
       if (s == null) {
-        sb.append(" out of the group").append(p.join != null ? " (joining via " + p.join.seed().memberId + ")" : "");
+        sb.append(" out of the group (").append(p.lifecycle.phase()).append(')');
       } else {
         sb.append(" id=").append(s.id).append(s.gs.recovering() ? " RECOVERING" : " ONLINE").append(' ')
             .append(groupState(s.membership())).append(" suspects=").append(s.loop.suspected())
