@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * its Javadoc requires: send {@code messages}, save {@code persist}, send {@code afterPersist},
  * deliver {@code decided} (before the save when the Ready allows it), then {@code advance}.
  * Messages the core addresses to this member itself are kept aside and stepped back into it at
- * the start of the next turn (after {@code advance}, never through the transport). The turn itself is a {@link ConsensusLoop},
- * the part the whole-group simulator steps on simulated time: this class adds the thread, the
- * queue, the wall clock and the proposals' futures.
+ * the start of the next turn (after {@code advance}, never through the transport). The turn
+ * itself is a {@link ConsensusLoop}; this class adds the thread, the queue, the clock and the
+ * proposals' futures. The whole-group simulator runs this class {@link #stepped} on simulated
+ * time: without the thread, and with its clock.
  *
  * <p>Threads: the loop thread owns the core, the failure detector and everything marked
  * "loop thread" below; other threads reach it only through the input queue. A failure inside
@@ -82,10 +84,12 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
    * @param truncatedAt      the lowest point above our frontier from which a peer said it holds
    *                         decisions (it compacted those we need), or -1: when every peer says
    *                         so, this member cannot catch up from the log and needs a snapshot
+   * @param deliveredBeforeSave turns that delivered decisions before their save (the Ready allowed it)
+   * @param deliveredAfterSave  turns that delivered decisions only once saved
    */
   public record Stats(State state, long frontier, long othersStable, long deliveredValues, long fsyncs,
       int queuedInputs, int pendingProposals, long droppedMessages, Set<Integer> suspected,
-      long truncatedAt) {}
+      long truncatedAt, long deliveredBeforeSave, long deliveredAfterSave) {}
 
   private sealed interface Input permits Inbound, Proposal, Checkpointed, Task, Wakeup {}
 
@@ -121,7 +125,10 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private final Transport transport;
   private final DeliveryListener listener;
   private final long tickNanos;
+  /** The loop's thread; null when the caller steps the loop itself ({@link #stepped}). */
   private final Thread thread;
+  /** Nanoseconds: the wall clock, or the simulator's. */
+  private final LongSupplier clock;
   private final LinkedBlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
   private final PendingProposals pending;
   private final AtomicBoolean closeRequested = new AtomicBoolean();
@@ -131,6 +138,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   // Loop thread only.
   private final MenciusNode core;
   private final ConsensusLoop loop;
+  private long nextTick;
 
   // Written by the loop thread only (so `+=` on a volatile is safe), read by any thread.
   private volatile State state = State.RUNNING;
@@ -141,22 +149,31 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private volatile long fsyncs;
   private volatile Set<Integer> suspected = Set.of();
   private volatile long truncatedAt = -1;
+  private volatile long deliveredBeforeSave;
+  private volatile long deliveredAfterSave;
+  /** Stepped: a turn runs now (a close from within it waits for its end). */
+  private boolean inTurn;
 
   private ConsensusDriver(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
-      Transport transport, MenciusNode core, DeliveryListener listener) {
+      Transport transport, MenciusNode core, DeliveryListener listener, LongSupplier clock, boolean threaded) {
     this.self = consensus.self();
     this.settings = settings;
     this.store = store;
     this.transport = transport;
     this.core = core;
     this.listener = listener;
+    this.clock = clock;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(settings.tickMillis());
     this.pending = new PendingProposals(settings.maxPendingProposals());
     this.loop = new ConsensusLoop(core, store, transport::send, this::deliver,
-        TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), System.nanoTime());
-    this.thread = new Thread(this::run, "consensus-" + self);
-    // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
-    this.thread.setDaemon(true);
+        TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), clock.getAsLong());
+    if (threaded) {
+      this.thread = new Thread(this::run, "consensus-" + self);
+      // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
+      this.thread.setDaemon(true);
+    } else {
+      this.thread = null;
+    }
   }
 
   /**
@@ -186,22 +203,46 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       AcceptorStore store, Transport transport, Checkpoint from, RandomGenerator rng,
       DeliveryListener listener) {
     Objects.requireNonNull(from, "from");
+    DurableState restored = store.load();
+    MenciusNode core = new MenciusNode(consensus, restored, from, rng);
+    return begin(consensus, settings, store, restored, transport, core, listener, System::nanoTime, true);
+  }
+
+  /**
+   * A driver without a thread, on {@code clockNanos}: the caller runs each turn ({@link
+   * #runTurn}) and keeps {@code core} to look at. The whole-group simulator runs members so, on
+   * simulated time; everything else is the threaded driver's: its inputs, their order in a turn,
+   * the ticks, the proposals' futures and the shutdown. A failure in a turn stops the driver, as
+   * in the threaded one, and is then thrown to the caller.
+   *
+   * @param core built on {@code store.load()} (see {@link #start})
+   */
+  public static ConsensusDriver stepped(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
+      Transport transport, MenciusNode core, DeliveryListener listener, LongSupplier clockNanos) {
+    return begin(consensus, settings, store, store.load(), transport, core, listener, clockNanos, false);
+  }
+
+  private static ConsensusDriver begin(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
+      DurableState restored, Transport transport, MenciusNode core, DeliveryListener listener, LongSupplier clock,
+      boolean threaded) {
     long heartbeatMillis = consensus.heartbeatTicks() * settings.tickMillis();
     if (settings.suspectAfterMillis() <= heartbeatMillis) {
       throw new IllegalArgumentException("consensus driver settings: suspectAfterMillis ("
           + settings.suspectAfterMillis() + ") must exceed the heartbeat interval ("
           + heartbeatMillis + " ms), or idle peers are suspected between heartbeats");
     }
-    DurableState restored = store.load();
-    MenciusNode core = new MenciusNode(consensus, restored, from, rng);
     ConsensusDriver d = new ConsensusDriver(consensus, settings, store, transport, core,
-        Objects.requireNonNull(listener, "listener"));
+        Objects.requireNonNull(listener, "listener"), clock, threaded);
     LOG.info("consensus driver of member {} starting: incarnation {}, delivering from slot {},"
             + " members {} (latest {}), next own slot {}, {} acceptor records; {}", d.self,
-        restored.incarnation() + 1, from.frontier(), core.membership().members(),
+        restored.incarnation() + 1, core.frontier(), core.membership().members(),
         core.latestConfiguration().members(), restored.nextOwnSlot(), restored.acceptor().size(),
         settings);
-    d.thread.start();
+    if (threaded) {
+      d.thread.start();
+    } else {
+      d.firstTurn();
+    }
     try {
       transport.start(d::receive);
     } catch (RuntimeException e) {
@@ -317,7 +358,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   @Override
   public Stats stats() {
     return new Stats(state, frontier, othersStable, deliveredValues, fsyncs, inbox.size(), pending.count(),
-        droppedMessages.get(), suspected, truncatedAt);
+        droppedMessages.get(), suspected, truncatedAt, deliveredBeforeSave, deliveredAfterSave);
   }
 
   /**
@@ -330,6 +371,12 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   public void close() {
     if (closeRequested.compareAndSet(false, true)) {
       inbox.add(Wakeup.INSTANCE);
+    }
+    if (thread == null) {
+      if (state == State.RUNNING && !inTurn) {
+        shutdown(null); // stepped: the caller's thread is the loop's, and no turn runs now
+      }
+      return;
     }
     if (Thread.currentThread() == thread) {
       return;
@@ -381,12 +428,10 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   }
 
   private void loop() {
-    long nextTick = System.nanoTime() + tickNanos;
-    List<Input> turn = new ArrayList<>();
-    // The first Ready persists the new incarnation before any ballot that carries it leaves.
-    flush();
+    firstTurn();
+    List<Input> inputs = new ArrayList<>();
     while (!closeRequested.get()) {
-      long wait = loop.hasWork() ? 0 : Math.max(0, nextTick - System.nanoTime());
+      long wait = loop.hasWork() ? 0 : Math.max(0, nextTick - clock.getAsLong());
       Input first;
       try {
         first = inbox.poll(wait, TimeUnit.NANOSECONDS);
@@ -395,36 +440,81 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
         return;
       }
       if (first != null) {
-        turn.add(first);
-        inbox.drainTo(turn, MAX_INPUTS_PER_TURN - 1);
+        inputs.add(first);
+        inbox.drainTo(inputs, MAX_INPUTS_PER_TURN - 1);
       }
-      // Bounded by what the previous turn's Ready addressed to us; new ones wait for next turn.
-      loop.stepSelf();
-      for (Input in : turn) {
-        take(in);
-      }
-      turn.clear();
-      long now = System.nanoTime();
-      if (now - nextTick >= 0) {
-        tick(now);
-        // After a stall (a slow fsync, a GC pause) tick once, not once per missed interval: a
-        // burst of ticks would fire every timeout of the core at once.
-        nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
-      }
-      flush();
-      if (loop.endTurn(System.nanoTime())) {
-        suspected = loop.suspected(); // a member no longer watched is no longer suspected
-      }
-      frontier = core.frontier();
-      othersStable = core.othersStable();
+      turn(inputs);
+      inputs.clear();
     }
+  }
+
+  /** The first Ready persists the new incarnation before any ballot that carries it leaves. */
+  private void firstTurn() {
+    nextTick = clock.getAsLong() + tickNanos;
+    flush();
+  }
+
+  private void turn(List<Input> inputs) {
+    // Bounded by what the previous turn's Ready addressed to us; new ones wait for next turn.
+    loop.stepSelf();
+    for (Input in : inputs) {
+      take(in);
+    }
+    long now = clock.getAsLong();
+    if (now - nextTick >= 0) {
+      tick(now);
+      // After a stall (a slow fsync, a GC pause) tick once, not once per missed interval: a
+      // burst of ticks would fire every timeout of the core at once.
+      nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
+    }
+    flush();
+    if (loop.endTurn(clock.getAsLong())) {
+      suspected = loop.suspected(); // a member no longer watched is no longer suspected
+    }
+    frontier = core.frontier();
+    othersStable = core.othersStable();
+  }
+
+  // ---- stepped (no thread: the caller's thread runs the loop) ----
+
+  /**
+   * Stepped: one turn over everything queued now, with a tick when one is due. Does nothing once
+   * the driver stopped.
+   */
+  public void runTurn() {
+    if (thread != null) {
+      throw new IllegalStateException("consensus driver of member " + self + " runs its own thread");
+    }
+    if (state != State.RUNNING) {
+      return;
+    }
+    List<Input> inputs = new ArrayList<>();
+    inbox.drainTo(inputs, MAX_INPUTS_PER_TURN);
+    inTurn = true;
+    try {
+      turn(inputs);
+    } catch (RuntimeException | Error e) {
+      LOG.error("consensus driver of member {} failed and stopped", self, e);
+      shutdown(e);
+      throw e;
+    } finally {
+      inTurn = false;
+    }
+    if (closeRequested.get()) {
+      shutdown(null);
+    }
+  }
+
+  /** Stepped: a turn would do something now (input queued, or messages to itself). */
+  public boolean hasWork() {
+    return state == State.RUNNING && (loop.hasWork() || !inbox.isEmpty());
   }
 
   private void take(Input in) {
     if (in instanceof Inbound i) {
       queuedMessages.decrementAndGet();
       Message m = i.message();
-      if (loop.receive(m, System.nanoTime())) {
+      if (loop.receive(m, clock.getAsLong())) {
         suspected = loop.suspected();
         LOG.info("member {} trusts member {} again: heard from it", self, m.from());
       }
@@ -466,6 +556,8 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
     loop.flush();
     fsyncs = loop.saves();
     deliveredValues = loop.deliveredValues();
+    deliveredBeforeSave = loop.deliveredBeforeSave();
+    deliveredAfterSave = loop.deliveredAfterSave();
   }
 
   /** Each decision, in slot order: the listener first, then this member's proposals in it. */

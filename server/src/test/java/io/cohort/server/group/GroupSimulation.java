@@ -24,7 +24,8 @@ import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.SimStorage;
-import io.cohort.server.driver.ConsensusLoop;
+import io.cohort.server.driver.DriverSettings;
+import io.cohort.server.transport.Transport;
 import io.cohort.server.consensus.AcceptorStore;
 import io.cohort.server.consensus.DurableUpdate;
 import io.cohort.server.gtid.GtidSet;
@@ -62,15 +63,14 @@ import java.util.function.UnaryOperator;
  * One deterministic run of a whole group, VOPR style. Each member process runs the production
  * classes of a member: its {@link GroupSession} (delivery, certification through a
  * {@link CertificationPipeline}, views, progress reports, mode changes and primary election,
- * join/leave/expel requests, held writes, its place for a restart) on the consensus event loop
- * {@link ConsensusLoop} (the {@link MenciusNode} core and its failure detector, turned as
- * {@code ConsensusDriver} turns them), with {@link FailureMonitor}, {@link SessionStore},
+ * join/leave/expel requests, held writes, its place for a restart) on its {@link ConsensusDriver}
+ * (the {@link MenciusNode} core, its failure detector, the input queue, the proposals' futures),
+ * run {@link ConsensusDriver#stepped stepped} on simulated time instead of on its thread, with {@link FailureMonitor}, {@link SessionStore},
  * {@link LastViewStore}, {@link GroupRestart} and {@link MemberLifecycle} (looking for the group,
  * joining, resuming, the teardown and retirement of an ended session, rejoining). Only the clock
  * and timers, the network, the disk (acceptor store, applier, log) are simulated, and what
- * {@link ConsensusGroup} does with gRPC and files is done on them ({@link ProcHost}). What is
- * still a copy of production code here is the donor recovery ({@link #recoveryStep}, which
- * DonorRecovery does over gRPC) and the start of a session's consensus ({@link Session}).
+ * {@link ConsensusGroup} does with gRPC and files is done on them ({@link ProcHost}); the donor
+ * catch-up runs the member's {@link CatchUp} over the simulated logs ({@link #recoveryStep}).
  * Everything is drawn from one seed.
  *
  * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
@@ -113,6 +113,10 @@ final class GroupSimulation {
   static final long LOST_TRACK_AFTER = 200;
   /** A secondary that suspects the primary holds a write this long at most (GroupSession: 3 s). */
   static final long HOLD_WRITES = 3 * SUSPECT_AFTER;
+  /** One simulated tick on the drivers' clock: a millisecond. */
+  static final long NANOS_PER_TICK = 1_000_000;
+  /** The drivers tick every simulated tick, and suspect a silent peer after {@link #SUSPECT_AFTER}. */
+  static final DriverSettings DRIVER = DriverSettings.defaults().withTiming(1, SUSPECT_AFTER);
   /** Between rounds of looking for the group (ConsensusGroup: 500 ms). */
   static final long ROUND_EVERY = 5;
   /**
@@ -434,7 +438,7 @@ final class GroupSimulation {
           for (Proc p : procs) {
             Session s = p.session;
             sb.append(' ').append(p.memberId).append(s == null ? "=out" : "#" + s.id + "@" + s.core.frontier()
-                + "/q" + s.core.queued() + "/s" + s.loop.suspected());
+                + "/q" + s.core.queued() + "/s" + s.driver.stats().suspected());
             Session r = p.retiring;
             if (r != null) {
               sb.append("(retiring #").append(r.id).append('@').append(r.core.frontier()).append('/')
@@ -739,24 +743,25 @@ final class GroupSimulation {
   /**
    * One incarnation in the group: the member's own {@link GroupSession} (views, certification
    * through the process's {@link CertificationPipeline}, join, leave, expel and mode requests,
-   * its place) on its own {@link ConsensusLoop}, stepped on simulated time. What this class
-   * adds is what a member process has around them: the driver's input queue
-   * ({@link ConsensusPort}), the transport's peer list ({@link SessionPeers}), the clock and
-   * timers ({@link SessionWorld}), and the checks of every group event.
+   * its place) on its own {@link ConsensusDriver}, stepped on simulated time. What this class
+   * adds is what a member process has around them: the simulated transport and acceptor store,
+   * the transport's peer list ({@link SessionPeers}), the clock and timers
+   * ({@link SessionWorld}), and the checks of every group event.
    */
-  final class Session implements ConsensusPort, SessionPeers, SessionWorld, GroupStateMachine.Events {
+  final class Session implements SessionPeers, SessionWorld, GroupStateMachine.Events {
     final Proc proc;
     final int id;
     final long epoch;
     final GroupMembership gm;
     final GroupSession gs;
     final MenciusNode core;
-    /** The member's consensus event loop (ConsensusDriver's turn), stepped on simulated time. */
-    final ConsensusLoop loop;
-    /** Proposals, checkpoints and the session's tasks for the loop's next turn (ConsensusDriver's input queue). */
-    final ArrayDeque<Runnable> inbox = new ArrayDeque<>();
-    /** The tasks among them ({@link #execute}): a stopping driver still runs those, and drops the rest. */
-    final Set<Runnable> tasks = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    final MenciusConfig config;
+    /** The acceptor store of this session (ConsensusGroup opens one per session). */
+    final SimStorage store;
+    /** The member's consensus driver, stepped on simulated time ({@link ConsensusDriver#stepped}). */
+    ConsensusDriver driver;
+    /** Where the driver's transport hands what arrives. */
+    java.util.function.Consumer<Message> inbound;
     /** The members the transport connects to (GroupSession keeps it in step with the view). */
     Set<Integer> peerIds;
     Recovery recovery;
@@ -770,93 +775,71 @@ final class GroupSimulation {
       this.id = id;
       this.epoch = gm.epoch();
       this.gm = gm;
+      this.store = proc.acceptorStore;
       Checkpoint cp = gm.checkpoint();
       Membership initial = cp.configurations().get(cp.configurations().firstKey());
       // The member's own tunables; only batching (from the plan) and compaction (faster) differ.
-      MenciusConfig mc = ConsensusGroup.consensusConfig(initial, id, gm.horizon())
+      this.config = ConsensusGroup.consensusConfig(initial, id, gm.horizon())
           .withBatching(plan.window(), plan.maxBatch()).withCompaction(COMPACT_EVERY);
       // A new incarnation starts from an empty acceptor store (ConsensusGroup wipes it); a
       // resumed place from the store its crashed incarnation saved, delivering from its checkpoint.
-      this.core = new MenciusNode(mc, restored, cp, rng.split());
-      this.loop = new ConsensusLoop(core, new AcceptorStore() {
-        @Override
-        public DurableState load() {
-          return proc.acceptorStore.load();
-        }
-
-        @Override
-        public void save(DurableUpdate u) {
-          // A retiring session keeps its store: no new one starts before it stopped.
-          if (proc.session == Session.this || proc.retiring == Session.this) {
-            proc.acceptorStore.save(u);
-          }
-        }
-      }, (to, m) -> send(proc, this, to, m), d -> {
-        // A retiring incarnation goes on as an acceptor only; the group layer is done with it.
-        if (proc.session == this) {
-          delivered(proc, this, d);
-        }
-      }, SUSPECT_AFTER, GroupSimulation.this.now);
+      this.core = new MenciusNode(config, restored, cp, rng.split());
       this.gs = new GroupSession(id, proc.memberId, gm, proc.pipeline, recovering,
           (session, reason, involuntary) -> proc.lifecycle.ended(session, reason, involuntary), proc.views::offer,
           proc.places, this, this);
       gs.attach(this, () -> { });
-      gs.attachDriver(this);
       this.peerIds = Set.copyOf(gs.peerAddresses().keySet());
       this.nextProgress = GroupSimulation.this.now + 1 + rng.nextInt((int) PROGRESS_EVERY);
+    }
+
+    /** ConsensusGroup.startConsensus: the driver over this session's store and the simulated network. */
+    void start() {
+      Transport transport = new Transport() {
+        @Override
+        public void start(java.util.function.Consumer<Message> in) {
+          inbound = in;
+        }
+
+        @Override
+        public void send(int to, Message m) {
+          GroupSimulation.this.send(proc, Session.this, to, m);
+        }
+
+        @Override
+        public Stats stats() {
+          return new Stats(0, 0, 0, 0, 0);
+        }
+
+        @Override
+        public void close() {
+        }
+      };
+      this.driver = ConsensusDriver.stepped(config, DRIVER, store, transport, core, d -> {
+        // A retiring incarnation goes on as an acceptor only; the group layer is done with it.
+        if (proc.session == this) {
+          delivered(proc, this, d);
+        }
+      }, () -> GroupSimulation.this.now * NANOS_PER_TICK);
+      gs.attachDriver(driver);
     }
 
     GroupMembership membership() {
       return gm;
     }
 
-    // ConsensusPort: what ConsensusDriver's propose and checkpointed do, queue for the next turn.
-
-    @Override
-    public CompletableFuture<Delivered> propose(byte[] data) {
-      return proposeOwned(data.clone()); // as ConsensusDriver, which copies
-    }
-
-    @Override
-    public CompletableFuture<Delivered> proposeOwned(byte[] data) {
-      inbox.add(() -> loop.propose(data));
-      return new CompletableFuture<>(); // GroupSession only hears of failures, and a stepped loop never fails
-    }
-
-    @Override
-    public CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next, byte[] attachment) {
-      inbox.add(() -> loop.proposeMembership(expected, next, attachment));
-      return new CompletableFuture<>();
-    }
-
-    @Override
-    public void checkpointed(long slot) {
-      inbox.add(() -> loop.checkpointed(slot));
-    }
-
-    @Override
-    public void execute(Runnable work) {
-      inbox.add(work);
-      tasks.add(work);
-    }
-
-    /** The loop stops (ConsensusDriver's shutdown): queued tasks run, queued proposals are dropped. */
-    void stop() {
-      Runnable r;
-      while ((r = inbox.poll()) != null) {
-        if (tasks.remove(r)) {
-          r.run();
-        }
+    /** ConsensusDriver's turns until it has nothing left to do now. */
+    void drain() {
+      while ((proc.session == this || proc.retiring == this) && driver.hasWork()) {
+        driver.runTurn();
       }
     }
 
-    @Override
-    public ConsensusDriver.Stats stats() {
-      return new ConsensusDriver.Stats(ConsensusDriver.State.RUNNING, core.frontier(), core.othersStable(),
-          loop.deliveredValues(), loop.saves(), inbox.size(), 0, 0, loop.suspected(), core.snapshotNeeded().orElse(-1));
+    /** The loop stops (ConsensusGroup's teardown closes the driver): queued tasks run, queued proposals fail. */
+    void stop() {
+      driver.close();
     }
 
-    /** Both the driver's and the transport's: nothing to stop in a stepped loop. */
+    /** The transport's part: nothing to stop in a simulated network. */
     @Override
     public void close() {
     }
@@ -1062,6 +1045,7 @@ final class GroupSimulation {
     p.leaving = false;
     Session s = new Session(p, id, gm, recovering, restored);
     p.session = s;
+    s.start();
     drain(p);
     return s;
   }
@@ -1802,7 +1786,7 @@ final class GroupSimulation {
       }
       Session r = p.retiring;
       if (r != null) {
-        r.loop.tick(now);
+        r.driver.runTurn(); // a tick is due on the driver's clock
         drain(p, r);
       }
       Session s = p.session;
@@ -1810,7 +1794,7 @@ final class GroupSimulation {
         coverage.snapshotsNeeded++;
       }
       if (s != null) {
-        s.loop.tick(now);
+        s.driver.runTurn();
         drain(p);
       }
       if (s != null && p.session == s) {
@@ -1844,7 +1828,7 @@ final class GroupSimulation {
     SessionCheckpoint kept = p.places.persistIfApplied(p.log.size());
     Session current = p.session;
     if (kept != null && current != null && current.id == kept.getConsensusId()) {
-      current.checkpointed(kept.getState().getFrontier());
+      current.driver.checkpointed(kept.getState().getFrontier());
       drain(p);
     }
     if (rng.nextDouble() < plan.applyLag()) {
@@ -1884,17 +1868,11 @@ final class GroupSimulation {
   }
 
   private void drain(Proc p, Session s) {
-    while (s != null && (p.session == s || p.retiring == s) && (s.loop.hasWork() || !s.inbox.isEmpty())) {
-      s.loop.stepSelf();
-      for (int n = s.inbox.size(); n > 0; n--) {
-        Runnable r = s.inbox.poll();
-        s.tasks.remove(r);
-        r.run();
-      }
-      s.loop.flush();
-      s.loop.endTurn(now);
+    if (s != null) {
+      s.drain();
     }
   }
+
 
   /** One decision, handed to the member's GroupSession and checked against every other member's. */
   private void delivered(Proc p, Session s, Decision d) {
@@ -1998,7 +1976,7 @@ final class GroupSimulation {
     if (!s.peerIds.contains(m.fromId())) {
       return;
     }
-    s.loop.receive(m.message(), now);
+    s.inbound.accept(m.message()); // the driver's input queue, taken in its next turn
     drain(to, s);
   }
 
@@ -2043,8 +2021,8 @@ final class GroupSimulation {
     Proc first = procs[0];
     for (Proc p : procs) {
       coverage.compactedSlots += p.session.core.retainedFrom();
-      coverage.deliveredBeforeSave += p.session.loop.deliveredBeforeSave();
-      coverage.deliveredAfterSave += p.session.loop.deliveredAfterSave();
+      coverage.deliveredBeforeSave += p.session.driver.stats().deliveredBeforeSave();
+      coverage.deliveredAfterSave += p.session.driver.stats().deliveredAfterSave();
     }
     for (Proc p : procs) {
       for (int n = 1; n <= p.log.size(); n++) {
@@ -2190,7 +2168,7 @@ final class GroupSimulation {
         sb.append(" out of the group (").append(p.lifecycle.phase()).append(')');
       } else {
         sb.append(" id=").append(s.id).append(s.gs.recovering() ? " RECOVERING" : " ONLINE").append(' ')
-            .append(groupState(s.membership())).append(" suspects=").append(s.loop.suspected())
+            .append(groupState(s.membership())).append(" suspects=").append(s.driver.stats().suspected())
             .append("\n      ").append(s.core.describe());
       }
     }
