@@ -83,6 +83,8 @@ public final class ConsensusGroup implements GroupReplication {
   static final int COMPACT_EVERY_TICKS = 100;
   private static final long JOIN_DEADLINE_S = 20;
   private static final long RETIRE_TIMEOUT_MS = 10_000;
+  /** Longest a member shutting down waits for its leave to be ordered. */
+  private static final long LEAVE_TIMEOUT_MS = 5_000;
   /** Between rounds of looking for the group while waiting for it. */
   private static final long ROUND_EVERY_MS = 500;
   /** How often the lifecycle looks whether a retirement, a join or a round is due. */
@@ -150,7 +152,7 @@ public final class ConsensusGroup implements GroupReplication {
     pipeline.watchApplied(views::persistIfApplied);
     this.lifecycle = new MemberLifecycle(config.memberId(), places, pipeline, new MemberLifecycle.Settings(
         ROUND_EVERY_MS, gc.autoRejoinIntervalMs(), gc.autoRejoinTries(), RETIRE_TIMEOUT_MS,
-        TimeUnit.SECONDS.toMillis(JOIN_DEADLINE_S), gc.exitStateAction()), new Host());
+        TimeUnit.SECONDS.toMillis(JOIN_DEADLINE_S), LEAVE_TIMEOUT_MS, gc.exitStateAction()), new Host());
     this.lifecycleThread = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-lifecycle"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
   }
@@ -263,6 +265,17 @@ public final class ConsensusGroup implements GroupReplication {
       if (r != null) {
         r.run();
       }
+    }
+
+    @Override
+    public void leave(GroupSession s) {
+      s.leaveAsync().whenComplete((applied, e) -> {
+        try {
+          lifecycleThread.execute(() -> lifecycle.leaveAnswered(s, applied != null && applied));
+        } catch (RejectedExecutionException stopped) {
+          // close() gave up waiting: it stops the session itself
+        }
+      });
     }
 
     @Override
@@ -646,36 +659,10 @@ public final class ConsensusGroup implements GroupReplication {
   // ---- leaving (any thread → lifecycle thread) ----
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
-    if (closing) {
-      return; // close() tears down itself
-    }
     try {
       lifecycleThread.execute(() -> lifecycle.ended(s, reason, involuntary));
     } catch (RejectedExecutionException e) {
       s.shutdown();
-    }
-  }
-
-  /**
-   * A member that leaves as it shuts down keeps answering as an acceptor until the group no
-   * longer counts it ({@link MemberLifecycle#ended} says why), bounded.
-   */
-  private void retireWhileClosing(GroupSession s) {
-    if (s.retired()) {
-      return;
-    }
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RETIRE_TIMEOUT_MS);
-    LOG.info("member {} serves as an acceptor until slot {}, where the group stops counting it", config.memberId(),
-        s.retireUntil());
-    try {
-      while (!s.retired() && System.nanoTime() - deadline < 0) {
-        Thread.sleep(20);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    if (!s.retired()) {
-      LOG.warn("member {} stopped serving as an acceptor before slot {}", config.memberId(), s.retireUntil());
     }
   }
 
@@ -718,14 +705,22 @@ public final class ConsensusGroup implements GroupReplication {
   /** Writes the last view once this member applied what was certified before it (group timer). */
   private void keepView() {
     try {
-      views.persistIfApplied(applier.lastApplied());
-      SessionCheckpoint cp = places.persistIfApplied(applier.lastApplied());
-      GroupSession s = session;
-      if (cp != null && s != null && s.self == cp.getConsensusId() && s.driver() != null) {
-        s.driver().checkpointed(cp.getState().getFrontier());
-      }
+      keepView(views, places, session, applier.lastApplied());
     } catch (RuntimeException e) {
       LOG.error("could not keep the last view", e);
+    }
+  }
+
+  /**
+   * Writes the last view and the place once {@code applied} covers what was certified before
+   * them, and tells the consensus driver of session {@code s} (may be null) the place it can now
+   * deliver again from after a crash (the whole-group simulator calls this on its ticks).
+   */
+  static void keepView(LastViewStore views, SessionStore places, GroupSession s, long applied) {
+    views.persistIfApplied(applied);
+    SessionCheckpoint cp = places.persistIfApplied(applied);
+    if (cp != null && s != null && s.self == cp.getConsensusId() && s.driver() != null) {
+      s.driver().checkpointed(cp.getState().getFrontier());
     }
   }
 
@@ -944,40 +939,41 @@ public final class ConsensusGroup implements GroupReplication {
     return !lifecycle.offlineMode();
   }
 
-  /** Leaves the group gracefully (bounded), stops consensus, lets the applier finish. */
+  /**
+   * Leaves the group gracefully and serves as an acceptor until retired ({@link
+   * MemberLifecycle#shutdown}, bounded), stops consensus, lets the applier finish.
+   */
   @Override
   public void close() {
     closing = true;
-    lifecycle.close();
     timer.shutdownNow();
-    lifecycleThread.shutdownNow();
-    GroupSession s = session;
-    if (s != null) {
-      boolean out = s.ended();
-      if (!out && s.leave(5000)) {
-        LOG.info("member {} left the group", config.memberId());
-        out = true;
+    try {
+      lifecycleThread.execute(lifecycle::shutdown);
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LEAVE_TIMEOUT_MS + RETIRE_TIMEOUT_MS + 1000);
+      while (lifecycle.phase() != MemberLifecycle.Phase.STOPPED && System.nanoTime() - deadline < 0) {
+        Thread.sleep(20);
       }
-      if (out && !s.placeKept()) {
-        places.clear();
-      } else if (!out) {
-        LOG.info("member {} could not leave the group; a restart takes its place up again", config.memberId());
-      }
-      s.end("left the group (shutdown)", false);
-      if (out) {
-        retireWhileClosing(s);
-      }
-      s.shutdown();
-      session = null;
+    } catch (RejectedExecutionException e) {
+      // closed before
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
+    lifecycleThread.shutdownNow();
     try {
       lifecycleThread.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // What the lifecycle did not stop in time (it was busy joining or recovering, say).
+    GroupSession s = session;
+    if (s != null) {
+      s.end("left the group (shutdown)", false);
+      s.shutdown();
+      session = null;
+    }
     GroupSession r = lifecycle.retiring();
     if (r != null) {
-      r.shutdown(); // an earlier session was still answering as an acceptor
+      r.shutdown();
     }
     pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down; the"
         + " transaction's outcome is unknown: check before retrying"));

@@ -20,16 +20,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Phases: {@code LOOKING} (out, a round of looking for the group due at {@link #nextRound}),
  * {@code JOINING} (asked a member to admit it; answered through {@link #joinAnswered} or
- * {@link #joinFailed}, or timed out), {@code IN} (a session runs), {@code RETIRING} (the session
- * ended; it answers as an acceptor until {@link GroupSession#retired}), {@code STOPPED} (out and
- * not looking: it left on purpose, was refused, gave up, or shuts down).
+ * {@link #joinFailed}, or timed out), {@code IN} (a session runs), {@code LEAVING} (shutting
+ * down, it asked for a view without itself), {@code RETIRING} (the session ended; it answers as
+ * an acceptor until {@link GroupSession#retired}), {@code STOPPED} (out and not looking: it left
+ * on purpose, was refused, gave up, or shut down).
  *
  * <p>Not thread-safe: one thread calls it. The fields status reads from other threads are volatile.
  */
 public final class MemberLifecycle {
   private static final Logger LOG = LoggerFactory.getLogger(MemberLifecycle.class);
 
-  enum Phase { STARTING, LOOKING, JOINING, IN, RETIRING, STOPPED }
+  enum Phase { STARTING, LOOKING, JOINING, IN, LEAVING, RETIRING, STOPPED }
 
   /** Why it looks for the group, which decides how often and for how long. */
   private enum Looking {
@@ -47,10 +48,11 @@ public final class MemberLifecycle {
    * @param autoRejoinTries    auto-rejoin attempts before the exit state action
    * @param retireTimeout      longest a removed member serves as an acceptor
    * @param joinTimeout        longest a join may go unanswered
+   * @param leaveTimeout       longest a member shutting down waits for its leave to be ordered
    * @param exitAction         what a member out for good does
    */
   public record Settings(long roundEvery, long autoRejoinInterval, int autoRejoinTries, long retireTimeout,
-      long joinTimeout, ExitStateAction exitAction) {}
+      long joinTimeout, long leaveTimeout, ExitStateAction exitAction) {}
 
   /** What the lifecycle has done. Each call runs on the lifecycle's thread and may block. */
   interface Host {
@@ -85,6 +87,12 @@ public final class MemberLifecycle {
     /** The session is running and known to the lifecycle (recovery may start). */
     void entered(GroupSession s);
 
+    /**
+     * Orders a view without this member ({@link GroupSession#leaveAsync}); answers through
+     * {@link #leaveAnswered} on the lifecycle's thread.
+     */
+    void leave(GroupSession s);
+
     /** The session ended: clients no longer reach the group through it. */
     void out(GroupSession s, String reason, boolean involuntary);
 
@@ -107,7 +115,7 @@ public final class MemberLifecycle {
   private final Settings settings;
   private final Host host;
 
-  private Phase phase = Phase.STARTING;
+  private volatile Phase phase = Phase.STARTING;
   private Looking looking = Looking.WAITING;
   private String lookingReason;
   private long nextRound;
@@ -119,6 +127,7 @@ public final class MemberLifecycle {
   private boolean endInvoluntary;
   private int joinAttempts;
   private long joinDeadline;
+  private long leaveDeadline;
   /**
    * Sent with every join attempt until one is answered, to whichever seed: a seed that already
    * admitted it answers with the id it was given (GroupStateMachine.admitted).
@@ -183,6 +192,9 @@ public final class MemberLifecycle {
             memberId, r.retireUntil());
         finish(r);
       }
+    }
+    if (phase == Phase.LEAVING && now - leaveDeadline > 0) {
+      stayInGroup(current);
     }
     if (phase == Phase.JOINING && now - joinDeadline > 0) {
       phase = Phase.LOOKING; // unanswered: the view change may still apply, and the same request id finds it
@@ -260,9 +272,43 @@ public final class MemberLifecycle {
     }
   }
 
-  /** The member shuts down: no more rounds (any thread). */
-  void close() {
+  /**
+   * The member shuts down (cohort down, SIGTERM): it leaves the group it is in, answers as an
+   * acceptor until the group no longer counts it, and stops; or, when it cannot leave (alone, or
+   * the leave is not ordered in time), stops in the group, keeping its place for a restart.
+   * Out of the group, it stops looking for it at once.
+   */
+  void shutdown() {
     closing = true;
+    if (phase == Phase.IN) {
+      phase = Phase.LEAVING;
+      leaveDeadline = host.now() + settings.leaveTimeout();
+      host.leave(current);
+    } else if (phase != Phase.RETIRING && phase != Phase.LEAVING) {
+      phase = Phase.STOPPED;
+      waiting = false;
+    }
+  }
+
+  /** The leave asked by {@link #shutdown} was ordered ({@code applied}: the view without it applied) or not. */
+  void leaveAnswered(GroupSession s, boolean applied) {
+    if (phase == Phase.LEAVING && s == current && !applied) {
+      stayInGroup(s);
+    }
+    // Applied: the session ends with the view that removes this member, through ended().
+  }
+
+  /** Shutting down without having left: the place stays on disk and a restart takes it up again. */
+  private void stayInGroup(GroupSession s) {
+    LOG.info("member {} could not leave the group; a restart takes its place up again", memberId);
+    current = null;
+    places.detach();
+    pipeline.failAll(new GroupUnavailableException("member " + memberId + " is shutting down; the"
+        + " transaction's outcome is unknown: check before retrying"));
+    host.out(s, "shut down in the group", false);
+    s.end("left the group (shutdown)", false); // its end comes back through ended(), for a session no longer current
+    host.stop(s);
+    phase = Phase.STOPPED;
   }
 
   // ---- what status reads (any thread) ----

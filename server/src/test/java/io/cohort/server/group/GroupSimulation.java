@@ -124,7 +124,8 @@ final class GroupSimulation {
    * action would leave a member out for good, and the liveness phase needs every member back.
    */
   static final MemberLifecycle.Settings LIFECYCLE = new MemberLifecycle.Settings(ROUND_EVERY, REJOIN_INTERVAL,
-      Integer.MAX_VALUE, RETIRE_TIMEOUT, JOIN_TIMEOUT, io.cohort.server.config.GroupConfig.ExitStateAction.READ_ONLY);
+      Integer.MAX_VALUE, RETIRE_TIMEOUT, JOIN_TIMEOUT, GroupSimulation.STOP_STEP_TICKS,
+      io.cohort.server.config.GroupConfig.ExitStateAction.READ_ONLY);
 
   record Result(long seed, GroupSimPlan plan, long ticks, long committed, Coverage coverage) {}
 
@@ -561,8 +562,6 @@ final class GroupSimulation {
     boolean leaving;
     /** Being stopped by the scripted {@code cohort down}: it does not look for the group again. */
     boolean stopping;
-    /** Its leave could not be ordered (alone, or another view change first): it stops with its place. */
-    boolean leaveRefused;
     /** This incarnation's way into and out of the group: the member's own {@link MemberLifecycle}. */
     MemberLifecycle lifecycle;
     /** Which incarnation of the process this is: a join answer reaches only the one that asked. */
@@ -1117,6 +1116,11 @@ final class GroupSimulation {
     }
 
     @Override
+    public void leave(GroupSession gs) {
+      gs.leaveAsync().thenAccept(applied -> p.lifecycle.leaveAnswered(gs, applied));
+    }
+
+    @Override
     public void out(GroupSession gs, String reason, boolean involuntary) {
       Session s = p.session;
       if (s == null || s.gs != gs) {
@@ -1191,7 +1195,6 @@ final class GroupSimulation {
   private void restart(Proc p) {
     p.up = true;
     p.stopping = false;
-    p.leaveRefused = false;
     p.incarnation++;
     p.views = p.newViews();
     p.places = p.newPlaces();
@@ -1674,26 +1677,19 @@ final class GroupSimulation {
       Proc p = stopOrder.get(stopIndex);
       if (!p.stopping) {
         p.stopping = true;
-        p.lifecycle.close(); // ConsensusGroup.close: it looks for the group no more
-        stepDeadline = now + STOP_STEP_TICKS;
-        Session s = p.session;
-        if (p.up && s != null && !s.ended) {
-          trace(p.memberId + " (id " + s.id + ") is stopped: it leaves the group first");
-          s.gs.leaveAsync().thenAccept(applied -> p.leaveRefused |= !applied);
+        stepDeadline = now + 2 * STOP_STEP_TICKS;
+        if (p.up) {
+          trace(p.memberId + " is stopped (" + p.lifecycle.phase() + ")");
+          p.lifecycle.shutdown(); // ConsensusGroup.close: leave, retire, stop
           drain(p);
           return;
         }
       }
-      Session s = p.session;
-      boolean leaving = s != null && !s.ended && !p.leaveRefused;
-      if (p.up && now < stepDeadline && leaving) {
-        return; // the leave is not delivered yet
+      MemberLifecycle.Phase phase = p.lifecycle.phase();
+      if (p.up && now < stepDeadline && phase != MemberLifecycle.Phase.STOPPED) {
+        return; // leaving, or serving as an acceptor until the group delivered without it
       }
-      if (p.up && p.retiring != null && now < stepDeadline + STOP_STEP_TICKS) {
-        return; // ConsensusGroup.retire: serving as an acceptor until the group delivered without it
-      }
-      trace(p.memberId + " stops" + (leaving ? " before its leave was delivered" : p.leaveRefused
-          ? " in the group: it could not leave" : ""));
+      trace(p.memberId + " stops" + (phase == MemberLifecycle.Phase.STOPPED ? "" : " while " + phase));
       coverage.orderlyStops++;
       halt(p);
       p.restartAt = Long.MAX_VALUE; // cohort up starts them all once the run's faults end
@@ -1824,13 +1820,9 @@ final class GroupSimulation {
   }
 
   private void applyStep(Proc p) {
-    p.views.persistIfApplied(p.log.size()); // ConsensusGroup.keepView, on the group timer
-    SessionCheckpoint kept = p.places.persistIfApplied(p.log.size());
     Session current = p.session;
-    if (kept != null && current != null && current.id == kept.getConsensusId()) {
-      current.driver.checkpointed(kept.getState().getFrontier());
-      drain(p);
-    }
+    ConsensusGroup.keepView(p.views, p.places, current == null ? null : current.gs, p.log.size()); // the group timer's
+    drain(p);
     if (rng.nextDouble() < plan.applyLag()) {
       return;
     }

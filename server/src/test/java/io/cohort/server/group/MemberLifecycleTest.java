@@ -77,6 +77,9 @@ class MemberLifecycleTest {
     public void entered(GroupSession s) {}
 
     @Override
+    public void leave(GroupSession s) {}
+
+    @Override
     public void out(GroupSession s, String reason, boolean involuntary) {}
 
     @Override
@@ -116,7 +119,7 @@ class MemberLifecycleTest {
     }, held -> { });
     CertificationPipeline pipeline = new CertificationPipeline("m2", new Certifier(0), null);
     return new MemberLifecycle("m2", places, pipeline,
-        new MemberLifecycle.Settings(500, 3000, autoRejoinTries, 10_000, 20_000, action), host);
+        new MemberLifecycle.Settings(500, 3000, autoRejoinTries, 10_000, 20_000, 5000, action), host);
   }
 
   private void runUntil(MemberLifecycle l, long until) {
@@ -195,8 +198,10 @@ class MemberLifecycleTest {
     l.start(false);
     runUntil(l, 1000);
     assertThat(host.probes).containsExactly(0L, 500L, 1000L);
-    l.close();
+    l.shutdown();
     runUntil(l, 5000);
     assertThat(host.probes).hasSize(3);
+    assertThat(l.phase()).isEqualTo(MemberLifecycle.Phase.STOPPED);
+    assertThat(l.waiting()).isFalse();
   }
 }
