@@ -106,12 +106,6 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile String clientAddress;
   private volatile GroupSession session;
   private volatile boolean closing;
-  /**
-   * This member suspects a majority of its view right now (group timer writes): it is cut off
-   * or was paused, and the others may have expelled it and elected another primary. It then
-   * neither presents itself as a primary nor takes writes, which could not commit anyway.
-   */
-  private volatile boolean minorityWarned;
   /** Client addresses of the members of the last view this member saw: rejoin seeds. */
   private volatile List<String> lastKnownMembers = List.of();
   private volatile String lastViewId = "";
@@ -596,7 +590,6 @@ public final class ConsensusGroup implements GroupReplication {
         new SplittableRandom(),
         s::delivered);
     s.attachDriver(driver);
-    minorityWarned = false;
     session = s;
   }
 
@@ -679,23 +672,8 @@ public final class ConsensusGroup implements GroupReplication {
   private void checkFailures() {
     try {
       GroupSession s = session;
-      if (s == null || s.ended()) {
-        return;
-      }
-      boolean majority = s.watch();
-      if (!majority && !minorityWarned && !s.ended()) {
-        minorityWarned = true;
-        // What clients wait for here may never be decided where this member can hear of it:
-        // they learn now, not at the unreachable-majority timeout, and look for the primary the
-        // others elect (as etcd's leader steps down when it loses its quorum).
-        pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " lost its majority of view "
-            + s.view().viewId() + " before the transaction's outcome was known here; it may still commit: check"
-            + " before retrying"));
-        LOG.warn("member {} cannot reach a majority of view {}: it refuses writes until it does{}",
-            config.memberId(), s.view().viewId(), gc.unreachableMajorityTimeoutMs() > 0
-                ? "; it leaves the group after " + gc.unreachableMajorityTimeoutMs() + " ms" : "");
-      } else if (majority) {
-        minorityWarned = false;
+      if (s != null && !s.ended()) {
+        s.watch();
       }
     } catch (RuntimeException e) {
       LOG.error("failure check failed", e);
@@ -778,10 +756,6 @@ public final class ConsensusGroup implements GroupReplication {
       // write that any ONLINE member would take).
       return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary("member " + config.memberId()
           + " is " + lifecycle.offState() + " (" + lifecycle.stateReason() + ") and takes no writes; send writes to an ONLINE member"));
-    }
-    if (minorityWarned) {
-      // Refused before anything is proposed: clients may safely look for the primary elsewhere.
-      return CompletableFuture.failedFuture(NotPrimaryException.unknownPrimary(noMajority(s)));
     }
     return s.submit(tx);
   }
@@ -871,7 +845,7 @@ public final class ConsensusGroup implements GroupReplication {
       int id = m.getConsensusId();
       String state = v.recovering().contains(id) ? "RECOVERING"
           : id == s.self ? localState() : suspected.contains(id) ? "UNREACHABLE" : "ONLINE";
-      String role = id == s.self && minorityWarned ? ""
+      String role = id == s.self && s.minority() ? ""
           : !v.singlePrimary() || v.primary() == id ? "PRIMARY" : "SECONDARY";
       out.add(new MemberView(m.getMemberId(), m.getAddress(), state, role, m.getVersion(), m.getGroupAddress(),
           m.getWeight()));
@@ -919,19 +893,13 @@ public final class ConsensusGroup implements GroupReplication {
       });
       mode = v.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
       MemberInfo p = v.member(v.primary());
-      primary = p == null || minorityWarned ? "" : p.getMemberId();
+      primary = p == null || s.minority() ? "" : p.getMemberId();
     }
     stats.put(config.memberId(), localStats(s));
     String reason = fork != null ? fork
-        : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : minorityWarned ? noMajority(s)
+        : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : s.minority() ? s.noMajority()
         : "") : lifecycle.stateReason();
     return new GroupStatus(mode, primary, reason, stats);
-  }
-
-  private String noMajority(GroupSession s) {
-    return "member " + config.memberId() + " cannot reach a majority of its view " + s.view().viewId()
-        + " and takes no writes until it does (the others may have elected another primary); send writes to"
-        + " the primary of the majority";
   }
 
   @Override

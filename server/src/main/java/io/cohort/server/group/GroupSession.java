@@ -125,6 +125,12 @@ final class GroupSession {
   private volatile boolean ended;
   /** Set with {@link #ended} when the session left its place on disk. */
   private volatile boolean placeKept;
+  /**
+   * This member suspects a majority of its view, as of the last {@link #watch}: it is cut off or
+   * was paused, and the others may have expelled it and elected another primary. It then neither
+   * presents itself as a primary nor takes writes, which could not commit anyway.
+   */
+  private volatile boolean minority;
   private volatile View view;
   private long lastExpelProposalNanos = Long.MIN_VALUE / 2;
   /** Suspicions turned into expel and leave decisions (group timer; set when consensus starts). */
@@ -377,6 +383,9 @@ final class GroupSession {
     if (recovering) {
       return "member " + memberId + " is RECOVERING (catching up with the group) and takes no writes yet";
     }
+    if (minority) {
+      return noMajority();
+    }
     return null;
   }
 
@@ -561,7 +570,7 @@ final class GroupSession {
       return false;
     }
     if (lostTrack(now)) {
-      return !v.majorityLost();
+      return noteMajority(v.majorityLost());
     }
     if (!lingering.isEmpty()) {
       onLoop(this::updatePeers); // drop those whose time is up, busy or idle
@@ -571,7 +580,38 @@ final class GroupSession {
     if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
       end("expelled: members " + refusing + " of view " + view.viewId() + " no longer count this member", true);
     }
-    return !v.majorityLost();
+    return noteMajority(v.majorityLost());
+  }
+
+  /**
+   * Out of a majority, what clients wait for here may never be decided where this member can
+   * hear of it: they learn now, not at the unreachable-majority timeout, and look for the primary
+   * the others elect (as etcd's leader steps down when it loses its quorum).
+   */
+  private boolean noteMajority(boolean lost) {
+    if (lost && !minority && !ended) {
+      minority = true;
+      pipeline.failAll(new GroupUnavailableException("member " + memberId + " lost its majority of view "
+          + view.viewId() + " before the transaction's outcome was known here; it may still commit: check before"
+          + " retrying"));
+      LOG.warn("member {} cannot reach a majority of view {}: it refuses writes until it does{}", memberId,
+          view.viewId(), world.majorityTimeout() > 0 ? "; it leaves the group after " + world.majorityTimeoutShown() : "");
+    } else if (!lost) {
+      minority = false;
+    }
+    return !lost;
+  }
+
+  /** Out of a majority as of the last {@link #watch}: no writes, and not shown as a primary. */
+  boolean minority() {
+    return minority;
+  }
+
+  /** Why a member out of a majority refuses writes. */
+  String noMajority() {
+    return "member " + memberId + " cannot reach a majority of its view " + view.viewId()
+        + " and takes no writes until it does (the others may have elected another primary); send writes to"
+        + " the primary of the majority";
   }
 
   /**

@@ -226,6 +226,8 @@ final class GroupSimulation {
     long deliveredAgainWhileRecovering;
     /** Crashes aimed at a moment worth testing (right after a recovery finished). */
     long aimedCrashes;
+    /** Writes sent to a member that could not reach a majority of its view (refused there). */
+    long refusedInMinority;
     /** Members out on a lost majority that took their kept place up again (GroupRestart.ResumePlace). */
     long placesTakenUpAgain;
     /** Kept places given up because the group went on without them (GroupRestart.GiveUpPlace). */
@@ -274,6 +276,7 @@ final class GroupSimulation {
       recoveringPlacesResumed += o.recoveringPlacesResumed;
       deliveredAgainWhileRecovering += o.deliveredAgainWhileRecovering;
       aimedCrashes += o.aimedCrashes;
+      refusedInMinority += o.refusedInMinority;
       placesTakenUpAgain += o.placesTakenUpAgain;
       placesGivenUp += o.placesGivenUp;
       unsyncedAppliedLost += o.unsyncedAppliedLost;
@@ -298,7 +301,7 @@ final class GroupSimulation {
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
           + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
-          + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering + " aimedCrashes=" + aimedCrashes
+          + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering + " aimedCrashes=" + aimedCrashes + " refusedInMinority=" + refusedInMinority
           + " placesTakenUpAgain=" + placesTakenUpAgain + " placesGivenUp=" + placesGivenUp
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
@@ -1477,6 +1480,9 @@ final class GroupSimulation {
       return; // UNAVAILABLE: the client tries another member
     }
     GroupMembership gm = s.membership();
+    if (s.gs.minority()) {
+      coverage.refusedInMinority++; // refused below: it cannot reach a majority of its view
+    }
     if (gm.singlePrimary() && gm.primary() == s.id && p.log.size() < s.gs.machine().writesAllowedFrom()) {
       coverage.writesDeferred++; // refused below: a new primary applies what came before first
     }

@@ -64,6 +64,8 @@ class GroupSimulationTest {
       assertThat(coverage.aborted).isPositive();
       assertThat(coverage.acknowledged).isPositive();
       assertThat(coverage.writesDeferred).isPositive();
+      // Members cut off from a majority refused writes before the group expelled them.
+      assertThat(coverage.refusedInMinority).isPositive();
       // Members restarted after a crash or a power loss took their place back (same consensus
       // id, acceptor state and checkpoint) rather than joining as new members.
       assertThat(coverage.placesResumed).isPositive();
