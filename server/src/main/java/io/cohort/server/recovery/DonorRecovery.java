@@ -62,11 +62,11 @@ public final class DonorRecovery {
     }
     long local = applier.lastApplied();
     long target = st.getCertifiedSeqno();
-    long start = CatchUp.certifierBase(st, local);
+    long start = IncrementalRecovery.certifierBase(st, local);
     Certifier c = new Certifier(start);
     replayOwnLog(c, start, local);
     LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
-    fetch(new CatchUp(groupUuid, c, local + 1, target, donors, applier.lastHash(), this::checkHistory), stop);
+    fetch(new IncrementalRecovery(groupUuid, c, local + 1, target, donors, applier.lastHash(), this::checkHistory), stop);
     // ONLINE only once applied: the member's snapshots must not be older than the group's
     // collection point, which may already be past what it had applied before recovery.
     if (!stop.getAsBoolean() && !applier.awaitDrained(RECOVERY_TIMEOUT_MS)) {
@@ -113,7 +113,7 @@ public final class DonorRecovery {
   }
 
   /** Asks the donors for what {@code catchUp} lacks, over the ReadLog stream, and queues it for apply. */
-  private void fetch(CatchUp catchUp, BooleanSupplier stop) throws InterruptedException {
+  private void fetch(IncrementalRecovery catchUp, BooleanSupplier stop) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
     while (!catchUp.done() && !stop.getAsBoolean()) {
       if (faults.isolated()) {

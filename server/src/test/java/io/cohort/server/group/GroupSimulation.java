@@ -31,7 +31,7 @@ import io.cohort.server.consensus.DurableUpdate;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.proto.LogEntry;
 import io.cohort.server.apply.HistoryHash;
-import io.cohort.server.recovery.CatchUp;
+import io.cohort.server.recovery.IncrementalRecovery;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.membership.ElectionSeam;
@@ -70,7 +70,7 @@ import java.util.function.UnaryOperator;
  * joining, resuming, the teardown and retirement of an ended session, rejoining). Only the clock
  * and timers, the network, the disk (acceptor store, applier, log) are simulated, and what
  * {@link ConsensusGroup} does with gRPC and files is done on them ({@link ProcHost}); the donor
- * catch-up runs the member's {@link CatchUp} over the simulated logs ({@link #recoveryStep}).
+ * catch-up runs the member's {@link IncrementalRecovery} over the simulated logs ({@link #recoveryStep}).
  * Everything is drawn from one seed.
  *
  * <p>Safety phase: clients submit transactions with random WriteSets to the members (to the
@@ -734,7 +734,7 @@ final class GroupSimulation {
     final GroupState state;
     final List<Proc> donors;
     /** The member's own catch-up rules (DonorRecovery's), started once the applier finished its queue. */
-    CatchUp catchUp;
+    IncrementalRecovery catchUp;
 
     Recovery(GroupState state, List<Proc> donors) {
       this.state = state;
@@ -1395,7 +1395,7 @@ final class GroupSimulation {
         return; // the applier finishes its queue first
       }
       long local = p.log.size();
-      long base = CatchUp.certifierBase(rec.state, local);
+      long base = IncrementalRecovery.certifierBase(rec.state, local);
       CheckedCertifier c = new CheckedCertifier(p, base);
       for (long n = base + 1; n <= local; n++) {
         c.restore(n, p.log.get((int) (n - 1)));
@@ -1403,10 +1403,10 @@ final class GroupSimulation {
       List<String> donors = new ArrayList<>();
       rec.donors.forEach(d -> donors.add(d.memberId));
       // The simulated log keeps no history hashes: the history checks are the real members' (DivergentHistoryIT).
-      rec.catchUp = new CatchUp(groupUuid, c, local + 1, rec.state.getCertifiedSeqno(), donors, HistoryHash.EMPTY,
-          (donor, seqno, hash) -> { });
+      rec.catchUp = new IncrementalRecovery(groupUuid, c, local + 1, rec.state.getCertifiedSeqno(), donors,
+          HistoryHash.EMPTY, (donor, seqno, hash) -> { });
     }
-    CatchUp cu = rec.catchUp;
+    IncrementalRecovery cu = rec.catchUp;
     for (int budget = FETCH_PER_TICK; budget > 0 && !cu.done(); budget--) {
       Proc donor = procs[Integer.parseInt(cu.donor().substring(1))];
       long want = cu.askFrom();

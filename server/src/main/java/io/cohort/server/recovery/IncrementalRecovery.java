@@ -9,7 +9,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * A recovering member's catch-up from its donors' logs, as a stepped machine: which donor to ask
+ * A recovering member's incremental recovery (MySQL's term: the transactions it lacks, from its
+ * donors' logs, as opposed to a clone), as a stepped machine: which donor to ask
  * next and from which transaction, what each entry received means, and when it is done.
  * {@link DonorRecovery} runs it over gRPC; the whole-group simulator over its simulated logs.
  *
@@ -22,7 +23,7 @@ import java.util.List;
  *
  * <p>Not thread-safe: the recovering member's lifecycle thread steps it.
  */
-public final class CatchUp {
+public final class IncrementalRecovery {
 
   /** Compares a donor's history with this member's at one transaction. */
   public interface HistoryProbe {
@@ -50,7 +51,7 @@ public final class CatchUp {
    * @param donors    member addresses (or ids) to fetch from, in order of preference
    * @param chain     this member's history hash at {@code from - 1}
    */
-  public CatchUp(String groupUuid, Certifier certifier, long from, long upTo, List<String> donors, byte[] chain,
+  public IncrementalRecovery(String groupUuid, Certifier certifier, long from, long upTo, List<String> donors, byte[] chain,
       HistoryProbe probe) {
     if (donors.isEmpty()) {
       throw new IllegalArgumentException("no donor to recover from");
