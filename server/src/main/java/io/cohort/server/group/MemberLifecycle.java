@@ -330,10 +330,6 @@ public final class MemberLifecycle {
     return waiting;
   }
 
-  String refusal() {
-    return refusal;
-  }
-
   /** The ended session still serving as an acceptor, or null. */
   GroupSession retiring() {
     return retiring;

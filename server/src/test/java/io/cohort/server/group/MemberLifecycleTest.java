@@ -99,24 +99,7 @@ class MemberLifecycleTest {
   private final ScriptedHost host = new ScriptedHost();
 
   private MemberLifecycle lifecycle(int autoRejoinTries, ExitStateAction action) {
-    SessionStore places = new SessionStore(new SessionStore.Cell() {
-      private byte[] value;
-
-      @Override
-      public byte[] get() {
-        return value;
-      }
-
-      @Override
-      public void put(byte[] v) {
-        value = v;
-      }
-
-      @Override
-      public void clear() {
-        value = null;
-      }
-    }, held -> { });
+    SessionStore places = new SessionStore(new SessionStoreTest.Disk(), held -> { });
     CertificationPipeline pipeline = new CertificationPipeline("m2", new Certifier(0), null);
     return new MemberLifecycle("m2", places, pipeline,
         new MemberLifecycle.Settings(500, 3000, autoRejoinTries, 10_000, 20_000, 5000, action), host);
