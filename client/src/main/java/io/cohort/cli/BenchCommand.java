@@ -19,14 +19,15 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Run a workload from several client threads and report throughput and "
         + "latency.",
-        "update: autocommit update of one random row; txn4: a transaction updating four "
-            + "random rows; bank: transfers between two random accounts, checking at the end "
+        "update: autocommit update of one random row; txn4: one request updating four "
+            + "random rows as one transaction; txn4-interactive: the same four updates in an "
+            + "explicit transaction, one round trip each; bank: transfers between two random accounts, checking at the end "
             + "that the total balance is unchanged (exit code 1 if not).",
         "The table (bench_update or bench_bank) is dropped and re-created first.",
         "With --spread, client thread i runs on member i mod N of the --connect list (never "
             + "redirected): for multi-primary groups, where every member takes writes."})
 final class BenchCommand extends CliCommand {
-  @Option(names = "--workload", required = true, paramLabel = "update|txn4|bank",
+  @Option(names = "--workload", required = true, paramLabel = "update|txn4|txn4-interactive|bank",
       description = "The workload.")
   String workload;
 
