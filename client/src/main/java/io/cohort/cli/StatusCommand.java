@@ -3,6 +3,7 @@ package io.cohort.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.CohortClient;
+import io.cohort.proto.FlowControlStatus;
 import io.cohort.proto.MemberStats;
 import io.cohort.proto.MemberStatus;
 import io.cohort.proto.StatusResponse;
@@ -55,6 +56,9 @@ final class StatusCommand extends CliCommand {
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());
+    if (s.hasFlowControl()) {
+      out.printf("flow control   %s%n", flowControl(s.getFlowControl()));
+    }
     out.println();
     List<List<String>> members = new ArrayList<>();
     members.add(List.of("MEMBER", "ADDRESS", "STATE", "ROLE", "VERSION", "VIEW_ID"));
@@ -78,6 +82,32 @@ final class StatusCommand extends CliCommand {
           orDash(m.getGtidExecuted())));
     }
     table(stats).forEach(out::println);
+  }
+
+  /** One line: the mode, and while throttling which member's queue causes it and the quota. */
+  static String flowControl(FlowControlStatus f) {
+    StringBuilder b = new StringBuilder(orDash(f.getMode()));
+    if (!f.getThrottling()) {
+      b.append(", not throttling");
+    } else {
+      b.append(", throttling to ").append(f.getQuota()).append(" commits per ")
+          .append(f.getPeriodSeconds()).append(" s");
+      if (f.getCauseQueueSize() > 0) {
+        b.append(": ").append(f.getCauseMember()).append("'s ").append(f.getCauseQueue())
+            .append(" queue holds ").append(f.getCauseQueueSize()).append(" (")
+            .append(f.getLagTransactions()).append(" transactions behind, ")
+            .append(f.getLagSeconds() < 0 ? "not draining"
+                : String.format(java.util.Locale.ROOT, "%.1f s", f.getLagSeconds()))
+            .append(")");
+      } else {
+        b.append(": releasing, ").append(orDash(f.getCauseMember())).append(" has caught up");
+      }
+    }
+    if (f.getWaiting() > 0 || f.getThrottledTotal() > 0) {
+      b.append("; ").append(f.getWaiting()).append(" commits waiting, ")
+          .append(f.getThrottledTotal()).append(" waited in all");
+    }
+    return b.toString();
   }
 
   /**

@@ -2,6 +2,7 @@ package io.cohort.it;
 
 import io.cohort.proto.FaultInjectionGrpc;
 import io.cohort.proto.MemberStatus;
+import io.cohort.proto.SetApplierDelayRequest;
 import io.cohort.proto.SetIsolatedRequest;
 import io.cohort.proto.StatusResponse;
 import io.grpc.ManagedChannel;
@@ -145,10 +146,19 @@ final class GroupCluster implements AutoCloseable {
   }
 
   private void cut(MemberProcess m, boolean isolated, boolean inboundOnly) {
+    faults(m, stub -> stub.setIsolated(SetIsolatedRequest.newBuilder().setIsolated(isolated)
+        .setInboundOnly(inboundOnly).build()));
+  }
+
+  /** Makes {@code m}'s applier spend {@code micros} more on each transaction (0: back to normal). */
+  void slowApplier(MemberProcess m, int micros) {
+    faults(m, stub -> stub.setApplierDelay(SetApplierDelayRequest.newBuilder().setMicrosPerTransaction(micros).build()));
+  }
+
+  private static void faults(MemberProcess m, java.util.function.Consumer<FaultInjectionGrpc.FaultInjectionBlockingStub> call) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(m.address()).usePlaintext().build();
     try {
-      FaultInjectionGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .setIsolated(SetIsolatedRequest.newBuilder().setIsolated(isolated).setInboundOnly(inboundOnly).build());
+      call.accept(FaultInjectionGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS));
     } finally {
       ch.shutdownNow();
     }

@@ -85,6 +85,7 @@ public final class Member implements AutoCloseable {
       TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
       FaultSwitch faults = new FaultSwitch();
+      applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
           () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry,

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.cohort.server.config.FlowControlConfig;
 import io.cohort.server.config.GroupConfig;
 import java.util.Arrays;
 import java.util.List;
@@ -105,6 +106,40 @@ public final class ServerMain implements Runnable {
     @Option(names = "--autorejoin-interval-ms", description = "Pause before each rejoin attempt (default 5000).")
     Long autoRejoinIntervalMs;
 
+    @Option(names = "--flow-control-mode", description = "QUOTA (default) or DISABLED: whether writers are"
+        + " throttled when a member's certifier or applier queue passes its threshold.")
+    String flowControlMode;
+
+    @Option(names = "--flow-control-certifier-threshold", description = "Transactions waiting for certification on"
+        + " a member that start throttling (default 25000).")
+    Long flowControlCertifierThreshold;
+
+    @Option(names = "--flow-control-applier-threshold", description = "Transactions waiting to be applied on a"
+        + " member that start throttling (default 25000).")
+    Long flowControlApplierThreshold;
+
+    @Option(names = "--flow-control-period", description = "Seconds between quota computations, 1-60 (default 1).")
+    Integer flowControlPeriod;
+
+    @Option(names = "--flow-control-hold-percent", description = "How far below the slow member's capacity the"
+        + " quota holds the group, 0-100 (default 10).")
+    Integer flowControlHoldPercent;
+
+    @Option(names = "--flow-control-release-percent", description = "How much the quota grows per period once the"
+        + " queues are under their thresholds, 0-1000 (default 50).")
+    Integer flowControlReleasePercent;
+
+    @Option(names = "--flow-control-min-quota", description = "Lowest group quota, commits per period (default 0).")
+    Long flowControlMinQuota;
+
+    @Option(names = "--flow-control-max-quota", description = "Highest group quota while throttling, commits per"
+        + " period; 0 = none (default 0).")
+    Long flowControlMaxQuota;
+
+    @Option(names = "--flow-control-min-recovery-quota", description = "Lowest group quota while the slow member"
+        + " is RECOVERING, commits per period (default 0).")
+    Long flowControlMinRecoveryQuota;
+
     @Option(names = "--enable-fault-injection", description = "Serve the FaultInjection service (tests and"
         + " drills: lets anyone cut this member off from its group).")
     boolean faultInjection;
@@ -144,7 +179,7 @@ public final class ServerMain implements Runnable {
       try {
         port = Integer.parseInt(hostPort[1]);
       } catch (NumberFormatException e) {
-        throw new ConfigException("listen port '" + hostPort[1] + "' is not a number");
+        throw new ConfigException("listen port '" + ConfigException.shown(hostPort[1]) + "' is not a number");
       }
       Path dir = dataDir != null ? dataDir : Path.of(p.getProperty("data-dir", "data/" + id));
       return new MemberConfig(id, hostPort[0], port, dir,
@@ -167,14 +202,14 @@ public final class ServerMain implements Runnable {
       }
       String m = pick(mode, p, "mode", "single-primary").toLowerCase();
       if (!m.equals("single-primary") && !m.equals("multi-primary")) {
-        throw new ConfigException("mode '" + m + "' is not single-primary or multi-primary");
+        throw new ConfigException("mode '" + ConfigException.shown(m) + "' is not single-primary or multi-primary");
       }
       String action = pick(exitStateAction, p, "exit-state-action", "READ_ONLY").toUpperCase();
       GroupConfig.ExitStateAction exit;
       try {
         exit = GroupConfig.ExitStateAction.valueOf(action);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("exit-state-action '" + action + "' is not READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
+        throw new ConfigException("exit-state-action '" + ConfigException.shown(action) + "' is not READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
       }
       return new GroupConfig(
           Boolean.parseBoolean(pick(bootstrap == null ? null : bootstrap.toString(), p, "bootstrap", "false")),
@@ -188,13 +223,39 @@ public final class ServerMain implements Runnable {
           (int) parseLong(autoRejoinTries == null ? null : autoRejoinTries.longValue(), p, "autorejoin-tries",
               GroupConfig.DEFAULT_AUTO_REJOIN_TRIES),
           parseLong(autoRejoinIntervalMs, p, "autorejoin-interval-ms", GroupConfig.DEFAULT_AUTO_REJOIN_INTERVAL_MS),
-          faultInjection);
+          faultInjection, flowControl(p));
+    }
+
+    private FlowControlConfig flowControl(Properties p) {
+      String mode = pick(flowControlMode, p, "flow-control-mode", "QUOTA").toUpperCase();
+      FlowControlConfig.Mode fm;
+      try {
+        fm = FlowControlConfig.Mode.valueOf(mode);
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("flow-control-mode '" + ConfigException.shown(mode) + "' is not QUOTA or DISABLED");
+      }
+      return new FlowControlConfig(fm,
+          parseLong(flowControlCertifierThreshold, p, "flow-control-certifier-threshold",
+              FlowControlConfig.DEFAULT_THRESHOLD),
+          parseLong(flowControlApplierThreshold, p, "flow-control-applier-threshold", FlowControlConfig.DEFAULT_THRESHOLD),
+          (int) parseLong(flowControlPeriod == null ? null : flowControlPeriod.longValue(), p, "flow-control-period",
+              FlowControlConfig.DEFAULT_PERIOD_SECONDS),
+          (int) parseLong(flowControlHoldPercent == null ? null : flowControlHoldPercent.longValue(), p,
+              "flow-control-hold-percent", FlowControlConfig.DEFAULT_HOLD_PERCENT),
+          (int) parseLong(flowControlReleasePercent == null ? null : flowControlReleasePercent.longValue(), p,
+              "flow-control-release-percent", FlowControlConfig.DEFAULT_RELEASE_PERCENT),
+          parseLong(flowControlMinQuota, p, "flow-control-min-quota", 0),
+          parseLong(flowControlMaxQuota, p, "flow-control-max-quota", 0),
+          parseLong(flowControlMinRecoveryQuota, p, "flow-control-min-recovery-quota", 0));
     }
 
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "transaction-idle-timeout-ms",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
-        "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms");
+        "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
+        "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
+        "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",
+        "flow-control-max-quota", "flow-control-min-recovery-quota");
 
     private static String pick(String flag, Properties p, String key, String dflt) {
       return flag != null ? flag : p.getProperty(key, dflt).trim();
@@ -211,7 +272,7 @@ public final class ServerMain implements Runnable {
       try {
         return Long.parseLong(v.trim());
       } catch (NumberFormatException e) {
-        throw new ConfigException(key + " = '" + v + "' is not a number");
+        throw new ConfigException(key + " = '" + ConfigException.shown(v) + "' is not a number");
       }
     }
   }

@@ -25,7 +25,7 @@ final class StatusReport {
         .setFsync(m.config().fsync());
     GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
-        .addAllMemberStats(gs.memberStats().values());
+        .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());
     String viewId = g.viewId();
     for (GroupReplication.MemberView v : g.members()) {
       b.addMembers(MemberStatus.newBuilder().setMemberId(v.memberId()).setAddress(v.address())

@@ -68,6 +68,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
    */
   private volatile boolean syncEachBatch = true;
   private volatile Throwable failure;
+  /** Extra microseconds per transaction (fault injection: a slow disk); none unless set. */
+  private volatile java.util.function.IntSupplier delayMicros = () -> 0;
   /** The hash chained over the batch being built (applier thread only). */
   private byte[] pendingHash;
 
@@ -101,6 +103,11 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     if (on && !was) {
       storage.syncWal();
     }
+  }
+
+  /** Makes each transaction take this many more microseconds to apply (fault injection drills). */
+  public void delayEachTransaction(java.util.function.IntSupplier micros) {
+    this.delayMicros = micros;
   }
 
   /** Queues a certified transaction; seqnos must arrive consecutively. */
@@ -190,8 +197,14 @@ public final class Applier implements ApplyQueue, AutoCloseable {
           continue;
         }
         work.add(first);
-        queue.drainTo(work, MAX_BATCH - 1);
+        int delay = delayMicros.getAsInt();
+        // A slowed applier (fault injection) takes about 20 ms of work at a time, as a slow disk
+        // would, so its progress shows every second rather than in one huge batch.
+        queue.drainTo(work, delay > 0 ? Math.max(0, Math.min(MAX_BATCH, 20_000 / delay) - 1) : MAX_BATCH - 1);
         applyAll(work);
+        if (delay > 0) {
+          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos((long) delay * work.size()));
+        }
         work.clear();
       }
     } catch (InterruptedException e) {

@@ -5,4 +5,9 @@ public final class ConfigException extends RuntimeException {
   public ConfigException(String message) {
     super(message);
   }
+
+  /** A value as an error message may quote it: at most 40 characters. */
+  public static String shown(String value) {
+    return value.length() <= 40 ? value : value.substring(0, 40) + "…";
+  }
 }

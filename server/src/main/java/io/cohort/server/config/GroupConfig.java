@@ -23,6 +23,7 @@ import java.util.Map;
  * @param autoRejoinTries      attempts to rejoin after an expulsion or a lost majority
  * @param autoRejoinIntervalMs pause before each attempt
  * @param faultInjection       serve the FaultInjection service (tests and drills only)
+ * @param flowControl          flow control settings
  */
 public record GroupConfig(
     boolean bootstrap,
@@ -36,7 +37,8 @@ public record GroupConfig(
     ExitStateAction exitStateAction,
     int autoRejoinTries,
     long autoRejoinIntervalMs,
-    boolean faultInjection) {
+    boolean faultInjection,
+    FlowControlConfig flowControl) {
 
   /** Like MySQL's group_replication_exit_state_action. */
   public enum ExitStateAction {
@@ -73,6 +75,9 @@ public record GroupConfig(
     range("unreachable-majority-timeout-ms", unreachableMajorityTimeoutMs, 0, 3_600_000);
     range("autorejoin-tries", autoRejoinTries, 0, 2016);
     range("autorejoin-interval-ms", autoRejoinIntervalMs, 100, 3_600_000);
+    if (flowControl == null) {
+      throw new ConfigException("flow control settings are required");
+    }
     if (exitStateAction == null) {
       throw new ConfigException("exit-state-action is required: READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
     }
@@ -82,7 +87,8 @@ public record GroupConfig(
   public static GroupConfig alone() {
     return new GroupConfig(true, List.of(), "127.0.0.1:0", true, DEFAULT_WEIGHT,
         DEFAULT_SUSPECT_AFTER_MS, DEFAULT_EXPEL_TIMEOUT_MS, DEFAULT_UNREACHABLE_MAJORITY_TIMEOUT_MS,
-        ExitStateAction.READ_ONLY, DEFAULT_AUTO_REJOIN_TRIES, DEFAULT_AUTO_REJOIN_INTERVAL_MS, false);
+        ExitStateAction.READ_ONLY, DEFAULT_AUTO_REJOIN_TRIES, DEFAULT_AUTO_REJOIN_INTERVAL_MS, false,
+        FlowControlConfig.defaults());
   }
 
   public String groupHost() {
@@ -107,6 +113,7 @@ public record GroupConfig(
     m.put("autorejoin-tries", Integer.toString(autoRejoinTries));
     m.put("autorejoin-interval-ms", Long.toString(autoRejoinIntervalMs));
     m.put("enable-fault-injection", Boolean.toString(faultInjection));
+    m.putAll(flowControl.describe());
     return m;
   }
 

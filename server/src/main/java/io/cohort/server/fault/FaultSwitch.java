@@ -8,6 +8,10 @@ package io.cohort.server.fault;
 public final class FaultSwitch {
   private volatile boolean isolated;
   private volatile boolean inboundOnly;
+  private volatile int applierDelayMicros;
+
+  /** The largest applier delay a drill may set, per transaction. */
+  public static final int MAX_APPLIER_DELAY_MICROS = 100_000;
 
   /** Nothing from the group reaches this member (either kind of cut). */
   public boolean isolated() {
@@ -23,5 +27,19 @@ public final class FaultSwitch {
   public void setIsolated(boolean isolated, boolean inboundOnly) {
     this.inboundOnly = inboundOnly;
     this.isolated = isolated;
+  }
+
+  /** Extra time the applier spends on each transaction (a slow disk), in microseconds. */
+  public int applierDelayMicros() {
+    return applierDelayMicros;
+  }
+
+  /** Slows the applier down by this much per transaction; 0 ends it. */
+  public void setApplierDelayMicros(int micros) {
+    if (micros < 0 || micros > MAX_APPLIER_DELAY_MICROS) {
+      throw new IllegalArgumentException("micros_per_transaction must be 0-" + MAX_APPLIER_DELAY_MICROS + ", got "
+          + micros);
+    }
+    this.applierDelayMicros = micros;
   }
 }

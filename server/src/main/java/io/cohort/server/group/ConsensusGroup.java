@@ -9,6 +9,7 @@ import io.cohort.proto.LastView;
 import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.proto.SessionCheckpoint;
+import io.cohort.proto.FlowControlStatus;
 import io.cohort.proto.ForceBootstrapResponse;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.MemberStats;
@@ -29,6 +30,8 @@ import io.cohort.server.driver.ConsensusPort;
 import io.cohort.server.driver.DriverSettings;
 import io.cohort.server.fault.FaultSwitch;
 import io.cohort.server.fault.IsolatingTransport;
+import io.cohort.server.flowcontrol.FlowControl;
+import io.cohort.server.flowcontrol.Throttle;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.storage.ConsensusStore;
 import io.cohort.server.storage.Storage;
@@ -123,6 +126,8 @@ public final class ConsensusGroup implements GroupReplication {
   private Map<String, ProbeResponse> lastHeard = Map.of();
   /** Set once a member of the view reported a history that differs from this one's: no more writes. */
   private volatile String fork;
+  /** Flow control on this member's own commits, across sessions. */
+  private final Throttle throttle;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
       Applier applier, LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
@@ -149,6 +154,7 @@ public final class ConsensusGroup implements GroupReplication {
         TimeUnit.SECONDS.toMillis(JOIN_DEADLINE_S), LEAVE_TIMEOUT_MS, gc.exitStateAction()), new Host());
     this.lifecycleThread = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-lifecycle"));
     this.timer = Executors.newSingleThreadScheduledExecutor(daemon("cohort-group-timer"));
+    this.throttle = new Throttle(gc.flowControl(), config.memberId());
   }
 
   /**
@@ -165,6 +171,8 @@ public final class ConsensusGroup implements GroupReplication {
     timer.scheduleWithFixedDelay(this::checkFailures, 100, 100, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::reportProgress, 1000, 1000, TimeUnit.MILLISECONDS);
     timer.scheduleWithFixedDelay(this::keepView, 100, 100, TimeUnit.MILLISECONDS);
+    long period = gc.flowControl().periodMs();
+    timer.scheduleAtFixedRate(this::flowControlPeriod, period, period, TimeUnit.MILLISECONDS);
   }
 
   private void lifecycleTick() {
@@ -557,8 +565,11 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   private GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
-    return new GroupSession(id, config.memberId(), gm, pipeline, recovering, this::sessionEnded, views::offer, places,
-        SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs()), new GroupStateMachine.Events() {});
+    GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, recovering, this::sessionEnded, views::offer,
+        places, SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs()),
+        new GroupStateMachine.Events() {});
+    s.throttleWith(throttle);
+    return s;
   }
 
   private Path consensusDir() {
@@ -714,6 +725,39 @@ public final class ConsensusGroup implements GroupReplication {
     }
   }
 
+  /**
+   * Opens a flow control period (group timer): the quota is recomputed from the latest reports
+   * of the view's members, and waiting commits go as it allows. Out of the group, every waiting
+   * commit is let go: each finds its commit failed, or its session's driver stopped.
+   */
+  private void flowControlPeriod() {
+    try {
+      GroupSession s = session;
+      if (s == null || s.ended()) {
+        throttle.releaseAll();
+        return;
+      }
+      GroupSession.View v = s.view();
+      List<MemberStats> reports = new ArrayList<>();
+      v.stats().forEach((id, st) -> {
+        if (v.member(id) != null && id != s.self) {
+          reports.add(st);
+        }
+      });
+      reports.add(localStats(s));
+      Set<String> recovering = new java.util.HashSet<>();
+      for (int id : v.recovering()) {
+        MemberInfo m = v.member(id);
+        if (m != null) {
+          recovering.add(m.getMemberId());
+        }
+      }
+      throttle.period(reports, recovering);
+    } catch (RuntimeException e) {
+      LOG.error("flow control step failed", e);
+    }
+  }
+
   /** Compares the histories the view's members reported with this member's log (group timer). */
   private void checkForks(GroupSession s) {
     if (fork != null) {
@@ -739,7 +783,8 @@ public final class ConsensusGroup implements GroupReplication {
         .setLocalProposed(p.localProposed()).setLocalRolledBack(p.localRolledBack())
         .setGtidExecuted(applier.executed().toString()).setLastConflictFree(p.lastConflictFree())
         .setCertificationInfoSize(p.certifierSize()).setHistorySeqno(at.seqno())
-        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(at.hash())).build();
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(at.hash()))
+        .setStatsTimeMs(System.currentTimeMillis()).build();
   }
 
   // ---- GroupReplication ----
@@ -899,7 +944,18 @@ public final class ConsensusGroup implements GroupReplication {
     String reason = fork != null ? fork
         : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : s.minority() ? s.noMajority()
         : "") : lifecycle.stateReason();
-    return new GroupStatus(mode, primary, reason, stats);
+    return new GroupStatus(mode, primary, reason, stats, flowControlStatus());
+  }
+
+  private FlowControlStatus flowControlStatus() {
+    Throttle.Snapshot t = throttle.snapshot();
+    FlowControl.Status st = t.status();
+    return FlowControlStatus.newBuilder().setMode(gc.flowControl().mode().name()).setThrottling(st.throttling())
+        .setCauseMember(st.causeMember()).setCauseQueue(st.causeQueue()).setCauseQueueSize(st.causeQueueSize())
+        .setLagTransactions(st.lagTransactions())
+        .setLagSeconds(Double.isFinite(st.lagSeconds()) ? st.lagSeconds() : -1).setQuota(st.quota())
+        .setPeriodSeconds(gc.flowControl().periodSeconds()).setWaiting(t.waiting())
+        .setThrottledTotal(t.throttledTotal()).build();
   }
 
   @Override

@@ -49,9 +49,11 @@ public interface GroupReplication extends AutoCloseable {
    * @param primary      member id of the primary, "" when none
    * @param stateReason  why this member is not ONLINE ("" when it is)
    * @param memberStats  member id → last reported counters (this member's are current)
+   * @param flowControl  what flow control does on this member, and why
    */
   record GroupStatus(String mode, String primary, String stateReason,
-      java.util.Map<String, io.cohort.proto.MemberStats> memberStats) {}
+      java.util.Map<String, io.cohort.proto.MemberStats> memberStats,
+      io.cohort.proto.FlowControlStatus flowControl) {}
 
   /** Orders a mode or primary change through the group; completes once it is applied here. */
   CompletableFuture<io.cohort.proto.GroupActionResponse> changeMode(boolean singlePrimary, String primary);

@@ -16,6 +16,7 @@ import io.cohort.server.certification.Certifier;
 import io.cohort.server.consensus.Decision;
 import io.cohort.server.driver.ConsensusDriver;
 import io.cohort.server.driver.ConsensusPort;
+import io.cohort.server.flowcontrol.Throttle;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.driver.Delivered;
 import io.cohort.server.membership.GroupMembership;
@@ -73,6 +74,8 @@ final class GroupSession {
 
   final int self;
   final String memberId;
+  /** Flow control on this member's own commits ({@link #throttleWith}). */
+  private volatile Throttle throttle;
   /** Makes {@link #end} run once, from whichever thread gets there first. */
   private final Object endOnce = new Object();
   private final GroupStateMachine machine;
@@ -156,6 +159,7 @@ final class GroupSession {
     this.pipeline = pipeline;
     this.recovering = recovering;
     this.endListener = endListener;
+    this.throttle = Throttle.unlimited(memberId);
     publish();
   }
 
@@ -325,15 +329,27 @@ final class GroupSession {
       return f;
     }
     byte[] data = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build());
-    driver.proposeOwned(data).whenComplete((d, e) -> {
-      if (e != null) {
-        machine.own().forget(data);
-        pipeline.fail(tx.getTxnId(), new GroupUnavailableException("member " + memberId
-            + " could not order the transaction through the group (" + e.getMessage()
-            + "); if the message says the outcome is unknown, check before retrying"));
+    ConsensusPort d = driver;
+    throttle.submit(() -> {
+      if (f.isDone()) {
+        machine.own().forget(data); // it waited for quota and its session ended meanwhile
+        return;
       }
+      d.proposeOwned(data).whenComplete((decided, e) -> {
+        if (e != null) {
+          machine.own().forget(data);
+          pipeline.fail(tx.getTxnId(), new GroupUnavailableException("member " + memberId
+              + " could not order the transaction through the group (" + e.getMessage()
+              + "); if the message says the outcome is unknown, check before retrying"));
+        }
+      });
     });
     return f;
+  }
+
+  /** Sets the flow control this member's commits pass (none until set). */
+  void throttleWith(Throttle t) {
+    throttle = t;
   }
 
   private NotPrimaryException notPrimary(View v) {
