@@ -42,10 +42,18 @@ final class ClusterCommands {
             + "(default: ${DEFAULT-VALUE}).")
     long waitSeconds;
 
+    @Option(names = "--config", paramLabel = "FILE",
+        description = "A properties file every member reads (cohort server --config), e.g. "
+            + "flow control settings; what up sets itself (ids, ports, directories, seeds) wins.")
+    Path config;
+
     @Override
     public Integer call() {
-      new LocalCluster(dir, out()).up(members, basePort, fsync, serverJar(),
-          Duration.ofSeconds(waitSeconds));
+      LocalCluster cluster = new LocalCluster(dir, out());
+      if (config != null) {
+        cluster.serverConfig(config);
+      }
+      cluster.up(members, basePort, fsync, serverJar(), Duration.ofSeconds(waitSeconds));
       return 0;
     }
 

@@ -40,6 +40,8 @@ public final class LocalCluster {
 
   private final Path dir;
   private final PrintWriter out;
+  /** A properties file every member reads (its own flags win), or null. */
+  private Path serverConfig;
 
   /**
    * Creates a handle on a cluster directory.
@@ -72,6 +74,22 @@ public final class LocalCluster {
     Path pidFile() {
       return home.resolve(PID_FILE);
     }
+  }
+
+  /**
+   * Has every member read {@code file} ({@code cohort server --config}): settings such as flow
+   * control thresholds for the whole group. What {@code up} passes as flags (member id, ports,
+   * data dir, group name, seeds, bootstrap, fsync) wins over the file.
+   *
+   * @param file a readable properties file
+   * @return this
+   */
+  public LocalCluster serverConfig(Path file) {
+    if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+      throw new CliException("--config " + file + ": not a readable file");
+    }
+    this.serverConfig = file.toAbsolutePath();
+    return this;
   }
 
   /**
@@ -285,6 +303,9 @@ public final class LocalCluster {
     cmd.addAll(serverJvmOptions());
     cmd.addAll(List.of("-jar", serverJar.toString()));
     cmd.addAll(serverArgs);
+    if (serverConfig != null) {
+      cmd.addAll(List.of("--config", serverConfig.toString()));
+    }
     try {
       Files.createDirectories(m.dataDir());
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

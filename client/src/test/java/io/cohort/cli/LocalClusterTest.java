@@ -68,6 +68,15 @@ class LocalClusterTest {
   }
 
   @Test
+  void aConfigFileThatCannotBeReadIsRefusedBeforeAnythingStarts() {
+    assertThatThrownBy(() -> cluster().serverConfig(dir.resolve("missing.properties")))
+        .isInstanceOf(CliException.class).hasMessageContaining("missing.properties: not a readable file");
+    assertThatThrownBy(() -> cluster().serverConfig(dir)).isInstanceOf(CliException.class)
+        .hasMessageContaining("not a readable file");
+    assertThat(dir.resolve("m1")).doesNotExist();
+  }
+
+  @Test
   void upRefusesWhenThePidFileNamesTheRunningMember() throws Exception {
     Process p = memberLike("m1");
     try {
