@@ -186,8 +186,7 @@ public final class ServerMain implements Runnable {
           pick(groupName, p, "group-name", ""),
           Boolean.parseBoolean(pick(fsync == null ? null : fsync.toString(), p, "fsync", "true")),
           parseLong(maxTransactionBytes, p, "max-transaction-bytes", MemberConfig.DEFAULT_MAX_TRANSACTION_BYTES),
-          (int) parseLong(maxOpenTransactions == null ? null : maxOpenTransactions.longValue(), p,
-              "max-open-transactions", MemberConfig.DEFAULT_MAX_OPEN_TRANSACTIONS),
+          parseInt(maxOpenTransactions, p, "max-open-transactions", MemberConfig.DEFAULT_MAX_OPEN_TRANSACTIONS),
           parseLong(idleTimeoutMs, p, "transaction-idle-timeout-ms", MemberConfig.DEFAULT_IDLE_TIMEOUT_MS),
           group(p, hostPort[0], port));
     }
@@ -214,13 +213,13 @@ public final class ServerMain implements Runnable {
       return new GroupConfig(
           Boolean.parseBoolean(pick(bootstrap == null ? null : bootstrap.toString(), p, "bootstrap", "false")),
           seedList, pick(groupListen, p, "group-listen", defaultGroupListen), m.equals("single-primary"),
-          (int) parseLong(weight == null ? null : weight.longValue(), p, "weight", GroupConfig.DEFAULT_WEIGHT),
+          parseInt(weight, p, "weight", GroupConfig.DEFAULT_WEIGHT),
           parseLong(suspectAfterMs, p, "suspect-after-ms", GroupConfig.DEFAULT_SUSPECT_AFTER_MS),
           parseLong(expelTimeoutMs, p, "expel-timeout-ms", GroupConfig.DEFAULT_EXPEL_TIMEOUT_MS),
           parseLong(unreachableMajorityTimeoutMs, p, "unreachable-majority-timeout-ms",
               GroupConfig.DEFAULT_UNREACHABLE_MAJORITY_TIMEOUT_MS),
           exit,
-          (int) parseLong(autoRejoinTries == null ? null : autoRejoinTries.longValue(), p, "autorejoin-tries",
+          parseInt(autoRejoinTries, p, "autorejoin-tries",
               GroupConfig.DEFAULT_AUTO_REJOIN_TRIES),
           parseLong(autoRejoinIntervalMs, p, "autorejoin-interval-ms", GroupConfig.DEFAULT_AUTO_REJOIN_INTERVAL_MS),
           faultInjection, flowControl(p));
@@ -238,12 +237,10 @@ public final class ServerMain implements Runnable {
           parseLong(flowControlCertifierThreshold, p, "flow-control-certifier-threshold",
               FlowControlConfig.DEFAULT_THRESHOLD),
           parseLong(flowControlApplierThreshold, p, "flow-control-applier-threshold", FlowControlConfig.DEFAULT_THRESHOLD),
-          (int) parseLong(flowControlPeriod == null ? null : flowControlPeriod.longValue(), p, "flow-control-period",
+          parseInt(flowControlPeriod, p, "flow-control-period",
               FlowControlConfig.DEFAULT_PERIOD_SECONDS),
-          (int) parseLong(flowControlHoldPercent == null ? null : flowControlHoldPercent.longValue(), p,
-              "flow-control-hold-percent", FlowControlConfig.DEFAULT_HOLD_PERCENT),
-          (int) parseLong(flowControlReleasePercent == null ? null : flowControlReleasePercent.longValue(), p,
-              "flow-control-release-percent", FlowControlConfig.DEFAULT_RELEASE_PERCENT),
+          parseInt(flowControlHoldPercent, p, "flow-control-hold-percent", FlowControlConfig.DEFAULT_HOLD_PERCENT),
+          parseInt(flowControlReleasePercent, p, "flow-control-release-percent", FlowControlConfig.DEFAULT_RELEASE_PERCENT),
           parseLong(flowControlMinQuota, p, "flow-control-min-quota", 0),
           parseLong(flowControlMaxQuota, p, "flow-control-max-quota", 0),
           parseLong(flowControlMinRecoveryQuota, p, "flow-control-min-recovery-quota", 0));
@@ -259,6 +256,14 @@ public final class ServerMain implements Runnable {
 
     private static String pick(String flag, Properties p, String key, String dflt) {
       return flag != null ? flag : p.getProperty(key, dflt).trim();
+    }
+
+    private static int parseInt(Integer flag, Properties p, String key, int dflt) {
+      long v = parseLong(flag == null ? null : flag.longValue(), p, key, dflt);
+      if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+        throw new ConfigException(key + " = " + v + " is too large");
+      }
+      return (int) v;
     }
 
     private static long parseLong(Long flag, Properties p, String key, long dflt) {

@@ -6,6 +6,13 @@ public final class ConfigException extends RuntimeException {
     super(message);
   }
 
+  /** Refuses {@code v} for {@code key} unless it lies in {@code lo..hi}; the message names the key. */
+  static void requireRange(String key, long v, long lo, long hi) {
+    if (v < lo || v > hi) {
+      throw new ConfigException(key + " " + v + " is out of range " + lo + "-" + hi);
+    }
+  }
+
   /** A value as an error message may quote it: at most 40 characters. */
   public static String shown(String value) {
     return value.length() <= 40 ? value : value.substring(0, 40) + "…";

@@ -51,14 +51,14 @@ public record FlowControlConfig(
     if (mode == null) {
       throw new ConfigException("flow-control-mode is required: QUOTA or DISABLED");
     }
-    range("flow-control-certifier-threshold", certifierThreshold, 1, 1L << 31);
-    range("flow-control-applier-threshold", applierThreshold, 1, 1L << 31);
-    range("flow-control-period", periodSeconds, 1, 60);
-    range("flow-control-hold-percent", holdPercent, 0, 100);
-    range("flow-control-release-percent", releasePercent, 0, 1000);
-    range("flow-control-min-quota", minQuota, 0, 1L << 31);
-    range("flow-control-max-quota", maxQuota, 0, 1L << 31);
-    range("flow-control-min-recovery-quota", minRecoveryQuota, 0, 1L << 31);
+    ConfigException.requireRange("flow-control-certifier-threshold", certifierThreshold, 1, 1L << 31);
+    ConfigException.requireRange("flow-control-applier-threshold", applierThreshold, 1, 1L << 31);
+    ConfigException.requireRange("flow-control-period", periodSeconds, 1, 60);
+    ConfigException.requireRange("flow-control-hold-percent", holdPercent, 0, 100);
+    ConfigException.requireRange("flow-control-release-percent", releasePercent, 0, 1000);
+    ConfigException.requireRange("flow-control-min-quota", minQuota, 0, 1L << 31);
+    ConfigException.requireRange("flow-control-max-quota", maxQuota, 0, 1L << 31);
+    ConfigException.requireRange("flow-control-min-recovery-quota", minRecoveryQuota, 0, 1L << 31);
     if (maxQuota > 0 && (minQuota > maxQuota || minRecoveryQuota > maxQuota)) {
       throw new ConfigException("flow-control-min-quota (" + minQuota + ") and flow-control-min-recovery-quota ("
           + minRecoveryQuota + ") must not exceed flow-control-max-quota (" + maxQuota + ")");
@@ -89,11 +89,5 @@ public record FlowControlConfig(
     m.put("flow-control-max-quota", Long.toString(maxQuota));
     m.put("flow-control-min-recovery-quota", Long.toString(minRecoveryQuota));
     return m;
-  }
-
-  private static void range(String key, long v, long lo, long hi) {
-    if (v < lo || v > hi) {
-      throw new ConfigException(key + " " + v + " is out of range " + lo + "-" + hi);
-    }
   }
 }

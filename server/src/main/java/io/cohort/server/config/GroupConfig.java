@@ -69,12 +69,12 @@ public record GroupConfig(
       throw new ConfigException("a member that joins or rejoins a group needs a fixed --group-listen port"
           + " (the group records it in the view)");
     }
-    range("weight", weight, 0, 100);
-    range("suspect-after-ms", suspectAfterMs, 200, 600_000);
-    range("expel-timeout-ms", expelTimeoutMs, 0, 3_600_000);
-    range("unreachable-majority-timeout-ms", unreachableMajorityTimeoutMs, 0, 3_600_000);
-    range("autorejoin-tries", autoRejoinTries, 0, 2016);
-    range("autorejoin-interval-ms", autoRejoinIntervalMs, 100, 3_600_000);
+    ConfigException.requireRange("weight", weight, 0, 100);
+    ConfigException.requireRange("suspect-after-ms", suspectAfterMs, 200, 600_000);
+    ConfigException.requireRange("expel-timeout-ms", expelTimeoutMs, 0, 3_600_000);
+    ConfigException.requireRange("unreachable-majority-timeout-ms", unreachableMajorityTimeoutMs, 0, 3_600_000);
+    ConfigException.requireRange("autorejoin-tries", autoRejoinTries, 0, 2016);
+    ConfigException.requireRange("autorejoin-interval-ms", autoRejoinIntervalMs, 100, 3_600_000);
     if (flowControl == null) {
       throw new ConfigException("flow control settings are required");
     }
@@ -115,11 +115,5 @@ public record GroupConfig(
     m.put("enable-fault-injection", Boolean.toString(faultInjection));
     m.putAll(flowControl.describe());
     return m;
-  }
-
-  private static void range(String key, long v, long lo, long hi) {
-    if (v < lo || v > hi) {
-      throw new ConfigException(key + " " + v + " is out of range " + lo + "-" + hi);
-    }
   }
 }

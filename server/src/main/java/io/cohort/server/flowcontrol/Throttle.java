@@ -16,13 +16,11 @@ import java.util.Set;
  * timer runs when the next period opens.
  */
 public final class Throttle {
-  private final FlowControlConfig cfg;
   private final FlowControl control;
   private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
   private long throttledTotal;
 
   public Throttle(FlowControlConfig cfg, String memberId) {
-    this.cfg = cfg;
     this.control = new FlowControl(cfg, memberId);
   }
 
@@ -75,10 +73,6 @@ public final class Throttle {
       waiting.clear();
     }
     go.forEach(Runnable::run);
-  }
-
-  public FlowControlConfig config() {
-    return cfg;
   }
 
   /** Flow control's state for status: its decision, and the commits waiting or that waited. */

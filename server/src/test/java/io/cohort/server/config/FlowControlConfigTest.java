@@ -42,19 +42,37 @@ class FlowControlConfigTest {
 
   @Test
   void anUnknownModeIsRefusedAtStartWithoutEchoingIt() {
+    String message = refusedAtStart("--flow-control-mode", "Q".repeat(10_000));
+    assertThat(message).contains("flow-control-mode", "is not QUOTA or DISABLED");
+    assertThat(message.length()).isLessThan(300);
+  }
+
+  @Test
+  void aConfigFileValueBeyondAnIntIsRefusedNotWrappedAround() throws Exception {
+    Path file = dir.resolve("member.properties");
+    java.nio.file.Files.writeString(file, "flow-control-hold-percent=4294967306\n");
+    assertThat(refusedAtStart("--config", file.toString()))
+        .contains("flow-control-hold-percent = 4294967306 is too large");
+  }
+
+  /** Runs {@code cohort server} with these arguments; it must exit 2 before starting; returns what it printed. */
+  private String refusedAtStart(String... args) {
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = new CommandLine(new ServerMain()).execute("server", "--data-dir", dir.toString(),
-          "--flow-control-mode", "Q".repeat(10_000));
+      String[] all = new String[args.length + 3];
+      all[0] = "server";
+      all[1] = "--data-dir";
+      all[2] = dir.resolve("data").toString();
+      System.arraycopy(args, 0, all, 3, args.length);
+      code = new CommandLine(new ServerMain()).execute(all);
     } finally {
       System.setErr(err);
     }
-    String message = captured.toString(StandardCharsets.UTF_8);
     assertThat(code).isEqualTo(2);
-    assertThat(message).contains("flow-control-mode", "is not QUOTA or DISABLED");
-    assertThat(message.length()).isLessThan(300);
+    assertThat(dir.resolve("data")).doesNotExist();
+    return captured.toString(StandardCharsets.UTF_8);
   }
 }
