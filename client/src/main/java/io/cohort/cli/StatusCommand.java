@@ -56,6 +56,10 @@ final class StatusCommand extends CliCommand {
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());
+    if (s.getApplierWorkers() > 0) {
+      out.printf("applier        %d worker%s, commit order kept%n", s.getApplierWorkers(),
+          s.getApplierWorkers() == 1 ? "" : "s");
+    }
     if (s.hasFlowControl()) {
       out.printf("flow control   %s%n", flowControl(s.getFlowControl()));
     }

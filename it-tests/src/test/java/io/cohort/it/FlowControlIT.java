@@ -87,7 +87,9 @@ class FlowControlIT {
 
   private static List<Sample> run(Path where, String mode, Slowness slowness) throws Exception {
     List<Sample> series = new ArrayList<>();
-    try (GroupCluster c = new GroupCluster(where, 3, "--flow-control-mode", mode,
+    // One applier worker: the injected delay is per transaction and per worker, so with the default
+    // four the slow member would keep up with the writers (ParallelApplyIT covers the workers).
+    try (GroupCluster c = new GroupCluster(where, 3, "--flow-control-mode", mode, "--applier-workers", "1",
         "--flow-control-applier-threshold", Integer.toString(THRESHOLD),
         "--flow-control-certifier-threshold", Integer.toString(THRESHOLD)).start();
         CohortClient client = Cohort.connect(c.addresses(),

@@ -80,7 +80,8 @@ public final class Member implements AutoCloseable {
       }
       LOG.info("local recovery: gtid_executed {} ({} tables)", executed.isEmpty() ? "(empty)" : executed,
           catalog.tables().size());
-      Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis);
+      Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis,
+          config.applierWorkers());
       CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(last), applier);
       TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);

@@ -70,6 +70,10 @@ public final class ServerMain implements Runnable {
     @Option(names = "--transaction-idle-timeout-ms", description = "Idle transactions are rolled back after this (default 60000).")
     Long idleTimeoutMs;
 
+    @Option(names = "--applier-workers", description = "Threads that apply transactions whose WriteSets do not"
+        + " overlap, committing in the group's order (default " + MemberConfig.DEFAULT_APPLIER_WORKERS + ").")
+    Integer applierWorkers;
+
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
     Boolean bootstrap;
@@ -188,6 +192,7 @@ public final class ServerMain implements Runnable {
           parseLong(maxTransactionBytes, p, "max-transaction-bytes", MemberConfig.DEFAULT_MAX_TRANSACTION_BYTES),
           parseInt(maxOpenTransactions, p, "max-open-transactions", MemberConfig.DEFAULT_MAX_OPEN_TRANSACTIONS),
           parseLong(idleTimeoutMs, p, "transaction-idle-timeout-ms", MemberConfig.DEFAULT_IDLE_TIMEOUT_MS),
+          parseInt(applierWorkers, p, "applier-workers", MemberConfig.DEFAULT_APPLIER_WORKERS),
           group(p, hostPort[0], port));
     }
 
@@ -247,7 +252,7 @@ public final class ServerMain implements Runnable {
     }
 
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
-        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "transaction-idle-timeout-ms",
+        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "transaction-idle-timeout-ms",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

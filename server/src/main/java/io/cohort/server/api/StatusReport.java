@@ -22,7 +22,8 @@ final class StatusReport {
         .setTransactionsAborted(s.conflicts())
         .setViewId(g.viewId())
         .setOpenTransactions(m.registry().openCount())
-        .setFsync(m.config().fsync());
+        .setFsync(m.config().fsync())
+        .setApplierWorkers(m.applier().workers());
     GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
         .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());

@@ -17,19 +17,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies certified transactions to storage in sequence-number order, with group commit:
- * while one batch is being written the next transactions queue up, and the applier thread
- * writes all of them — rows, log entries and the new gtid_executed — in one atomic RocksDB
- * batch, then tells the listener about each. A standalone member syncs each batch, so one fsync
- * serves many commits; a member that keeps its place in a group does not (see
+ * Applies certified transactions to storage, on {@code workers} threads, committing in
+ * sequence-number order with group commit.
+ *
+ * <p>Each transaction is executed (its row writes and log bytes built) by a worker once
+ * {@link ApplySchedule} allows it: after every transaction it depends on has been executed, and a
+ * DDL after everything before it is committed. Executed transactions commit in order: the applier
+ * thread writes the next run of them (rows, log entries and the new gtid_executed) in one atomic
+ * RocksDB batch, then tells the listener about each. A standalone member syncs each batch, so one
+ * fsync serves many commits; a member that keeps its place in a group does not (see
  * {@link #syncEachBatch}), since the group's consensus log already holds them durably.
  *
- * <p>Threads: {@link #enqueue} from the delivery thread; everything else on the applier
- * thread, except {@link #snapshot} and the getters, which any thread may call.
+ * <p>With one worker the applier thread executes each transaction itself, with no hand-off. A
+ * transaction's execution only writes (row images are complete), so running it beside another
+ * never changes what either writes; the dependency keeps transactions that touch the same rows
+ * from executing at once, and commit order keeps them from becoming visible out of order.
+ *
+ * <p>Threads: {@link #enqueue} from the delivery thread; scheduling and commits on the applier
+ * thread; execution on the workers; {@link #snapshot} and the getters on any thread.
  */
 public final class Applier implements ApplyQueue, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
   private static final int MAX_BATCH = 1024;
+  /** With one worker, the applier thread commits at least this often while it executes (ns). */
+  private static final long INLINE_WORK_NANOS = 20_000_000L;
+  /** Executed and not yet committed transactions held at most, with several workers. */
+  private static final int MAX_IN_FLIGHT = 2 * MAX_BATCH;
 
   /**
    * Told about each transaction once it is applied, on the applier thread: durably, or, while
@@ -43,12 +56,21 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     void failed(Throwable cause);
   }
 
-  private record Certified(long seqno, Transaction tx) {}
+  private record Certified(long seqno, Transaction tx, long lastCommitted) {}
+
+  /** A transaction a worker executed: its row writes and its bytes, as logged and hashed. */
+  private record Executed(Certified c, PendingRows rows, byte[] canonical) {}
+
+  /** A worker's failure, handed to the applier thread. */
+  private record WorkerFailed(Throwable cause) {}
 
   private final Storage storage;
   private final String groupUuid;
   private final ChangeWriter writer;
-  private final LinkedBlockingQueue<Certified> queue = new LinkedBlockingQueue<>();
+  private final int workers;
+  /** Certified transactions, and from the workers their results: the applier thread's inbox. */
+  private final LinkedBlockingQueue<Object> inbox = new LinkedBlockingQueue<>();
+  private final java.util.concurrent.ExecutorService pool;
   private final Object ddlLock = new Object();
   private final Thread thread;
   private final LongSupplier clock;
@@ -72,11 +94,24 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   private volatile java.util.function.IntSupplier delayMicros = () -> 0;
   /** The hash chained over the batch being built (applier thread only). */
   private byte[] pendingHash;
+  /** Applier thread only: the schedule, and what each transaction in it is and produced. */
+  private ApplySchedule<Certified> schedule;
+  private final java.util.Map<Long, Executed> done = new java.util.HashMap<>();
 
   public Applier(Storage storage, String groupUuid, Catalog catalog, GtidSet executed, LongSupplier clock) {
+    this(storage, groupUuid, catalog, executed, clock, 1);
+  }
+
+  /** @param workers threads that execute transactions; with 1 the applier thread executes them itself */
+  public Applier(Storage storage, String groupUuid, Catalog catalog, GtidSet executed, LongSupplier clock,
+      int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("the applier needs at least one worker, not " + workers);
+    }
     this.storage = storage;
     this.groupUuid = groupUuid;
     this.writer = new ChangeWriter(storage);
+    this.workers = workers;
     this.catalog = catalog;
     this.executed = executed;
     this.lastApplied = executed.last(groupUuid);
@@ -85,6 +120,16 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     this.clock = clock;
     this.thread = new Thread(this::run, "cohort-applier");
     this.thread.setDaemon(true);
+    if (workers == 1) {
+      this.pool = null;
+    } else {
+      java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+      this.pool = java.util.concurrent.Executors.newFixedThreadPool(workers, r -> {
+        Thread t = new Thread(r, "cohort-applier-worker-" + n.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+    }
   }
 
   @Override
@@ -112,15 +157,23 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   /** Queues a certified transaction; seqnos must arrive consecutively. */
   @Override
-  public void enqueue(long seqno, Transaction tx) {
+  public void enqueue(long seqno, Transaction tx, long lastCommitted) {
     if (seqno != lastQueued + 1) {
       throw new IllegalStateException("applier got seqno " + seqno + " after " + lastQueued);
     }
     if (failure != null) {
       throw new IllegalStateException("applier stopped after a storage failure", failure);
     }
+    if (lastCommitted >= seqno || lastCommitted < 0) {
+      throw new IllegalArgumentException("transaction " + seqno + " cannot depend on " + lastCommitted);
+    }
     lastQueued = seqno;
-    queue.add(new Certified(seqno, tx));
+    inbox.add(new Certified(seqno, tx, lastCommitted));
+  }
+
+  /** Threads that execute transactions. */
+  public int workers() {
+    return workers;
   }
 
   @Override
@@ -183,29 +236,26 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     return lastApplied;
   }
 
+  /** Transactions queued and not yet applied, those being executed included. */
   @Override
   public int queueSize() {
-    return queue.size();
+    return (int) Math.min(Integer.MAX_VALUE, lastQueued - lastApplied);
   }
 
   private void run() {
-    List<Certified> work = new ArrayList<>(MAX_BATCH);
+    schedule = new ApplySchedule<>(lastApplied);
     try {
-      while (running || !queue.isEmpty()) {
-        Certified first = queue.poll(100, TimeUnit.MILLISECONDS);
-        if (first == null) {
-          continue;
+      while (running || lastApplied < lastQueued) {
+        Object first = inbox.poll(100, TimeUnit.MILLISECONDS);
+        if (first != null) {
+          take(first);
+          for (Object more; (more = inbox.poll()) != null; ) {
+            take(more);
+          }
         }
-        work.add(first);
-        int delay = delayMicros.getAsInt();
-        // A slowed applier (fault injection) takes about 20 ms of work at a time, as a slow disk
-        // would, so its progress shows every second rather than in one huge batch.
-        queue.drainTo(work, delay > 0 ? Math.max(0, Math.min(MAX_BATCH, 20_000 / delay) - 1) : MAX_BATCH - 1);
-        applyAll(work);
-        if (delay > 0) {
-          java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos((long) delay * work.size()));
-        }
-        work.clear();
+        do {
+          startWhatMay();
+        } while (commitWhatMay()); // a commit may let a DDL start
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -213,49 +263,129 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       failure = t;
       LOG.error("applier stopped: {}", t.toString(), t);
       listener.failed(t);
-    }
-  }
-
-  /** Writes runs of row transactions as one batch each; a DDL goes alone, after what precedes it. */
-  private void applyAll(List<Certified> work) {
-    int start = 0;
-    for (int i = 0; i < work.size(); i++) {
-      if (work.get(i).tx().hasDdl()) {
-        if (i > start) {
-          applyRows(work.subList(start, i));
-        }
-        applyDdl(work.get(i));
-        start = i + 1;
+    } finally {
+      if (pool != null) {
+        pool.shutdownNow();
       }
     }
-    if (start < work.size()) {
-      applyRows(work.subList(start, work.size()));
+  }
+
+  /** One item of the inbox: a certified transaction to schedule, or a worker's result. */
+  private void take(Object o) {
+    if (o instanceof Certified c) {
+      schedule.add(new ApplySchedule.Item<>(c.seqno(), c.lastCommitted(), c.tx().hasDdl(), c));
+    } else if (o instanceof Executed e) {
+      done.put(e.c().seqno(), e);
+      schedule.finished(e.c().seqno());
+    } else {
+      Throwable cause = ((WorkerFailed) o).cause();
+      throw cause instanceof RuntimeException r ? r : new IllegalStateException("applier worker failed", cause);
     }
   }
 
-  private void applyRows(List<Certified> run) {
-    pendingHash = appliedPoint.hash();
-    Batch batch = storage.newBatch();
-    GtidSet gtids = executed;
-    for (Certified c : run) {
-      writer.writeRows(batch, catalog, c.tx());
-      gtids = logAndCount(batch, c, gtids);
+  /**
+   * Starts every transaction the schedule allows. A DDL runs here, alone, once everything before
+   * it is committed. Row transactions that may start together go to the workers, except the last
+   * of them, which this thread executes itself: a lone transaction (light load, or a chain of
+   * dependent ones) costs no hand-off. With one worker this thread executes them all. Either way
+   * it commits at least every {@link #INLINE_WORK_NANOS} of its own work, so a slow run does not
+   * hold back what finished before it.
+   */
+  private void startWhatMay() {
+    long since = System.nanoTime();
+    List<Certified> ready = new ArrayList<>();
+    while (true) {
+      ready.clear();
+      for (ApplySchedule.Item<Certified> item; schedule.inFlight() < MAX_IN_FLIGHT
+          && (item = schedule.nextToStart()) != null; ) {
+        Certified c = item.payload();
+        if (item.barrier()) {
+          schedule.finished(c.seqno()); // nothing else is in flight: see ApplySchedule
+          applyDdl(c);
+          schedule.committed(c.seqno());
+        } else if (pool == null) {
+          done.put(c.seqno(), execute(c, catalog));
+          schedule.finished(c.seqno());
+          if (System.nanoTime() - since > INLINE_WORK_NANOS || schedule.inFlight() >= MAX_BATCH) {
+            commitWhatMay();
+            since = System.nanoTime();
+          }
+        } else {
+          ready.add(c);
+        }
+      }
+      if (ready.isEmpty()) {
+        return;
+      }
+      Catalog cat = catalog; // a DDL changes it only with nothing in flight
+      for (Certified c : ready.subList(0, ready.size() - 1)) {
+        pool.execute(() -> {
+          try {
+            inbox.add(execute(c, cat));
+          } catch (Throwable t) {
+            inbox.add(new WorkerFailed(t));
+          }
+        });
+      }
+      Certified last = ready.get(ready.size() - 1);
+      done.put(last.seqno(), execute(last, cat));
+      schedule.finished(last.seqno()); // may let the next ones start: round again
+      if (System.nanoTime() - since > INLINE_WORK_NANOS) {
+        commitWhatMay(); // a long chain of dependent transactions still commits as it goes
+        since = System.nanoTime();
+      }
     }
-    finish(batch, run, gtids, null);
+  }
+
+  /** A transaction's writes and bytes, built off the applier thread when there are workers. */
+  private Executed execute(Certified c, Catalog cat) {
+    PendingRows rows = new PendingRows();
+    writer.writeRows(rows, cat, c.tx());
+    byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
+    int delay = delayMicros.getAsInt();
+    if (delay > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delay));
+    }
+    return new Executed(c, rows, canonical);
+  }
+
+  /**
+   * Commits the executed transactions next in order, in batches of at most {@link #MAX_BATCH};
+   * true when it committed any.
+   */
+  private boolean commitWhatMay() {
+    boolean any = false;
+    for (List<Long> run = schedule.committable(MAX_BATCH); !run.isEmpty(); run = schedule.committable(MAX_BATCH)) {
+      pendingHash = appliedPoint.hash();
+      Batch batch = storage.newBatch();
+      GtidSet gtids = executed;
+      List<Certified> certified = new ArrayList<>(run.size());
+      for (long seqno : run) {
+        Executed e = done.remove(seqno);
+        Certified c = e.c();
+        e.rows().writeTo(batch);
+        gtids = logAndCount(batch, c, e.canonical(), gtids);
+        certified.add(c);
+      }
+      finish(batch, certified, gtids, null);
+      schedule.committed(run.get(run.size() - 1));
+      any = true;
+    }
+    return any;
   }
 
   private void applyDdl(Certified c) {
     pendingHash = appliedPoint.hash();
     Batch batch = storage.newBatch();
     Catalog after = writer.writeDdl(batch, catalog, c.tx(), c.seqno());
-    GtidSet gtids = logAndCount(batch, c, executed);
+    GtidSet gtids = logAndCount(batch, c, HistoryHash.canonical(c.tx()), executed);
     finish(batch, List.of(c), gtids, after);
   }
 
-  private GtidSet logAndCount(Batch batch, Certified c, GtidSet gtids) {
-    byte[] tx = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
+  private GtidSet logAndCount(Batch batch, Certified c, byte[] tx, GtidSet gtids) {
     pendingHash = HistoryHash.next(pendingHash, groupUuid, c.seqno(), tx);
-    batch.putLog(c.seqno(), LogEntries.encode(groupUuid, c.seqno(), tx, clock.getAsLong(), pendingHash));
+    batch.putLog(c.seqno(), LogEntries.encode(groupUuid, c.seqno(), tx, clock.getAsLong(), pendingHash,
+        c.lastCommitted()));
     return gtids.add(groupUuid, c.seqno());
   }
 
@@ -320,7 +450,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     }
   }
 
-  /** Applies what is queued, then stops the thread. */
+  /** Applies what is queued, then stops the thread and the workers. */
   @Override
   public void close() {
     running = false;

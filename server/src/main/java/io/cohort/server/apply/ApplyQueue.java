@@ -12,8 +12,11 @@ public interface ApplyQueue {
   /** Starts applying; {@code listener} hears of each transaction once applied. */
   void start(Applier.Listener listener);
 
-  /** Queues a certified transaction; seqnos must arrive consecutively. */
-  void enqueue(long seqno, Transaction tx);
+  /**
+   * Queues a certified transaction; seqnos must arrive consecutively. {@code lastCommitted} is the
+   * newest earlier transaction it depends on ({@link io.cohort.server.certification.Certifier.Verdict#lastCommitted}).
+   */
+  void enqueue(long seqno, Transaction tx, long lastCommitted);
 
   /**
    * A transaction certified again under a sequence number already queued here (delivered again

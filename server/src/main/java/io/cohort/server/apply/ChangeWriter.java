@@ -11,6 +11,7 @@ import io.cohort.server.model.KeyCodec;
 import io.cohort.server.model.Table;
 import io.cohort.server.storage.Batch;
 import io.cohort.server.storage.ReadView;
+import io.cohort.server.storage.RowWrites;
 import io.cohort.server.storage.Storage;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -29,7 +30,7 @@ final class ChangeWriter {
   }
 
   /** Adds a row transaction's writes to {@code batch}. */
-  void writeRows(Batch batch, Catalog catalog, Transaction tx) {
+  void writeRows(RowWrites batch, Catalog catalog, Transaction tx) {
     // Remove old unique entries of every row first, then add the new ones, so that a
     // transaction that swaps unique values between rows ends with both entries present.
     for (RowChange ch : tx.getChangesList()) {

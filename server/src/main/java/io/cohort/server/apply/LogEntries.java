@@ -20,7 +20,7 @@ public final class LogEntries {
    * transaction once, for its history hash, and logs the same bytes.
    */
   public static byte[] encode(String groupUuid, long seqno, byte[] transaction, long commitTimestampMs,
-      byte[] historyHash) {
+      byte[] historyHash, long lastCommitted) {
     int size = 0;
     if (!groupUuid.isEmpty()) {
       size += com.google.protobuf.CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
@@ -36,6 +36,9 @@ public final class LogEntries {
     if (historyHash.length > 0) {
       size += com.google.protobuf.CodedOutputStream.computeByteArraySize(LogEntry.HISTORY_HASH_FIELD_NUMBER,
           historyHash);
+    }
+    if (lastCommitted != 0) {
+      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
     }
     byte[] out = new byte[size];
     com.google.protobuf.CodedOutputStream o = com.google.protobuf.CodedOutputStream.newInstance(out);
@@ -53,6 +56,9 @@ public final class LogEntries {
       }
       if (historyHash.length > 0) {
         o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, historyHash);
+      }
+      if (lastCommitted != 0) {
+        o.writeInt64(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
       }
       o.checkNoSpaceLeft();
     } catch (java.io.IOException e) {

@@ -16,8 +16,12 @@ import java.util.Map;
  * Not final: the whole-group simulator extends it to check every verdict it gives.
  */
 public class Certifier {
-  /** Outcome of certifying one transaction. */
-  public record Verdict(Kind kind, long seqno, String reason) {
+  /**
+   * Outcome of certifying one transaction. A positive one carries {@code lastCommitted}: the
+   * newest earlier transaction this one depends on (MySQL's WRITESET {@code last_committed}); the
+   * applier may run it alongside anything after that one.
+   */
+  public record Verdict(Kind kind, long seqno, long lastCommitted, String reason) {
     public enum Kind { POSITIVE, NEGATIVE, DUPLICATE }
 
     public boolean positive() {
@@ -38,6 +42,8 @@ public class Certifier {
   /** Transaction ids recently certified positive, with their seqno: a redelivery is ignored. */
   private final LinkedHashMap<String, Long> recentIds = new LinkedHashMap<>();
   private long lastSeqno;
+  /** The last DDL certified (0: none since this certifier started): every later transaction depends on it. */
+  private long lastDdl;
   /** Conflict information at or below this was forgotten (or never held: it predates this certifier). */
   private long collectedUpTo;
   private long checked;
@@ -53,7 +59,7 @@ public class Certifier {
     checked++;
     Long earlier = recentIds.get(tx.getTxnId());
     if (earlier != null) {
-      return new Verdict(Verdict.Kind.DUPLICATE, earlier, "transaction delivered twice");
+      return new Verdict(Verdict.Kind.DUPLICATE, earlier, 0, "transaction delivered twice");
     }
     if (tx.getSnapshotSeqno() > lastSeqno) {
       throw new IllegalStateException("transaction " + tx.getTxnId() + " read snapshot "
@@ -65,24 +71,55 @@ public class Certifier {
         : firstConflict(tx);
     if (conflict != null) {
       conflicts++;
-      return new Verdict(Verdict.Kind.NEGATIVE, 0, conflict);
+      return new Verdict(Verdict.Kind.NEGATIVE, 0, 0, conflict);
     }
     long seqno = lastSeqno + 1;
+    long dependsOn = dependency(seqno, tx);
     record(seqno, tx);
-    return new Verdict(Verdict.Kind.POSITIVE, seqno, null);
+    return new Verdict(Verdict.Kind.POSITIVE, seqno, dependsOn, null);
+  }
+
+  /**
+   * The newest earlier transaction {@code tx} depends on: the last writer of any row, unique key
+   * or schema it writes or reads, and at least the last DDL; for a DDL, the transaction just before
+   * it. An item whose writer was collected has been applied by every member, so it adds nothing.
+   * Deterministic: every member computes the same value for the same certified history.
+   */
+  private long dependency(long seqno, Transaction tx) {
+    if (tx.hasDdl()) {
+      return seqno - 1;
+    }
+    long dep = lastDdl;
+    for (long item : tx.getWriteSetList()) {
+      Long w = lastWriter.get(item);
+      if (w != null && w > dep) {
+        dep = w;
+      }
+    }
+    for (long item : tx.getReadSetList()) {
+      Long w = lastWriter.get(item);
+      if (w != null && w > dep) {
+        dep = w;
+      }
+    }
+    return dep;
   }
 
   /**
    * Records a transaction the group already certified positive with {@code seqno} (a joining
    * member rebuilding conflict information from its own log and a donor's), exactly as
    * {@link #certify} would have recorded it. Sequence numbers must follow on without a gap.
+   *
+   * @return the transaction's dependency, as {@link Verdict#lastCommitted}
    */
-  public void restore(long seqno, Transaction tx) {
+  public long restore(long seqno, Transaction tx) {
     if (seqno != lastSeqno + 1) {
       throw new IllegalStateException("restoring transaction " + seqno + " after " + lastSeqno
           + ": the log has a gap");
     }
+    long dependsOn = dependency(seqno, tx);
     record(seqno, tx);
+    return dependsOn;
   }
 
   /** What a positive verdict leaves behind: the last writer of each item, the id, the seqno. */
@@ -97,6 +134,9 @@ public class Certifier {
     }
     recentIds.put(tx.getTxnId(), seqno);
     lastSeqno = seqno;
+    if (tx.hasDdl()) {
+      lastDdl = seqno;
+    }
   }
 
   private String firstConflict(Transaction tx) {

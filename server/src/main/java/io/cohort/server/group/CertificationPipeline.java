@@ -100,7 +100,7 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
         if (v.seqno() <= applier.lastQueued()) {
           applier.alreadyApplied(v.seqno(), tx); // delivered again after a restart
         } else {
-          applier.enqueue(v.seqno(), tx);
+          applier.enqueue(v.seqno(), tx, v.lastCommitted());
         }
       }
       case NEGATIVE -> {

@@ -4,7 +4,6 @@ import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.GroupState;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.ReadLogRequest;
-import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.apply.LogEntries;
 import io.cohort.server.certification.Certifier;
@@ -128,9 +127,9 @@ public final class DonorRecovery {
             .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(1000).build());
         while (it.hasNext() && !catchUp.done()) {
           LogEntry e = it.next();
-          Transaction tx = catchUp.received(donor, e);
-          if (tx != null) {
-            applier.enqueue(e.getSeqno(), tx);
+          IncrementalRecovery.ToApply next = catchUp.received(donor, e);
+          if (next != null) {
+            applier.enqueue(e.getSeqno(), next.tx(), next.lastCommitted());
           }
         }
       } catch (StatusRuntimeException e) {

@@ -25,6 +25,9 @@ import java.util.List;
  */
 public final class IncrementalRecovery {
 
+  /** A transaction to queue for apply, with the newest one it depends on. */
+  public record ToApply(Transaction tx, long lastCommitted) {}
+
   /** Compares a donor's history with this member's at one transaction. */
   public interface HistoryProbe {
     /**
@@ -97,13 +100,13 @@ public final class IncrementalRecovery {
 
   /**
    * One entry {@code donor} sent, in order from {@link #askFrom}. Returns the transaction to
-   * queue for apply (the certifier has recorded it), or null for the entry that only proved the
-   * donor's history is this member's.
+   * queue for apply (the certifier has recorded it and computed its dependency), or null for the
+   * entry that only proved the donor's history is this member's.
    *
    * @throws IllegalStateException when the entry is not the one asked for or does not extend this
    *     member's history
    */
-  public Transaction received(String donor, LogEntry e) {
+  public ToApply received(String donor, LogEntry e) {
     long want = askFrom();
     if (e.getSeqno() != want) {
       throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno() + " when " + want
@@ -122,9 +125,9 @@ public final class IncrementalRecovery {
           + " history this member holds (history hash " + HistoryHash.show(e.getHistoryHash().toByteArray())
           + ", expected " + HistoryHash.show(chain) + ")");
     }
-    certifier.restore(e.getSeqno(), e.getTransaction());
+    long dependsOn = certifier.restore(e.getSeqno(), e.getTransaction());
     next++;
-    return e.getTransaction();
+    return new ToApply(e.getTransaction(), dependsOn);
   }
 
   /** The donor asked last gave nothing: the next one is asked. */

@@ -8,7 +8,7 @@ import org.rocksdb.WriteBatch;
  * Everything one group commit writes: rows, unique-key entries, log entries and metadata,
  * applied atomically by {@link Storage#write}. Single use.
  */
-public final class Batch implements AutoCloseable {
+public final class Batch implements RowWrites, AutoCloseable {
   private final Storage storage;
   private final WriteBatch wb = new WriteBatch();
 
@@ -20,18 +20,22 @@ public final class Batch implements AutoCloseable {
     return wb;
   }
 
+  @Override
   public void putRow(byte[] key, byte[] value) {
     run(() -> wb.put(storage.rows, key, value));
   }
 
+  @Override
   public void deleteRow(byte[] key) {
     run(() -> wb.delete(storage.rows, key));
   }
 
+  @Override
   public void putUnique(byte[] key, byte[] primaryKey) {
     run(() -> wb.put(storage.uniq, key, primaryKey));
   }
 
+  @Override
   public void deleteUnique(byte[] key) {
     run(() -> wb.delete(storage.uniq, key));
   }

@@ -24,9 +24,9 @@ class LogEntriesTest {
     byte[] canonical = HistoryHash.canonical(tx);
     assertThat(HistoryHash.next(HistoryHash.EMPTY, "g", 42, canonical)).isEqualTo(hash);
 
-    LogEntry read = LogEntries.parse(LogEntries.encode("g", 42, canonical, 1234, hash));
+    LogEntry read = LogEntries.parse(LogEntries.encode("g", 42, canonical, 1234, hash, 40));
     LogEntry built = LogEntry.newBuilder().setGroupUuid("g").setSeqno(42).setTransaction(tx)
-        .setCommitTimestampMs(1234).setHistoryHash(ByteString.copyFrom(hash)).build();
+        .setCommitTimestampMs(1234).setHistoryHash(ByteString.copyFrom(hash)).setLastCommitted(40).build();
     assertThat(read).isEqualTo(built);
   }
 }

@@ -115,4 +115,43 @@ class CertifierTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Certifier(0).restore(2, a))
         .hasMessageContaining("gap");
   }
+
+  /**
+   * WRITESET dependencies: a transaction depends on the last writer of anything it writes or
+   * reads, on the last DDL at least, and a DDL on everything before it; one whose rows no one
+   * else touched depends on nothing still held.
+   */
+  @Test
+  void aTransactionDependsOnTheLastWriterOfWhatItWritesOrReads() {
+    Certifier c = new Certifier(0);
+    assertThat(c.certify(tx("a", 0, 1, 2)).lastCommitted()).isZero();
+    assertThat(c.certify(tx("b", 1, 3)).lastCommitted()).isZero();
+    assertThat(c.certify(tx("c", 2, 2, 4)).lastCommitted()).as("wrote row 2 after a").isEqualTo(1);
+    assertThat(c.certify(tx("d", 3, 4, 1)).lastCommitted()).as("rows 4 (c) and 1 (a)").isEqualTo(3);
+    Transaction readsSchema = tx("e", 4, 5).toBuilder().addReadSet(100).build();
+    assertThat(c.certify(readsSchema).lastCommitted()).isZero();
+    Transaction ddl = Transaction.newBuilder().setTxnId("f").setSnapshotSeqno(5).addWriteSet(100)
+        .setDdl(io.cohort.proto.DdlChange.getDefaultInstance()).build();
+    Certifier.Verdict v = c.certify(ddl);
+    assertThat(v.seqno()).isEqualTo(6);
+    assertThat(v.lastCommitted()).as("a DDL depends on everything before it").isEqualTo(5);
+    assertThat(c.certify(tx("g", 6, 50)).lastCommitted()).as("everything after a DDL depends on it").isEqualTo(6);
+    assertThat(c.certify(tx("h", 7, 3)).lastCommitted()).as("row 3 (b) is older than the DDL").isEqualTo(6);
+    // A restored transaction gets the same dependency a certified one would.
+    Certifier r = new Certifier(0);
+    r.restore(1, tx("a", 0, 1, 2));
+    r.restore(2, tx("b", 1, 3));
+    assertThat(r.restore(3, tx("c", 2, 2, 4))).isEqualTo(1);
+  }
+
+  /** A collected writer has been applied by every member: nothing to wait for. */
+  @Test
+  void aCollectedWriterIsNoLongerADependency() {
+    Certifier c = new Certifier(0);
+    c.certify(tx("a", 0, 1));
+    c.certify(tx("b", 1, 2));
+    c.garbageCollect(1);
+    assertThat(c.certify(tx("c", 2, 1)).lastCommitted()).isZero();
+    assertThat(c.certify(tx("d", 3, 2)).lastCommitted()).isEqualTo(2);
+  }
 }

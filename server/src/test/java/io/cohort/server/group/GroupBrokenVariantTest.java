@@ -35,6 +35,14 @@ class GroupBrokenVariantTest {
     System.out.println("certifier ignoring read and touch sets: caught at seed " + seed);
   }
 
+  @Test
+  void applierThatRunsDependentTransactionsTogetherIsCaught() {
+    // Every transaction is scheduled as if it depended on nothing: two that change the same row
+    // execute at once. Commit order alone would hide it; the check on each start does not.
+    long seed = firstFailure(GroupSimulation.Options.standard().withDependenciesLost(), "which it depends on");
+    System.out.println("applier ignoring dependencies: caught at seed " + seed);
+  }
+
   /** The first seed whose run fails with {@code expected}; any other failure fails the test. */
   private static long firstFailure(GroupSimulation.Options options, String expected) {
     for (long seed = 1; seed <= BUDGET; seed++) {

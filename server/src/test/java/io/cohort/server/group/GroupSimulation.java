@@ -11,6 +11,7 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.apply.ApplyQueue;
+import io.cohort.server.apply.ApplySchedule;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.driver.ConsensusDriver;
 import io.cohort.server.driver.ConsensusPort;
@@ -131,19 +132,24 @@ final class GroupSimulation {
 
   /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
   record Options(Function<Collection<MemberInfo>, Optional<MemberInfo>> election,
-      UnaryOperator<Transaction> certifierSees, boolean oneWayCut, boolean orderlyStop) {
+      UnaryOperator<Transaction> certifierSees, boolean oneWayCut, boolean orderlyStop, boolean dependenciesLost) {
     static Options standard() {
-      return new Options(null, t -> t, false, false);
+      return new Options(null, t -> t, false, false, false);
     }
 
     /** Members elect their primary with {@code e} instead of the production rule. */
     Options withElection(Function<Collection<MemberInfo>, Optional<MemberInfo>> e) {
-      return new Options(e, certifierSees, oneWayCut, orderlyStop);
+      return new Options(e, certifierSees, oneWayCut, orderlyStop, dependenciesLost);
     }
 
     /** The certifiers see every transaction through {@code f}; appliers and checks see it whole. */
     Options withCertifierSeeing(UnaryOperator<Transaction> f) {
-      return new Options(election, f, oneWayCut, orderlyStop);
+      return new Options(election, f, oneWayCut, orderlyStop, dependenciesLost);
+    }
+
+    /** Appliers are told that no transaction depends on another (a lost WRITESET dependency). */
+    Options withDependenciesLost() {
+      return new Options(election, certifierSees, oneWayCut, orderlyStop, true);
     }
 
     /**
@@ -154,7 +160,7 @@ final class GroupSimulation {
      * back whole with everything it acknowledged.
      */
     Options withOrderlyStop() {
-      return new Options(election, certifierSees, false, true);
+      return new Options(election, certifierSees, false, true, dependenciesLost);
     }
 
     /** A scripted run: no random faults, leaves or crashes of its own. */
@@ -169,7 +175,7 @@ final class GroupSimulation {
      * outcomes a client sees (commit or conflict) longer than {@link #writeGapLimit}.
      */
     Options withOneWayCutOfASecondary() {
-      return new Options(election, certifierSees, true, false);
+      return new Options(election, certifierSees, true, false, dependenciesLost);
     }
   }
 
@@ -242,6 +248,12 @@ final class GroupSimulation {
     /** Transactions rolled back only through a read or touch set (a DDL against DML, or back). */
     long readTouchConflicts;
     long ddl;
+    /** Transactions the applier started while others were still executing (parallel apply). */
+    long startedAlongside;
+    /** Times the next transaction waited for one it depends on to finish executing. */
+    long dependencyWaits;
+    /** Transactions that finished executing before one ahead of them (commit order held them back). */
+    long finishedOutOfOrder;
     /** Primaries elected by the rule (not named by an operator), each checked against it. */
     long electionsChecked;
 
@@ -286,6 +298,9 @@ final class GroupSimulation {
       snapshotsNeeded += o.snapshotsNeeded;
       readTouchConflicts += o.readTouchConflicts;
       ddl += o.ddl;
+      startedAlongside += o.startedAlongside;
+      dependencyWaits += o.dependencyWaits;
+      finishedOutOfOrder += o.finishedOutOfOrder;
       electionsChecked += o.electionsChecked;
     }
 
@@ -296,7 +311,9 @@ final class GroupSimulation {
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
           + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
-          + " heldThenCertified=" + heldThenCertified + " modeChanges=" + modeChanges
+          + " heldThenCertified=" + heldThenCertified + " startedAlongside=" + startedAlongside
+          + " dependencyWaits=" + dependencyWaits + " finishedOutOfOrder=" + finishedOutOfOrder
+          + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
           + " redirectedToPrimary=" + redirected
           + " rolledBackOrphansWithCollectedSnapshots=" + orphanedTooOld + " powerLosses=" + powerLosses
@@ -596,10 +613,16 @@ final class GroupSimulation {
       lifecycle = new MemberLifecycle(memberId, places, pipeline, LIFECYCLE, new ProcHost(this));
     }
 
-    /** The Applier's part over {@link #log} and {@link #applyQueue}; {@link #applyStep} applies. */
+    /**
+     * The Applier's part over {@link #log} and {@link #applyQueue}, with the production
+     * {@link ApplySchedule}; {@link #applyStep} plays its workers, finishing in a random order.
+     */
     final class ProcApplier implements ApplyQueue {
       Applier.Listener listener;
       long lastQueued = log.size();
+      final ApplySchedule<Transaction> schedule = new ApplySchedule<>(log.size());
+      /** Started by the schedule and not finished yet: what the workers hold. */
+      final List<ApplySchedule.Item<Transaction>> executing = new ArrayList<>();
 
       @Override
       public void start(Applier.Listener l) {
@@ -607,12 +630,13 @@ final class GroupSimulation {
       }
 
       @Override
-      public void enqueue(long seqno, Transaction tx) {
+      public void enqueue(long seqno, Transaction tx, long lastCommitted) {
         if (seqno != lastQueued + 1) {
           throw new IllegalStateException(memberId + "'s applier got transaction " + seqno + " after " + lastQueued);
         }
         lastQueued = seqno;
         applyQueue.add(new Object[] {seqno, tx});
+        schedule.add(new ApplySchedule.Item<>(seqno, options.dependenciesLost() ? 0 : lastCommitted, tx.hasDdl(), tx));
       }
 
       @Override
@@ -995,8 +1019,8 @@ final class GroupSimulation {
 
     /** Restores what {@code tx} wrote, as this certifier would see it. */
     @Override
-    public void restore(long seqno, Transaction tx) {
-      super.restore(seqno, options.certifierSees().apply(tx));
+    public long restore(long seqno, Transaction tx) {
+      return super.restore(seqno, options.certifierSees().apply(tx));
     }
   }
 
@@ -1414,10 +1438,10 @@ final class GroupSimulation {
         cu.passOver();
         break; // this donor cannot serve it now; another next tick
       }
-      Transaction tx = cu.received(donor.memberId, LogEntry.newBuilder().setSeqno(want)
+      IncrementalRecovery.ToApply tx = cu.received(donor.memberId, LogEntry.newBuilder().setSeqno(want)
           .setTransaction(donor.log.get((int) (want - 1))).build());
       if (tx != null) {
-        p.applier.enqueue(want, tx);
+        p.applier.enqueue(want, tx.tx(), tx.lastCommitted());
         coverage.fetched++;
       }
     }
@@ -1832,8 +1856,14 @@ final class GroupSimulation {
     if (rng.nextDouble() < plan.applyLag()) {
       return;
     }
-    for (int i = 1 + rng.nextInt(4); i > 0 && !p.applyQueue.isEmpty(); i--) {
+    Proc.ProcApplier a = p.applier;
+    startAndFinish(p, a);
+    List<Long> run = a.schedule.committable(1 + rng.nextInt(4));
+    for (long committing : run) {
       Object[] e = p.applyQueue.poll();
+      if ((Long) e[0] != committing) {
+        throw new AssertionError(p.memberId + " commits transaction " + committing + " while " + e[0] + " is next");
+      }
       long seqno = (Long) e[0];
       Transaction tx = (Transaction) e[1];
       if (seqno != p.log.size() + 1) {
@@ -1857,6 +1887,57 @@ final class GroupSimulation {
       p.writeRows(tx);
       p.applier.listener.applied(seqno, tx, groupUuid + ":" + seqno); // the pipeline answers the client
     }
+    if (!run.isEmpty()) {
+      a.schedule.committed(run.get(run.size() - 1));
+    }
+  }
+
+  /**
+   * The applier's workers: starts what the schedule allows (a few at a time, so several execute at
+   * once) and finishes some of what executes, in a random order. Checks the dependency rule against
+   * the transactions' own sets rather than the certifier's dependency: a transaction never starts
+   * while one before it that wrote an item it writes or reads, or a DDL, is still executing, and a
+   * DDL starts only after everything before it is committed.
+   */
+  private void startAndFinish(Proc p, Proc.ProcApplier a) {
+    for (int i = rng.nextInt(4); i > 0; i--) {
+      ApplySchedule.Item<Transaction> next = a.schedule.nextToStart();
+      if (next == null) {
+        if (a.schedule.waiting() > 0 && !a.executing.isEmpty()) {
+          coverage.dependencyWaits++;
+        }
+        break;
+      }
+      Transaction t = next.payload();
+      for (ApplySchedule.Item<Transaction> u : a.executing) {
+        if (t.hasDdl() || u.payload().hasDdl() || overlaps(t, u.payload())) {
+          throw new AssertionError(p.memberId + " started transaction " + next.seqno() + " while " + u.seqno()
+              + ", which it depends on, was still executing");
+        }
+      }
+      if (t.hasDdl() && a.schedule.committedUpTo() != next.seqno() - 1) {
+        throw new AssertionError(p.memberId + " started DDL " + next.seqno() + " with only " + a.schedule.committedUpTo()
+            + " committed before it");
+      }
+      if (!a.executing.isEmpty()) {
+        coverage.startedAlongside++;
+      }
+      a.executing.add(next);
+    }
+    for (int i = rng.nextInt(4); i > 0 && !a.executing.isEmpty(); i--) {
+      ApplySchedule.Item<Transaction> f = a.executing.remove(rng.nextInt(a.executing.size()));
+      if (a.executing.stream().anyMatch(u -> u.seqno() < f.seqno())) {
+        coverage.finishedOutOfOrder++;
+      }
+      a.schedule.finished(f.seqno());
+    }
+  }
+
+  /** Whether {@code later} writes or reads an item {@code earlier} wrote. */
+  private static boolean overlaps(Transaction later, Transaction earlier) {
+    Set<Long> written = new HashSet<>(earlier.getWriteSetList());
+    return later.getWriteSetList().stream().anyMatch(written::contains)
+        || later.getReadSetList().stream().anyMatch(written::contains);
   }
 
   /** The driver loop of one member (ConsensusDriver): send, persist, send, deliver, advance. */

@@ -73,6 +73,11 @@ class GroupSimulationTest {
       // saw what they had applied before delivered again.
       assertThat(coverage.recoveringPlacesResumed).isPositive();
       assertThat(coverage.deliveredAgainWhileRecovering).isPositive();
+      // The applier ran transactions side by side, held one back for a dependency, and saw
+      // workers finish out of order (commit order kept them from showing early).
+      assertThat(coverage.startedAlongside).isPositive();
+      assertThat(coverage.dependencyWaits).isPositive();
+      assertThat(coverage.finishedOutOfOrder).isPositive();
       // Members out on a lost majority kept their place and took it up again, or gave it up
       // once the group had removed them (GroupRestart's ResumePlace and GiveUpPlace).
       assertThat(coverage.placesTakenUpAgain).isPositive();

@@ -36,7 +36,7 @@ class HistoryCheckTest {
       public void failed(Throwable cause) {}
     });
     for (int n = 1; n <= 3; n++) {
-      applier.enqueue(n, tx("t" + n));
+      applier.enqueue(n, tx("t" + n), n - 1);
     }
     assertThat(applier.awaitDrained(10_000)).isTrue();
   }
