@@ -38,6 +38,11 @@ public final class CohortCli implements Runnable {
       paramLabel = "SECONDS", description = "Deadline of each request (default: ${DEFAULT-VALUE}).")
   long timeoutSeconds;
 
+  @Option(names = "--consistency", scope = ScopeType.INHERIT, paramLabel = "LEVEL",
+      description = "Consistency of each transaction: EVENTUAL, BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER or"
+          + " BEFORE_AND_AFTER (default: the member's setting).")
+  io.cohort.client.Consistency consistency;
+
   @Spec
   CommandSpec spec;
 
@@ -53,7 +58,7 @@ public final class CohortCli implements Runnable {
       throw new CliException("--timeout must be positive, got " + timeoutSeconds);
     }
     ClientOptions options = ClientOptions.builder()
-        .deadline(Duration.ofSeconds(timeoutSeconds)).build();
+        .deadline(Duration.ofSeconds(timeoutSeconds)).consistency(consistency).build();
     return Cohort.connect(connect, options);
   }
 

@@ -35,8 +35,10 @@ public final class ClientOptions {
   private final Duration maxBackoff;
   private final Set<ErrorCode> retryableCodes;
   private final Routing routing;
+  private final Consistency consistency;
 
   private ClientOptions(Builder b) {
+    this.consistency = b.consistency;
     this.deadline = b.deadline;
     this.maxAttempts = b.maxAttempts;
     this.initialBackoff = b.initialBackoff;
@@ -118,6 +120,11 @@ public final class ClientOptions {
     return routing;
   }
 
+  /** The consistency level of this client's transactions; null: each member's own setting. */
+  public Consistency consistency() {
+    return consistency;
+  }
+
   /**
    * Returns a builder holding these options.
    *
@@ -132,6 +139,7 @@ public final class ClientOptions {
     b.retryableCodes = EnumSet.noneOf(ErrorCode.class);
     b.retryableCodes.addAll(retryableCodes);
     b.routing = routing;
+    b.consistency = consistency;
     return b;
   }
 
@@ -139,7 +147,7 @@ public final class ClientOptions {
   public String toString() {
     return "ClientOptions{deadline=" + deadline + ", maxAttempts=" + maxAttempts
         + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff
-        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + "}";
+        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + ", consistency=" + consistency + "}";
   }
 
   /** Collects {@link ClientOptions}; not thread-safe. */
@@ -150,8 +158,21 @@ public final class ClientOptions {
     private Duration maxBackoff = Duration.ofMillis(500);
     private EnumSet<ErrorCode> retryableCodes = EnumSet.of(ErrorCode.ABORTED);
     private Routing routing = Routing.PRIMARY;
+    private Consistency consistency;
 
     private Builder() {}
+
+    /**
+     * Sets the consistency level of this client's transactions (like MySQL's session
+     * {@code group_replication_consistency}).
+     *
+     * @param consistency the level; null for each member's own {@code consistency} setting
+     * @return this builder
+     */
+    public Builder consistency(Consistency consistency) {
+      this.consistency = consistency;
+      return this;
+    }
 
     /**
      * Sets the per-call deadline.

@@ -102,8 +102,19 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * @return the open transaction
    */
   public Transaction begin() {
+    return begin(options.consistency());
+  }
+
+  /**
+   * Opens a transaction at a consistency level (see {@link #begin()}).
+   *
+   * @param consistency the level; null for the member's own setting
+   * @return the open transaction
+   */
+  public Transaction begin(Consistency consistency) {
     return new Transaction(router.writeMember(), (request, operation, safeToRepeat) -> routed(operation,
-        safeToRepeat, (m, s) -> new Transaction.Started(m, s.execute(request))), router::failed);
+        safeToRepeat, (m, s) -> new Transaction.Started(m, s.execute(request.toBuilder()
+            .setConsistency(Consistency.toProto(consistency)).build()))), router::failed);
   }
 
   /**
@@ -214,7 +225,18 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    */
   @Override
   public BatchResult execute(List<Op> ops) {
-    ExecuteRequest request = ExecuteRequest.newBuilder()
+    return execute(ops, options.consistency());
+  }
+
+  /**
+   * Runs statements as one autocommit transaction at a consistency level (see {@link #execute(List)}).
+   *
+   * @param ops the statements, in order
+   * @param consistency the level; null for the member's own setting
+   * @return one result per statement and the commit outcome
+   */
+  public BatchResult execute(List<Op> ops, Consistency consistency) {
+    ExecuteRequest request = ExecuteRequest.newBuilder().setConsistency(Consistency.toProto(consistency))
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
     String operation = Transaction.describe(ops);
     if (ops.stream().anyMatch(Op::isWrite)) {

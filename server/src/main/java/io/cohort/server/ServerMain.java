@@ -74,6 +74,14 @@ public final class ServerMain implements Runnable {
         + " overlap, committing in the group's order (default " + MemberConfig.DEFAULT_APPLIER_WORKERS + ").")
     Integer applierWorkers;
 
+    @Option(names = "--consistency", description = "Default consistency of transactions on this member: EVENTUAL,"
+        + " BEFORE_ON_PRIMARY_FAILOVER (default), BEFORE, AFTER or BEFORE_AND_AFTER; a client may ask for another.")
+    String consistency;
+
+    @Option(names = "--consistency-wait-timeout", description = "Longest a transaction waits for its consistency"
+        + " level, in seconds (default " + MemberConfig.DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS + ").")
+    Integer consistencyWaitTimeout;
+
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
     Boolean bootstrap;
@@ -193,7 +201,23 @@ public final class ServerMain implements Runnable {
           parseInt(maxOpenTransactions, p, "max-open-transactions", MemberConfig.DEFAULT_MAX_OPEN_TRANSACTIONS),
           parseLong(idleTimeoutMs, p, "transaction-idle-timeout-ms", MemberConfig.DEFAULT_IDLE_TIMEOUT_MS),
           parseInt(applierWorkers, p, "applier-workers", MemberConfig.DEFAULT_APPLIER_WORKERS),
+          consistencyLevel(pick(consistency, p, "consistency", MemberConfig.DEFAULT_CONSISTENCY.name())),
+          parseInt(consistencyWaitTimeout, p, "consistency-wait-timeout",
+              MemberConfig.DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS),
           group(p, hostPort[0], port));
+    }
+
+    private static io.cohort.proto.Consistency consistencyLevel(String name) {
+      try {
+        io.cohort.proto.Consistency c = io.cohort.proto.Consistency.valueOf(name.trim().toUpperCase());
+        if (c != io.cohort.proto.Consistency.CONSISTENCY_UNSPECIFIED && c != io.cohort.proto.Consistency.UNRECOGNIZED) {
+          return c;
+        }
+      } catch (IllegalArgumentException e) {
+        // refused below
+      }
+      throw new ConfigException("consistency '" + ConfigException.shown(name) + "' is not one of EVENTUAL,"
+          + " BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER, BEFORE_AND_AFTER");
     }
 
     private GroupConfig group(Properties p, String host, int port) {
@@ -252,7 +276,8 @@ public final class ServerMain implements Runnable {
     }
 
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
-        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "transaction-idle-timeout-ms",
+        "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
+        "consistency-wait-timeout", "transaction-idle-timeout-ms",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

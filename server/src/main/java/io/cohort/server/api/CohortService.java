@@ -38,6 +38,7 @@ import io.cohort.server.txn.ServerTransaction;
 import io.cohort.server.txn.SnapshotPins;
 import io.grpc.Context;
 import io.grpc.stub.StreamObserver;
+import io.cohort.proto.Consistency;
 import java.util.List;
 import java.util.function.Function;
 
@@ -48,6 +49,13 @@ import java.util.function.Function;
 public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase {
   static final int DEFAULT_LOG_LIMIT = 1000;
   static final int MAX_LOG_LIMIT = 100_000;
+  /** Where a request that waited for its consistency level goes on (the network thread never waits). */
+  private static final java.util.concurrent.Executor CONSISTENCY_THREADS =
+      java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "cohort-consistency");
+        t.setDaemon(true);
+        return t;
+      });
 
   private final MemberContext m;
   private final Committer committer;
@@ -59,19 +67,23 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void begin(BeginRequest req, StreamObserver<BeginResponse> out) {
-    unary(out, () -> {
+    Consistency level = level(req.getConsistency());
+    whenReady(level, out, () -> unary(out, () -> {
       ServerTransaction tx = m.registry().begin();
+      tx.consistency(level);
       return BeginResponse.newBuilder().setTxnId(tx.id()).setSnapshotGtidExecuted(tx.snapshotGtidExecuted()).build();
-    });
+    }));
   }
 
   @Override
   public void execute(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
     try {
       if (req.getBegin()) {
-        executeBeginning(req, out);
+        Consistency level = level(req.getConsistency());
+        whenReady(level, out, () -> executeBeginning(req, level, out));
       } else if (req.getTxnId().isEmpty()) {
-        executeAutocommit(req, out);
+        Consistency level = level(req.getConsistency());
+        whenReady(level, out, () -> executeAutocommit(req, level, out));
       } else {
         executeInTransaction(req, out);
       }
@@ -80,8 +92,54 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     }
   }
 
-  private void executeAutocommit(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+  /** The level a request asked for, or this member's {@code consistency} setting. */
+  private Consistency level(Consistency asked) {
+    return asked == Consistency.CONSISTENCY_UNSPECIFIED || asked == Consistency.UNRECOGNIZED
+        ? m.config().consistency() : asked;
+  }
+
+  /**
+   * Runs {@code body} once this member may serve a transaction at {@code level}: at once, on this
+   * thread, when nothing is to be waited for; otherwise on a consistency thread when the wait
+   * ends. A wait past {@code consistency-wait-timeout} (or one the member cannot make) answers
+   * with an error and runs nothing.
+   */
+  private void whenReady(Consistency level, StreamObserver<?> out, Runnable body) {
+    CompletableFuture<Void> ready = m.group().readyFor(level);
+    if (ready.isDone() && !ready.isCompletedExceptionally()) {
+      body.run();
+      return;
+    }
+    int timeout = m.config().consistencyWaitTimeoutSeconds();
+    Context ctx = Context.current();
+    ready.orTimeout(timeout, TimeUnit.SECONDS).whenCompleteAsync((v, e) -> {
+      if (e != null) {
+        out.onError(Errors.toStatus(waitFailed(level, e, timeout)));
+        return;
+      }
+      ctx.run(() -> {
+        try {
+          body.run();
+        } catch (Throwable t) {
+          out.onError(Errors.toStatus(t));
+        }
+      });
+    }, CONSISTENCY_THREADS);
+  }
+
+  private Throwable waitFailed(Consistency level, Throwable e, int timeout) {
+    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+    if (cause instanceof java.util.concurrent.TimeoutException) {
+      return new DbException(io.cohort.server.model.ErrorCode.DEADLINE_EXCEEDED, "consistency " + level
+          + ": member " + m.memberId() + " did not apply what the group ordered before this request within "
+          + timeout + " s (consistency-wait-timeout); nothing was done");
+    }
+    return cause;
+  }
+
+  private void executeAutocommit(ExecuteRequest req, Consistency level, StreamObserver<ExecuteResponse> out) {
     ServerTransaction tx = m.registry().startUnregistered();
+    tx.consistency(level);
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
     Transaction built;
     SnapshotPins.Pin pin;
@@ -92,15 +150,16 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     } finally {
       tx.close();
     }
-    committer.commit(built, pin, out, result -> resp.setCommit(result).build());
+    committer.commit(level, built, pin, out, result -> resp.setCommit(result).build());
   }
 
   /** Begin and the first statements in one round trip: a failed statement leaves nothing open. */
-  private void executeBeginning(ExecuteRequest req, StreamObserver<ExecuteResponse> out) {
+  private void executeBeginning(ExecuteRequest req, Consistency level, StreamObserver<ExecuteResponse> out) {
     if (!req.getTxnId().isEmpty() || req.getCommit()) {
       throw DbException.invalid("an Execute that begins a transaction carries no txn_id and no commit");
     }
     ServerTransaction tx = m.registry().begin();
+    tx.consistency(level);
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
     synchronized (tx) {
       try {
@@ -131,7 +190,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       pin = tx.detachPin();
       built = finish(tx, pin);
     }
-    committer.commit(built, pin, out, result -> resp.setCommit(result).build());
+    committer.commit(tx.consistency(), built, pin, out, result -> resp.setCommit(result).build());
   }
 
   @Override
@@ -145,7 +204,8 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         pin = tx.detachPin();
         built = finish(tx, pin);
       }
-      committer.commit(built, pin, out, result -> CommitResponse.newBuilder().setResult(result).build());
+      committer.commit(tx.consistency(), built, pin, out,
+          result -> CommitResponse.newBuilder().setResult(result).build());
     } catch (Throwable t) {
       out.onError(Errors.toStatus(t));
     }
@@ -217,7 +277,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       if (built != null) {
         built = built.toBuilder().setOriginMember(m.memberId()).setOriginTimestampMs(m.wallClock().getAsLong()).build();
       }
-      committer.commit(built, pin, out, result -> {
+      committer.commit(m.config().consistency(), built, pin, out, result -> {
         DdlResponse.Builder b = DdlResponse.newBuilder().setGtid(result.getGtid());
         Table t = tableAfter == null ? null : m.applier().catalog().byName(tableAfter);
         if (t != null) {

@@ -26,10 +26,12 @@ final class Committer {
    * is released once the verdict is known: until then the certifier must keep what this
    * transaction may conflict with.
    */
-  <T> void commit(Transaction built, SnapshotPins.Pin pin, StreamObserver<T> out,
+  <T> void commit(io.cohort.proto.Consistency level, Transaction built, SnapshotPins.Pin pin, StreamObserver<T> out,
       Function<CommitResult, T> response) {
+    boolean after = level == io.cohort.proto.Consistency.AFTER || level == io.cohort.proto.Consistency.BEFORE_AND_AFTER;
     try {
-      submit(built, out, response).whenComplete((r, e) -> pin.release());
+      submit(after && built != null ? built.toBuilder().setAfter(true).build() : built, out, response)
+          .whenComplete((r, e) -> pin.release());
     } catch (RuntimeException e) {
       pin.release();
       throw e;
@@ -54,10 +56,35 @@ final class Committer {
         out.onError(Errors.toStatus(err));
       } else if (!outcome.committed()) {
         out.onError(conflict(outcome));
+      } else if (built.getAfter()) {
+        afterEveryMember(outcome, out, response);
       } else {
         reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).setGtid(outcome.gtid()).build()));
       }
     });
+  }
+
+  /**
+   * Consistency AFTER: answers once every ONLINE member has applied the transaction. Past
+   * {@code consistency-wait-timeout} the client hears DEADLINE_EXCEEDED, and that the
+   * transaction is committed all the same (it was ordered and applied here; the others apply it
+   * in their time).
+   */
+  private <T> void afterEveryMember(CommitOutcome outcome, StreamObserver<T> out, Function<CommitResult, T> response) {
+    int timeout = m.config().consistencyWaitTimeoutSeconds();
+    m.group().appliedEverywhere(outcome.seqno()).orTimeout(timeout, java.util.concurrent.TimeUnit.SECONDS)
+        .whenComplete((v, e) -> {
+          if (e == null) {
+            reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).setGtid(outcome.gtid()).build()));
+          } else if (e instanceof java.util.concurrent.TimeoutException
+              || e.getCause() instanceof java.util.concurrent.TimeoutException) {
+            out.onError(Status.DEADLINE_EXCEEDED.withDescription("consistency AFTER: transaction " + outcome.gtid()
+                + " is committed, but not every ONLINE member applied it within " + timeout
+                + " s (consistency-wait-timeout)").asRuntimeException());
+          } else {
+            out.onError(Errors.toStatus(e));
+          }
+        });
   }
 
   private static io.grpc.StatusRuntimeException conflict(CommitOutcome outcome) {

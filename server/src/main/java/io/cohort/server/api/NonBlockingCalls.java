@@ -17,8 +17,9 @@ import java.util.concurrent.Executor;
  * may wait (DDL, group actions, a forced bootstrap, the log stream) keep the executor, so they
  * never hold up the requests that share their connection's network thread.
  *
- * <p>A transaction call that learns to wait (a consistency level that waits for the group, say)
- * must leave this set, or wait asynchronously.
+ * <p>A transaction call that must wait for its consistency level (BEFORE, a new primary's
+ * backlog) waits asynchronously: {@code CohortService.whenReady} goes on on a consistency thread
+ * once the wait ends, and answers on this thread at once when nothing is to be waited for.
  */
 public final class NonBlockingCalls implements ServerCallExecutorSupplier {
 

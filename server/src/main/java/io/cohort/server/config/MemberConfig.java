@@ -20,6 +20,8 @@ public record MemberConfig(
     int maxOpenTransactions,
     long transactionIdleTimeoutMs,
     int applierWorkers,
+    io.cohort.proto.Consistency consistency,
+    int consistencyWaitTimeoutSeconds,
     GroupConfig group) {
 
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 16L * 1024 * 1024;
@@ -27,12 +29,17 @@ public record MemberConfig(
   public static final long DEFAULT_IDLE_TIMEOUT_MS = 60_000;
   /** Applier workers; see the README's parallel applier section for the measurement behind it. */
   public static final int DEFAULT_APPLIER_WORKERS = 4;
+  /** MySQL 8.4's default group_replication_consistency. */
+  public static final io.cohort.proto.Consistency DEFAULT_CONSISTENCY =
+      io.cohort.proto.Consistency.BEFORE_ON_PRIMARY_FAILOVER;
+  public static final int DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS = 60;
 
   /** A member that bootstraps a group of its own (tests and single-member use). */
   public MemberConfig(String memberId, String listenHost, int listenPort, Path dataDir, String groupName,
       boolean fsync, long maxTransactionBytes, int maxOpenTransactions, long transactionIdleTimeoutMs) {
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
-        transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, GroupConfig.alone());
+        transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
+        DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, GroupConfig.alone());
   }
 
   public MemberConfig {
@@ -68,6 +75,12 @@ public record MemberConfig(
           + " is out of range 1000-86400000");
     }
     ConfigException.requireRange("applier-workers", applierWorkers, 1, 64);
+    if (consistency == null || consistency == io.cohort.proto.Consistency.CONSISTENCY_UNSPECIFIED
+        || consistency == io.cohort.proto.Consistency.UNRECOGNIZED) {
+      throw new ConfigException("consistency must be one of EVENTUAL, BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER,"
+          + " BEFORE_AND_AFTER");
+    }
+    ConfigException.requireRange("consistency-wait-timeout", consistencyWaitTimeoutSeconds, 1, 86_400);
   }
 
   /** host:port clients and peers use. */
@@ -85,6 +98,8 @@ public record MemberConfig(
     m.put("fsync", Boolean.toString(fsync));
     m.put("max-transaction-bytes", Long.toString(maxTransactionBytes));
     m.put("applier-workers", Integer.toString(applierWorkers));
+    m.put("consistency", consistency.name());
+    m.put("consistency-wait-timeout", Integer.toString(consistencyWaitTimeoutSeconds));
     m.put("max-open-transactions", Integer.toString(maxOpenTransactions));
     m.put("transaction-idle-timeout-ms", Long.toString(transactionIdleTimeoutMs));
     m.putAll(group.describe());

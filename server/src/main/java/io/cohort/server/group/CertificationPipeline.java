@@ -33,6 +33,7 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
   private volatile Throwable failure;
   /** Told of each applied sequence number, on the applier thread, after its client is answered. */
   private volatile java.util.function.LongConsumer appliedWatcher = n -> { };
+  private volatile java.util.function.LongConsumer afterWatcher = n -> { };
 
   /** @param self this member's id: transactions it originated count as local */
   public CertificationPipeline(String self, Certifier certifier, ApplyQueue applier) {
@@ -125,6 +126,14 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
     committed.incrementAndGet();
     complete(tx.getTxnId(), CommitOutcome.committed(seqno, gtid));
     appliedWatcher.accept(seqno);
+    if (tx.getAfter()) {
+      afterWatcher.accept(seqno);
+    }
+  }
+
+  /** Sets what hears of each applied transaction whose origin waits for every member (consistency AFTER). */
+  public void watchAfter(java.util.function.LongConsumer watcher) {
+    this.afterWatcher = watcher;
   }
 
   /** Sets what hears of each applied sequence number (the group keeps its last view with it). */

@@ -128,6 +128,8 @@ public final class ConsensusGroup implements GroupReplication {
   private volatile String fork;
   /** Flow control on this member's own commits, across sessions. */
   private final Throttle throttle;
+  /** What requests wait for under the consistency levels. */
+  private final ConsistencyWaits waits;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
       Applier applier, LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
@@ -142,13 +144,32 @@ public final class ConsensusGroup implements GroupReplication {
     this.abortServer = abortServer;
     this.faults = faults;
     this.views = LastViewStore.on(storage);
+    this.waits = new ConsistencyWaits(config.memberId(), applier::lastApplied);
     this.places = SessionStore.on(storage, held -> applier.syncEachBatch(!held));
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
     this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
     this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults);
     // Kept as soon as it is applied, not on the next timer tick: a member that recovers from
     // this one must not be able to commit before the view that admitted it is on disk here.
-    pipeline.watchApplied(views::persistIfApplied);
+    pipeline.watchApplied(n -> {
+      views.persistIfApplied(n);
+      waits.applied(n);
+    });
+    pipeline.watchAfter(n -> {
+      GroupSession s = session;
+      if (s != null) {
+        s.ackApplied(n);
+      }
+    });
+    waits.onlineMembers(() -> {
+      java.util.Set<String> online = new java.util.HashSet<>();
+      for (MemberView v : members()) {
+        if (v.state().equals("ONLINE")) {
+          online.add(v.memberId());
+        }
+      }
+      return online;
+    });
     this.lifecycle = new MemberLifecycle(config.memberId(), places, pipeline, new MemberLifecycle.Settings(
         ROUND_EVERY_MS, gc.autoRejoinIntervalMs(), gc.autoRejoinTries(), RETIRE_TIMEOUT_MS,
         TimeUnit.SECONDS.toMillis(JOIN_DEADLINE_S), LEAVE_TIMEOUT_MS, gc.exitStateAction()), new Host());
@@ -567,7 +588,17 @@ public final class ConsensusGroup implements GroupReplication {
   private GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
     GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, recovering, this::sessionEnded, views::offer,
         places, SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs()),
-        new GroupStateMachine.Events() {});
+        new GroupStateMachine.Events() {
+          @Override
+          public void syncDelivered(String syncId, long certified) {
+            waits.syncDelivered(syncId, certified);
+          }
+
+          @Override
+          public void appliedAck(MemberInfo member, long seqno) {
+            waits.acked(member.getMemberId(), seqno);
+          }
+        });
     s.throttleWith(throttle);
     return s;
   }
@@ -663,6 +694,8 @@ public final class ConsensusGroup implements GroupReplication {
   // ---- leaving (any thread → lifecycle thread) ----
 
   private void sessionEnded(GroupSession s, String reason, boolean involuntary) {
+    waits.groupLost(new GroupUnavailableException("member " + config.memberId() + " is out of its group ("
+        + reason + "): it cannot tell what the group ordered or applied"));
     try {
       lifecycleThread.execute(() -> lifecycle.ended(s, reason, involuntary));
     } catch (RejectedExecutionException e) {
@@ -693,6 +726,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   /** Writes the last view once this member applied what was certified before it (group timer). */
   private void keepView() {
+    waits.recheck(); // a member that left the view, or turned ONLINE, changes who AFTER waits for
     try {
       keepView(views, places, session, applier.lastApplied());
     } catch (RuntimeException e) {
@@ -963,6 +997,35 @@ public final class ConsensusGroup implements GroupReplication {
     return !lifecycle.offlineMode();
   }
 
+  @Override
+  public CompletableFuture<Void> readyFor(io.cohort.proto.Consistency level) {
+    GroupSession s = session;
+    switch (level) {
+      case EVENTUAL, AFTER -> {
+        return CompletableFuture.completedFuture(null);
+      }
+      case BEFORE_ON_PRIMARY_FAILOVER -> {
+        return s == null ? CompletableFuture.completedFuture(null) : waits.appliedHere(s.primaryBacklog());
+      }
+      default -> {
+        if (s == null || !localState().equals("ONLINE")) {
+          return CompletableFuture.failedFuture(new GroupUnavailableException("member " + config.memberId()
+              + " is " + localState() + ", not ONLINE in its group: it cannot wait for what the group ordered"
+              + " (consistency " + level + "); ask an ONLINE member"));
+        }
+        String id = java.util.UUID.randomUUID().toString();
+        CompletableFuture<Long> sync = waits.newSync(id);
+        s.proposeSync(id, waits);
+        return sync.thenCompose(waits::appliedHere);
+      }
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> appliedEverywhere(long seqno) {
+    return waits.appliedEverywhere(seqno);
+  }
+
   /**
    * Leaves the group gracefully and serves as an acceptor until retired ({@link
    * MemberLifecycle#shutdown}, bounded), stops consensus, lets the applier finish.
@@ -1001,6 +1064,7 @@ public final class ConsensusGroup implements GroupReplication {
     }
     pipeline.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down; the"
         + " transaction's outcome is unknown: check before retrying"));
+    waits.failAll(new GroupUnavailableException("member " + config.memberId() + " is shutting down"));
     pipeline.close();
     coordinator.close();
     views.persistIfApplied(applier.lastApplied());

@@ -72,4 +72,16 @@ public interface GroupReplication extends AutoCloseable {
 
   /** False when the member refuses every client request (exit state action OFFLINE_MODE). */
   boolean acceptsClients();
+
+  /**
+   * Completes when a transaction at {@code level} may take its snapshot here: at once for
+   * EVENTUAL and AFTER; for BEFORE_ON_PRIMARY_FAILOVER once a newly elected primary has applied
+   * the old primary's backlog; for BEFORE and BEFORE_AND_AFTER once this member has applied
+   * everything the group ordered before the request. Fails when this member cannot tell (not
+   * ONLINE in a group). Never blocks; the caller bounds the wait.
+   */
+  CompletableFuture<Void> readyFor(io.cohort.proto.Consistency level);
+
+  /** Completes once every ONLINE member of the view has applied transaction {@code seqno} (AFTER). */
+  CompletableFuture<Void> appliedEverywhere(long seqno);
 }

@@ -1,5 +1,6 @@
 package io.cohort.server.group;
 
+import io.cohort.proto.AppliedAck;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.GroupMessage;
 import io.cohort.proto.JoinRequest;
@@ -10,6 +11,7 @@ import io.cohort.proto.MemberOnline;
 import io.cohort.proto.MemberProgress;
 import io.cohort.proto.MemberStats;
 import io.cohort.proto.ModeChange;
+import io.cohort.proto.SyncPoint;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.ViewChange;
 import io.cohort.server.certification.Certifier;
@@ -260,6 +262,16 @@ final class GroupSession {
     public void progressReported() {
       viewStale = true;
       observer.progressReported();
+    }
+
+    @Override
+    public void syncDelivered(String id, long certified) {
+      observer.syncDelivered(id, certified);
+    }
+
+    @Override
+    public void appliedAck(MemberInfo member, long seqno) {
+      observer.appliedAck(member, seqno);
     }
 
     @Override
@@ -545,6 +557,40 @@ final class GroupSession {
       });
     });
     return f;
+  }
+
+  /**
+   * The last transaction certified before this member became primary in single-primary mode,
+   * which it must apply before it serves at BEFORE_ON_PRIMARY_FAILOVER; 0 when it is no primary.
+   */
+  long primaryBacklog() {
+    View v = view;
+    return v.singlePrimary() && v.primary() == self ? machine.writesAllowedFrom() : 0;
+  }
+
+  /** Orders a sync point (consistency BEFORE) through the group; {@link ConsistencyWaits} hears of its delivery. */
+  void proposeSync(String id, ConsistencyWaits waits) {
+    if (ended || machine.recovering()) {
+      waits.syncAbandoned(id, new GroupUnavailableException("member " + memberId
+          + " is not ONLINE in its group and cannot tell what the group ordered"));
+      return;
+    }
+    byte[] data = GroupMessage.newBuilder().setSync(SyncPoint.newBuilder().setId(id)).build().toByteArray();
+    driver.propose(data).whenComplete((d, e) -> {
+      if (e != null) {
+        waits.syncAbandoned(id, new GroupUnavailableException("member " + memberId
+            + " could not order a sync point through the group: " + e.getMessage()));
+      }
+    });
+  }
+
+  /** Tells the group this member applied up to {@code seqno}, a transaction whose origin waits (AFTER). */
+  void ackApplied(long seqno) {
+    if (ended) {
+      return;
+    }
+    driver.propose(GroupMessage.newBuilder().setApplied(AppliedAck.newBuilder().setConsensusId(self)
+        .setSeqno(seqno)).build().toByteArray());
   }
 
   /** Proposes this member's progress report (group timer). */

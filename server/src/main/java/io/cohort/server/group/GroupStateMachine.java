@@ -55,6 +55,12 @@ final class GroupStateMachine {
 
     /** A member's progress report changed the collection point or the stats the view shows. */
     default void progressReported() {}
+
+    /** A sync point (consistency BEFORE) was delivered; {@code certified} is the last transaction before it. */
+    default void syncDelivered(String id, long certified) {}
+
+    /** A member reported applying a transaction up to {@code seqno} (consistency AFTER). */
+    default void appliedAck(MemberInfo member, long seqno) {}
   }
 
   /** A view change to propose: applies only if {@code expected} is still the latest configuration. */
@@ -170,6 +176,18 @@ final class GroupStateMachine {
         GroupMembership.ModeResult r = membership.onModeChange(m.getModeChange());
         events.modeChanged(m.getModeChange(), r);
         primaryChanged(r.primaryBefore(), r.primaryAfter(), events);
+      }
+      case SYNC -> {
+        // A recovering member proposes none (it does not serve BEFORE): another member's marker.
+        if (!recovering) {
+          events.syncDelivered(m.getSync().getId(), certification.certifier().lastSeqno());
+        }
+      }
+      case APPLIED -> {
+        MemberInfo who = membership.members().get(m.getApplied().getConsensusId());
+        if (who != null) {
+          events.appliedAck(who, m.getApplied().getSeqno());
+        }
       }
       case KIND_NOT_SET -> throw new IllegalStateException("the group delivered an empty GroupMessage");
     }

@@ -62,6 +62,17 @@ public final class ServerTransaction implements AutoCloseable {
     this.lastUsedNanos = nowNanos;
   }
 
+  /** The consistency level it began with (AFTER makes its commit wait for every member). */
+  private volatile io.cohort.proto.Consistency consistency = io.cohort.proto.Consistency.EVENTUAL;
+
+  public io.cohort.proto.Consistency consistency() {
+    return consistency;
+  }
+
+  public void consistency(io.cohort.proto.Consistency level) {
+    this.consistency = level;
+  }
+
   public String id() {
     return id;
   }
