@@ -248,6 +248,10 @@ final class GroupSimulation {
     /** Transactions rolled back only through a read or touch set (a DDL against DML, or back). */
     long readTouchConflicts;
     long ddl;
+    /** Sync points (consistency BEFORE) ordered, and reads they then released on a member that had applied that far. */
+    long syncPoints;
+    long syncReleased;
+    long syncUnplaced;
     /** Transactions the applier started while others were still executing (parallel apply). */
     long startedAlongside;
     /** Times the next transaction waited for one it depends on to finish executing. */
@@ -298,6 +302,9 @@ final class GroupSimulation {
       snapshotsNeeded += o.snapshotsNeeded;
       readTouchConflicts += o.readTouchConflicts;
       ddl += o.ddl;
+      syncPoints += o.syncPoints;
+      syncReleased += o.syncReleased;
+      syncUnplaced += o.syncUnplaced;
       startedAlongside += o.startedAlongside;
       dependencyWaits += o.dependencyWaits;
       finishedOutOfOrder += o.finishedOutOfOrder;
@@ -313,6 +320,7 @@ final class GroupSimulation {
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " startedAlongside=" + startedAlongside
           + " dependencyWaits=" + dependencyWaits + " finishedOutOfOrder=" + finishedOutOfOrder
+          + " syncPoints=" + syncPoints + " syncReleased=" + syncReleased + " syncUnplaced=" + syncUnplaced
           + " modeChanges=" + modeChanges
           + " primaryChanges=" + primaryChanges + " writesDeferredOnNewPrimary=" + writesDeferred
           + " redirectedToPrimary=" + redirected
@@ -357,6 +365,13 @@ final class GroupSimulation {
   private boolean faulty = true;
   private long now;
   private long txCounter;
+  private long syncCounter;
+  private String beforeReadViolation;
+  /** Sync points delivered: id → the last transaction certified before it, as the first member to deliver it saw. */
+  private final Map<String, Long> syncPoints = new HashMap<>();
+  private final Map<String, String> syncFirst = new HashMap<>();
+  /** Values reported by members whose certifier was ahead of the stream, to check once the true one is known. */
+  private final Map<String, List<Long>> syncAhead = new HashMap<>();
   private long requestCounter;
   private final Coverage coverage = new Coverage();
   /** Tasks the members' sessions set for later, by time. */
@@ -571,6 +586,8 @@ final class GroupSimulation {
     /** This incarnation's applier (over {@link #log}) and certification pipeline; new at each restart. */
     ProcApplier applier;
     CertificationPipeline pipeline;
+    /** This incarnation's consistency waits (ConsensusGroup's), fed by its sessions and applier. */
+    ConsistencyWaits waits;
     Session session;
     /**
      * The incarnation that was removed from the view and keeps serving as an acceptor until the
@@ -607,6 +624,7 @@ final class GroupSimulation {
 
     /** A new process: its applier resumes from the log, its pipeline has a certifier to replace. */
     void startPipeline() {
+      waits = new ConsistencyWaits(memberId, () -> log.size());
       applier = new ProcApplier();
       pipeline = new CertificationPipeline(memberId, new CheckedCertifier(this, log.size()), applier);
       pipeline.start();
@@ -775,6 +793,47 @@ final class GroupSimulation {
    * ({@link SessionWorld}), and the checks of every group event.
    */
   final class Session implements SessionPeers, SessionWorld, GroupStateMachine.Events {
+    /**
+     * A sync point, as ConsensusGroup hears of it: every member that delivers it must place it
+     * after the same certified transaction (the total order), and its proposer is released.
+     */
+    @Override
+    public void syncDelivered(String syncId, long certifiedBefore) {
+      String here = proc.memberId + " (session " + id + ", applied " + proc.log.size() + ", queued "
+          + proc.applier.lastQueued() + ", certified " + certifiedBefore + ")";
+      CheckedCertifier c = (CheckedCertifier) proc.pipeline.certifier();
+      if (!c.placed()) {
+        // A restarted member that has certified nothing yet in this incarnation may hold its own
+        // applied transactions beyond the marker (it resumed RECOVERING); nothing to compare.
+        coverage.syncUnplaced++;
+      } else if (certifiedBefore < c.streamSeqno) {
+        // Checked against the verdicts this member gave, not against what the production code reads.
+        throw new AssertionError("sync point " + syncId + " placed after transaction " + certifiedBefore + " on "
+            + here + ", which had already certified " + c.streamSeqno + " before it: a BEFORE read there would not"
+            + " wait for all of them");
+      } else if (c.ahead()) {
+        // Its certifier already holds what it applied before a crash: the sync point waits for
+        // more than the group ordered before it, never less (what BEFORE needs).
+        syncAhead.computeIfAbsent(syncId, k -> new ArrayList<>()).add(certifiedBefore);
+      } else {
+        Long first = syncPoints.putIfAbsent(syncId, certifiedBefore);
+        if (first == null) {
+          coverage.syncPoints++;
+          syncFirst.put(syncId, here);
+        } else if (first != certifiedBefore) {
+          throw new AssertionError("sync point " + syncId + " follows transaction " + first + " on "
+              + syncFirst.get(syncId) + " and " + certifiedBefore + " on " + here);
+        }
+      }
+      Long truth = syncPoints.get(syncId);
+      List<Long> aheadValues = syncAhead.getOrDefault(syncId, List.of());
+      if (truth != null && aheadValues.stream().anyMatch(v -> v < truth)) {
+        throw new AssertionError("sync point " + syncId + " follows transaction " + truth + " but a member ahead"
+            + " of the stream placed it after " + aheadValues);
+      }
+      proc.waits.syncDelivered(syncId, certifiedBefore);
+    }
+
     final Proc proc;
     final int id;
     final long epoch;
@@ -999,9 +1058,28 @@ final class GroupSimulation {
       this.proc = proc;
     }
 
+    /** The seqno of the last positive or duplicate verdict: where this member stands in the delivered stream. */
+    long streamSeqno = -1;
+
+    /**
+     * Whether this certifier holds transactions the stream has not delivered again yet: a member
+     * that resumed RECOVERING from the state it joined with and sees its own applied ones again.
+     */
+    boolean ahead() {
+      return streamSeqno >= 0 && streamSeqno < lastSeqno();
+    }
+
+    /** Whether it has given a verdict since it started: only then does it know where it stands in the stream. */
+    boolean placed() {
+      return streamSeqno >= 0;
+    }
+
     @Override
     public Verdict certify(Transaction tx) {
       Verdict v = super.certify(options.certifierSees().apply(tx));
+      if (v.kind() != Verdict.Kind.NEGATIVE) {
+        streamSeqno = v.seqno();
+      }
       switch (v.kind()) {
         case POSITIVE -> checkPositive(tx, v.seqno());
         case NEGATIVE -> checkNegative(tx, this, proc.session.gm);
@@ -1503,6 +1581,9 @@ final class GroupSimulation {
     if (!p.running() || s == null || s.gs.recovering()) {
       return; // UNAVAILABLE: the client tries another member
     }
+    if (shapes.nextInt(8) == 0) {
+      beforeRead(p, s);
+    }
     GroupMembership gm = s.membership();
     if (s.gs.minority()) {
       coverage.refusedInMinority++; // refused below: it cannot reach a majority of its view
@@ -1850,6 +1931,9 @@ final class GroupSimulation {
   }
 
   private void applyStep(Proc p) {
+    if (beforeReadViolation != null) {
+      throw new AssertionError(beforeReadViolation);
+    }
     Session current = p.session;
     ConsensusGroup.keepView(p.views, p.places, current == null ? null : current.gs, p.log.size()); // the group timer's
     drain(p);
@@ -1886,6 +1970,7 @@ final class GroupSimulation {
       p.views.persistIfApplied(p.log.size());
       p.writeRows(tx);
       p.applier.listener.applied(seqno, tx, groupUuid + ":" + seqno); // the pipeline answers the client
+      p.waits.applied(seqno); // ConsensusGroup's applied watcher
     }
     if (!run.isEmpty()) {
       a.schedule.committed(run.get(run.size() - 1));
@@ -1931,6 +2016,27 @@ final class GroupSimulation {
       }
       a.schedule.finished(f.seqno());
     }
+  }
+
+  /**
+   * A read at consistency BEFORE (ConsensusGroup.readyFor): a sync point through the real session,
+   * then a wait until this member applied what was certified before it. Once released, the member
+   * must hold every transaction the group certified before the marker.
+   */
+  private void beforeRead(Proc p, Session s) {
+    String id = p.memberId + "-sync" + (++syncCounter);
+    ConsistencyWaits waits = p.waits;
+    CompletableFuture<Long> sync = waits.newSync(id);
+    s.gs.proposeSync(id, waits);
+    sync.thenCompose(before -> waits.appliedHere(before).thenApply(x -> before)).thenAccept(before -> {
+      if (p.waits == waits && p.log.size() < before) {
+        // Thrown here it would only complete a future: the next apply step throws it.
+        beforeReadViolation = p.memberId + " released a BEFORE read at " + p.log.size() + " applied, before "
+            + before + " certified ahead of its sync point";
+      }
+      coverage.syncReleased++;
+    });
+    drain(p);
   }
 
   /** Whether {@code later} writes or reads an item {@code earlier} wrote. */

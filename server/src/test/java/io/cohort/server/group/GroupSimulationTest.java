@@ -78,6 +78,10 @@ class GroupSimulationTest {
       assertThat(coverage.startedAlongside).isPositive();
       assertThat(coverage.dependencyWaits).isPositive();
       assertThat(coverage.finishedOutOfOrder).isPositive();
+      // BEFORE reads ordered sync points through the group, every member placed each after the
+      // same transaction, and their members released them only once applied that far.
+      assertThat(coverage.syncPoints).isPositive();
+      assertThat(coverage.syncReleased).isPositive();
       // Members out on a lost majority kept their place and took it up again, or gave it up
       // once the group had removed them (GroupRestart's ResumePlace and GiveUpPlace).
       assertThat(coverage.placesTakenUpAgain).isPositive();
