@@ -109,11 +109,14 @@ final class PeerLink {
   boolean offer(ConsensusMessage message) {
     synchronized (sendLock) {
       if (open != null && queue.isEmpty() && open.isReady()) {
+        // Counted before it leaves: the peer may have it before onNext returns, and a test (or an
+        // operator) comparing both sides must not find it received but not yet sent.
+        counters.sent(1);
         try {
           open.onNext(frame(List.of(message)));
-          counters.sent(1);
           return false;
         } catch (RuntimeException e) {
+          counters.sent(-1);
           // The call ended under us: the sender thread sees it end and redials; queue instead.
           LOG.debug("direct send to member {} failed: {}", peer, e.toString());
         }
@@ -302,8 +305,8 @@ final class PeerLink {
       List<ConsensusMessage> batch = queue.poll(options.maxMessagesPerFrame(),
           options.maxFrameBytes(), ConsensusMessage::getSerializedSize);
       if (!batch.isEmpty()) {
+        counters.sent(batch.size()); // before it leaves, as in offer
         out.onNext(frame(batch));
-        counters.sent(batch.size());
       }
     }
   }
