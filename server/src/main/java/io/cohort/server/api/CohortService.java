@@ -67,7 +67,13 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void begin(BeginRequest req, StreamObserver<BeginResponse> out) {
-    Consistency level = level(req.getConsistency());
+    Consistency level;
+    try {
+      level = level(req.getConsistency());
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+      return;
+    }
     whenReady(level, out, () -> unary(out, () -> {
       ServerTransaction tx = m.registry().begin();
       tx.consistency(level);
@@ -94,8 +100,11 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   /** The level a request asked for, or this member's {@code consistency} setting. */
   private Consistency level(Consistency asked) {
-    return asked == Consistency.CONSISTENCY_UNSPECIFIED || asked == Consistency.UNRECOGNIZED
-        ? m.config().consistency() : asked;
+    if (asked == Consistency.UNRECOGNIZED) {
+      throw DbException.invalid("consistency is not one of EVENTUAL, BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER,"
+          + " BEFORE_AND_AFTER");
+    }
+    return asked == Consistency.CONSISTENCY_UNSPECIFIED ? m.config().consistency() : asked;
   }
 
   /**

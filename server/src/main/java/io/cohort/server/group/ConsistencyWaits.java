@@ -157,16 +157,13 @@ public final class ConsistencyWaits {
 
   /** The member shuts down: nothing it waits for will come. */
   public void failAll(Throwable why) {
-    List<CompletableFuture<?>> all = new ArrayList<>();
+    groupLost(why);
+    List<Wait> local;
     synchronized (this) {
-      all.addAll(syncs.values());
-      syncs.clear();
-      appliedHere.forEach(w -> all.add(w.done()));
+      local = new ArrayList<>(appliedHere);
       appliedHere.clear();
-      everywhere.forEach(w -> all.add(w.done()));
-      everywhere.clear();
     }
-    all.forEach(f -> f.completeExceptionally(why));
+    local.forEach(w -> w.done().completeExceptionally(why));
   }
 
   /** Moves the waits {@code ready} accepts (and drops those already given up) out of {@code from}. */

@@ -118,6 +118,20 @@ class MemberApiTest {
     assertThat(api.status(StatusRequest.getDefaultInstance()).getGtidExecuted()).endsWith(":1-2");
   }
 
+  /** A consistency level this member does not know is refused, and the write is not made. */
+  @Test
+  void anUnknownConsistencyLevelIsRefusedAndWritesNothing() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.execute(io.cohort.proto.ExecuteRequest.newBuilder()
+            .setConsistencyValue(99).addOps(insert(row(7, "z@x", 1))).build()))
+        .isInstanceOfSatisfying(io.grpc.StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.INVALID_ARGUMENT))
+        .hasMessageContaining("consistency is not one of");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> api.begin(BeginRequest.newBuilder()
+            .setConsistencyValue(99).build()))
+        .hasMessageContaining("INVALID_ARGUMENT");
+    assertThat(auto(get(7)).getResults(0).getFound()).isFalse();
+  }
+
   @Test
   void snapshotReadsIgnoreLaterCommitsAndSeeOwnWrites() {
     auto(insert(row(1, "a@x", 1)));
