@@ -63,6 +63,9 @@ final class StatusCommand extends CliCommand {
     if (s.hasFlowControl()) {
       out.printf("flow control   %s%n", flowControl(s.getFlowControl()));
     }
+    if (s.hasMessages()) {
+      out.printf("messages       %s%n", messages(s.getMessages()));
+    }
     out.println();
     List<List<String>> members = new ArrayList<>();
     members.add(List.of("MEMBER", "ADDRESS", "STATE", "ROLE", "VERSION", "VIEW_ID"));
@@ -143,6 +146,27 @@ final class StatusCommand extends CliCommand {
 
   private static String n(long v) {
     return Long.toString(v);
+  }
+
+  /** How this member compressed and split what it sent: "compressed 120.0 MB to 30.0 MB (4.00x) ...". */
+  static String messages(io.cohort.proto.GroupMessageStats m) {
+    StringBuilder sb = new StringBuilder();
+    if (m.getCompressionThreshold() == 0) {
+      sb.append("not compressed");
+    } else if (m.getBytesBeforeCompression() == 0) {
+      sb.append("none compressed yet (above ").append(m.getCompressionThreshold()).append(" B)");
+    } else {
+      sb.append(String.format("compressed %.1f MB to %.1f MB (ratio %.2f) above %d B",
+          m.getBytesBeforeCompression() / 1e6, m.getBytesAfterCompression() / 1e6,
+          (double) m.getBytesBeforeCompression() / Math.max(1, m.getBytesAfterCompression()),
+          m.getCompressionThreshold()));
+    }
+    sb.append("; ").append(m.getFragmentsSent()).append(" parts sent (split above ").append(m.getFragmentBytes())
+        .append(" B)");
+    if (m.getReassemblyBytes() > 0) {
+      sb.append("; ").append(m.getReassemblyBytes()).append(" B of parts received, message not yet whole");
+    }
+    return sb.toString();
   }
 
   private static String orDash(String s) {

@@ -8,8 +8,12 @@ import java.util.List;
 
 /** Entry point: connects a {@link CohortClient} to a Cohort group. */
 public final class Cohort {
-  /** Scan results can be large; the gRPC default of 4 MiB would cut them short. */
-  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+  /**
+   * Answers can be large: a row may be as large as a member's largest transaction (150 MB by
+   * default, MySQL's transaction size limit), and scans return many rows. The gRPC default of
+   * 4 MiB would cut them short.
+   */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 256 * 1024 * 1024;
 
   private Cohort() {}
 

@@ -61,8 +61,18 @@ public final class ServerMain implements Runnable {
     @Option(names = "--fsync", arity = "1", description = "Sync every commit to disk before acknowledging (default true).")
     Boolean fsync;
 
-    @Option(names = "--max-transaction-bytes", description = "Largest transaction accepted (default 16777216).")
+    @Option(names = "--max-transaction-bytes", description = "Largest transaction accepted, in bytes of its"
+        + " row changes (default " + MemberConfig.DEFAULT_MAX_TRANSACTION_BYTES + ", as MySQL's"
+        + " group_replication_transaction_size_limit).")
     Long maxTransactionBytes;
+
+    @Option(names = "--communication-max-message-size", description = "Group messages larger than this many bytes"
+        + " are sent in parts, 65536-33554432 (default " + MemberConfig.DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE + ").")
+    Integer communicationMaxMessageSize;
+
+    @Option(names = "--compression-threshold", description = "Group messages larger than this many bytes are"
+        + " compressed with zstd; 0 = never (default " + MemberConfig.DEFAULT_COMPRESSION_THRESHOLD + ").")
+    Integer compressionThreshold;
 
     @Option(names = "--max-open-transactions", description = "Open explicit transactions allowed (default 10000).")
     Integer maxOpenTransactions;
@@ -204,6 +214,9 @@ public final class ServerMain implements Runnable {
           consistencyLevel(pick(consistency, p, "consistency", MemberConfig.DEFAULT_CONSISTENCY.name())),
           parseInt(consistencyWaitTimeout, p, "consistency-wait-timeout",
               MemberConfig.DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS),
+          parseInt(communicationMaxMessageSize, p, "communication-max-message-size",
+              MemberConfig.DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE),
+          parseInt(compressionThreshold, p, "compression-threshold", MemberConfig.DEFAULT_COMPRESSION_THRESHOLD),
           group(p, hostPort[0], port));
     }
 
@@ -277,7 +290,8 @@ public final class ServerMain implements Runnable {
 
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
-        "consistency-wait-timeout", "transaction-idle-timeout-ms",
+        "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
+        "compression-threshold",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -23,7 +23,8 @@ final class StatusReport {
         .setViewId(g.viewId())
         .setOpenTransactions(m.registry().openCount())
         .setFsync(m.config().fsync())
-        .setApplierWorkers(m.applier().workers());
+        .setApplierWorkers(m.applier().workers())
+        .setMessages(g.messageStats());
     GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
         .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());

@@ -25,6 +25,11 @@ final class Acceptor {
     if (ballot < r.promised()) {
       return false;
     }
+    if (r.acceptedBallot() == ballot && r.promised() == ballot) {
+      // A resent accept: one value per ballot, already taken (saved, or saved with this turn).
+      // Saving it again cost a large transaction's part a second write each time it was resent.
+      return true;
+    }
     put(new AcceptorRecord(slot, ballot, ballot, value));
     return true;
   }

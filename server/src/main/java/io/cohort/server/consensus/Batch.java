@@ -11,6 +11,15 @@ public record Batch(List<Value> values) {
     values = List.copyOf(values);
   }
 
+  /** Bytes of data the batch carries. */
+  public long bytes() {
+    long n = 0;
+    for (Value v : values) {
+      n += v.size();
+    }
+    return n;
+  }
+
   public boolean isNoop() {
     return values.isEmpty();
   }

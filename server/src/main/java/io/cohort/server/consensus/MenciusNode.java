@@ -24,6 +24,8 @@ public final class MenciusNode {
   private final MenciusConfig cfg;
   private final int self;
   private final int incarnation;
+  /** Decisions answering one catch-up request carry at most this many batch byte caps of data. */
+  static final int CATCH_UP_BATCHES = 4;
   private final Schedule schedule;
   private final Outbox out;
   private final Acceptor acceptor;
@@ -35,6 +37,8 @@ public final class MenciusNode {
   private final Map<Integer, Long> peerRetained = new HashMap<>();
   /** Peers' durable checkpoints, from their catch-up requests: what they would deliver again from. */
   private final Map<Integer, Long> peerStable = new HashMap<>();
+  /** Large catch-up answers still on their way to each peer. */
+  private final Map<Integer, CaughtUp> caughtUp = new HashMap<>();
   /**
    * Members that stopped counting (a configuration without them took effect here), each with
    * the first slot it does not count in: told at each heartbeat where we stand until our
@@ -525,13 +529,37 @@ public final class MenciusNode {
       return;
     }
     long end = Math.min(m.frontier() + cfg.catchUpLimit(), maxKnownSlot + 1);
-    for (long s = Math.max(m.frontier(), 0); s < end; s++) {
+    // Bytes are bounded too: decisions may carry parts of large transactions. And a peer asks
+    // again each heartbeat for what it still lacks, while megabytes sent in answer to its last
+    // request may still be on their way: those are not sent again until they had time to arrive
+    // (a heartbeat per batch byte cap sent), or every answer would add to the backlog it waits on.
+    long start = Math.max(m.frontier(), 0);
+    CaughtUp last = caughtUp.get(m.from());
+    if (last != null && now < last.until() && start < last.end()) {
+      start = last.end();
+    }
+    long budget = CATCH_UP_BATCHES * (long) cfg.maxBatchBytes();
+    long sent = 0;
+    long s = start;
+    for (; s < end && budget > 0; s++) {
       Batch v = log.get(s);
       if (v != null) {
         out.send(m.from(), new Decide(self, s, v), mayBeOwn(s));
+        budget -= v.bytes();
+        sent += v.bytes();
       }
     }
+    long wait = cfg.heartbeatTicks() * (sent / cfg.maxBatchBytes());
+    if (wait > 0) {
+      boolean extends_ = last != null && start == last.end() && now < last.until();
+      caughtUp.put(m.from(), new CaughtUp(s, (extends_ ? last.until() : now) + wait));
+    } else if (last != null && now >= last.until()) {
+      caughtUp.remove(m.from());
+    }
   }
+
+  /** Decisions sent to a peer in answer to its catch-up requests, below {@code end}, not to be sent again before {@code until}. */
+  private record CaughtUp(long end, long until) {}
 
   private void onTruncated(Truncated m) {
     peerRetained.merge(m.from(), m.retainedFrom(), Math::max);

@@ -187,11 +187,20 @@ final class Proposer {
     }
   }
 
+  /**
+   * Ticks before an unanswered accept goes again: {@code retryTicks} for a batch up to the batch
+   * byte cap, one more round of it per cap's worth above (a part of a large transaction takes
+   * longer to cross and to be made durable, and resending it early only adds to the load).
+   */
+  private long retryAfter(Batch batch) {
+    return cfg.retryTicks() * (1 + batch.bytes() / cfg.maxBatchBytes());
+  }
+
   /** Resends accepts nobody answered; messages get lost. */
   void tick(long now) {
     for (Map.Entry<Long, InFlight> e : inFlight.entrySet()) {
       InFlight f = e.getValue();
-      if (!f.rejected && now - f.lastSent >= cfg.retryTicks()) {
+      if (!f.rejected && now - f.lastSent >= retryAfter(f.batch)) {
         f.lastSent = now;
         Accept a = new Accept(cfg.self(), Ballot.owner(cfg.self()), e.getKey(), f.batch);
         for (int to : f.acceptors.members()) {

@@ -76,6 +76,11 @@ public final class CertificationPipeline implements Applier.Listener, GroupState
     return f;
   }
 
+  /** The future of a local transaction still waiting for its verdict, or null. */
+  public CompletableFuture<CommitOutcome> pending(String txnId) {
+    return pending.get(txnId);
+  }
+
   /** The local transaction will get no verdict here (its proposal failed, or the member left the group). */
   public void fail(String txnId, Throwable cause) {
     CompletableFuture<CommitOutcome> f = pending.remove(txnId);

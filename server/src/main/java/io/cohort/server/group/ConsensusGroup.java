@@ -98,6 +98,8 @@ public final class ConsensusGroup implements GroupReplication {
   private final String groupUuid;
   private final Storage storage;
   private final CertificationPipeline pipeline;
+  /** How group messages are compressed and split; its counters span this member's sessions. */
+  private final GroupMessages messages;
   private final Applier applier;
   private final LongSupplier lowWatermark;
   private final String version;
@@ -138,6 +140,9 @@ public final class ConsensusGroup implements GroupReplication {
     this.groupUuid = groupUuid;
     this.storage = storage;
     this.pipeline = pipeline;
+    this.messages = new GroupMessages(new GroupMessages.Settings(config.communicationMaxMessageSize(),
+        config.compressionThreshold(), GroupMessages.Settings.DEFAULTS.expirySlots()));
+    GroupMessages.loadCodec();
     this.applier = applier;
     this.lowWatermark = lowWatermark;
     this.version = version;
@@ -587,7 +592,7 @@ public final class ConsensusGroup implements GroupReplication {
 
   private GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
     GroupSession s = new GroupSession(id, config.memberId(), gm, pipeline, recovering, this::sessionEnded, views::offer,
-        places, SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs()),
+        places, SessionWorld.system(gc.expelTimeoutMs(), gc.unreachableMajorityTimeoutMs(), messages),
         new GroupStateMachine.Events() {
           @Override
           public void syncDelivered(String syncId, long certified) {
@@ -954,6 +959,17 @@ public final class ConsensusGroup implements GroupReplication {
   @Override
   public PipelineStats stats() {
     return pipeline.stats();
+  }
+
+  @Override
+  public io.cohort.proto.GroupMessageStats messageStats() {
+    GroupSession s = session;
+    return io.cohort.proto.GroupMessageStats.newBuilder()
+        .setCompressionThreshold(messages.settings().compressionThreshold())
+        .setFragmentBytes(messages.settings().fragmentBytes())
+        .setBytesBeforeCompression(messages.compressedIn()).setBytesAfterCompression(messages.compressedOut())
+        .setFragmentsSent(messages.fragmentsSent())
+        .setReassemblyBytes(s == null ? 0 : s.machine().reassemblyBytes()).build();
   }
 
   @Override

@@ -29,6 +29,9 @@ public interface GroupReplication extends AutoCloseable {
   /** Counters of the certification pipeline on this member. */
   PipelineStats stats();
 
+  /** How this member compressed and split the group messages it sent. */
+  io.cohort.proto.GroupMessageStats messageStats();
+
   @Override
   void close();
 

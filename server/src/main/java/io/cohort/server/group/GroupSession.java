@@ -84,6 +84,13 @@ final class GroupSession {
   private final GroupMembership membership;
   private final CertificationPipeline pipeline;
   private final Map<String, Consumer<Boolean>> pendingViews = new HashMap<>();
+  /** When the last slot ended with no split message half delivered (loop thread). */
+  private long lastQuiet;
+  /** Split messages waiting to be proposed, and the one in flight (loop thread). */
+  private final java.util.ArrayDeque<HeldSplit> heldSplits = new java.util.ArrayDeque<>();
+  private String splitInFlight;
+  /** Times each local split transaction was sent again (counted on the loop thread). */
+  private final Map<String, Integer> resends = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<GroupActionResponse>> pendingModes = new HashMap<>();
   private final List<Runnable> endOfSlot = new ArrayList<>();
   /** Writes held while this member suspects the primary ({@link #holdUntilPrimaryChanges}); any thread. */
@@ -91,6 +98,10 @@ final class GroupSession {
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** How long a write may be held waiting for a new primary in a member process ({@link SessionWorld#holdWrites}). */
   static final long HOLD_WRITES_MS = 3_000;
+  /** How often a split transaction the group dropped unfinished is sent again before its commit fails. */
+  static final int MAX_RESENDS = 3;
+  /** Places missed (nothing quiet to take one at) before new split messages wait for a quiet slot. */
+  static final int SPLIT_HOLD_AFTER_PLACES = 5;
   private final EndListener endListener;
   /** Told of every view this member is ONLINE in, to keep the latest on disk. */
   private final Consumer<LastView> viewKeeper;
@@ -156,7 +167,7 @@ final class GroupSession {
     this.viewKeeper = viewKeeper;
     this.places = places;
     this.memberId = memberId;
-    this.machine = new GroupStateMachine(self, memberId, membership, pipeline, recovering);
+    this.machine = new GroupStateMachine(self, memberId, membership, pipeline, recovering, world.messages());
     this.membership = membership;
     this.pipeline = pipeline;
     this.recovering = recovering;
@@ -175,6 +186,7 @@ final class GroupSession {
   void attachDriver(ConsensusPort driver) {
     this.monitor = new FailureMonitor(world.expelAfter(), world.majorityTimeout());
     this.driver = driver;
+    this.lastQuiet = world.now(); // a session starts with nothing half delivered
   }
 
   // ---- deliveries (driver loop thread) ----
@@ -206,6 +218,10 @@ final class GroupSession {
       }
       if (out == null) {
         places.everyoneOnline(!membership.anyRecovering());
+        if (machine.quiet()) {
+          lastQuiet = world.now();
+        }
+        releaseSplits();
         offerPlace(false);
       }
       endOfSlot.forEach(Runnable::run);
@@ -225,6 +241,9 @@ final class GroupSession {
     long t = world.now();
     if (machine.recovering() || (!now && t - lastPlaceNanos < world.placeEvery())) {
       return;
+    }
+    if (!machine.quiet()) {
+      return; // a member resuming from here would miss the first parts of a split message
     }
     lastPlaceNanos = t;
     places.offer(self, membership.toState(pipeline.certifier().lastSeqno()));
@@ -272,6 +291,14 @@ final class GroupSession {
     @Override
     public void appliedAck(MemberInfo member, long seqno) {
       observer.appliedAck(member, seqno);
+    }
+
+    @Override
+    public void messageDropped(Reassembly.Dropped dropped, GroupMessage mine) {
+      observer.messageDropped(dropped, mine);
+      if (mine != null && mine.hasTransaction()) {
+        resend(dropped, mine.getTransaction());
+      }
     }
 
     @Override
@@ -340,23 +367,105 @@ final class GroupSession {
     if (f.isDone()) {
       return f;
     }
-    byte[] data = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build());
+    GroupMessages.Encoded e = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build(),
+        machine.messages(), world::newRequestId, self);
     ConsensusPort d = driver;
     throttle.submit(() -> {
       if (f.isDone()) {
-        machine.own().forget(data); // it waited for quota and its session ended meanwhile
+        forget(e); // it waited for quota and its session ended meanwhile
         return;
       }
-      d.proposeOwned(data).whenComplete((decided, e) -> {
-        if (e != null) {
-          machine.own().forget(data);
-          pipeline.fail(tx.getTxnId(), new GroupUnavailableException("member " + memberId
-              + " could not order the transaction through the group (" + e.getMessage()
+      if (e.messageId() == null) {
+        proposeAll(d, tx.getTxnId(), e);
+      } else {
+        onLoop(() -> proposeSplit(e.messageId(), () -> proposeAll(d, tx.getTxnId(), e), false));
+      }
+    });
+    return f;
+  }
+
+  /**
+   * Proposes a split message now, or holds it (loop thread). A member has one split message in
+   * flight at a time, and holds new ones back while the group has not been without a half
+   * delivered split message for a while: a member takes its place to resume from (and lets the
+   * group forget decisions) only where nothing is half delivered, and a stream of large
+   * transactions must not keep that from ever happening. Other commits go on meanwhile.
+   */
+  private void proposeSplit(String messageId, Runnable propose, boolean first) {
+    if (ended) {
+      return; // the session's end failed its transaction
+    }
+    if (first) {
+      heldSplits.addFirst(new HeldSplit(messageId, propose));
+    } else {
+      heldSplits.add(new HeldSplit(messageId, propose));
+    }
+    releaseSplits();
+  }
+
+  /** Proposes the next held split message if none is in flight and the group was quiet lately (loop thread). */
+  private void releaseSplits() {
+    if (splitInFlight != null && !machine.own().holdsMessage(splitInFlight)) {
+      splitInFlight = null; // delivered, dropped or failed
+    }
+    if (splitInFlight != null || heldSplits.isEmpty()
+        || (!machine.quiet() && world.now() - lastQuiet > SPLIT_HOLD_AFTER_PLACES * world.placeEvery())) {
+      return;
+    }
+    HeldSplit next = heldSplits.poll();
+    splitInFlight = next.messageId();
+    next.propose().run();
+  }
+
+  private record HeldSplit(String messageId, Runnable propose) {}
+
+  /** Proposes the values of one message: its only value, or all its parts in order. */
+  private void proposeAll(ConsensusPort d, String txnId, GroupMessages.Encoded e) {
+    for (byte[] value : e.values()) {
+      d.proposeOwned(value).whenComplete((decided, err) -> {
+        if (err != null) {
+          forget(e);
+          pipeline.fail(txnId, new GroupUnavailableException("member " + memberId
+              + " could not order the transaction through the group (" + err.getMessage()
               + "); if the message says the outcome is unknown, check before retrying"));
         }
       });
-    });
-    return f;
+    }
+  }
+
+  private void forget(GroupMessages.Encoded e) {
+    if (e.messageId() != null) {
+      machine.own().forgetMessage(e.messageId());
+    } else {
+      machine.own().forget(e.values().get(0));
+    }
+  }
+
+  /**
+   * Every member dropped this member's split transaction unfinished (a view change came between
+   * its parts, or it lost parts): nothing of it was certified, so it is sent again under a new
+   * id, at most {@value #MAX_RESENDS} times (loop thread).
+   */
+  private void resend(Reassembly.Dropped dropped, Transaction tx) {
+    CompletableFuture<CommitOutcome> f = pipeline.pending(tx.getTxnId());
+    if (f == null || f.isDone() || ended) {
+      return;
+    }
+    int attempt = resends.merge(tx.getTxnId(), 1, Integer::sum);
+    if (attempt == 1) {
+      f.whenComplete((o, err) -> resends.remove(tx.getTxnId()));
+    }
+    if (attempt > MAX_RESENDS) {
+      pipeline.fail(tx.getTxnId(), new GroupUnavailableException("transaction " + tx.getTxnId()
+          + " was sent in parts and the group dropped it unfinished " + attempt + " times (last: "
+          + dropped.reason() + "); nothing was committed, retry"));
+      return;
+    }
+    LOG.info("the group dropped transaction {} unfinished ({}); sending it again", tx.getTxnId(), dropped.reason());
+    GroupMessages.Encoded e = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build(),
+        machine.messages(), world::newRequestId, self);
+    ConsensusPort d = driver;
+    proposeSplit(e.messageId(), () -> proposeAll(d, tx.getTxnId(), e), true);
   }
 
   /** Sets the flow control this member's commits pass (none until set). */
@@ -436,6 +545,12 @@ final class GroupSession {
           + (ended ? "not in the group" : "RECOVERING") + "; ask another seed");
     }
     int already = machine.admitted(req);
+    if (already >= 0 && !machine.quiet()) {
+      // The state here is one a member cannot start from: it would miss the first parts of a
+      // split message the others hold. The joiner asks again.
+      throw new GroupUnavailableException("member " + memberId + " is delivering a transaction sent in parts;"
+          + " retry the join");
+    }
     if (already >= 0) {
       LOG.info("member {} asks to join again under request {}: already admitted as consensus member {}",
           req.getMember().getMemberId(), req.getRequestId(), already);
@@ -530,6 +645,7 @@ final class GroupSession {
   }
 
   private CompletableFuture<Delivered> propose(GroupStateMachine.Change c) {
+    // A view change drops split messages half delivered: their origins send them again.
     return driver.proposeMembership(c.expected(), c.next(), c.attachment());
   }
 
@@ -759,6 +875,7 @@ final class GroupSession {
     // The requests waiting on the group are the loop's; it answers them in order with what it delivers.
     onLoop(() -> {
       machine.own().clear();
+      heldSplits.clear(); // their transactions were failed with the session
       pendingModes.values().forEach(f -> f.completeExceptionally(new GroupUnavailableException(reason)));
       pendingModes.clear();
       pendingViews.values().forEach(w -> w.accept(false));

@@ -61,6 +61,12 @@ final class GroupStateMachine {
 
     /** A member reported applying a transaction up to {@code seqno} (consistency AFTER). */
     default void appliedAck(MemberInfo member, long seqno) {}
+
+    /**
+     * Every member dropped a split message unfinished; {@code mine} is the message when this
+     * member sent it (it sends it again), else null.
+     */
+    default void messageDropped(Reassembly.Dropped dropped, GroupMessage mine) {}
   }
 
   /** A view change to propose: applies only if {@code expected} is still the latest configuration. */
@@ -76,6 +82,11 @@ final class GroupStateMachine {
   private final Certification certification;
   /** What this member proposed, still decoded (filled by any thread, taken here). */
   private final OwnProposals own = new OwnProposals();
+  private final GroupMessages messages;
+  /** Split messages being put together again; empty at every place a member may resume from. */
+  private final Reassembly reassembly;
+  /** A view change applied in the slot being delivered. */
+  private boolean viewAppliedInSlot;
   /**
    * While recovering: the transactions delivered, and between them (as Long) the collection
    * points the group reached, in delivery order. The other members certified each transaction
@@ -89,8 +100,10 @@ final class GroupStateMachine {
   private volatile long writesAllowedFrom;
 
   GroupStateMachine(int self, String memberId, GroupMembership membership, Certification certification,
-      boolean recovering) {
+      boolean recovering, GroupMessages messages) {
     this.self = self;
+    this.messages = messages;
+    this.reassembly = new Reassembly(messages.settings().expirySlots());
     this.memberId = memberId;
     this.membership = membership;
     this.certification = certification;
@@ -108,6 +121,7 @@ final class GroupStateMachine {
    */
   String deliver(Decision d, Events events) {
     try {
+      viewAppliedInSlot = false;
       for (Value v : d.values()) {
         if (v.kind() == Value.Kind.MEMBERSHIP) {
           String out = onViewChange(d.slot(), v.data(), events);
@@ -115,8 +129,17 @@ final class GroupStateMachine {
             return out;
           }
         } else {
-          onMessage(own.decode(v.data()), events);
+          GroupMessage m = whole(d.slot(), own.decode(v.data()));
+          if (m != null) {
+            onMessage(m, events);
+          }
         }
+      }
+      List<Reassembly.Dropped> dropped = viewAppliedInSlot
+          ? reassembly.dropAll("a view change applied before all its parts arrived")
+          : reassembly.expire(d.slot());
+      for (Reassembly.Dropped x : dropped) {
+        events.messageDropped(x, own.decodeWhole(x.messageId()));
       }
       membership.slotDone(d.slot());
       return null;
@@ -124,6 +147,43 @@ final class GroupStateMachine {
       throw new IllegalStateException("the group delivered a value that is not a GroupMessage in slot "
           + d.slot() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The message a delivered value stands for: itself, the message it compresses, or, for a part
+   * of a split message, the whole message once this was its last missing part (else null).
+   */
+  private GroupMessage whole(long slot, GroupMessage m) throws InvalidProtocolBufferException {
+    switch (m.getKindCase()) {
+      case FRAGMENT -> {
+        Reassembly.Whole w = reassembly.offer(slot, m.getFragment());
+        if (w == null) {
+          return null;
+        }
+        GroupMessage mine = own.decodeWhole(w.messageId());
+        return mine != null ? mine : messages.open(w);
+      }
+      case COMPRESSED -> {
+        return messages.open(m.getCompressed());
+      }
+      default -> {
+        return m;
+      }
+    }
+  }
+
+  /** No split message is half delivered: a place to resume from, or to admit a member at. Any thread. */
+  boolean quiet() {
+    return reassembly.isEmpty();
+  }
+
+  /** Bytes of split messages held unfinished. Any thread. */
+  long reassemblyBytes() {
+    return reassembly.bytesHeld();
+  }
+
+  GroupMessages messages() {
+    return messages;
   }
 
   private String onViewChange(long slot, byte[] data, Events events) throws InvalidProtocolBufferException {
@@ -134,6 +194,7 @@ final class GroupStateMachine {
     if (!r.applied()) {
       return null;
     }
+    viewAppliedInSlot = true;
     if (!membership.contains(self)) {
       return vc.getReason() == ViewChange.Reason.LEAVE && vc.getSubject().equals(memberId)
           ? "left the group (view " + membership.viewId() + ")"
@@ -189,6 +250,7 @@ final class GroupStateMachine {
           events.appliedAck(who, m.getApplied().getSeqno());
         }
       }
+      case FRAGMENT, COMPRESSED -> throw new IllegalStateException("the group delivered a nested " + m.getKindCase());
       case KIND_NOT_SET -> throw new IllegalStateException("the group delivered an empty GroupMessage");
     }
   }

@@ -14,18 +14,43 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class OwnProposals {
   private final ConcurrentHashMap<byte[], GroupMessage> byData = new ConcurrentHashMap<>();
+  /** Messages sent split, by the id their parts carry. */
+  private final ConcurrentHashMap<String, GroupMessage> byMessageId = new ConcurrentHashMap<>();
 
-  /** Serialises {@code m} and remembers it until {@link #decode} or {@link #forget}. */
-  byte[] encode(GroupMessage m) {
-    byte[] data = m.toByteArray();
-    byData.put(data, m);
-    return data;
+  /**
+   * Encodes {@code m} as {@code messages} says and remembers it until it is delivered here or
+   * forgotten: by its single value, or by its message id when it is sent in parts.
+   */
+  GroupMessages.Encoded encode(GroupMessage m, GroupMessages messages, java.util.function.Supplier<String> newId,
+      int origin) {
+    GroupMessages.Encoded e = messages.encode(m, newId, origin);
+    if (e.messageId() != null) {
+      byMessageId.put(e.messageId(), m);
+    } else {
+      byData.put(e.values().get(0), m);
+    }
+    return e;
   }
 
   /** The message {@code data} holds: the one encoded here, or parsed when a peer proposed it. */
   GroupMessage decode(byte[] data) throws InvalidProtocolBufferException {
     GroupMessage m = byData.remove(data);
-    return m != null ? m : GroupMessage.parseFrom(data);
+    return m != null ? m : GroupMessages.parse(data);
+  }
+
+  /** The split message {@code messageId} when this member sent it, else null. */
+  GroupMessage decodeWhole(String messageId) {
+    return byMessageId.remove(messageId);
+  }
+
+  /** Whether the split message {@code messageId} is still waiting to be delivered here. */
+  boolean holdsMessage(String messageId) {
+    return byMessageId.containsKey(messageId);
+  }
+
+  /** A split message was dropped (its origin sends it again under another id) or will not be delivered. */
+  void forgetMessage(String messageId) {
+    byMessageId.remove(messageId);
   }
 
   /** The proposal failed: it will not be delivered here. */
@@ -36,9 +61,10 @@ final class OwnProposals {
   /** The session ended: nothing it proposed is delivered to it any more. */
   void clear() {
     byData.clear();
+    byMessageId.clear();
   }
 
   int size() {
-    return byData.size();
+    return byData.size() + byMessageId.size();
   }
 }

@@ -36,6 +36,9 @@ interface SessionWorld {
   /** How often at most an expulsion of the same suspects is proposed again. */
   long expelEvery();
 
+  /** How group messages are compressed and split, and this member's counters of it. */
+  GroupMessages messages();
+
   /** How long a write may be held waiting for a new primary: past a failover's detection and election. */
   long holdWrites();
 
@@ -55,8 +58,13 @@ interface SessionWorld {
    * Nanoseconds of the wall clock; places every 100 ms, expel proposals at most every second,
    * writes held 3 s, lost track after 2 s, and the group configuration's timeouts.
    */
-  static SessionWorld system(long expelTimeoutMs, long unreachableMajorityTimeoutMs) {
+  static SessionWorld system(long expelTimeoutMs, long unreachableMajorityTimeoutMs, GroupMessages messages) {
     return new SessionWorld() {
+      @Override
+      public GroupMessages messages() {
+        return messages;
+      }
+
       @Override
       public long expelAfter() {
         return TimeUnit.MILLISECONDS.toNanos(expelTimeoutMs);

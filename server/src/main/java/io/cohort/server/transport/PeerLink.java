@@ -32,6 +32,8 @@ final class PeerLink {
   /** Longest wait between attempts to reach a peer never reached so far. */
   private static final long NEVER_REACHED_MAX_MILLIS = 200;
   private static final long WAIT_SLICE_MILLIS = 500;
+  /** Messages up to this size may be written from the caller's thread (see {@link #offer}). */
+  static final int DIRECT_SEND_BYTES = 256 << 10;
 
   private enum Phase { HANDSHAKING, OPEN, ENDED }
 
@@ -102,13 +104,15 @@ final class PeerLink {
   }
 
   /**
-   * Sends {@code message} at once from the caller's thread when the stream is open, ready and
+   * Sends {@code message} at once from the caller's thread when it is small and the stream is open, ready and
    * nothing waits before it (no hand-off to the sender thread on the commit path); else queues
    * it. Returns true when the oldest queued message was dropped for it.
    */
   boolean offer(ConsensusMessage message) {
     synchronized (sendLock) {
-      if (open != null && queue.isEmpty() && open.isReady()) {
+      // A large message (a part of a large transaction) goes through the sender thread: writing
+      // megabytes into the stream would hold the caller, the consensus loop, that long.
+      if (open != null && queue.isEmpty() && open.isReady() && message.getSerializedSize() <= DIRECT_SEND_BYTES) {
         // Counted before it leaves: the peer may have it before onNext returns, and a test (or an
         // operator) comparing both sides must not find it received but not yet sent.
         counters.sent(1);

@@ -260,6 +260,13 @@ final class GroupSimulation {
     long finishedOutOfOrder;
     /** Primaries elected by the rule (not named by an operator), each checked against it. */
     long electionsChecked;
+    /** Transactions sent in parts (compressed or not), and the parts sent. */
+    long splitTransactions;
+    long fragmentsSent;
+    /** Transactions sent compressed, in one value or in parts. */
+    long compressedTransactions;
+    /** Split messages every member dropped unfinished (a view change between their parts, or expiry). */
+    long splitDropped;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -309,6 +316,10 @@ final class GroupSimulation {
       dependencyWaits += o.dependencyWaits;
       finishedOutOfOrder += o.finishedOutOfOrder;
       electionsChecked += o.electionsChecked;
+      splitTransactions += o.splitTransactions;
+      fragmentsSent += o.fragmentsSent;
+      compressedTransactions += o.compressedTransactions;
+      splitDropped += o.splitDropped;
     }
 
     @Override
@@ -332,7 +343,8 @@ final class GroupSimulation {
           + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
           + " deliveredAfterSave=" + deliveredAfterSave
           + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
-          + " electionsChecked=" + electionsChecked;
+          + " electionsChecked=" + electionsChecked + " split=" + splitTransactions + " fragments=" + fragmentsSent
+          + " compressed=" + compressedTransactions + " splitDropped=" + splitDropped;
     }
   }
 
@@ -352,6 +364,10 @@ final class GroupSimulation {
   private final SplittableRandom rng;
   /** The workload's tables and DDL share, and its DDL choices: a stream apart from {@link #rng}. */
   private final SplittableRandom shapes;
+  /** Message sizes: how group messages are split and compressed, and how large transactions are. */
+  private final SplittableRandom sizes;
+  private final GroupMessages.Settings messageSettings;
+  private final double padShare;
   private final int tables;
   private final double ddlShare;
   private final String groupUuid;
@@ -406,6 +422,14 @@ final class GroupSimulation {
     this.options = options;
     this.rng = new SplittableRandom(seed);
     this.shapes = new SplittableRandom(seed ^ 0x3C6EF372FE94F82BL);
+    // Drawn apart, so that adding them left every other knob of a seed as it was. Two seeds in
+    // three send transactions larger than a fragment, in parts; some compress them too; the parts
+    // of an unfinished message expire soon, so that crashes mid-message are seen through.
+    this.sizes = new SplittableRandom(seed ^ 0x510E527FADE682D1L);
+    this.messageSettings = sizes.nextInt(3) == 0 ? GroupMessages.Settings.DEFAULTS
+        : new GroupMessages.Settings(64 + sizes.nextInt(160), sizes.nextBoolean() ? 0 : 96 + sizes.nextInt(300),
+            40 + sizes.nextInt(400));
+    this.padShare = messageSettings == GroupMessages.Settings.DEFAULTS ? 0 : 0.2 + sizes.nextDouble() * 0.6;
     this.tables = 1 + shapes.nextInt(3);
     this.ddlShare = shapes.nextDouble() * 0.15;
     this.groupUuid = UUID.nameUUIDFromBytes(("group-" + seed).getBytes(StandardCharsets.UTF_8)).toString();
@@ -463,6 +487,16 @@ final class GroupSimulation {
 
   private Result runSeed() {
     coverage.members += procs.length;
+    try {
+      return runSeedCounted();
+    } finally {
+      for (Proc p : procs) {
+        coverage.fragmentsSent += p.messages.fragmentsSent();
+      }
+    }
+  }
+
+  private Result runSeedCounted() {
     try {
       procs[0].lifecycle.start(true); // cohort up: the first member bootstraps the group
       for (int i = 1; i < procs.length; i++) {
@@ -548,6 +582,8 @@ final class GroupSimulation {
   final class Proc {
     final int index;
     final String memberId;
+    /** How this member compresses and splits group messages (its counters span its restarts). */
+    final GroupMessages messages = new GroupMessages(messageSettings);
     final int weight;
     final String version;
     /**
@@ -961,6 +997,18 @@ final class GroupSimulation {
     @Override
     public long placeEvery() {
       return PLACE_EVERY;
+    }
+
+    @Override
+    public GroupMessages messages() {
+      return proc.messages;
+    }
+
+    @Override
+    public void messageDropped(Reassembly.Dropped dropped, io.cohort.proto.GroupMessage mine) {
+      if (mine != null) {
+        coverage.splitDropped++; // counted once, at the origin
+      }
     }
 
     @Override
@@ -1609,7 +1657,24 @@ final class GroupSimulation {
       // DML: it used each table's schema and touched each table's data.
       used.forEach(table -> tx.addReadSet(SCHEMA_ITEM + table).addTouchSet(DATA_ITEM + table));
     }
+    if (sizes.nextDouble() < padShare) {
+      // Row images large enough to be split (and compressed, when the seed compresses): the
+      // certifier and the checks look only at the sets, so the images are any bytes.
+      int n = 32 + sizes.nextInt(900);
+      StringBuilder pad = new StringBuilder(n);
+      for (int i = 0; i < n; i++) {
+        pad.append(sizes.nextInt(4) == 0 ? (char) ('a' + sizes.nextInt(26)) : 'x');
+      }
+      tx.addChanges(io.cohort.proto.RowChange.newBuilder().setTable(pad.toString()));
+    }
     Transaction t = tx.build();
+    int size = io.cohort.proto.GroupMessage.newBuilder().setTransaction(t).build().getSerializedSize();
+    if (messageSettings.compressionThreshold() > 0 && size > messageSettings.compressionThreshold()) {
+      coverage.compressedTransactions++;
+    }
+    if (size > messageSettings.fragmentBytes()) {
+      coverage.splitTransactions++;
+    }
     p.pending.put(t.getTxnId(), t);
     CompletableFuture<CommitOutcome> outcome = s.gs.submit(t);
     drain(p);

@@ -93,6 +93,13 @@ class GroupSimulationTest {
       // elected by the rule (and checked against it), not only named.
       assertThat(coverage.readTouchConflicts).isPositive();
       assertThat(coverage.electionsChecked).isPositive();
+      // Transactions larger than a fragment crossed the group in parts, some compressed, and
+      // view changes or expiry dropped some half delivered everywhere (their origins sent them
+      // again): members joined, resumed places and restarted through all of it.
+      assertThat(coverage.splitTransactions).isPositive();
+      assertThat(coverage.fragmentsSent).isPositive();
+      assertThat(coverage.compressedTransactions).isPositive();
+      assertThat(coverage.splitDropped).isPositive();
       // The production loop's order: decisions before a save, and held for one.
       assertThat(coverage.deliveredBeforeSave).isPositive();
       assertThat(coverage.deliveredAfterSave).isPositive();

@@ -50,7 +50,7 @@ class GroupStateMachineTest {
   }
 
   final GroupStateMachine machine = new GroupStateMachine(0, "m1",
-      GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), true, 5, 64), new Cert(), false);
+      GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), true, 5, 64), new Cert(), false, new GroupMessages(GroupMessages.Settings.DEFAULTS));
 
   static JoinRequest join(String group, String name, String gtids) {
     return JoinRequest.newBuilder().setGroupUuid(group).setMember(member(0, name)).setGtidExecuted(gtids).build();
@@ -72,10 +72,11 @@ class GroupStateMachineTest {
       }
     };
     GroupStateMachine m = new GroupStateMachine(0, "m1",
-        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 5, 64), cert, false);
+        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 5, 64), cert, false, new GroupMessages(GroupMessages.Settings.DEFAULTS));
     Transaction mine = Transaction.newBuilder().setTxnId("t1").setOriginMember("m1").setSnapshotSeqno(5)
         .addWriteSet(1).build();
-    byte[] proposed = m.own().encode(GroupMessage.newBuilder().setTransaction(mine).build());
+    byte[] proposed = m.own().encode(GroupMessage.newBuilder().setTransaction(mine).build(), m.messages(),
+        () -> "unused", 0).values().get(0);
     Value own = new Value(1, proposed);
     Value peers = new Value(2, GroupMessage.newBuilder().setTransaction(mine.toBuilder().setTxnId("t2"))
         .build().toByteArray());
@@ -122,7 +123,7 @@ class GroupStateMachineTest {
   void aRecoveringMemberCertifiesWhatItHeldAgainstTheGroupsCollectionPoint() {
     Cert cert = new Cert();
     GroupStateMachine joiner = new GroupStateMachine(0, "m1",
-        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 20, 64), cert, true);
+        GroupMembership.bootstrap(GROUP, 1, member(0, "m1"), false, 20, 64), cert, true, new GroupMessages(GroupMessages.Settings.DEFAULTS));
     Transaction tx = Transaction.newBuilder().setTxnId("t1").setOriginMember("m2").setSnapshotSeqno(15)
         .addWriteSet(7).build();
     byte[] msg = GroupMessage.newBuilder().setTransaction(tx).build().toByteArray();
