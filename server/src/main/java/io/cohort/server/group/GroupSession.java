@@ -465,7 +465,11 @@ final class GroupSession {
     GroupMessages.Encoded e = machine.own().encode(GroupMessage.newBuilder().setTransaction(tx).build(),
         machine.messages(), world::newRequestId, self);
     ConsensusPort d = driver;
-    proposeSplit(e.messageId(), () -> proposeAll(d, tx.getTxnId(), e), true);
+    if (e.messageId() == null) {
+      proposeAll(d, tx.getTxnId(), e); // it fits one value now (the settings changed): nothing to hold
+    } else {
+      proposeSplit(e.messageId(), () -> proposeAll(d, tx.getTxnId(), e), true);
+    }
   }
 
   /** Sets the flow control this member's commits pass (none until set). */

@@ -59,6 +59,8 @@ class SimulationTest {
       assertThat(coverage.snapshots).isPositive();
       assertThat(coverage.majorityOnlyRuns).isPositive();
       assertThat(coverage.skipsAhead).isPositive();
+      // Values larger than the batch byte cap were decided and sent (seeds with a tiny cap).
+      assertThat(coverage.decidesOverCap).isPositive();
       assertThat(coverage.deliveredBeforeSave).isPositive();
       assertThat(coverage.deliveredAfterSave).isPositive();
       assertThat(coverage.crashedAfterEarlyDelivery).isPositive();
