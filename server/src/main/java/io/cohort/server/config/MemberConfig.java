@@ -33,8 +33,8 @@ public record MemberConfig(
    * whose default is 10 MiB). Here each part is saved by every acceptor in its consensus loop
    * before it answers, and a 10 MiB part took 55-210 ms to save on an idle member and 0.5-0.6 s
    * with three members on one small machine: no heartbeat left meanwhile, and peers suspected
-   * and expelled members during every 100 MB transaction. 1 MiB parts saved in 6-30 ms, and a
-   * 100 MB transaction and a 50 MB row committed under a 64-client load with no view change.
+   * and expelled members during every 100 MB transaction. 1 MiB parts save in 6-30 ms (what still
+   * goes wrong with 100 MB transactions: README, "Large transactions").
    */
   public static final int DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE = 1024 * 1024;
   /** MySQL's group_replication_compression_threshold: group messages larger are compressed (0 = never). */
