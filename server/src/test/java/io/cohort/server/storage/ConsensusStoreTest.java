@@ -138,6 +138,25 @@ class ConsensusStoreTest {
   }
 
   @Test
+  void aTruncationPointRepeatedByLaterSavesKeepsTheirRecordsAndAHigherOneStillTruncatesAfterReopen() {
+    ConsensusStore store = open(0);
+    store.save(new DurableUpdate(1, 12, List.of(new AcceptorRecord(3, 0, -1, Batch.NOOP)), 0));
+    store.save(new DurableUpdate(1, 12, List.of(new AcceptorRecord(5, 0, -1, Batch.NOOP)), 5));
+    // The core sends its truncation point with every save, also once records at it exist.
+    store.save(new DurableUpdate(1, 12, List.of(new AcceptorRecord(6, 0, -1, Batch.NOOP)), 5));
+    store.save(new DurableUpdate(1, 12, List.of(new AcceptorRecord(9, 0, -1, Batch.NOOP)), 5));
+    assertThat(store.load().acceptor()).containsOnlyKeys(5L, 6L, 9L);
+
+    store.close();
+    ConsensusStore reopened = open(0);
+    reopened.save(new DurableUpdate(2, 14, List.of(new AcceptorRecord(10, 1, -1, Batch.NOOP)), 5));
+    assertThat(reopened.load().acceptor()).containsOnlyKeys(5L, 6L, 9L, 10L);
+    reopened.save(new DurableUpdate(2, 14, List.of(), 7));
+    assertThat(reopened.load().acceptor()).containsOnlyKeys(9L, 10L);
+    assertThat(reopened.load().truncatedBelow()).isEqualTo(7);
+  }
+
+  @Test
   void aClosedStoreRefusesCallsInsteadOfCrashing() {
     ConsensusStore store = open(0);
     store.close();
