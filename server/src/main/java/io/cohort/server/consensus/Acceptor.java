@@ -46,6 +46,12 @@ final class Acceptor {
     return r;
   }
 
+  /** The value accepted in {@code slot} at exactly {@code ballot}, or null. */
+  Batch acceptedAt(long slot, long ballot) {
+    AcceptorRecord r = slots.get(slot);
+    return r != null && r.acceptedBallot() == ballot ? r.acceptedValue() : null;
+  }
+
   long promised(long slot) {
     return record(slot).promised();
   }

@@ -37,6 +37,8 @@ public final class MenciusNode {
   private final Map<Integer, Long> peerRetained = new HashMap<>();
   /** Peers' durable checkpoints, from their catch-up requests: what they would deliver again from. */
   private final Map<Integer, Long> peerStable = new HashMap<>();
+  /** Each peer's last catch-up request: its delivery point, and ours when it came. */
+  private final Map<Integer, Asked> asked = new HashMap<>();
   /** Large catch-up answers still on their way to each peer. */
   private final Map<Integer, CaughtUp> caughtUp = new HashMap<>();
   /**
@@ -65,6 +67,8 @@ public final class MenciusNode {
   private long stallFrontier = -1;
   private long stallSince;
   private long valueCounter;
+  /** {@link Learn}s of a ballot our acceptor had not taken: those slots came by catch-up. */
+  private long learnsWithoutValue;
 
   private static final int DEPARTED_NOTICES = 3;
 
@@ -102,7 +106,8 @@ public final class MenciusNode {
     this.acceptor = new Acceptor(restored.acceptor());
     long nextOwnSlot = Math.max(restored.nextOwnSlot(), from.frontier());
     this.proposer = new Proposer(cfg, schedule, this::knownLimit, log::isLearned, out,
-        this::decidedHere, nextOwnSlot);
+        (slot, value, announce) -> decidedHere(slot, value, announce ? Ballot.owner(self) : Ballot.NONE),
+        nextOwnSlot);
     this.revoker = new Revoker(cfg, schedule, out, rng);
     this.maxKnownSlot = Math.max(acceptor.maxSlot(), Math.max(restored.nextOwnSlot(), from.frontier()) - 1);
     this.highestBallot = acceptor.maxPromised();
@@ -165,6 +170,8 @@ public final class MenciusNode {
     } else if (m instanceof Decide d) {
       observe(d.slot());
       learn(d.slot(), d.value());
+    } else if (m instanceof Learn l) {
+      onLearn(l);
     } else if (m instanceof CatchUp c) {
       onCatchUp(c);
     } else if (m instanceof Truncated t) {
@@ -304,14 +311,22 @@ public final class MenciusNode {
     return log.frontier();
   }
 
-  /** Values waiting for a free slot in the window. */
   /** The lowest slot whose decision this member still holds (everything below was compacted). */
   public long retainedFrom() {
     return log.retainedFrom();
   }
 
+  /** Values waiting for a free slot in the window. */
   public int queued() {
     return proposer.queued();
+  }
+
+  /**
+   * {@link Learn}s that named a ballot this member's acceptor had not taken (it missed the
+   * accept, or promised a higher ballot since): those slots came later, by catch-up.
+   */
+  public long learnsWithoutValue() {
+    return learnsWithoutValue;
   }
 
   /** The configuration in force at our first undelivered slot. */
@@ -480,7 +495,7 @@ public final class MenciusNode {
     }
     Batch chosen = revoker.onAccepted(m);
     if (chosen != null) {
-      decidedHere(m.slot(), chosen, true);
+      decidedHere(m.slot(), chosen, m.ballot());
     }
   }
 
@@ -528,6 +543,14 @@ public final class MenciusNode {
       out.send(m.from(), new Truncated(self, log.retainedFrom()), false);
       return;
     }
+    // A peer that keeps up needs no answer: its delivery point moved since its last request and
+    // reached where ours stood then, so what we decided since is on its way to it already (an
+    // answer repeated it: under load, as many decisions as the primary's accepts). One that
+    // lacks a decision stops at it, and its next request is answered.
+    Asked before = asked.put(m.from(), new Asked(m.frontier(), log.frontier()));
+    if (before != null && m.frontier() > before.frontier() && m.frontier() >= before.ours()) {
+      return;
+    }
     long end = Math.min(m.frontier() + cfg.catchUpLimit(), maxKnownSlot + 1);
     // Bytes are bounded too: decisions may carry parts of large transactions. And a peer asks
     // again each heartbeat for what it still lacks, while megabytes sent in answer to its last
@@ -558,6 +581,9 @@ public final class MenciusNode {
     }
   }
 
+  /** A peer's delivery point in a catch-up request, and ours when it arrived. */
+  private record Asked(long frontier, long ours) {}
+
   /** Decisions sent to a peer in answer to its catch-up requests, below {@code end}, not to be sent again before {@code until}. */
   private record CaughtUp(long end, long until) {}
 
@@ -565,14 +591,36 @@ public final class MenciusNode {
     peerRetained.merge(m.from(), m.retainedFrom(), Math::max);
   }
 
-  /** We decided {@code slot} (a skip, or a quorum of accepts); tell the others. */
-  private void decidedHere(long slot, Batch value, boolean announce) {
+  /**
+   * We decided {@code slot} (a skip, or a quorum of accepts at {@code ballot}); tell the others
+   * which ballot won, unless {@code ballot} is {@link Ballot#NONE} (a skip, announced by its
+   * Skip). They accepted the value at that ballot, most of them, so it does not travel again.
+   */
+  private void decidedHere(long slot, Batch value, long ballot) {
     // Our skips may run ahead of every slot anyone proposed in: our catch-up requests must
     // name them, or a peer that lost the Skip would never ask for them.
     maxKnownSlot = Math.max(maxKnownSlot, slot);
     learn(slot, value);
-    if (announce) {
-      out.broadcast(new Decide(self, slot, value), false, mayBeOwn(slot));
+    if (ballot != Ballot.NONE) {
+      out.broadcast(new Learn(self, slot, ballot), false, mayBeOwn(slot));
+    }
+  }
+
+  /**
+   * A peer decided {@code slot} at a ballot: the value our acceptor took at that ballot, if it
+   * did. Otherwise we wait on the slot, ask for it at the next heartbeat, and are sent the value
+   * ({@link #onCatchUp}).
+   */
+  private void onLearn(Learn m) {
+    observe(m.slot());
+    if (log.isLearned(m.slot())) {
+      return;
+    }
+    Batch value = acceptor.acceptedAt(m.slot(), m.ballot());
+    if (value != null) {
+      learn(m.slot(), value);
+    } else {
+      learnsWithoutValue++;
     }
   }
 

@@ -5,7 +5,7 @@ package io.cohort.server.consensus;
  * the transport can map each variant to a protobuf message one to one.
  */
 public sealed interface Message
-    permits Accept, Accepted, Nack, Skip, Prepare, Promise, Decide, CatchUp, Truncated {
+    permits Accept, Accepted, Nack, Skip, Prepare, Promise, Decide, Learn, CatchUp, Truncated {
 
   /** The sending member. */
   int from();

@@ -3,6 +3,7 @@ package io.cohort.server.driver;
 import io.cohort.server.consensus.Accepted;
 import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Decide;
+import io.cohort.server.consensus.Learn;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Nack;
@@ -112,7 +113,8 @@ public final class SilenceDetector {
     if (m instanceof CatchUp c) {
       return reported(c.from(), c.frontier(), c.maxKnownSlot(), nowNanos);
     }
-    if (m instanceof Promise || m instanceof Accepted || m instanceof Nack || m instanceof Decide) {
+    if (m instanceof Promise || m instanceof Accepted || m instanceof Nack || m instanceof Decide
+        || m instanceof Learn) {
       return answered(m.from(), nowNanos);
     }
     return heard(m.from(), nowNanos);

@@ -9,6 +9,7 @@ import io.cohort.proto.ConsensusBatch;
 import io.cohort.proto.ConsensusMessage;
 import io.cohort.proto.ConsensusValue;
 import io.cohort.proto.DecideMessage;
+import io.cohort.proto.LearnMessage;
 import io.cohort.proto.NackMessage;
 import io.cohort.proto.PrepareMessage;
 import io.cohort.proto.PromiseMessage;
@@ -19,6 +20,7 @@ import io.cohort.server.consensus.Batch;
 import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Truncated;
 import io.cohort.server.consensus.Decide;
+import io.cohort.server.consensus.Learn;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Nack;
@@ -76,6 +78,8 @@ public final class MessageCodec {
     } else if (m instanceof Decide d) {
       b.setDecide(DecideMessage.newBuilder().setFrom(d.from()).setSlot(d.slot())
           .setValue(encode(d.value(), "decide")));
+    } else if (m instanceof Learn l) {
+      b.setLearn(LearnMessage.newBuilder().setFrom(l.from()).setSlot(l.slot()).setBallot(l.ballot()));
     } else if (m instanceof CatchUp c) {
       b.setCatchUp(CatchUpMessage.newBuilder().setFrom(c.from()).setFrontier(c.frontier())
           .setMaxKnownSlot(c.maxKnownSlot()).setStable(c.stable()));
@@ -132,6 +136,10 @@ public final class MessageCodec {
         DecideMessage d = p.getDecide();
         return new Decide(member(d.getFrom()), slot(d.getSlot(), "decide"),
             d.hasValue() ? decode(d.getValue()) : missing("decide value"));
+      }
+      case LEARN: {
+        LearnMessage l = p.getLearn();
+        return new Learn(member(l.getFrom()), slot(l.getSlot(), "learn"), ballot(l.getBallot(), "learn"));
       }
       case CATCH_UP: {
         CatchUpMessage c = p.getCatchUp();

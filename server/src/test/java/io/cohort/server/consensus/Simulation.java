@@ -75,6 +75,10 @@ final class Simulation {
     long deliveredAfterSave;
     /** Crashes in a save whose Ready had already handed its decisions on. */
     long crashedAfterEarlyDelivery;
+    /** Learns sent: a decision named by its ballot, without its value. */
+    long learns;
+    /** Learns whose receiver had not accepted that ballot, so the slot came by catch-up. */
+    long learnsWithoutValue;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -96,6 +100,8 @@ final class Simulation {
       deliveredAfterSave += o.deliveredAfterSave;
       crashedAfterEarlyDelivery += o.crashedAfterEarlyDelivery;
       decidesOverCap += o.decidesOverCap;
+      learns += o.learns;
+      learnsWithoutValue += o.learnsWithoutValue;
     }
 
     @Override
@@ -110,7 +116,8 @@ final class Simulation {
           + " majorityOnlyLiveness=" + majorityOnlyRuns + " skipsAhead=" + skipsAhead
           + " deliveredBeforeSave=" + deliveredBeforeSave + " deliveredAfterSave="
           + deliveredAfterSave + " crashedAfterEarlyDelivery=" + crashedAfterEarlyDelivery
-          + " decidesOverBatchCap=" + decidesOverCap;
+          + " decidesOverBatchCap=" + decidesOverCap + " learns=" + learns
+          + " learnsWithoutValue=" + learnsWithoutValue;
     }
   }
 
@@ -589,7 +596,10 @@ final class Simulation {
   }
 
   private void receive(SimNetwork.InFlight m) {
-    cores[m.to()].step(m.message());
+    MenciusNode core = cores[m.to()];
+    long missed = core.learnsWithoutValue();
+    core.step(m.message());
+    coverage.learnsWithoutValue += core.learnsWithoutValue() - missed;
     drain(m.to());
   }
 
@@ -665,6 +675,7 @@ final class Simulation {
     coverage.prepares += m instanceof Prepare ? 1 : 0;
     coverage.nacks += m instanceof Nack ? 1 : 0;
     coverage.skips += m instanceof Skip ? 1 : 0;
+    coverage.learns += m instanceof Learn ? 1 : 0;
     if (m instanceof Skip k && k.endSlot() - 1 > highestProposed) {
       coverage.skipsAhead++;
     }

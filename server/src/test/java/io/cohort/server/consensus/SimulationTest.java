@@ -64,6 +64,10 @@ class SimulationTest {
       assertThat(coverage.deliveredBeforeSave).isPositive();
       assertThat(coverage.deliveredAfterSave).isPositive();
       assertThat(coverage.crashedAfterEarlyDelivery).isPositive();
+      // Decisions went out by ballot, and some reached a member that had not accepted that
+      // ballot (a lost accept, a higher promise): it learned the slot by catch-up instead.
+      assertThat(coverage.learns).isPositive();
+      assertThat(coverage.learnsWithoutValue).isPositive();
     }
   }
 }

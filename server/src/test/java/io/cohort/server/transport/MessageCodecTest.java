@@ -21,6 +21,7 @@ import io.cohort.server.consensus.Batch;
 import io.cohort.server.consensus.CatchUp;
 import io.cohort.server.consensus.Truncated;
 import io.cohort.server.consensus.Decide;
+import io.cohort.server.consensus.Learn;
 import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.MembershipChange;
 import io.cohort.server.consensus.Message;
@@ -70,6 +71,8 @@ class MessageCodecTest {
         new Decide(2, 12, DATA),
         new Decide(2, 13, Batch.NOOP),
         new Decide(2, 14, MEMBERSHIP),
+        new Learn(2, 15, 1),
+        new Learn(0, 16, (3L << 32) | (2 << 8) | 1),
         new CatchUp(1, 0, -3),
         new CatchUp(1, 100, 250),
         new Truncated(2, 4096));
