@@ -11,6 +11,7 @@ import io.cohort.server.config.MemberConfig;
 import io.cohort.server.group.CertificationPipeline;
 import io.cohort.server.group.GroupReplication;
 import io.cohort.server.api.GroupServiceHandler;
+import io.cohort.server.api.NonBlockingCalls;
 import io.cohort.server.api.OfflineModeInterceptor;
 import io.cohort.server.group.ConsensusGroup;
 import io.cohort.server.api.FaultInjectionHandler;
@@ -51,9 +52,10 @@ public final class Member implements AutoCloseable {
   private final TransactionRegistry registry;
   private final Server server;
   private final ScheduledExecutorService maintenance;
+  private final NonBlockingCalls calls;
 
   private Member(MemberConfig config, Storage storage, Applier applier, GroupReplication group,
-      TransactionRegistry registry, Server server, ScheduledExecutorService maintenance) {
+      TransactionRegistry registry, Server server, NonBlockingCalls calls, ScheduledExecutorService maintenance) {
     this.config = config;
     this.storage = storage;
     this.applier = applier;
@@ -61,6 +63,7 @@ public final class Member implements AutoCloseable {
     this.registry = registry;
     this.server = server;
     this.maintenance = maintenance;
+    this.calls = calls;
   }
 
   /** Opens storage, recovers, and starts serving on the configured address. */
@@ -95,8 +98,8 @@ public final class Member implements AutoCloseable {
           .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
           .addService(new GroupServiceHandler(group))
           .addService(ProtoReflectionServiceV1.newInstance())
-          .callExecutor(new io.cohort.server.api.NonBlockingCalls())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
+      NonBlockingCalls calls = NonBlockingCalls.install(builder);
       if (config.group().faultInjection()) {
         builder.addService(new FaultInjectionHandler(faults));
         LOG.warn("fault injection is enabled: anyone who can reach this member can cut it off from its group");
@@ -112,7 +115,7 @@ public final class Member implements AutoCloseable {
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
       group.start(address);
-      return new Member(config, storage, applier, group, registry, server, maintenance);
+      return new Member(config, storage, applier, group, registry, server, calls, maintenance);
     } catch (RuntimeException | IOException e) {
       storage.close();
       throw e;
@@ -221,6 +224,7 @@ public final class Member implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     server.shutdownNow();
+    calls.close();
     maintenance.shutdownNow();
     registry.closeAll();
     group.close();
