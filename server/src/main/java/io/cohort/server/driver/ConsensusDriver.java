@@ -10,6 +10,7 @@ import io.cohort.server.consensus.MenciusConfig;
 import io.cohort.server.consensus.MenciusNode;
 import io.cohort.server.consensus.Message;
 import io.cohort.server.consensus.Ready;
+import io.cohort.server.transport.IoLoop;
 import io.cohort.server.transport.Transport;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,7 +51,13 @@ import org.slf4j.LoggerFactory;
  * time: without the thread, and with its clock.
  *
  * <p>Threads: the loop thread owns the core, the failure detector and everything marked
- * "loop thread" below; other threads reach it only through the input queue. A failure inside
+ * "loop thread" below; other threads reach it only through the input queue. When the transport
+ * offers its I/O thread ({@link Transport#ioLoop}, as the gRPC transport does), that thread is
+ * the loop thread: each turn is a task there, queued when input arrives, and a peer's message is
+ * stepped and answered on the thread that read it, with no hand-off between threads. Such a turn
+ * runs in two tasks: the first hands the Ready's messages to the transport, whose writes then
+ * go out before the second task saves, sends what waited for the save and delivers. Otherwise
+ * the driver runs its own thread ({@code consensus-<id>}), which waits on the queue. A failure inside
  * the loop (a broken invariant in the core, a storage error, a listener exception) stops the
  * driver for good: it is logged at ERROR, every pending proposal fails, and {@link #state()}
  * becomes {@link State#FAILED}. The caller owns the store and the transport: the driver starts
@@ -125,8 +134,21 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private final Transport transport;
   private final DeliveryListener listener;
   private final long tickNanos;
-  /** The loop's thread; null when the caller steps the loop itself ({@link #stepped}). */
+  /**
+   * The loop's own thread; null when turns run on the transport's {@link #ioLoop}, or when the
+   * caller steps the loop itself ({@link #stepped}).
+   */
   private final Thread thread;
+  /** The transport's I/O thread, where turns run as tasks; null otherwise. */
+  private final IoLoop ioLoop;
+  /** I/O loop: a turn task is queued and has not started yet. */
+  private final AtomicBoolean turnQueued = new AtomicBoolean();
+  /** I/O loop: the driver stopped (set once, by whichever thread stops it). */
+  private final AtomicBoolean finished = new AtomicBoolean();
+  /** I/O loop: counted down once the driver stopped, for {@link #close}. */
+  private final CountDownLatch ended = new CountDownLatch(1);
+  /** I/O loop: cancels the ticks. */
+  private volatile Runnable stopTicks = () -> { };
   /** Nanoseconds: the wall clock, or the simulator's. */
   private final LongSupplier clock;
   private final LinkedBlockingQueue<Input> inbox = new LinkedBlockingQueue<>();
@@ -153,9 +175,12 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private volatile long deliveredAfterSave;
   /** Stepped: a turn runs now (a close from within it waits for its end). */
   private boolean inTurn;
+  /** I/O loop: a turn handed its Ready's messages out, and its second task has yet to run (loop thread). */
+  private boolean flushing;
 
   private ConsensusDriver(MenciusConfig consensus, DriverSettings settings, AcceptorStore store,
       Transport transport, MenciusNode core, DeliveryListener listener, LongSupplier clock, boolean threaded) {
+    this.ioLoop = threaded ? transport.ioLoop().orElse(null) : null;
     this.self = consensus.self();
     this.settings = settings;
     this.store = store;
@@ -167,7 +192,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
     this.pending = new PendingProposals(settings.maxPendingProposals());
     this.loop = new ConsensusLoop(core, store, transport::send, this::deliver,
         TimeUnit.MILLISECONDS.toNanos(settings.suspectAfterMillis()), clock.getAsLong());
-    if (threaded) {
+    if (threaded && ioLoop == null) {
       this.thread = new Thread(this::run, "consensus-" + self);
       // A loop stuck in a disk write must not keep the process alive once close() gave up on it.
       this.thread.setDaemon(true);
@@ -238,7 +263,11 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
         restored.incarnation() + 1, core.frontier(), core.membership().members(),
         core.latestConfiguration().members(), restored.nextOwnSlot(), restored.acceptor().size(),
         settings);
-    if (threaded) {
+    if (d.ioLoop != null) {
+      d.turnQueued.set(true);
+      d.ioLoop.execute(d::firstLoopTurn);
+      d.stopTicks = d.ioLoop.every(d.tickNanos, d::wake);
+    } else if (threaded) {
       d.thread.start();
     } else {
       d.firstTurn();
@@ -305,7 +334,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
           + " has " + pending.max() + " proposals waiting for consensus, the maximum"
           + " (maxPendingProposals); retry once some complete"));
     }
-    inbox.add(p);
+    enqueue(p);
     // The loop sets the state before it drains the queue for the last time; if it has done so,
     // it may have missed this proposal, and whichever of us removes it fails it.
     if (state != State.RUNNING && inbox.remove(p)) {
@@ -322,7 +351,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
    */
   @Override
   public void checkpointed(long slot) {
-    inbox.add(new Checkpointed(slot));
+    enqueue(new Checkpointed(slot));
   }
 
   /**
@@ -335,7 +364,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   @Override
   public void execute(Runnable work) {
     Task t = new Task(work);
-    inbox.add(t);
+    enqueue(t);
     // As in submit(): the loop sets the state before its last drain; whoever removes it runs it.
     if (state != State.RUNNING && inbox.remove(t)) {
       work.run();
@@ -370,7 +399,11 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   @Override
   public void close() {
     if (closeRequested.compareAndSet(false, true)) {
-      inbox.add(Wakeup.INSTANCE);
+      enqueue(Wakeup.INSTANCE);
+    }
+    if (ioLoop != null) {
+      awaitLoopEnd();
+      return;
     }
     if (thread == null) {
       if (state == State.RUNNING && !inTurn) {
@@ -409,7 +442,15 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       droppedMessages.incrementAndGet();
       return;
     }
-    inbox.add(new Inbound(m));
+    enqueue(new Inbound(m));
+  }
+
+  /** Queues an input; on the I/O loop, also a turn to take it (one for all queued meanwhile). */
+  private void enqueue(Input in) {
+    inbox.add(in);
+    if (ioLoop != null) {
+      wake();
+    }
   }
 
   // ---- the loop thread ----
@@ -455,6 +496,13 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   }
 
   private void turn(List<Input> inputs) {
+    beginTurn(inputs);
+    flush();
+    endTurn();
+  }
+
+  /** What the core addressed to itself, then {@code inputs}, then a tick when one is due. */
+  private void beginTurn(List<Input> inputs) {
     // Bounded by what the previous turn's Ready addressed to us; new ones wait for next turn.
     loop.stepSelf();
     for (Input in : inputs) {
@@ -467,12 +515,120 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       // burst of ticks would fire every timeout of the core at once.
       nextTick = now - nextTick >= tickNanos ? now + tickNanos : nextTick + tickNanos;
     }
-    flush();
+  }
+
+  private void endTurn() {
     if (loop.endTurn(clock.getAsLong())) {
       suspected = loop.suspected(); // a member no longer watched is no longer suspected
     }
     frontier = core.frontier();
     othersStable = core.othersStable();
+  }
+
+  // ---- on the transport's I/O loop ----
+
+  /** Queues a turn unless one is queued already. Any thread. */
+  private void wake() {
+    if (turnQueued.compareAndSet(false, true)) {
+      try {
+        ioLoop.execute(this::loopTurn);
+      } catch (RejectedExecutionException e) {
+        // The transport was closed under a running driver: nothing is left to run the loop.
+        turnQueued.set(false);
+        finish(new IllegalStateException("the transport's I/O thread stopped under a running consensus driver"));
+      }
+    }
+  }
+
+  private void firstLoopTurn() {
+    turnQueued.set(false);
+    try {
+      firstTurn();
+      again();
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  /**
+   * One turn over everything queued: its first part. When the core has a Ready, its messages go
+   * to the transport now and the rest of it runs in {@link #loopTurnEnd}, a task queued behind
+   * the transport's writes: the messages are on the wire while the store syncs.
+   */
+  private void loopTurn() {
+    turnQueued.set(false);
+    if (state != State.RUNNING || flushing) {
+      return; // stopped, or loopTurnEnd is queued and looks at the queue when it is done
+    }
+    try {
+      if (closeRequested.get()) {
+        finish(null);
+        return;
+      }
+      List<Input> inputs = new ArrayList<>();
+      inbox.drainTo(inputs, MAX_INPUTS_PER_TURN);
+      beginTurn(inputs);
+      if (loop.startFlush()) {
+        flushing = true;
+        ioLoop.execute(this::loopTurnEnd);
+        return;
+      }
+      endTurn();
+      again();
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  private void loopTurnEnd() {
+    flushing = false;
+    try {
+      loop.finishFlush();
+      publishFlush();
+      endTurn();
+      again();
+    } catch (Throwable t) {
+      failed(t);
+    }
+  }
+
+  /** Queues the next turn when something is left to do (or a close to carry out). */
+  private void again() {
+    if (closeRequested.get() || loop.hasWork() || !inbox.isEmpty()) {
+      wake();
+    }
+  }
+
+  private void failed(Throwable t) {
+    LOG.error("consensus driver of member {} failed and stopped; the member must be restarted", self, t);
+    finish(t);
+  }
+
+  /** Stops the driver once, from whichever thread gets here first. */
+  private void finish(Throwable cause) {
+    if (finished.compareAndSet(false, true)) {
+      try {
+        stopTicks.run();
+        shutdown(cause);
+      } finally {
+        ended.countDown();
+      }
+    }
+  }
+
+  /** close() on the I/O loop: waits for the driver to stop, unless called from a turn. */
+  private void awaitLoopEnd() {
+    if (ioLoop.inLoop()) {
+      return; // the turn that asked ends first; the next one stops the driver
+    }
+    try {
+      if (!ended.await(2L * settings.closeTimeoutMillis(), TimeUnit.MILLISECONDS)) {
+        LOG.error("consensus driver of member {} is still running after close; its turn on the"
+            + " transport's I/O thread is stuck (in the store?)", self);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---- stepped (no thread: the caller's thread runs the loop) ----
@@ -482,7 +638,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
    * the driver stopped.
    */
   public void runTurn() {
-    if (thread != null) {
+    if (thread != null || ioLoop != null) {
       throw new IllegalStateException("consensus driver of member " + self + " runs its own thread");
     }
     if (state != State.RUNNING) {
@@ -554,6 +710,10 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
 
   private void flush() {
     loop.flush();
+    publishFlush();
+  }
+
+  private void publishFlush() {
     fsyncs = loop.saves();
     deliveredValues = loop.deliveredValues();
     deliveredBeforeSave = loop.deliveredBeforeSave();

@@ -45,6 +45,8 @@ public final class ConsensusLoop {
   private final BiConsumer<Integer, Message> network;
   private final DeliveryListener listener;
   private final ArrayDeque<Message> toSelf = new ArrayDeque<>();
+  /** The Ready between {@link #startFlush} and {@link #finishFlush}; null otherwise. */
+  private Ready flushing;
   /** The core's delivery point when the detector last followed its configurations. */
   private long watchedAt;
   private long saves;
@@ -134,11 +136,34 @@ public final class ConsensusLoop {
    * with nothing more to hand out until it gets new input, and that waits for the next turn.
    */
   public void flush() {
-    if (!core.hasReady()) {
-      return;
+    if (startFlush()) {
+      finishFlush();
     }
-    Ready rd = core.ready();
-    send(rd.messages());
+  }
+
+  /**
+   * The first part of {@link #flush}: takes the core's Ready, if it has one, and hands its
+   * {@code messages} to the network. True when it did; then {@link #finishFlush} must follow
+   * before anything else is given to the core. A caller whose network writes go out only once it
+   * returns to its event loop (the transport's {@link io.cohort.server.transport.IoLoop}) lets
+   * them go between the two parts, so they are on the wire while the store syncs.
+   */
+  public boolean startFlush() {
+    if (!core.hasReady()) {
+      return false;
+    }
+    flushing = core.ready();
+    send(flushing.messages());
+    return true;
+  }
+
+  /** The rest of the Ready {@link #startFlush} took: save, send what waited for it, deliver, advance. */
+  public void finishFlush() {
+    Ready rd = flushing;
+    if (rd == null) {
+      throw new IllegalStateException("finishFlush without startFlush");
+    }
+    flushing = null;
     long t0 = System.nanoTime();
     if (rd.decidedBeforePersist()) {
       deliver(rd);

@@ -1,7 +1,9 @@
 package io.cohort.server.fault;
 
 import io.cohort.server.consensus.Message;
+import io.cohort.server.transport.IoLoop;
 import io.cohort.server.transport.Transport;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +34,11 @@ public final class IsolatingTransport implements Transport {
     if (!faults.outboundCut()) {
       inner.send(to, message);
     }
+  }
+
+  @Override
+  public Optional<IoLoop> ioLoop() {
+    return inner.ioLoop();
   }
 
   @Override

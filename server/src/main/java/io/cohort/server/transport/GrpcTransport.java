@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -66,6 +67,8 @@ public final class GrpcTransport implements Transport {
   private final List<PeerLink> retired = new ArrayList<>();
   /** Set once by {@link #listening} before the transport is handed out; null otherwise. */
   private volatile Server ownServer;
+  /** The thread every peer stream of this transport runs on, offered to the consensus loop. */
+  private final NettyLoop io;
 
   /**
    * A transport whose inbound service the caller adds to its own gRPC server with
@@ -84,8 +87,9 @@ public final class GrpcTransport implements Transport {
     this.groupId = groupId;
     this.self = self;
     this.options = options;
+    this.io = new NettyLoop(self);
     peerAddresses(peers).forEach((id, address) ->
-        links.put(id, new PeerLink(groupId, self, id, address, options, counters)));
+        links.put(id, new PeerLink(groupId, self, id, address, options, counters, io)));
     this.handler = new PeerServiceHandler(new HelloCheck(groupId, self, links.keySet()), counters);
   }
 
@@ -100,9 +104,10 @@ public final class GrpcTransport implements Transport {
       throws IOException {
     GrpcTransport t = new GrpcTransport(groupId, self, peers, options);
     // Peers ping as often as keepAliveTime; a server that permitted less would hang up on them.
-    // Inbound frames are decoded and queued for the consensus loop on the network thread
-    // itself: nothing there blocks, and a hand-off to an executor cost a thread switch per frame.
+    // Inbound frames are decoded and handed to the consensus loop on the network thread itself,
+    // the one thread of this transport, on which the loop runs its turns too (ioLoop()).
     t.ownServer = NettyServerBuilder.forAddress(listen).addService(t.handler).directExecutor()
+        .bossEventLoopGroup(t.io.group()).workerEventLoopGroup(t.io.group()).channelType(t.io.serverChannelType())
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .permitKeepAliveTime(options.keepAliveTime().toMillis() / 2, TimeUnit.MILLISECONDS)
         .build();
@@ -179,7 +184,7 @@ public final class GrpcTransport implements Transport {
           if (!moved.contains(id)) {
             added.add(id);
           }
-          PeerLink link = new PeerLink(groupId, self, id, address, options, counters);
+          PeerLink link = new PeerLink(groupId, self, id, address, options, counters, io);
           links.put(id, link);
           if (started.get()) {
             link.start();
@@ -227,6 +232,12 @@ public final class GrpcTransport implements Transport {
     return counters.snapshot();
   }
 
+  /** {@inheritDoc} Here the one thread that reads and writes every peer stream of this transport. */
+  @Override
+  public Optional<IoLoop> ioLoop() {
+    return Optional.of(io);
+  }
+
   /**
    * {@inheritDoc} Here links whose stream is open write what they had queued first, for at most
    * a second in all: a member stopping right after it decided tells its peers.
@@ -257,6 +268,7 @@ public final class GrpcTransport implements Transport {
           LOG.warn("peer server of member {} did not stop in time", self);
         }
       }
+      io.shutdown(deadline);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

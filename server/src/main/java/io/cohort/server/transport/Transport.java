@@ -1,8 +1,8 @@
 package io.cohort.server.transport;
 
-import java.util.Set;
-
 import io.cohort.server.consensus.Message;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -27,6 +27,14 @@ public interface Transport extends AutoCloseable {
 
   /** Counters for status and tests. */
   Stats stats();
+
+  /**
+   * The thread this transport does its network I/O on, when it has exactly one and lets the
+   * consensus loop run its turns there; empty when it delivers on threads of its own choosing.
+   */
+  default Optional<IoLoop> ioLoop() {
+    return Optional.empty();
+  }
 
   /**
    * Stops all connections and threads. Messages still queued may be lost (an implementation may

@@ -49,8 +49,13 @@ class ConsensusDriverTest {
 
   @TempDir Path tmp;
 
-  private final LoopbackHub hub = new LoopbackHub();
+  private final LoopbackHub hub = new LoopbackHub(onIoLoops());
   private final Member[] members = new Member[N];
+
+  /** Whether each driver runs its turns on its transport's I/O thread instead of its own. */
+  boolean onIoLoops() {
+    return false;
+  }
 
   @AfterEach
   void stopAll() {

@@ -1,9 +1,15 @@
 package io.cohort.server.driver;
 
 import io.cohort.server.consensus.Message;
+import io.cohort.server.transport.IoLoop;
 import io.cohort.server.transport.Transport;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -12,10 +18,20 @@ import java.util.function.Consumer;
  * {@link Transport} from {@link #join}; a message is handed straight to the receiver's inbound
  * callback on the sender's thread (which only queues it). A message to a member that is not
  * joined, or whose transport is closed, is lost, as on a real network.
+ *
+ * <p>With I/O loops, each transport has one thread of its own, offered as its
+ * {@link Transport#ioLoop} as the gRPC transport offers its network thread: a message is
+ * handed to the receiver on that thread, and closing the transport stops it.
  */
 final class LoopbackHub {
 
   private final Map<Integer, Endpoint> members = new ConcurrentHashMap<>();
+  private final boolean ioLoops;
+
+  /** @param ioLoops whether each transport has an I/O thread for the driver to run on */
+  LoopbackHub(boolean ioLoops) {
+    this.ioLoops = ioLoops;
+  }
 
   /** A transport for {@code member}, replacing (and closing) any earlier one: a restart. */
   Transport join(int member) {
@@ -34,9 +50,16 @@ final class LoopbackHub {
     private final AtomicLong sent = new AtomicLong();
     private final AtomicLong received = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
+    private final Loop loop;
 
     Endpoint(int self) {
       this.self = self;
+      this.loop = ioLoops ? new Loop(self) : null;
+    }
+
+    @Override
+    public Optional<IoLoop> ioLoop() {
+      return Optional.ofNullable(loop);
     }
 
     @Override
@@ -67,7 +90,15 @@ final class LoopbackHub {
         return false;
       }
       received.incrementAndGet();
-      in.accept(message);
+      if (loop == null) {
+        in.accept(message);
+        return true;
+      }
+      try {
+        loop.execute(() -> in.accept(message));
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        return false; // closed meanwhile
+      }
       return true;
     }
 
@@ -80,6 +111,42 @@ final class LoopbackHub {
     public void close() {
       closed = true;
       members.remove(self, this);
+      if (loop != null) {
+        loop.executor.shutdownNow();
+      }
+    }
+  }
+
+  /** One member's I/O thread. */
+  private static final class Loop implements IoLoop {
+    private final ScheduledExecutorService executor;
+    private volatile Thread thread;
+
+    Loop(int self) {
+      ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, "loopback-io-" + self);
+        t.setDaemon(true);
+        thread = t;
+        return t;
+      });
+      e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      this.executor = e;
+    }
+
+    @Override
+    public void execute(Runnable task) {
+      executor.execute(task);
+    }
+
+    @Override
+    public Runnable every(long periodNanos, Runnable task) {
+      ScheduledFuture<?> f = executor.scheduleAtFixedRate(task, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
+      return () -> f.cancel(false);
+    }
+
+    @Override
+    public boolean inLoop() {
+      return Thread.currentThread() == thread;
     }
   }
 }
