@@ -235,7 +235,7 @@ public final class GrpcTransport implements Transport {
   /** {@inheritDoc} Here the one thread that reads and writes every peer stream of this transport. */
   @Override
   public Optional<IoLoop> ioLoop() {
-    return Optional.of(io);
+    return Optional.of(io.ioLoop());
   }
 
   /**

@@ -13,24 +13,25 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
-import io.grpc.netty.shaded.io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One Netty event-loop thread ({@code cohort-peer-io-<member>}, a daemon) that carries every
  * peer stream of a {@link GrpcTransport}, in both directions, and is offered to the consensus
- * loop as its {@link IoLoop}. Epoll where the platform has it, NIO otherwise.
+ * loop as its {@link IoLoop} ({@link #ioLoop}). Epoll where the platform has it, NIO otherwise.
  */
-final class NettyLoop implements IoLoop {
+final class NettyLoop {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final boolean epoll;
+  private final IoLoop io;
 
   NettyLoop(int self) {
     this.epoll = Epoll.isAvailable();
     this.group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("cohort-peer-io-" + self, true),
         epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
     this.loop = group.next();
+    this.io = IoLoop.on(loop, loop::inEventLoop);
   }
 
   EventLoopGroup group() {
@@ -45,26 +46,15 @@ final class NettyLoop implements IoLoop {
     return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
   }
 
-  @Override
-  public void execute(Runnable task) {
-    loop.execute(task);
-  }
-
-  @Override
-  public Runnable every(long periodNanos, Runnable task) {
-    ScheduledFuture<?> f = loop.scheduleAtFixedRate(task, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
-    return () -> f.cancel(false);
-  }
-
-  @Override
-  public boolean inLoop() {
-    return loop.inEventLoop();
+  /** The thread as the consensus loop sees it. */
+  IoLoop ioLoop() {
+    return io;
   }
 
   /** Stops the thread once the channels on it are closed; waits until {@code deadlineNanos} at most. */
   void shutdown(long deadlineNanos) throws InterruptedException {
     group.shutdownGracefully(0, 0, TimeUnit.NANOSECONDS);
-    if (!inLoop()) {
+    if (!loop.inEventLoop()) {
       group.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
   }

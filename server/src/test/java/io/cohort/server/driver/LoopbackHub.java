@@ -7,9 +7,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -59,7 +57,7 @@ final class LoopbackHub {
 
     @Override
     public Optional<IoLoop> ioLoop() {
-      return Optional.ofNullable(loop);
+      return Optional.ofNullable(loop == null ? null : loop.io);
     }
 
     @Override
@@ -95,7 +93,7 @@ final class LoopbackHub {
         return true;
       }
       try {
-        loop.execute(() -> in.accept(message));
+        loop.io.execute(() -> in.accept(message));
       } catch (java.util.concurrent.RejectedExecutionException e) {
         return false; // closed meanwhile
       }
@@ -117,9 +115,10 @@ final class LoopbackHub {
     }
   }
 
-  /** One member's I/O thread. */
-  private static final class Loop implements IoLoop {
+  /** One member's I/O thread: a one-thread pool, stopped with its transport. */
+  private static final class Loop {
     private final ScheduledExecutorService executor;
+    private final IoLoop io;
     private volatile Thread thread;
 
     Loop(int self) {
@@ -131,22 +130,7 @@ final class LoopbackHub {
       });
       e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       this.executor = e;
-    }
-
-    @Override
-    public void execute(Runnable task) {
-      executor.execute(task);
-    }
-
-    @Override
-    public Runnable every(long periodNanos, Runnable task) {
-      ScheduledFuture<?> f = executor.scheduleAtFixedRate(task, periodNanos, periodNanos, TimeUnit.NANOSECONDS);
-      return () -> f.cancel(false);
-    }
-
-    @Override
-    public boolean inLoop() {
-      return Thread.currentThread() == thread;
+      this.io = IoLoop.on(e, () -> Thread.currentThread() == thread);
     }
   }
 }
