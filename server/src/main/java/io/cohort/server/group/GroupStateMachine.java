@@ -156,6 +156,13 @@ final class GroupStateMachine {
   private GroupMessage whole(long slot, GroupMessage m) throws InvalidProtocolBufferException {
     switch (m.getKindCase()) {
       case FRAGMENT -> {
+        if (!membership.members().containsKey(m.getFragment().getOrigin())) {
+          // Its origin left the view, which dropped what it had begun: a member that left still
+          // proposes what it had queued in the slots it owns until the configuration without it
+          // takes effect, but it sends no other part, and a part kept would stop every member
+          // from taking a place to resume from (whole-group simulator, orderly stop seed 136).
+          return null;
+        }
         Reassembly.Whole w = reassembly.offer(slot, m.getFragment());
         if (w == null) {
           return null;

@@ -3,7 +3,9 @@ package io.cohort.server.group;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import io.cohort.proto.ConsensusConfig;
 import io.cohort.proto.GroupMessage;
+import io.cohort.proto.GroupState;
 import io.cohort.proto.JoinRequest;
 import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
@@ -63,8 +65,16 @@ class SplitMessagesTest {
           super.deliver(tx);
         }
       };
-      m = new GroupStateMachine(self, "m" + (self + 1), GroupMembership.bootstrap(GROUP, 1,
-          GroupStateMachineTest.member(0, "m1"), false, 5, 64), cert, false, messages);
+      m = new GroupStateMachine(self, "m" + (self + 1), twoMembers(), cert, false, messages);
+    }
+
+    /** Members m1 (consensus id 0) and m2 (1): parts come from either. */
+    private static GroupMembership twoMembers() {
+      GroupState one = GroupMembership.bootstrap(GROUP, 1, GroupStateMachineTest.member(0, "m1"), false, 5, 64)
+          .toState(0);
+      return GroupMembership.fromState(one.toBuilder().addMembers(GroupStateMachineTest.member(1, "m2"))
+          .setNextConsensusId(2).setConfigs(0, ConsensusConfig.newBuilder().setStartSlot(0).addMembers(0).addMembers(1))
+          .build());
     }
 
     void deliver(io.cohort.server.consensus.Value... values) {
@@ -213,6 +223,41 @@ class SplitMessagesTest {
     }
     assertThat(origin.droppedMine).extracting(GroupMessage::getTransaction).containsExactly(tx);
     assertThat(peer.droppedMine).isEmpty();
+  }
+
+  /**
+   * A member that left the view still proposes what it had queued in the slots it owns until
+   * the configuration without it takes effect. It sends no other part of a message begun then,
+   * so its parts are ignored: one kept would stop every member from taking a place to resume
+   * from (whole-group simulator, orderly stop seed 136).
+   */
+  @Test
+  void partsFromAMemberThatLeftTheViewAreIgnored() {
+    GroupMessages messages = new GroupMessages(new GroupMessages.Settings(64 << 10, 0, 1000));
+    Machine peer = new Machine(0, messages);
+    GroupStateMachine.Change expel = peer.m.expelChange(java.util.Set.of(1), "r1");
+    peer.deliver(new io.cohort.server.consensus.Value(9, io.cohort.server.consensus.Value.Kind.MEMBERSHIP,
+        new MembershipChange(expel.expected(), expel.next(), expel.attachment()).encode()));
+    assertThat(peer.m.membership().members()).containsOnlyKeys(0);
+    Transaction tx = big("t1", 10, 10_000, false, 9);
+    List<io.cohort.server.consensus.Value> parts = values(messages.encode(
+        GroupMessage.newBuilder().setTransaction(tx).build(), () -> "msg-1", 1).values(), 1);
+    assertThat(parts).hasSizeGreaterThan(1);
+    for (int i = 0; i < parts.size() - 1; i++) {
+      peer.deliver(parts.get(i));
+      assertThat(peer.m.quiet()).isTrue();
+      assertThat(peer.m.reassemblyBytes()).isZero();
+    }
+    // Parts of a member of the view are still put together.
+    List<io.cohort.server.consensus.Value> own = values(messages.encode(
+        GroupMessage.newBuilder().setTransaction(tx).build(), () -> "msg-2", 0).values(), 100);
+    peer.deliver(own.get(0));
+    assertThat(peer.m.quiet()).isFalse();
+    for (int i = 1; i < own.size(); i++) {
+      peer.deliver(own.get(i));
+    }
+    assertThat(peer.delivered).containsExactly(tx);
+    assertThat(peer.m.quiet()).isTrue();
   }
 
   @Test
