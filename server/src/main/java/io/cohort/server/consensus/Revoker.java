@@ -70,10 +70,11 @@ final class Revoker {
 
   /**
    * Like {@link #start} for one slot, but its first prepare leaves only after a randomised
-   * backoff (from {@link #tick}): a revoker already at work on it has time to finish first.
+   * backoff from tick {@code from} on (sent by {@link #tick}): a revoker already at work on it
+   * has time to finish first.
    */
-  void startLater(long slot, long ballot, long now) {
-    attempts.putIfAbsent(slot, new Attempt(schedule.at(slot), ballot, now + backoff()));
+  void startLater(long slot, long ballot, long from) {
+    attempts.putIfAbsent(slot, new Attempt(schedule.at(slot), ballot, from + backoff()));
   }
 
   void onPromise(Promise m) {

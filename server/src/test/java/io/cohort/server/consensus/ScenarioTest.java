@@ -41,6 +41,44 @@ class ScenarioTest {
     }
   }
 
+  /**
+   * Members that suspect the same member do not all revoke its slots at once: the next member
+   * after the owner does, and the others only if the slot is still undecided some retries later.
+   * All at once, each restart of phase 1 above a competitor took the promise the competitor
+   * needed for its accept (whole-group simulator, one-way cut seed 716).
+   */
+  @Test
+  void theNextMemberAfterASuspectedOwnerRevokesFirstAndTheOthersOnlyLater() {
+    ScriptedCluster c = new ScriptedCluster(3);
+    c.propose(0, "a"); // slot 0
+    c.propose(1, "b"); // slot 1
+    c.propose(0, "c"); // slot 3: slot 2, member 2's, now blocks delivery
+    c.deliver(p -> p.to() != 2 && p.from() != 2 && p.message() instanceof Accept);
+    c.drop(p -> p.to() == 2 || p.from() == 2);
+    c.suspect(0, 2);
+    c.suspect(1, 2);
+    c.tick(0, 1);
+    c.tick(1, 1);
+    assertThat(c.waiting()).anyMatch(p -> p.from() == 0 && p.message() instanceof Prepare r && r.slots().contains(2L));
+    assertThat(c.waiting()).noneMatch(p -> p.from() == 1 && p.message() instanceof Prepare);
+    // Member 0 is cut off too before it finishes: member 1 takes the slot over.
+    c.drop(p -> p.from() == 0 || p.to() == 0);
+    int ticks = 0;
+    while (c.waiting().stream().noneMatch(p -> p.from() == 1 && p.message() instanceof Prepare r
+        && r.slots().contains(2L)) && ticks < 1000) {
+      c.tick(1, 1);
+      c.drop(p -> p.from() == 0 || p.to() == 0 || p.to() == 2 || p.from() == 2);
+      ticks++;
+    }
+    MenciusConfig cfg = MenciusConfig.defaults(3, 1);
+    assertThat(ticks).as("member 1 waits, then revokes").isGreaterThanOrEqualTo(4 * cfg.retryTicks()).isLessThan(1000);
+    // With member 0 back, the slot is decided as a no-op and everyone delivers.
+    c.stabilize();
+    for (int m = 0; m < 2; m++) {
+      assertThat(c.delivered(m)).as("member %d", m).containsExactly("a", "b", "-", "c");
+    }
+  }
+
   @Test
   void revocationKeepsAValueAQuorumAcceptedEvenIfTheOwnerNeverHeard() {
     // Paxos phase 1 (rule 4): an accepted value reported in a promise must be proposed again.
