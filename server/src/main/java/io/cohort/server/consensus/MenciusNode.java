@@ -1,8 +1,10 @@
 package io.cohort.server.consensus;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +71,16 @@ public final class MenciusNode {
   private long valueCounter;
   /** {@link Learn}s of a ballot our acceptor had not taken: those slots came by catch-up. */
   private long learnsWithoutValue;
+  /**
+   * Skipped ranges that reached past our horizon when their Skip arrived, by skipping member,
+   * oldest first, at most {@value #MAX_HELD_SKIPS} each: who owns those slots was not final yet.
+   * They are learned as the horizon moves over them ({@link #releaseHeldSkips}).
+   */
+  private final Map<Integer, ArrayDeque<long[]>> heldSkips = new HashMap<>();
+  private static final int MAX_HELD_SKIPS = 64;
+  /** Slots learned from {@link #heldSkips}: each would have waited for catch-up. */
+  private long heldSkipsLearned;
+  private boolean releasingSkips;
 
   private static final int DEPARTED_NOTICES = 3;
 
@@ -329,6 +341,11 @@ public final class MenciusNode {
     return learnsWithoutValue;
   }
 
+  /** Slots learned from skips held until the horizon reached them (see {@link #onSkip}). */
+  public long heldSkipsLearned() {
+    return heldSkipsLearned;
+  }
+
   /** The configuration in force at our first undelivered slot. */
   public Membership membership() {
     return schedule.at(log.frontier());
@@ -520,13 +537,23 @@ public final class MenciusNode {
 
   /**
    * Rule 2: the owner's skips are learned at once. Ownership of slots beyond our horizon is not
-   * final yet; those skips are left for catch-up to bring as decisions.
+   * final yet, so that part of the range is held and learned once the horizon reaches it (a
+   * member that skipped a range proposes in none of its slots there, whichever they turn out to
+   * be). Before, those slots waited for catch-up: with five members, whose idle ones skip far
+   * ahead, commits waited up to two heartbeats for them.
    */
   private void onSkip(Skip m) {
-    for (long s = schedule.nextOwned(m.firstSlot(), m.from(), Math.min(m.endSlot(), knownLimit()));
-        s >= 0;
-        s = schedule.nextOwned(s + 1, m.from(), Math.min(m.endSlot(), knownLimit()))) {
-      learn(s, Batch.NOOP);
+    long limit = knownLimit();
+    learnSkipped(m.from(), m.firstSlot(), Math.min(m.endSlot(), limit));
+    if (m.endSlot() > limit) {
+      ArrayDeque<long[]> ranges = heldSkips.computeIfAbsent(m.from(), k -> new ArrayDeque<>());
+      if (ranges.size() == MAX_HELD_SKIPS) {
+        ranges.pollFirst(); // catch-up brings those
+      }
+      ranges.addLast(new long[] {Math.max(m.firstSlot(), limit), m.endSlot()});
+      if (knownLimit() > limit) {
+        releaseHeldSkips(); // our own learning just now moved the horizon
+      }
     }
     maxKnownSlot = Math.max(maxKnownSlot, m.endSlot() - 1);
     // Rule 3 is about slots in use: a skip that runs ahead of every proposal must not make us
@@ -624,10 +651,66 @@ public final class MenciusNode {
     }
   }
 
-  private void learn(long slot, Batch value) {
-    if (log.learn(slot, value)) {
+  /** True when {@code slot} was not learned before. */
+  private boolean learn(long slot, Batch value) {
+    long frontier = log.frontier();
+    boolean learned = log.learn(slot, value);
+    if (learned) {
       proposer.learned(slot, value);
       revoker.learned(slot);
+    }
+    if (log.frontier() != frontier && !heldSkips.isEmpty()) {
+      releaseHeldSkips();
+    }
+    return learned;
+  }
+
+  /** Learns {@code member}'s slots in {@code [from, to)} as skips; returns how many were new. */
+  private int learnSkipped(int member, long from, long to) {
+    int learned = 0;
+    for (long s = schedule.nextOwned(from, member, to); s >= 0; s = schedule.nextOwned(s + 1, member, to)) {
+      if (learn(s, Batch.NOOP)) {
+        learned++;
+      }
+    }
+    return learned;
+  }
+
+  /**
+   * Learns the held skips our horizon now covers, again while that moves the horizon further.
+   * Learning calls back here; the outermost call does the work.
+   */
+  private void releaseHeldSkips() {
+    if (releasingSkips) {
+      return;
+    }
+    releasingSkips = true;
+    try {
+      long limit;
+      do {
+        limit = knownLimit();
+        for (Iterator<Map.Entry<Integer, ArrayDeque<long[]>>> it = heldSkips.entrySet().iterator(); it.hasNext(); ) {
+          Map.Entry<Integer, ArrayDeque<long[]>> e = it.next();
+          for (Iterator<long[]> r = e.getValue().iterator(); r.hasNext(); ) {
+            long[] range = r.next();
+            long from = Math.max(range[0], log.frontier());
+            long to = Math.min(range[1], limit);
+            if (from < to) {
+              heldSkipsLearned += learnSkipped(e.getKey(), from, to);
+            }
+            if (range[1] <= limit) {
+              r.remove();
+            } else {
+              range[0] = Math.max(range[0], limit);
+            }
+          }
+          if (e.getValue().isEmpty()) {
+            it.remove();
+          }
+        }
+      } while (knownLimit() != limit && !heldSkips.isEmpty());
+    } finally {
+      releasingSkips = false;
     }
   }
 

@@ -79,6 +79,8 @@ final class Simulation {
     long learns;
     /** Learns whose receiver had not accepted that ballot, so the slot came by catch-up. */
     long learnsWithoutValue;
+    /** Slots learned from a Skip held until the receiver's horizon reached them. */
+    long heldSkipsLearned;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -102,6 +104,7 @@ final class Simulation {
       decidesOverCap += o.decidesOverCap;
       learns += o.learns;
       learnsWithoutValue += o.learnsWithoutValue;
+      heldSkipsLearned += o.heldSkipsLearned;
     }
 
     @Override
@@ -117,7 +120,7 @@ final class Simulation {
           + " deliveredBeforeSave=" + deliveredBeforeSave + " deliveredAfterSave="
           + deliveredAfterSave + " crashedAfterEarlyDelivery=" + crashedAfterEarlyDelivery
           + " decidesOverBatchCap=" + decidesOverCap + " learns=" + learns
-          + " learnsWithoutValue=" + learnsWithoutValue;
+          + " learnsWithoutValue=" + learnsWithoutValue + " heldSkipsLearned=" + heldSkipsLearned;
     }
   }
 
@@ -598,8 +601,10 @@ final class Simulation {
   private void receive(SimNetwork.InFlight m) {
     MenciusNode core = cores[m.to()];
     long missed = core.learnsWithoutValue();
+    long held = core.heldSkipsLearned();
     core.step(m.message());
     coverage.learnsWithoutValue += core.learnsWithoutValue() - missed;
+    coverage.heldSkipsLearned += core.heldSkipsLearned() - held;
     drain(m.to());
   }
 

@@ -68,6 +68,8 @@ class SimulationTest {
       // ballot (a lost accept, a higher promise): it learned the slot by catch-up instead.
       assertThat(coverage.learns).isPositive();
       assertThat(coverage.learnsWithoutValue).isPositive();
+      // Skips that reached past a member's horizon were learned once it got there.
+      assertThat(coverage.heldSkipsLearned).isPositive();
     }
   }
 }
