@@ -58,8 +58,21 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   private record Certified(long seqno, Transaction tx, long lastCommitted) {}
 
-  /** A transaction a worker executed: its row writes and its bytes, as logged and hashed. */
-  private record Executed(Certified c, PendingRows rows, byte[] canonical) {}
+  /**
+   * A transaction a worker executed: its row writes and its bytes, as logged and hashed. A large
+   * one ({@link #LARGE_TRANSACTION_BYTES}) is left for its commit ({@code rows} and {@code
+   * canonical} null), which writes its rows and its log entry straight into the batch: otherwise
+   * a member would hold it four times over (parsed, as row writes, as canonical bytes and as its
+   * log entry) before the batch copies it again.
+   */
+  private record Executed(Certified c, Catalog catalog, PendingRows rows, byte[] canonical) {
+    boolean deferred() {
+      return rows == null;
+    }
+  }
+
+  /** A transaction serialised to more bytes than this is executed at its commit (see {@link Executed}). */
+  static final int LARGE_TRANSACTION_BYTES = 1 << 20;
 
   /** A worker's failure, handed to the applier thread. */
   private record WorkerFailed(Throwable cause) {}
@@ -339,6 +352,9 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   /** A transaction's writes and bytes, built off the applier thread when there are workers. */
   private Executed execute(Certified c, Catalog cat) {
+    if (c.tx().getSerializedSize() > LARGE_TRANSACTION_BYTES) {
+      return new Executed(c, cat, null, null);
+    }
     PendingRows rows = new PendingRows();
     writer.writeRows(rows, cat, c.tx());
     byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
@@ -346,7 +362,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     if (delay > 0) {
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delay));
     }
-    return new Executed(c, rows, canonical);
+    return new Executed(c, cat, rows, canonical);
   }
 
   /**
@@ -357,14 +373,27 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     boolean any = false;
     for (List<Long> run = schedule.committable(MAX_BATCH); !run.isEmpty(); run = schedule.committable(MAX_BATCH)) {
       pendingHash = appliedPoint.hash();
-      Batch batch = storage.newBatch();
+      long expected = 0;
+      for (long seqno : run) {
+        expected += 2L * done.get(seqno).c().tx().getSerializedSize(); // rows and log entry
+      }
+      Batch batch = storage.newBatch(expected);
       GtidSet gtids = executed;
       List<Certified> certified = new ArrayList<>(run.size());
       for (long seqno : run) {
         Executed e = done.remove(seqno);
         Certified c = e.c();
-        e.rows().writeTo(batch);
-        gtids = logAndCount(batch, c, e.canonical(), gtids);
+        if (e.deferred()) {
+          writer.writeRows(batch, e.catalog(), c.tx());
+          LogEntries.Hashed entry = LogEntries.encodeHashing(groupUuid, c.seqno(), c.tx(), clock.getAsLong(),
+              pendingHash, c.lastCommitted());
+          pendingHash = entry.hash();
+          batch.putLog(c.seqno(), entry.entry());
+          gtids = gtids.add(groupUuid, c.seqno());
+        } else {
+          e.rows().writeTo(batch);
+          gtids = logAndCount(batch, c, e.canonical(), gtids);
+        }
         certified.add(c);
       }
       finish(batch, certified, gtids, null);

@@ -29,13 +29,21 @@ public final class HistoryHash {
 
   /** As {@link #next(byte[], String, long, Transaction)}, with the transaction's {@link #canonical} bytes. */
   public static byte[] next(byte[] previous, String groupUuid, long seqno, byte[] canonicalTx) {
+    return next(previous, groupUuid, seqno, canonicalTx, 0, canonicalTx.length);
+  }
+
+  /** As {@link #next(byte[], String, long, byte[])}, over {@code length} canonical bytes of {@code buf} from {@code offset}. */
+  public static byte[] next(byte[] previous, String groupUuid, long seqno, byte[] buf, int offset, int length) {
     MessageDigest md = sha256();
     md.update(previous);
     md.update(groupUuid.getBytes(StandardCharsets.UTF_8));
     md.update(ByteBuffer.allocate(Long.BYTES).putLong(seqno).array());
-    md.update(canonicalTx);
+    md.update(buf, offset, length);
     return md.digest();
   }
+
+  /** Bytes of every hash but {@link #EMPTY}. */
+  public static final int LENGTH = 32;
 
   /** A short printable form for logs and messages. */
   public static String show(byte[] hash) {

@@ -1,8 +1,13 @@
 package io.cohort.server.apply;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.cohort.proto.LogEntry;
+import io.cohort.proto.Transaction;
 import io.cohort.server.storage.Storage;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 
 /** Reads entries of this member's transaction log. */
 public final class LogEntries {
@@ -21,27 +26,62 @@ public final class LogEntries {
    */
   public static byte[] encode(String groupUuid, long seqno, byte[] transaction, long commitTimestampMs,
       byte[] historyHash, long lastCommitted) {
+    return build(groupUuid, seqno, transaction.length, o -> o.writeRawBytes(transaction), commitTimestampMs,
+        historyHash.length, (entry, txAt) -> historyHash, lastCommitted).entry();
+  }
+
+  /** An entry and the history hash it holds. */
+  public record Hashed(byte[] entry, byte[] hash) {}
+
+  /**
+   * The entry {@link #encode} builds for {@code tx}'s canonical bytes ({@link
+   * HistoryHash#canonical}), with the history hash that extends {@code previousHash} by it, but
+   * serialising the transaction straight into the entry: a large transaction is never held as
+   * canonical bytes and again as its entry.
+   */
+  public static Hashed encodeHashing(String groupUuid, long seqno, Transaction tx, long commitTimestampMs,
+      byte[] previousHash, long lastCommitted) {
+    int txBytes = tx.getSerializedSize();
+    byte[][] hash = new byte[1][];
+    byte[] entry = build(groupUuid, seqno, txBytes, tx::writeTo, commitTimestampMs, HistoryHash.LENGTH,
+        (out, txAt) -> hash[0] = HistoryHash.next(previousHash, groupUuid, seqno, out, txAt, txBytes),
+        lastCommitted).entry();
+    return new Hashed(entry, hash[0]);
+  }
+
+  private interface TxWriter {
+    void write(CodedOutputStream out) throws IOException;
+  }
+
+  private interface HashAt {
+    /** The hash to log, once the transaction's bytes are in {@code entry} from {@code txAt}. */
+    byte[] hash(byte[] entry, int txAt);
+  }
+
+  private static Hashed build(String groupUuid, long seqno, int txBytes, TxWriter tx, long commitTimestampMs,
+      int hashBytes, HashAt hashAt, long lastCommitted) {
     int size = 0;
     if (!groupUuid.isEmpty()) {
-      size += com.google.protobuf.CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
+      size += CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
     }
     if (seqno != 0) {
-      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.SEQNO_FIELD_NUMBER, seqno);
+      size += CodedOutputStream.computeInt64Size(LogEntry.SEQNO_FIELD_NUMBER, seqno);
     }
-    size += com.google.protobuf.CodedOutputStream.computeByteArraySize(LogEntry.TRANSACTION_FIELD_NUMBER, transaction);
+    size += CodedOutputStream.computeTagSize(LogEntry.TRANSACTION_FIELD_NUMBER)
+        + CodedOutputStream.computeUInt32SizeNoTag(txBytes) + txBytes;
     if (commitTimestampMs != 0) {
-      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER,
-          commitTimestampMs);
+      size += CodedOutputStream.computeInt64Size(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
     }
-    if (historyHash.length > 0) {
-      size += com.google.protobuf.CodedOutputStream.computeByteArraySize(LogEntry.HISTORY_HASH_FIELD_NUMBER,
-          historyHash);
+    if (hashBytes > 0) {
+      size += CodedOutputStream.computeTagSize(LogEntry.HISTORY_HASH_FIELD_NUMBER)
+          + CodedOutputStream.computeUInt32SizeNoTag(hashBytes) + hashBytes;
     }
     if (lastCommitted != 0) {
-      size += com.google.protobuf.CodedOutputStream.computeInt64Size(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
+      size += CodedOutputStream.computeInt64Size(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
     }
     byte[] out = new byte[size];
-    com.google.protobuf.CodedOutputStream o = com.google.protobuf.CodedOutputStream.newInstance(out);
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    o.useDeterministicSerialization(); // what HistoryHash.canonical does; the other fields are the same either way
     try {
       if (!groupUuid.isEmpty()) {
         o.writeString(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
@@ -50,21 +90,31 @@ public final class LogEntries {
         o.writeInt64(LogEntry.SEQNO_FIELD_NUMBER, seqno);
       }
       // A message field is written as its length and bytes, exactly as a bytes field is.
-      o.writeByteArray(LogEntry.TRANSACTION_FIELD_NUMBER, transaction);
+      o.writeTag(LogEntry.TRANSACTION_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+      o.writeUInt32NoTag(txBytes);
+      int txAt = size - o.spaceLeft();
+      tx.write(o);
+      if (size - o.spaceLeft() != txAt + txBytes) {
+        throw new IllegalStateException("a transaction serialised to other than its " + txBytes + " bytes");
+      }
       if (commitTimestampMs != 0) {
         o.writeInt64(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
       }
-      if (historyHash.length > 0) {
-        o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, historyHash);
+      byte[] hash = hashAt.hash(out, txAt);
+      if (hash.length != hashBytes) {
+        throw new IllegalStateException("a history hash of " + hash.length + " bytes, not " + hashBytes);
+      }
+      if (hashBytes > 0) {
+        o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, hash);
       }
       if (lastCommitted != 0) {
         o.writeInt64(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
       }
       o.checkNoSpaceLeft();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot encode a log entry", e);
+      return new Hashed(out, hash);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a log entry", e);
     }
-    return out;
   }
 
   /** Parses a stored entry; an unreadable one is a broken invariant, not bad input. */

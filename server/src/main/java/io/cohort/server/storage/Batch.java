@@ -9,11 +9,16 @@ import org.rocksdb.WriteBatch;
  * applied atomically by {@link Storage#write}. Single use.
  */
 public final class Batch implements RowWrites, AutoCloseable {
-  private final Storage storage;
-  private final WriteBatch wb = new WriteBatch();
+  /** Batches expected to be smaller start with RocksDB's default room (see {@link Storage#newBatch(long)}). */
+  static final long RESERVE_ABOVE = 4L << 20;
 
-  Batch(Storage storage) {
+  private final Storage storage;
+  private final WriteBatch wb;
+
+  /** @param reserveBytes room to allocate at once; 0 for RocksDB's default */
+  Batch(Storage storage, int reserveBytes) {
     this.storage = storage;
+    this.wb = reserveBytes > 0 ? new WriteBatch(reserveBytes) : new WriteBatch();
   }
 
   WriteBatch writeBatch() {

@@ -123,7 +123,16 @@ public final class Storage implements AutoCloseable {
   }
 
   public Batch newBatch() {
-    return new Batch(this);
+    return new Batch(this, 0);
+  }
+
+  /**
+   * A batch for about {@code expectedBytes} of writes. A large one gets its room at once: a
+   * WriteBatch grows by doubling, so a 200 MB batch built from nothing peaks at 384 MB of native
+   * memory while it moves into a larger buffer, and keeps 256 MB.
+   */
+  public Batch newBatch(long expectedBytes) {
+    return new Batch(this, expectedBytes > Batch.RESERVE_ABOVE ? (int) Math.min(expectedBytes + 4096, Integer.MAX_VALUE - 64) : 0);
   }
 
   /** Writes a batch atomically (and durably when fsync is on). */

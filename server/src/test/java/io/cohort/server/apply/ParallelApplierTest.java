@@ -2,9 +2,11 @@ package io.cohort.server.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.ByteString;
 import io.cohort.proto.Column;
 import io.cohort.proto.ColumnType;
 import io.cohort.proto.DdlChange;
+import io.cohort.proto.LogEntry;
 import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
 import io.cohort.proto.TableSchema;
@@ -65,6 +67,63 @@ class ParallelApplierTest {
     Outcome slow = run(dir.resolve("slow"), 3, 200, 5000);
     assertThat(slow.rows()).isEqualTo(one.rows());
     assertThat(slow.log()).isEqualTo(one.log());
+  }
+
+  /**
+   * A transaction over {@link Applier#LARGE_TRANSACTION_BYTES} is written and logged at its
+   * commit, straight into the batch: between small ones, it reads back whole, and every entry's
+   * history hash is the one recomputed from the logged transactions (what recovery and the
+   * history check compare across members).
+   */
+  @Test
+  void aLargeTransactionBetweenSmallOnesIsLoggedWithTheHistoryHashOfTheSmallPath() throws Exception {
+    Storage storage = Storage.open(dir.resolve("large"), false);
+    Applier applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 7L, 2);
+    Certifier certifier = new Certifier(0);
+    TableSchema schema = TableSchema.newBuilder().setName("blob")
+        .addColumns(Column.newBuilder().setName("id").setType(ColumnType.INT64))
+        .addColumns(Column.newBuilder().setName("data").setType(ColumnType.BYTES)).addPrimaryKey("id").build();
+    long seqno = apply(certifier, applier, Transaction.newBuilder().setTxnId("create")
+        .setDdl(DdlChange.newBuilder().setCreateTable(schema)).addWriteSet(WriteSetItems.tableName("blob")).build());
+    Table t = new Table(schema.toBuilder().setTableId(seqno).setSchemaSeqno(seqno).build());
+    byte[] big = new byte[Applier.LARGE_TRANSACTION_BYTES + 12345];
+    new SplittableRandom(7).nextBytes(big);
+    for (int i = 0; i < 7; i++) {
+      byte[] data = i == 3 ? big : new byte[] {(byte) i};
+      Row after = Row.newBuilder().putColumns("id", Value.newBuilder().setInt64Value(i).build())
+          .putColumns("data", Value.newBuilder().setBytesValue(ByteString.copyFrom(data)).build()).build();
+      seqno = apply(certifier, applier, Transaction.newBuilder().setTxnId("b" + i).setSnapshotSeqno(seqno)
+          .addWriteSet(WriteSetItems.key(t.rowKey(after))).addReadSet(WriteSetItems.tableSchema(t.id()))
+          .addChanges(RowChange.newBuilder().setKind(RowChange.Kind.INSERT).setTable("blob").setTableId(t.id())
+              .setAfter(after)).build());
+    }
+    applier.start(new Applier.Listener() {
+      @Override
+      public void applied(long seqno, Transaction tx, String gtid) {}
+
+      @Override
+      public void failed(Throwable cause) {
+        throw new AssertionError(cause);
+      }
+    });
+    assertThat(applier.awaitDrained(60_000)).isTrue();
+    try (DataSnapshot snap = applier.snapshot()) {
+      Row read = Row.parseFrom(snap.view().getRow(t.rowKey(Row.newBuilder()
+          .putColumns("id", Value.newBuilder().setInt64Value(3).build()).build())));
+      assertThat(read.getColumnsOrThrow("data").getBytesValue().toByteArray()).isEqualTo(big);
+    }
+    byte[] h = HistoryHash.EMPTY;
+    for (long n = 1; n <= seqno; n++) {
+      LogEntry e = LogEntries.at(storage, n);
+      h = HistoryHash.next(h, GROUP, n, e.getTransaction());
+      assertThat(e.getHistoryHash().toByteArray()).as("history hash at %d", n).isEqualTo(h);
+    }
+    assertThat(LogEntries.at(storage, seqno - 3).getTransaction().getChanges(0).getAfter()
+        .getColumnsOrThrow("data").getBytesValue().size()).isEqualTo(big.length);
+    assertThat(applier.appliedPoint().hash()).isEqualTo(h);
+    assertThat(applier.executed().toString()).isEqualTo(GROUP + ":1-" + seqno);
+    applier.close();
+    storage.close();
   }
 
   private Outcome run(Path at, int workers, int delayMicros, int count) throws Exception {
