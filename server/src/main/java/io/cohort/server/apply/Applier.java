@@ -61,9 +61,9 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   /**
    * A transaction a worker executed: its row writes and its bytes, as logged and hashed. A large
    * one ({@link #LARGE_TRANSACTION_BYTES}) is left for its commit ({@code rows} and {@code
-   * canonical} null), which writes its rows and its log entry straight into the batch: otherwise
-   * a member would hold it four times over (parsed, as row writes, as canonical bytes and as its
-   * log entry) before the batch copies it again.
+   * canonical} null), which writes its rows and its log entry (in pieces) straight into the
+   * batch: otherwise a member would hold it four times over (parsed, as row writes, as canonical
+   * bytes and as its log entry) before the batch copies it again.
    */
   private record Executed(Certified c, Catalog catalog, PendingRows rows, byte[] canonical) {
     boolean deferred() {
@@ -385,10 +385,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
         Certified c = e.c();
         if (e.deferred()) {
           writer.writeRows(batch, e.catalog(), c.tx());
-          LogEntries.Hashed entry = LogEntries.encodeHashing(groupUuid, c.seqno(), c.tx(), clock.getAsLong(),
-              pendingHash, c.lastCommitted());
-          pendingHash = entry.hash();
-          batch.putLog(c.seqno(), entry.entry());
+          pendingHash = LogEntries.logHashing(batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
+              c.lastCommitted());
           gtids = gtids.add(groupUuid, c.seqno());
         } else {
           e.rows().writeTo(batch);

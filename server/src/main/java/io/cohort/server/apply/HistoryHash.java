@@ -34,12 +34,18 @@ public final class HistoryHash {
 
   /** As {@link #next(byte[], String, long, byte[])}, over {@code length} canonical bytes of {@code buf} from {@code offset}. */
   public static byte[] next(byte[] previous, String groupUuid, long seqno, byte[] buf, int offset, int length) {
+    MessageDigest md = start(previous, groupUuid, seqno);
+    md.update(buf, offset, length);
+    return md.digest();
+  }
+
+  /** A digest that, given transaction {@code seqno}'s canonical bytes, ends in its {@link #next} hash. */
+  static MessageDigest start(byte[] previous, String groupUuid, long seqno) {
     MessageDigest md = sha256();
     md.update(previous);
     md.update(groupUuid.getBytes(StandardCharsets.UTF_8));
     md.update(ByteBuffer.allocate(Long.BYTES).putLong(seqno).array());
-    md.update(buf, offset, length);
-    return md.digest();
+    return md;
   }
 
   /** Bytes of every hash but {@link #EMPTY}. */

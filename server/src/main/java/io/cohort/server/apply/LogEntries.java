@@ -5,9 +5,13 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.Transaction;
+import io.cohort.server.storage.Batch;
+import io.cohort.server.storage.LogPieces;
 import io.cohort.server.storage.Storage;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.security.MessageDigest;
 
 /** Reads entries of this member's transaction log. */
 public final class LogEntries {
@@ -26,94 +30,184 @@ public final class LogEntries {
    */
   public static byte[] encode(String groupUuid, long seqno, byte[] transaction, long commitTimestampMs,
       byte[] historyHash, long lastCommitted) {
-    return build(groupUuid, seqno, transaction.length, o -> o.writeRawBytes(transaction), commitTimestampMs,
-        historyHash.length, (entry, txAt) -> historyHash, lastCommitted).entry();
+    Layout l = new Layout(groupUuid, seqno, transaction.length, commitTimestampMs, historyHash.length, lastCommitted);
+    byte[] out = new byte[Math.toIntExact(l.size)];
+    CodedOutputStream o = CodedOutputStream.newInstance(out);
+    try {
+      l.writeHead(o);
+      o.writeRawBytes(transaction);
+      l.writeTail(o, historyHash);
+      o.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a log entry", e);
+    }
+    return out;
   }
-
-  /** An entry and the history hash it holds. */
-  public record Hashed(byte[] entry, byte[] hash) {}
 
   /**
-   * The entry {@link #encode} builds for {@code tx}'s canonical bytes ({@link
-   * HistoryHash#canonical}), with the history hash that extends {@code previousHash} by it, but
-   * serialising the transaction straight into the entry: a large transaction is never held as
-   * canonical bytes and again as its entry.
+   * Writes into {@code batch}, in pieces ({@link LogPieces}), the entry {@link #encode} builds for
+   * {@code tx}'s canonical bytes ({@link HistoryHash#canonical}) with the history hash that extends
+   * {@code previousHash} by them, and returns that hash. The transaction is serialised straight
+   * into the pieces and hashed as it goes: a large transaction is never held again as canonical
+   * bytes, nor as a whole entry on the heap and another on its way into RocksDB.
    */
-  public static Hashed encodeHashing(String groupUuid, long seqno, Transaction tx, long commitTimestampMs,
+  public static byte[] logHashing(Batch batch, String groupUuid, long seqno, Transaction tx, long commitTimestampMs,
       byte[] previousHash, long lastCommitted) {
-    int txBytes = tx.getSerializedSize();
-    byte[][] hash = new byte[1][];
-    byte[] entry = build(groupUuid, seqno, txBytes, tx::writeTo, commitTimestampMs, HistoryHash.LENGTH,
-        (out, txAt) -> hash[0] = HistoryHash.next(previousHash, groupUuid, seqno, out, txAt, txBytes),
-        lastCommitted).entry();
-    return new Hashed(entry, hash[0]);
-  }
-
-  private interface TxWriter {
-    void write(CodedOutputStream out) throws IOException;
-  }
-
-  private interface HashAt {
-    /** The hash to log, once the transaction's bytes are in {@code entry} from {@code txAt}. */
-    byte[] hash(byte[] entry, int txAt);
-  }
-
-  private static Hashed build(String groupUuid, long seqno, int txBytes, TxWriter tx, long commitTimestampMs,
-      int hashBytes, HashAt hashAt, long lastCommitted) {
-    int size = 0;
-    if (!groupUuid.isEmpty()) {
-      size += CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
-    }
-    if (seqno != 0) {
-      size += CodedOutputStream.computeInt64Size(LogEntry.SEQNO_FIELD_NUMBER, seqno);
-    }
-    size += CodedOutputStream.computeTagSize(LogEntry.TRANSACTION_FIELD_NUMBER)
-        + CodedOutputStream.computeUInt32SizeNoTag(txBytes) + txBytes;
-    if (commitTimestampMs != 0) {
-      size += CodedOutputStream.computeInt64Size(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
-    }
-    if (hashBytes > 0) {
-      size += CodedOutputStream.computeTagSize(LogEntry.HISTORY_HASH_FIELD_NUMBER)
-          + CodedOutputStream.computeUInt32SizeNoTag(hashBytes) + hashBytes;
-    }
-    if (lastCommitted != 0) {
-      size += CodedOutputStream.computeInt64Size(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
-    }
-    byte[] out = new byte[size];
-    CodedOutputStream o = CodedOutputStream.newInstance(out);
-    o.useDeterministicSerialization(); // what HistoryHash.canonical does; the other fields are the same either way
+    Layout l = new Layout(groupUuid, seqno, tx.getSerializedSize(), commitTimestampMs, HistoryHash.LENGTH, lastCommitted);
+    int pieces = LogPieces.piecesFor(l.size);
+    batch.putLogPieces(seqno, pieces, l.size);
+    Pieces sink = new Pieces(batch, seqno, l.size);
+    CodedOutputStream o = CodedOutputStream.newInstance(sink, 64 << 10);
     try {
+      l.writeHead(o);
+      o.flush();
+      sink.digest = HistoryHash.start(previousHash, groupUuid, seqno);
+      writeCanonically(o, tx, l.txBytes);
+      o.flush();
+      byte[] hash = sink.digest.digest();
+      sink.digest = null;
+      l.writeTail(o, hash);
+      o.flush();
+      sink.finish(pieces);
+      return hash;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot encode a log entry", e);
+    }
+  }
+
+  /** {@code tx} as {@link HistoryHash#canonical} serialises it, as the value of the entry's transaction field. */
+  private static void writeCanonically(CodedOutputStream o, Transaction tx, int txBytes) throws IOException {
+    o.useDeterministicSerialization(); // what HistoryHash.canonical does; the other fields are the same either way
+    long before = o.getTotalBytesWritten();
+    tx.writeTo(o);
+    if (o.getTotalBytesWritten() - before != txBytes) {
+      throw new IllegalStateException("a transaction serialised to other than its " + txBytes + " bytes");
+    }
+  }
+
+  /**
+   * An entry's fields around its transaction: {@link LogEntry}'s fields in order, defaults left out
+   * as protobuf leaves them out, the transaction written as its length and bytes (as protobuf
+   * writes a message field).
+   */
+  private static final class Layout {
+    final String groupUuid;
+    final long seqno;
+    final int txBytes;
+    final long commitTimestampMs;
+    final int hashBytes;
+    final long lastCommitted;
+    final long size;
+
+    Layout(String groupUuid, long seqno, int txBytes, long commitTimestampMs, int hashBytes, long lastCommitted) {
+      this.groupUuid = groupUuid;
+      this.seqno = seqno;
+      this.txBytes = txBytes;
+      this.commitTimestampMs = commitTimestampMs;
+      this.hashBytes = hashBytes;
+      this.lastCommitted = lastCommitted;
+      long n = 0;
+      if (!groupUuid.isEmpty()) {
+        n += CodedOutputStream.computeStringSize(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
+      }
+      if (seqno != 0) {
+        n += CodedOutputStream.computeInt64Size(LogEntry.SEQNO_FIELD_NUMBER, seqno);
+      }
+      n += CodedOutputStream.computeTagSize(LogEntry.TRANSACTION_FIELD_NUMBER)
+          + CodedOutputStream.computeUInt32SizeNoTag(txBytes) + (long) txBytes;
+      if (commitTimestampMs != 0) {
+        n += CodedOutputStream.computeInt64Size(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
+      }
+      if (hashBytes > 0) {
+        n += CodedOutputStream.computeTagSize(LogEntry.HISTORY_HASH_FIELD_NUMBER)
+            + CodedOutputStream.computeUInt32SizeNoTag(hashBytes) + hashBytes;
+      }
+      if (lastCommitted != 0) {
+        n += CodedOutputStream.computeInt64Size(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
+      }
+      this.size = n;
+    }
+
+    /** The fields before the transaction's bytes, and the tag and length that announce them. */
+    void writeHead(CodedOutputStream o) throws IOException {
       if (!groupUuid.isEmpty()) {
         o.writeString(LogEntry.GROUP_UUID_FIELD_NUMBER, groupUuid);
       }
       if (seqno != 0) {
         o.writeInt64(LogEntry.SEQNO_FIELD_NUMBER, seqno);
       }
-      // A message field is written as its length and bytes, exactly as a bytes field is.
       o.writeTag(LogEntry.TRANSACTION_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
       o.writeUInt32NoTag(txBytes);
-      int txAt = size - o.spaceLeft();
-      tx.write(o);
-      if (size - o.spaceLeft() != txAt + txBytes) {
-        throw new IllegalStateException("a transaction serialised to other than its " + txBytes + " bytes");
+    }
+
+    /** The fields after the transaction's bytes. */
+    void writeTail(CodedOutputStream o, byte[] historyHash) throws IOException {
+      if (historyHash.length != hashBytes) {
+        throw new IllegalStateException("a history hash of " + historyHash.length + " bytes, not " + hashBytes);
       }
       if (commitTimestampMs != 0) {
         o.writeInt64(LogEntry.COMMIT_TIMESTAMP_MS_FIELD_NUMBER, commitTimestampMs);
       }
-      byte[] hash = hashAt.hash(out, txAt);
-      if (hash.length != hashBytes) {
-        throw new IllegalStateException("a history hash of " + hash.length + " bytes, not " + hashBytes);
-      }
       if (hashBytes > 0) {
-        o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, hash);
+        o.writeByteArray(LogEntry.HISTORY_HASH_FIELD_NUMBER, historyHash);
       }
       if (lastCommitted != 0) {
         o.writeInt64(LogEntry.LAST_COMMITTED_FIELD_NUMBER, lastCommitted);
       }
-      o.checkNoSpaceLeft();
-      return new Hashed(out, hash);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot encode a log entry", e);
+    }
+  }
+
+  /** An entry's bytes, cut into pieces put into the batch as they fill, hashed while {@code digest} is set. */
+  private static final class Pieces extends OutputStream {
+    private final Batch batch;
+    private final long seqno;
+    private long left;
+    private byte[] piece;
+    private int filled;
+    private int index;
+    MessageDigest digest;
+
+    Pieces(Batch batch, long seqno, long totalBytes) {
+      this.batch = batch;
+      this.seqno = seqno;
+      this.left = totalBytes;
+    }
+
+    @Override
+    public void write(int b) {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      if (digest != null) {
+        digest.update(b, off, len);
+      }
+      while (len > 0) {
+        if (piece == null) {
+          if (left <= 0) {
+            throw new IllegalStateException("a log entry ran past the size it was laid out with");
+          }
+          piece = new byte[(int) Math.min(LogPieces.PIECE_BYTES, left)];
+          left -= piece.length;
+          filled = 0;
+        }
+        int n = Math.min(len, piece.length - filled);
+        System.arraycopy(b, off, piece, filled, n);
+        filled += n;
+        off += n;
+        len -= n;
+        if (filled == piece.length) {
+          batch.putLogPiece(seqno, index++, piece);
+          piece = null;
+        }
+      }
+    }
+
+    void finish(int pieces) {
+      if (piece != null || left != 0 || index != pieces) {
+        throw new IllegalStateException("a log entry ended short of the size it was laid out with");
+      }
     }
   }
 

@@ -62,6 +62,19 @@ public final class Batch implements RowWrites, AutoCloseable {
     run(() -> wb.put(storage.log, io.cohort.server.model.KeyCodec.seqnoKey(seqno), entry));
   }
 
+  /**
+   * A log entry stored in {@code pieces} pieces ({@link LogPieces}): its marker. Each piece follows
+   * with {@link #putLogPiece}, in this batch.
+   */
+  public void putLogPieces(long seqno, int pieces, long totalBytes) {
+    run(() -> wb.put(storage.log, io.cohort.server.model.KeyCodec.seqnoKey(seqno), LogPieces.marker(pieces, totalBytes)));
+  }
+
+  /** Piece {@code index} of a log entry stored in pieces. */
+  public void putLogPiece(long seqno, int index, byte[] piece) {
+    run(() -> wb.put(storage.log, LogPieces.pieceKey(seqno, index), piece));
+  }
+
   public void putMeta(String key, byte[] value) {
     run(() -> wb.put(storage.meta, key.getBytes(StandardCharsets.UTF_8), value));
   }

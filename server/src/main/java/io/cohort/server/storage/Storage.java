@@ -207,16 +207,41 @@ public final class Storage implements AutoCloseable {
     try (RocksIterator it = db.newIterator(log)) {
       for (it.seek(io.cohort.server.model.KeyCodec.seqnoKey(fromSeqno)); it.isValid() && out.size() < limit;
           it.next()) {
-        out.add(it.value());
+        byte[] key = it.key();
+        if (key.length != Long.BYTES) {
+          continue; // a piece of the entry before it, read with that entry
+        }
+        byte[] value = it.value();
+        out.add(LogPieces.isMarker(value) ? logEntry(io.cohort.server.model.KeyCodec.decodeSeqno(key)) : value);
       }
     }
     return out;
   }
 
-  /** The serialized log entry of one sequence number, or null. */
+  /** The serialized log entry of one sequence number, or null; put together when it was stored in pieces. */
   public byte[] logEntry(long seqno) {
     try {
-      return db.get(log, io.cohort.server.model.KeyCodec.seqnoKey(seqno));
+      byte[] value = db.get(log, io.cohort.server.model.KeyCodec.seqnoKey(seqno));
+      if (value == null || !LogPieces.isMarker(value)) {
+        return value;
+      }
+      LogPieces.Marker m = LogPieces.marker(value);
+      byte[] entry = new byte[Math.toIntExact(m.totalBytes())];
+      int at = 0;
+      for (int i = 0; i < m.pieces(); i++) {
+        byte[] piece = db.get(log, LogPieces.pieceKey(seqno, i));
+        if (piece == null || at + piece.length > entry.length) {
+          throw new StorageException("the log entry of transaction " + seqno + " lacks piece " + i + " of "
+              + m.pieces() + " or holds more than " + m.totalBytes() + " bytes");
+        }
+        System.arraycopy(piece, 0, entry, at, piece.length);
+        at += piece.length;
+      }
+      if (at != entry.length) {
+        throw new StorageException("the log entry of transaction " + seqno + " holds " + at + " bytes in its pieces, not "
+            + m.totalBytes());
+      }
+      return entry;
     } catch (RocksDBException e) {
       throw new StorageException("log read failed: " + e.getMessage(), e);
     }

@@ -8,7 +8,13 @@ import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.Value;
+import io.cohort.server.storage.Batch;
+import io.cohort.server.storage.LogPieces;
+import io.cohort.server.storage.Storage;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LogEntriesTest {
 
@@ -31,24 +37,37 @@ class LogEntriesTest {
   }
 
   /**
-   * A large transaction is serialised straight into its entry: the bytes and the hash must be
-   * those of the small path, or members that applied it either way would log different histories.
+   * A large transaction is serialised straight into its entry's pieces: the entry read back, and
+   * the hash, must be those of the small path, or members that applied it either way would log
+   * different histories; and reading the log skips the pieces.
    */
   @Test
-  void anEntryBuiltStraightFromTheTransactionIsTheEntryBuiltFromItsCanonicalBytes() {
+  void anEntryWrittenInPiecesReadsBackAsTheEntryBuiltFromTheCanonicalBytes(@TempDir Path dir) {
     Row.Builder row = Row.newBuilder();
     for (int i = 0; i < 50; i++) { // many map entries, put in an order of their own
       row.putColumns("c" + ((i * 37) % 50), Value.newBuilder().setInt64Value(i).build());
     }
+    byte[] blob = new byte[2 * LogPieces.PIECE_BYTES + 777]; // three pieces
+    new SplittableRandom(3).nextBytes(blob);
+    row.putColumns("blob", Value.newBuilder().setBytesValue(ByteString.copyFrom(blob)).build());
     Transaction tx = Transaction.newBuilder().setTxnId("t8").setOriginMember("m3").setSnapshotSeqno(12)
         .addChanges(RowChange.newBuilder().setTable("wide").setAfter(row)).build();
     byte[] previous = HistoryHash.next(HistoryHash.EMPTY, "g", 11, tx);
     byte[] canonical = HistoryHash.canonical(tx);
     byte[] hash = HistoryHash.next(previous, "g", 12, canonical);
+    byte[] small = LogEntries.encode("g", 11, HistoryHash.canonical(Transaction.newBuilder().setTxnId("t7").build()),
+        5677, previous, 9);
 
-    LogEntries.Hashed direct = LogEntries.encodeHashing("g", 12, tx, 5678, previous, 9);
-    assertThat(direct.hash()).isEqualTo(hash);
-    assertThat(direct.entry()).isEqualTo(LogEntries.encode("g", 12, canonical, 5678, hash, 9));
-    assertThat(LogEntries.parse(direct.entry()).getTransaction()).isEqualTo(tx);
+    try (Storage storage = Storage.open(dir, false); Batch batch = storage.newBatch()) {
+      batch.putLog(11, small);
+      assertThat(LogEntries.logHashing(batch, "g", 12, tx, 5678, previous, 9)).isEqualTo(hash);
+      batch.putLog(13, small);
+      storage.write(batch);
+      byte[] expected = LogEntries.encode("g", 12, canonical, 5678, hash, 9);
+      assertThat(storage.logEntry(12)).isEqualTo(expected);
+      assertThat(storage.readLog(11, 10)).containsExactly(small, expected, small);
+      assertThat(storage.readLog(12, 1)).containsExactly(expected);
+      assertThat(LogEntries.parse(storage.logEntry(12)).getTransaction()).isEqualTo(tx);
+    }
   }
 }
