@@ -287,9 +287,6 @@ public final class LocalCluster {
   static final String DEFAULT_SERVER_OPTS =
       "-Xmx512m -XX:+UseSerialGC -XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=6";
 
-  /** glibc malloc arenas of each member unless {@code MALLOC_ARENA_MAX} is set (bin/cohort says why). */
-  static final String DEFAULT_MALLOC_ARENA_MAX = "2";
-
   static List<String> serverJvmOptions(String opts, String aotCache, int javaFeature) {
     List<String> out = new ArrayList<>(List.of(
         (opts == null || opts.isBlank() ? DEFAULT_SERVER_OPTS : opts).trim().split("\\s+")));
@@ -315,7 +312,6 @@ public final class LocalCluster {
           .redirectOutput(ProcessBuilder.Redirect.appendTo(m.logFile().toFile()))
           // The member outlives this command: it must not hold our stdin open.
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-      pb.environment().putIfAbsent("MALLOC_ARENA_MAX", DEFAULT_MALLOC_ARENA_MAX);
       Process p = pb.start();
       Files.writeString(m.pidFile(), p.pid() + "\n", StandardCharsets.UTF_8);
       return p;
