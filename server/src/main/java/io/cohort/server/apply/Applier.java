@@ -352,16 +352,16 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   /** A transaction's writes and bytes, built off the applier thread when there are workers. */
   private Executed execute(Certified c, Catalog cat) {
+    int delay = delayMicros.getAsInt(); // fault injection: every transaction, large ones too
+    if (delay > 0) {
+      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delay));
+    }
     if (c.tx().getSerializedSize() > LARGE_TRANSACTION_BYTES) {
       return new Executed(c, cat, null, null);
     }
     PendingRows rows = new PendingRows();
     writer.writeRows(rows, cat, c.tx());
     byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
-    int delay = delayMicros.getAsInt();
-    if (delay > 0) {
-      java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delay));
-    }
     return new Executed(c, cat, rows, canonical);
   }
 
