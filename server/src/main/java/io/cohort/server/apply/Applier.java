@@ -375,7 +375,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       pendingHash = appliedPoint.hash();
       long expected = 0;
       for (long seqno : run) {
-        expected += 2L * done.get(seqno).c().tx().getSerializedSize(); // rows and log entry
+        Executed e = done.get(seqno); // rows and log entry; a large one's log is written ahead, in pieces
+        expected += (e.deferred() ? 1L : 2L) * e.c().tx().getSerializedSize();
       }
       Batch batch = storage.newBatch(expected);
       GtidSet gtids = executed;
@@ -385,7 +386,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
         Certified c = e.c();
         if (e.deferred()) {
           writer.writeRows(batch, e.catalog(), c.tx());
-          pendingHash = LogEntries.logHashing(batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
+          pendingHash = LogEntries.logHashing(storage, batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
               c.lastCommitted());
           gtids = gtids.add(groupUuid, c.seqno());
         } else {

@@ -45,18 +45,21 @@ public final class LogEntries {
   }
 
   /**
-   * Writes into {@code batch}, in pieces ({@link LogPieces}), the entry {@link #encode} builds for
-   * {@code tx}'s canonical bytes ({@link HistoryHash#canonical}) with the history hash that extends
+   * Stores, in pieces ({@link LogPieces}), the entry {@link #encode} builds for {@code tx}'s
+   * canonical bytes ({@link HistoryHash#canonical}) with the history hash that extends
    * {@code previousHash} by them, and returns that hash. The transaction is serialised straight
    * into the pieces and hashed as it goes: a large transaction is never held again as canonical
-   * bytes, nor as a whole entry on the heap and another on its way into RocksDB.
+   * bytes, nor as a whole entry on the heap and another on its way into RocksDB. Each piece is
+   * written to {@code storage} at once, on its own; only the marker goes into {@code batch}, so the
+   * entry exists when the batch is written (see {@link LogPieces}) and the batch carries the
+   * transaction's rows alone.
    */
-  public static byte[] logHashing(Batch batch, String groupUuid, long seqno, Transaction tx, long commitTimestampMs,
-      byte[] previousHash, long lastCommitted) {
+  public static byte[] logHashing(Storage storage, Batch batch, String groupUuid, long seqno, Transaction tx,
+      long commitTimestampMs, byte[] previousHash, long lastCommitted) {
     Layout l = new Layout(groupUuid, seqno, tx.getSerializedSize(), commitTimestampMs, HistoryHash.LENGTH, lastCommitted);
     int pieces = LogPieces.piecesFor(l.size);
     batch.putLogPieces(seqno, pieces, l.size);
-    Pieces sink = new Pieces(batch, seqno, l.size);
+    Pieces sink = new Pieces(storage, seqno, l.size);
     CodedOutputStream o = CodedOutputStream.newInstance(sink, 64 << 10);
     try {
       l.writeHead(o);
@@ -157,9 +160,9 @@ public final class LogEntries {
     }
   }
 
-  /** An entry's bytes, cut into pieces put into the batch as they fill, hashed while {@code digest} is set. */
+  /** An entry's bytes, cut into pieces written as they fill, hashed while {@code digest} is set. */
   private static final class Pieces extends OutputStream {
-    private final Batch batch;
+    private final Storage storage;
     private final long seqno;
     private long left;
     private byte[] piece;
@@ -167,8 +170,8 @@ public final class LogEntries {
     private int index;
     MessageDigest digest;
 
-    Pieces(Batch batch, long seqno, long totalBytes) {
-      this.batch = batch;
+    Pieces(Storage storage, long seqno, long totalBytes) {
+      this.storage = storage;
       this.seqno = seqno;
       this.left = totalBytes;
     }
@@ -198,7 +201,7 @@ public final class LogEntries {
         off += n;
         len -= n;
         if (filled == piece.length) {
-          batch.putLogPiece(seqno, index++, piece);
+          storage.writeLogPiece(seqno, index++, piece);
           piece = null;
         }
       }

@@ -63,16 +63,11 @@ public final class Batch implements RowWrites, AutoCloseable {
   }
 
   /**
-   * A log entry stored in {@code pieces} pieces ({@link LogPieces}): its marker. Each piece follows
-   * with {@link #putLogPiece}, in this batch.
+   * A log entry stored in {@code pieces} pieces ({@link LogPieces}): its marker. The pieces are
+   * written before this batch, with {@link Storage#writeLogPiece}.
    */
   public void putLogPieces(long seqno, int pieces, long totalBytes) {
     run(() -> wb.put(storage.log, io.cohort.server.model.KeyCodec.seqnoKey(seqno), LogPieces.marker(pieces, totalBytes)));
-  }
-
-  /** Piece {@code index} of a log entry stored in pieces. */
-  public void putLogPiece(long seqno, int index, byte[] piece) {
-    run(() -> wb.put(storage.log, LogPieces.pieceKey(seqno, index), piece));
   }
 
   public void putMeta(String key, byte[] value) {

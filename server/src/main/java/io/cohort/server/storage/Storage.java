@@ -155,6 +155,19 @@ public final class Storage implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes piece {@code index} of a log entry stored in pieces ({@link LogPieces}) at once and on
+   * its own, unsynced: the batch with the entry's marker, written after it, makes it part of the
+   * log and durable with it.
+   */
+  public void writeLogPiece(long seqno, int index, byte[] piece) {
+    try {
+      db.put(log, unsyncedWriteOptions, LogPieces.pieceKey(seqno, index), piece);
+    } catch (RocksDBException e) {
+      throw new StorageException("write of a log piece failed: " + e.getMessage(), e);
+    }
+  }
+
   /** Makes every write so far durable (when fsync is on), synced or not. */
   public void syncWal() {
     if (!fsync) {

@@ -59,9 +59,14 @@ class LogEntriesTest {
         5677, previous, 9);
 
     try (Storage storage = Storage.open(dir, false); Batch batch = storage.newBatch()) {
+      try (Batch lost = storage.newBatch()) { // its pieces written, then a crash before the batch
+        LogEntries.logHashing(storage, lost, "g", 12, tx, 1234, previous, 9);
+      }
       batch.putLog(11, small);
-      assertThat(LogEntries.logHashing(batch, "g", 12, tx, 5678, previous, 9)).isEqualTo(hash);
+      assertThat(LogEntries.logHashing(storage, batch, "g", 12, tx, 5678, previous, 9)).isEqualTo(hash);
       batch.putLog(13, small);
+      assertThat(storage.logEntry(12)).as("no entry before its batch is written").isNull();
+      assertThat(storage.readLog(11, 10)).as("pieces without their marker are not read as entries").isEmpty();
       storage.write(batch);
       byte[] expected = LogEntries.encode("g", 12, canonical, 5678, hash, 9);
       assertThat(storage.logEntry(12)).isEqualTo(expected);
