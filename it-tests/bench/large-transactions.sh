@@ -31,6 +31,7 @@ for p in 7901 7902 7903; do
 done
 for m in m1 m2 m3; do
   echo "$m suspicions $(grep -c 'suspects member' $D/c/$m/member.log || true), $(grep VmHWM /proc/$(cat $D/c/$m/member.pid)/status | tr -s ' ')"
+  grep -E 'suspects member|one consensus turn took' $D/c/$m/member.log | head -3 | cut -c1-240 || true
 done
 echo "view-change log lines per member before the load $v0, after $(views)"
 grep -E "committed|latency|first error" $D/bench.out
