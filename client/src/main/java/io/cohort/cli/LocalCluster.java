@@ -285,7 +285,7 @@ public final class LocalCluster {
 
   /** As {@code bin/cohort server} uses ({@code SERVER_OPTS} there, which says why). */
   static final String DEFAULT_SERVER_OPTS =
-      "-Xmx512m -XX:+UseSerialGC -XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=6";
+      "-Xmx512m -XX:+UseSerialGC -XX:PretenureSizeThreshold=65536 -XX:FreqInlineSize=100 -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=6";
 
   static List<String> serverJvmOptions(String opts, String aotCache, int javaFeature) {
     List<String> out = new ArrayList<>(List.of(
