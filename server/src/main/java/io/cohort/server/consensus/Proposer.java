@@ -77,6 +77,11 @@ final class Proposer {
     queue.addLast(v);
   }
 
+  /** Queues {@code v} ahead of every value waiting for a slot (not of those already in one). */
+  void enqueueFirst(Value v) {
+    queue.addFirst(v);
+  }
+
   /** Mencius rule 1: the next batch goes into our next unused slot, within the window. */
   void fill(long now) {
     skipBelow(skipWanted);

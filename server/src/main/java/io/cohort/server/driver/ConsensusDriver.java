@@ -117,11 +117,18 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   private static final class Proposal implements Input {
     final byte[] data;
     final MembershipChange change;
+    /** Ahead of the values waiting for a slot ({@link MenciusNode#proposeFirst}). */
+    final boolean first;
     final CompletableFuture<Delivered> future = new CompletableFuture<>();
 
     Proposal(byte[] data, MembershipChange change) {
+      this(data, change, false);
+    }
+
+    Proposal(byte[] data, MembershipChange change, boolean first) {
       this.data = data;
       this.change = change;
+      this.first = first;
     }
   }
 
@@ -304,6 +311,16 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
   public CompletableFuture<Delivered> proposeOwned(byte[] data) {
     Objects.requireNonNull(data, "data");
     return submit(new Proposal(data, null));
+  }
+
+  /**
+   * As {@link #proposeOwned}, ahead of this member's values still waiting for a slot
+   * ({@link MenciusNode#proposeFirst}): for the next part of a message under way.
+   */
+  @Override
+  public CompletableFuture<Delivered> proposeOwnedFirst(byte[] data) {
+    Objects.requireNonNull(data, "data");
+    return submit(new Proposal(data, null, true));
   }
 
   /**
@@ -676,7 +693,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       }
     } else if (in instanceof Proposal p) {
       if (p.change == null) {
-        pending.track(loop.propose(p.data), p.future);
+        pending.track(loop.propose(p.data, p.first), p.future);
         return;
       }
       long id;

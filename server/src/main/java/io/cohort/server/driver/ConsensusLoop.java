@@ -97,9 +97,12 @@ public final class ConsensusLoop {
     return trusted;
   }
 
-  /** Proposes {@code data} in one of this member's slots; returns the value's id. */
-  public long propose(byte[] data) {
-    return core.propose(data);
+  /**
+   * Proposes {@code data} in one of this member's slots, ahead of what waits for one when
+   * {@code first} ({@link MenciusNode#proposeFirst}); returns the value's id.
+   */
+  public long propose(byte[] data, boolean first) {
+    return first ? core.proposeFirst(data) : core.propose(data);
   }
 
   /**

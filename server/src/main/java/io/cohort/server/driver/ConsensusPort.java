@@ -17,6 +17,9 @@ public interface ConsensusPort {
   /** See {@link ConsensusDriver#proposeOwned}: {@code data} is not copied. */
   CompletableFuture<Delivered> proposeOwned(byte[] data);
 
+  /** See {@link ConsensusDriver#proposeOwnedFirst}. */
+  CompletableFuture<Delivered> proposeOwnedFirst(byte[] data);
+
   /** See {@link ConsensusDriver#proposeMembership}. */
   CompletableFuture<Delivered> proposeMembership(Membership expected, Membership next, byte[] attachment);
 

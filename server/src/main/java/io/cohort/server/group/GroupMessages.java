@@ -44,12 +44,19 @@ final class GroupMessages {
    * @param expirySlots          the parts of a message not all delivered within this many slots
    *                             of its first are dropped everywhere (its origin crashed, or lost
    *                             some to a revocation); its origin sends it again
+   * @param partsInFlight        parts of one message its origin has proposed and not yet seen
+   *                             delivered, at most (see GroupSession#proposeAll)
    */
-  record Settings(int fragmentBytes, int compressionThreshold, long expirySlots) {
+  record Settings(int fragmentBytes, int compressionThreshold, long expirySlots, int partsInFlight) {
     static final int MIN_FRAGMENT_BYTES = 64;
     /** Well under the peer transport's largest frame (64 MiB). */
     static final int MAX_FRAGMENT_BYTES = 32 << 20;
+    static final int PARTS_IN_FLIGHT = 4;
     static final Settings DEFAULTS = new Settings(1 << 20, 1_000_000, 1_000_000);
+
+    Settings(int fragmentBytes, int compressionThreshold, long expirySlots) {
+      this(fragmentBytes, compressionThreshold, expirySlots, PARTS_IN_FLIGHT);
+    }
 
     Settings {
       if (fragmentBytes < MIN_FRAGMENT_BYTES || fragmentBytes > MAX_FRAGMENT_BYTES) {
@@ -61,6 +68,9 @@ final class GroupMessages {
       }
       if (expirySlots < 1) {
         throw new IllegalArgumentException("fragment expiry " + expirySlots + " slots is below 1");
+      }
+      if (partsInFlight < 1) {
+        throw new IllegalArgumentException("parts in flight " + partsInFlight + " is below 1");
       }
     }
   }
@@ -77,6 +87,7 @@ final class GroupMessages {
   private final AtomicLong compressedIn = new AtomicLong();
   private final AtomicLong compressedOut = new AtomicLong();
   private final AtomicLong fragmentsSent = new AtomicLong();
+  private final AtomicLong partsHeldBack = new AtomicLong();
 
   GroupMessages(Settings settings) {
     this.settings = settings;
@@ -222,6 +233,15 @@ final class GroupMessages {
 
   long fragmentsSent() {
     return fragmentsSent.get();
+  }
+
+  /** Times the origin of a split message held its next part back until an earlier one was delivered. */
+  void heldBack() {
+    partsHeldBack.incrementAndGet();
+  }
+
+  long partsHeldBack() {
+    return partsHeldBack.get();
   }
 
   private Chunks write(GroupMessage m, boolean compress) {

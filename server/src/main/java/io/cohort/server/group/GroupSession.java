@@ -419,17 +419,78 @@ final class GroupSession {
 
   private record HeldSplit(String messageId, Runnable propose) {}
 
-  /** Proposes the values of one message: its only value, or all its parts in order. */
+  /**
+   * Proposes the values of one message: its only value, or its parts in order, at most
+   * {@code partsInFlight} ({@link GroupMessages.Settings}, 4) undelivered at a time. The proposer
+   * takes values first come, first served, so a large transaction's parts proposed all at once
+   * held back every commit this member proposed after them until the last part was in a slot: in
+   * single-primary mode, every client's commit waited for the whole transaction to cross the
+   * group.
+   */
   private void proposeAll(ConsensusPort d, String txnId, GroupMessages.Encoded e) {
-    for (byte[] value : e.values()) {
-      d.proposeOwned(value).whenComplete((decided, err) -> {
-        if (err != null) {
-          forget(e);
-          pipeline.fail(txnId, new GroupUnavailableException("member " + memberId
-              + " could not order the transaction through the group (" + err.getMessage()
-              + "); if the message says the outcome is unknown, check before retrying"));
-        }
-      });
+    if (e.messageId() == null) {
+      propose(d, txnId, e, e.values().get(0), false, null);
+    } else {
+      new PartPacer(d, txnId, e).proposeMore();
+    }
+  }
+
+  /**
+   * Proposes {@code value}, ahead of this member's values waiting for a slot when {@code first};
+   * {@code delivered} runs once it is delivered here (null: nothing to run).
+   */
+  private void propose(ConsensusPort d, String txnId, GroupMessages.Encoded e, byte[] value, boolean first,
+      Runnable delivered) {
+    (first ? d.proposeOwnedFirst(value) : d.proposeOwned(value)).whenComplete((decided, err) -> {
+      if (err != null) {
+        forget(e);
+        pipeline.fail(txnId, new GroupUnavailableException("member " + memberId
+            + " could not order the transaction through the group (" + err.getMessage()
+            + "); if the message says the outcome is unknown, check before retrying"));
+      } else if (delivered != null) {
+        delivered.run();
+      }
+    });
+  }
+
+  /**
+   * Proposes the parts of one split message, the next as each is delivered. The first ones take
+   * their turn behind what this member proposed before; each later one goes ahead of what waits
+   * for a slot, so the message never waits behind everything proposed since it began (with one
+   * part at a time and a long queue it never finished, and then nothing committed behind it),
+   * while commits proposed meanwhile go between its parts. Stops when this member no longer
+   * holds the message: delivered, dropped by the group (then sent again under another id, with a
+   * pacer of its own) or failed.
+   */
+  private final class PartPacer {
+    private final ConsensusPort d;
+    private final String txnId;
+    private final GroupMessages.Encoded e;
+    private int next;
+    private int inFlight;
+
+    PartPacer(ConsensusPort d, String txnId, GroupMessages.Encoded e) {
+      this.d = d;
+      this.txnId = txnId;
+      this.e = e;
+    }
+
+    synchronized void proposeMore() {
+      GroupMessages messages = machine.messages();
+      int limit = messages.settings().partsInFlight();
+      while (inFlight < limit && next < e.values().size() && machine.own().holdsMessage(e.messageId())) {
+        inFlight++;
+        propose(d, txnId, e, e.values().get(next), next >= limit, this::delivered);
+        next++;
+      }
+      if (inFlight == limit && next < e.values().size()) {
+        messages.heldBack();
+      }
+    }
+
+    private synchronized void delivered() {
+      inFlight--;
+      proposeMore();
     }
   }
 

@@ -70,6 +70,7 @@ class SimulationTest {
       assertThat(coverage.learnsWithoutValue).isPositive();
       // Skips that reached past a member's horizon were learned once it got there.
       assertThat(coverage.heldSkipsLearned).isPositive();
+      assertThat(coverage.proposedFirst).isPositive();
     }
   }
 }

@@ -267,6 +267,8 @@ final class GroupSimulation {
     long compressedTransactions;
     /** Split messages every member dropped unfinished (a view change between their parts, or expiry). */
     long splitDropped;
+    /** Times an origin held a split message's next part back until an earlier one was delivered. */
+    long partsHeldBack;
 
     void add(Coverage o) {
       crashes += o.crashes;
@@ -320,6 +322,7 @@ final class GroupSimulation {
       fragmentsSent += o.fragmentsSent;
       compressedTransactions += o.compressedTransactions;
       splitDropped += o.splitDropped;
+      partsHeldBack += o.partsHeldBack;
     }
 
     @Override
@@ -344,7 +347,7 @@ final class GroupSimulation {
           + " deliveredAfterSave=" + deliveredAfterSave
           + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
           + " electionsChecked=" + electionsChecked + " split=" + splitTransactions + " fragments=" + fragmentsSent
-          + " compressed=" + compressedTransactions + " splitDropped=" + splitDropped;
+          + " compressed=" + compressedTransactions + " splitDropped=" + splitDropped + " partsHeldBack=" + partsHeldBack;
     }
   }
 
@@ -428,7 +431,7 @@ final class GroupSimulation {
     this.sizes = new SplittableRandom(seed ^ 0x510E527FADE682D1L);
     this.messageSettings = sizes.nextInt(3) == 0 ? GroupMessages.Settings.DEFAULTS
         : new GroupMessages.Settings(64 + sizes.nextInt(160), sizes.nextBoolean() ? 0 : 96 + sizes.nextInt(300),
-            40 + sizes.nextInt(400));
+            40 + sizes.nextInt(400), 1 + new SplittableRandom(seed ^ 0x1F83D9ABFB41BD6BL).nextInt(4));
     this.padShare = messageSettings == GroupMessages.Settings.DEFAULTS ? 0 : 0.2 + sizes.nextDouble() * 0.6;
     this.tables = 1 + shapes.nextInt(3);
     this.ddlShare = shapes.nextDouble() * 0.15;
@@ -492,6 +495,7 @@ final class GroupSimulation {
     } finally {
       for (Proc p : procs) {
         coverage.fragmentsSent += p.messages.fragmentsSent();
+        coverage.partsHeldBack += p.messages.partsHeldBack();
       }
     }
   }

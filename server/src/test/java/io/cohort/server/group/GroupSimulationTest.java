@@ -100,6 +100,8 @@ class GroupSimulationTest {
       assertThat(coverage.fragmentsSent).isPositive();
       assertThat(coverage.compressedTransactions).isPositive();
       assertThat(coverage.splitDropped).isPositive();
+      // Origins held a split message's later parts back until earlier ones were delivered.
+      assertThat(coverage.partsHeldBack).isPositive();
       // The production loop's order: decisions before a save, and held for one.
       assertThat(coverage.deliveredBeforeSave).isPositive();
       assertThat(coverage.deliveredAfterSave).isPositive();
