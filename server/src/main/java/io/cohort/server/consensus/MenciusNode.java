@@ -171,8 +171,8 @@ public final class MenciusNode {
           + " members needs a horizon of at least " + MenciusConfig.minHorizon(next)
           + ", this group has " + cfg.horizon());
     }
-    return enqueueLast(Value.Kind.MEMBERSHIP,
-        new MembershipChange(expected, next, attachment).encode());
+    return enqueue(Value.Kind.MEMBERSHIP,
+        new MembershipChange(expected, next, attachment).encode(), false);
   }
 
   public void step(Message m) {
@@ -443,10 +443,6 @@ public final class MenciusNode {
   private boolean needsPersist() {
     return incarnationDirty || proposer.nextOwnSlotDirty() || acceptor.hasDirty()
         || (truncateBelow > 0 && truncateBelow > persistedTruncation);
-  }
-
-  private long enqueueLast(Value.Kind kind, byte[] data) {
-    return enqueue(kind, data, false);
   }
 
   private long enqueue(Value.Kind kind, byte[] data, boolean first) {
