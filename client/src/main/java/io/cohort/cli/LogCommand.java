@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 @Command(name = "log", mixinStandardHelpOptions = true,
     description = "Print committed transactions with their row changes, like mysqlbinlog -v.")
 final class LogCommand extends CliCommand {
-  @Option(names = "--from", defaultValue = "1", paramLabel = "N",
-      description = "First GTID sequence number (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--from", defaultValue = "0", paramLabel = "N",
+      description = "First GTID sequence number (default: the oldest the member kept; older ones may be purged,"
+          + " see gtid_purged in status).")
   long from;
 
   @Option(names = "--limit", defaultValue = "0", paramLabel = "N",
@@ -18,8 +19,8 @@ final class LogCommand extends CliCommand {
 
   @Override
   public Integer call() {
-    if (from < 1 || limit < 0) {
-      throw new CliException("--from must be at least 1 and --limit not negative");
+    if (from < 0 || limit < 0) {
+      throw new CliException("--from and --limit must not be negative");
     }
     try (CohortClient client = connect()) {
       LogPrinter printer = new LogPrinter(client.listTables());

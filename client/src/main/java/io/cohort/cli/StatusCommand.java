@@ -53,6 +53,10 @@ final class StatusCommand extends CliCommand {
     out.printf("group          %s  view %s%n", s.getGroupName(), s.getViewId());
     out.printf("mode           %s  primary %s%n", orDash(s.getMode()), orDash(s.getPrimary()));
     out.printf("gtid_executed  %s%n", s.getGtidExecuted());
+    out.printf("gtid_purged    %s%n", orDash(s.getGtidPurged()));
+    if (s.hasLog()) {
+      out.printf("log            %s%n", log(s.getLog()));
+    }
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());
@@ -149,6 +153,14 @@ final class StatusCommand extends CliCommand {
   }
 
   /** How this member compressed and split what it sent: "compressed 120.0 MB to 30.0 MB (4.00x) ...". */
+  /** Where the transaction log starts, its size, and how long it is kept. */
+  static String log(io.cohort.proto.TransactionLogStatus l) {
+    String age = l.getRetentionSeconds() == 0 ? "kept whatever its age" : "kept " + l.getRetentionSeconds() + " s";
+    String size = l.getRetentionBytes() == 0 ? "no size cap" : "capped at " + l.getRetentionBytes() + " B";
+    return String.format("from %d, about %d B; %s, %s (once every member applied it)", l.getFirstSeqno(),
+        l.getApproximateBytes(), age, size);
+  }
+
   static String messages(io.cohort.proto.GroupMessageStats m) {
     StringBuilder sb = new StringBuilder();
     if (m.getCompressionThreshold() == 0) {

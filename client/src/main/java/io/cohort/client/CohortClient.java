@@ -504,7 +504,8 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   /**
    * Reads committed transactions from the log, in GTID order.
    *
-   * @param fromSeqno the first GTID sequence number (1 = the beginning)
+   * @param fromSeqno the first GTID sequence number; 0 = the oldest the member kept (a purged
+   *     one fails with {@link ErrorCode#OUT_OF_RANGE}; its status shows gtid_purged)
    * @param limit the most entries; 0 for the server's default
    * @return the entries
    */
@@ -518,7 +519,8 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * Streams committed transactions from the log to a consumer, in GTID order, without holding
    * them all in memory. The whole stream is bounded by the client's deadline.
    *
-   * @param fromSeqno the first GTID sequence number (1 = the beginning)
+   * @param fromSeqno the first GTID sequence number; 0 = the oldest the member kept (a purged
+   *     one fails with {@link ErrorCode#OUT_OF_RANGE}; its status shows gtid_purged)
    * @param limit the most entries; 0 for the server's default
    * @param consumer called once per entry, on the calling thread
    */

@@ -20,6 +20,7 @@ import io.grpc.ServerInterceptors;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
 import io.cohort.server.model.Table;
+import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import io.grpc.Server;
@@ -92,7 +93,12 @@ public final class Member implements AutoCloseable {
       applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
           () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults);
-      MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry,
+      // Only an ONLINE member's certifier holds the group's collection point: before it joins or
+      // resumes its place, it holds this member's own last transaction.
+      LogPurger purger = new LogPurger(storage, config.recovery(), groupUuid, applier::lastApplied,
+          () -> "ONLINE".equals(group.localState()) ? pipeline.certifier().collectedUpTo() : 0,
+          System::currentTimeMillis);
+      MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
           System::currentTimeMillis, System.currentTimeMillis());
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
@@ -110,7 +116,7 @@ public final class Member implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry), 1, 1, TimeUnit.SECONDS);
+      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger), 1, 1, TimeUnit.SECONDS);
       String address = config.listenHost() + ":" + server.getPort();
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
@@ -128,11 +134,16 @@ public final class Member implements AutoCloseable {
     t.start();
   }
 
-  private static void housekeeping(TransactionRegistry registry) {
+  private static void housekeeping(TransactionRegistry registry, LogPurger purger) {
     try {
       registry.expireIdle();
     } catch (RuntimeException e) {
       LOG.error("housekeeping failed", e);
+    }
+    try {
+      purger.run();
+    } catch (RuntimeException e) {
+      LOG.error("purging the transaction log failed", e);
     }
   }
 
@@ -226,6 +237,12 @@ public final class Member implements AutoCloseable {
     server.shutdownNow();
     calls.close();
     maintenance.shutdownNow();
+    try {
+      // A purge compacting the log must end before storage closes under it.
+      maintenance.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     registry.closeAll();
     group.close();
     storage.close();

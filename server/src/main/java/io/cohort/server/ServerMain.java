@@ -5,6 +5,7 @@ import io.cohort.server.tools.ConsensusNodeCommand;
 import io.cohort.server.tools.StorageBench;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
+import io.cohort.server.config.RecoveryConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -100,6 +101,15 @@ public final class ServerMain implements Runnable {
     @Option(names = "--consistency-wait-timeout", description = "Longest a transaction waits for its consistency"
         + " level, in seconds (default " + MemberConfig.DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS + ").")
     Integer consistencyWaitTimeout;
+
+    @Option(names = "--log-retention-seconds", description = "Purge transaction log entries applied longer ago"
+        + " than this, once every member has applied them; 0 = never by age (default 2592000, 30 days)."
+        + " A member that needs purged transactions cannot catch up from the log.")
+    Long logRetentionSeconds;
+
+    @Option(names = "--log-retention-bytes", description = "Purge the oldest transaction log entries while the"
+        + " log holds more than this, once every member has applied them; 0 = no cap (default).")
+    Long logRetentionBytes;
 
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
@@ -226,6 +236,9 @@ public final class ServerMain implements Runnable {
           parseInt(communicationMaxMessageSize, p, "communication-max-message-size",
               MemberConfig.DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE),
           parseInt(compressionThreshold, p, "compression-threshold", MemberConfig.DEFAULT_COMPRESSION_THRESHOLD),
+          new RecoveryConfig(
+              parseLong(logRetentionSeconds, p, "log-retention-seconds", RecoveryConfig.DEFAULT_LOG_RETENTION_SECONDS),
+              parseLong(logRetentionBytes, p, "log-retention-bytes", RecoveryConfig.DEFAULT_LOG_RETENTION_BYTES)),
           group(p, hostPort[0], port));
     }
 
@@ -300,7 +313,7 @@ public final class ServerMain implements Runnable {
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
-        "compression-threshold",
+        "compression-threshold", "log-retention-seconds", "log-retention-bytes",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -5,6 +5,7 @@ import io.cohort.proto.SetPrimaryRequest;
 import io.cohort.proto.SwitchToMultiPrimaryRequest;
 import io.cohort.proto.SwitchToSinglePrimaryRequest;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import io.cohort.proto.BeginRequest;
@@ -30,6 +31,7 @@ import io.cohort.proto.RollbackResponse;
 import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
 import io.cohort.proto.Transaction;
+import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.apply.DataSnapshot;
 import io.cohort.server.model.DbException;
 import io.cohort.server.model.Table;
@@ -377,17 +379,37 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         throw DbException.invalid("from_seqno %d is negative", req.getFromSeqno());
       }
       int limit = req.getLimit() == 0 ? DEFAULT_LOG_LIMIT : (int) Math.min(req.getLimit(), MAX_LOG_LIMIT);
-      List<byte[]> entries = m.storage().readLog(Math.max(1, req.getFromSeqno()), limit);
-      for (byte[] e : entries) {
+      LogPurger purger = m.logPurger();
+      // 0 = from the oldest entry kept. What a reader asked for stays a while (it reads on).
+      long from = req.getFromSeqno() == 0 ? purger.purgedUpTo() + 1 : req.getFromSeqno();
+      purger.hold(from);
+      List<byte[]> entries = m.storage().readLog(from, limit);
+      for (int i = 0; i < entries.size(); i++) {
         if (Context.current().isCancelled()) {
           return;
         }
-        out.onNext(LogEntry.parseFrom(e));
+        LogEntry e = LogEntry.parseFrom(entries.get(i));
+        if (i == 0 && (from <= purger.purgedUpTo() || e.getSeqno() != from) && req.getFromSeqno() != 0) {
+          throw purged(from, purger);
+        }
+        out.onNext(e);
+      }
+      if (entries.isEmpty() && from <= purger.purgedUpTo()) {
+        throw purged(from, purger);
       }
       out.onCompleted();
     } catch (Throwable t) {
       out.onError(Errors.toStatus(t));
     }
+  }
+
+  /** A read from a purged transaction: OUT_OF_RANGE, saying what is gone and where the log starts. */
+  private StatusRuntimeException purged(long from, LogPurger purger) {
+    long p = purger.purgedUpTo();
+    return Status.OUT_OF_RANGE.withDescription("transaction " + m.groupUuid() + ":" + from + " was purged from member "
+        + m.memberId() + "'s log (gtid_purged " + purger.gtidPurged() + ", log-retention-seconds "
+        + purger.config().logRetentionSeconds() + ", log-retention-bytes " + purger.config().logRetentionBytes()
+        + "); its log starts at " + (p + 1) + ": read from there, or from a member that kept more").asRuntimeException();
   }
 
   interface Body<T> {

@@ -3,6 +3,7 @@ package io.cohort.server.api;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.config.MemberConfig;
 import io.cohort.server.group.GroupReplication;
+import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import java.util.function.LongSupplier;
@@ -16,6 +17,7 @@ public record MemberContext(
     Applier applier,
     GroupReplication group,
     TransactionRegistry registry,
+    LogPurger logPurger,
     LongSupplier wallClock,
     long startedAtMillis) {
 

@@ -2,6 +2,7 @@ package io.cohort.server.api;
 
 import io.cohort.proto.MemberStatus;
 import io.cohort.proto.StatusResponse;
+import io.cohort.proto.TransactionLogStatus;
 import io.cohort.server.group.GroupReplication;
 
 /** Builds the status a member reports about itself and its view. */
@@ -24,7 +25,9 @@ final class StatusReport {
         .setOpenTransactions(m.registry().openCount())
         .setFsync(m.config().fsync())
         .setApplierWorkers(m.applier().workers())
-        .setMessages(g.messageStats());
+        .setMessages(g.messageStats())
+        .setGtidPurged(m.logPurger().gtidPurged())
+        .setLog(logStatus(m));
     GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
         .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());
@@ -38,5 +41,13 @@ final class StatusReport {
       }
     }
     return b.build();
+  }
+
+  private static TransactionLogStatus logStatus(MemberContext m) {
+    long purged = m.logPurger().purgedUpTo();
+    return TransactionLogStatus.newBuilder().setFirstSeqno(purged + 1)
+        .setApproximateBytes(m.storage().logBytesAfter(purged))
+        .setRetentionSeconds(m.config().recovery().logRetentionSeconds())
+        .setRetentionBytes(m.config().recovery().logRetentionBytes()).build();
   }
 }

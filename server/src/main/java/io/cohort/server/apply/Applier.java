@@ -190,6 +190,11 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   }
 
   @Override
+  public boolean purged(long seqno) {
+    return seqno <= LogEntries.purgedUpTo(storage);
+  }
+
+  @Override
   public String loggedAt(long seqno) {
     LogEntry e = LogEntries.at(storage, seqno);
     return e == null ? null : e.getTransaction().getTxnId();

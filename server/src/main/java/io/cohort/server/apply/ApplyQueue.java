@@ -30,11 +30,19 @@ public interface ApplyQueue {
           + lastApplied());
     }
     String logged = loggedAt(seqno);
+    if (logged == null && purged(seqno)) {
+      return; // nothing left to compare with
+    }
     if (logged == null || !logged.equals(tx.getTxnId())) {
       throw new IllegalStateException("the group certified transaction " + tx.getTxnId() + " as " + groupUuid() + ":"
           + seqno + " but this member's log holds " + (logged == null ? "nothing" : logged)
           + " there: its history differs from the group's");
     }
+  }
+
+  /** Whether {@code seqno}'s log entry was purged here. */
+  default boolean purged(long seqno) {
+    return false;
   }
 
   /** The id of the transaction this member logged under {@code seqno}, or null when it holds none. */

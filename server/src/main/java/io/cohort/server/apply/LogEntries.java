@@ -17,6 +17,12 @@ import java.security.MessageDigest;
 public final class LogEntries {
   private LogEntries() {}
 
+  /** The last sequence number purged from {@code storage}'s log (gtid_purged), 0 when none was. */
+  public static long purgedUpTo(Storage storage) {
+    byte[] b = storage.getMeta(MetaKeys.LOG_PURGED_UP_TO);
+    return b == null ? 0 : java.nio.ByteBuffer.wrap(b).getLong();
+  }
+
   /** The entry of transaction {@code seqno}, or null when the log does not hold it. */
   public static LogEntry at(Storage storage, long seqno) {
     byte[] b = storage.logEntry(seqno);

@@ -20,6 +20,10 @@ public final class MetaKeys {
    * it under the same consensus id. Absent once the member left the group.
    */
   public static final String GROUP_SESSION = "group_session";
+  /** The last sequence number purged from the transaction log (gtid_purged), 8 bytes big-endian; absent = none. */
+  public static final String LOG_PURGED_UP_TO = "log_purged_up_to";
+  /** The log's age checkpoints ({@code LogRetention.encode}). */
+  public static final String LOG_CHECKPOINTS = "log_checkpoints";
   /** Prefix of one entry per table: the TableSchema. */
   public static final String TABLE_PREFIX = "table/";
 

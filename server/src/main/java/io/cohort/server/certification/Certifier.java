@@ -45,7 +45,7 @@ public class Certifier {
   /** The last DDL certified (0: none since this certifier started): every later transaction depends on it. */
   private long lastDdl;
   /** Conflict information at or below this was forgotten (or never held: it predates this certifier). */
-  private long collectedUpTo;
+  private volatile long collectedUpTo; // read by the log purger's thread
   private long checked;
   private long conflicts;
 

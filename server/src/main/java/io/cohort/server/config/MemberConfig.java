@@ -24,6 +24,7 @@ public record MemberConfig(
     int consistencyWaitTimeoutSeconds,
     int communicationMaxMessageSize,
     int compressionThreshold,
+    RecoveryConfig recovery,
     GroupConfig group) {
 
   /** MySQL's group_replication_transaction_size_limit. */
@@ -54,12 +55,15 @@ public record MemberConfig(
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
         transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
         DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE,
-        DEFAULT_COMPRESSION_THRESHOLD, GroupConfig.alone());
+        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone());
   }
 
   public MemberConfig {
     if (group == null) {
       throw new ConfigException("group settings are required");
+    }
+    if (recovery == null) {
+      throw new ConfigException("recovery settings are required");
     }
     if (memberId == null || !memberId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw new ConfigException("member-id '" + memberId
@@ -101,6 +105,13 @@ public record MemberConfig(
     ConfigException.requireRange("compression-threshold", compressionThreshold, 0, Integer.MAX_VALUE);
   }
 
+  /** This configuration with other log retention and recovery settings. */
+  public MemberConfig withRecovery(RecoveryConfig r) {
+    return new MemberConfig(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes,
+        maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
+        communicationMaxMessageSize, compressionThreshold, r, group);
+  }
+
   /** host:port clients and peers use. */
   public String address() {
     return listenHost + ":" + listenPort;
@@ -122,6 +133,7 @@ public record MemberConfig(
     m.put("compression-threshold", Integer.toString(compressionThreshold));
     m.put("max-open-transactions", Integer.toString(maxOpenTransactions));
     m.put("transaction-idle-timeout-ms", Long.toString(transactionIdleTimeoutMs));
+    m.putAll(recovery.describe());
     m.putAll(group.describe());
     return m;
   }

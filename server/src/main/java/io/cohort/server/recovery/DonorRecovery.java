@@ -11,6 +11,7 @@ import io.cohort.server.fault.FaultSwitch;
 import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Iterator;
 import java.util.List;
@@ -114,6 +115,7 @@ public final class DonorRecovery {
   /** Asks the donors for what {@code catchUp} lacks, over the ReadLog stream, and queues it for apply. */
   private void fetch(IncrementalRecovery catchUp, BooleanSupplier stop) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(RECOVERY_TIMEOUT_MS);
+    java.util.Set<String> purgedAt = new java.util.HashSet<>(); // donors that no longer hold what is asked
     while (!catchUp.done() && !stop.getAsBoolean()) {
       if (faults.isolated()) {
         Thread.sleep(50);
@@ -133,7 +135,16 @@ public final class DonorRecovery {
           }
         }
       } catch (StatusRuntimeException e) {
-        LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
+        if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE) {
+          LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
+        } else if (purgedAt.add(donor) && purgedAt.size() == catchUp.donorCount()) {
+          throw new IllegalStateException("this member lacks transaction " + groupUuid + ":" + before + ", which every"
+              + " donor purged from its log (" + e.getStatus().getDescription() + "); it cannot catch up by"
+              + " replaying a log, and recovery by clone is not available yet: keep the group's log longer"
+              + " (log-retention-seconds, log-retention-bytes) than members stay away");
+        } else {
+          LOG.info("donor {} purged transaction {} from its log; trying another", donor, before);
+        }
       }
       if (catchUp.askFrom() == before && !catchUp.done()) {
         if (System.nanoTime() - deadline > 0) {

@@ -7,6 +7,8 @@ import io.cohort.server.apply.LogEntries;
 import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +92,9 @@ public final class HistoryCheck {
     }
     LogEntry mine = LogEntries.at(storage, seqno);
     if (mine == null) {
+      if (seqno <= LogEntries.purgedUpTo(storage)) {
+        return true; // purged here: nothing to compare
+      }
       throw new IllegalStateException("this member's log lacks transaction " + seqno);
     }
     if (!mine.getHistoryHash().isEmpty() && !theirs.getHistoryHash().isEmpty()) {
@@ -98,12 +103,21 @@ public final class HistoryCheck {
     return mine.getTransaction().equals(theirs.getTransaction());
   }
 
+  /** The peer's entry at {@code seqno}, or null when it does not hold it (purged, or not yet applied). */
   private static LogEntry read(ManagedChannel peer, long seqno) {
     Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(peer).withDeadlineAfter(10, TimeUnit.SECONDS)
         .readLog(ReadLogRequest.newBuilder().setFromSeqno(seqno).setLimit(1).build());
-    LogEntry e = it.hasNext() ? it.next() : null;
-    while (it.hasNext()) {
-      it.next();
+    LogEntry e;
+    try {
+      e = it.hasNext() ? it.next() : null;
+      while (it.hasNext()) {
+        it.next();
+      }
+    } catch (StatusRuntimeException x) {
+      if (x.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+        return null;
+      }
+      throw x;
     }
     return e == null || e.getSeqno() != seqno ? null : e;
   }

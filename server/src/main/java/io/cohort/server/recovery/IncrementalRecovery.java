@@ -88,6 +88,11 @@ public final class IncrementalRecovery {
     return donors.get(turn % donors.size());
   }
 
+  /** How many donors it may ask. */
+  public int donorCount() {
+    return donors.size();
+  }
+
   /** The transaction to ask the donor for first. */
   public long askFrom() {
     return verified ? next : next - 1;

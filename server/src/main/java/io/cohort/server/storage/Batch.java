@@ -70,6 +70,15 @@ public final class Batch implements RowWrites, AutoCloseable {
     run(() -> wb.put(storage.log, io.cohort.server.model.KeyCodec.seqnoKey(seqno), LogPieces.marker(pieces, totalBytes)));
   }
 
+  /**
+   * Deletes the log entries (and their pieces) of every sequence number up to {@code seqno}: a
+   * purge. One range deletion; {@link Storage#compactLogUpTo} then gives the space back.
+   */
+  public void deleteLogUpTo(long seqno) {
+    run(() -> wb.deleteRange(storage.log, io.cohort.server.model.KeyCodec.seqnoKey(0),
+        io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1)));
+  }
+
   public void putMeta(String key, byte[] value) {
     run(() -> wb.put(storage.meta, key.getBytes(StandardCharsets.UTF_8), value));
   }

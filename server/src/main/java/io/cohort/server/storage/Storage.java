@@ -13,7 +13,10 @@ import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.DBOptions;
 import org.rocksdb.LRUCache;
 import org.rocksdb.ReadOptions;
+import org.rocksdb.Range;
 import org.rocksdb.RocksDB;
+import org.rocksdb.SizeApproximationFlag;
+import org.rocksdb.Slice;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.Snapshot;
@@ -257,6 +260,32 @@ public final class Storage implements AutoCloseable {
       return entry;
     } catch (RocksDBException e) {
       throw new StorageException("log read failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * About how many bytes the log entries after {@code seqno} take, on disk and in memtables
+   * (RocksDB's estimate: within a few percent, and blind to deletions not yet compacted).
+   */
+  public long logBytesAfter(long seqno) {
+    try (Slice from = new Slice(io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1));
+        Slice to = new Slice(io.cohort.server.model.KeyCodec.seqnoKey(Long.MAX_VALUE))) {
+      long[] sizes = db.getApproximateSizes(log, List.of(new Range(from, to)),
+          SizeApproximationFlag.INCLUDE_FILES, SizeApproximationFlag.INCLUDE_MEMTABLES);
+      return sizes[0];
+    }
+  }
+
+  /**
+   * Compacts the purged part of the log ({@link Batch#deleteLogUpTo}) so its files go: until
+   * then a range deletion only hides the entries.
+   */
+  public void compactLogUpTo(long seqno) {
+    try {
+      db.compactRange(log, io.cohort.server.model.KeyCodec.seqnoKey(0),
+          io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1));
+    } catch (RocksDBException e) {
+      throw new StorageException("compaction of the purged log failed: " + e.getMessage(), e);
     }
   }
 
