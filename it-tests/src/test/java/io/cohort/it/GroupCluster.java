@@ -59,6 +59,21 @@ final class GroupCluster implements AutoCloseable {
     awaitAll(s -> s.getMembersCount() == members.size() && countOnline(s) == members.size(), seconds, what);
   }
 
+  /**
+   * A new member {@code id} with an empty data directory that joins through every member so far,
+   * started but not waited for (it may clone first).
+   */
+  MemberProcess add(String id, Path dir, String... extra) {
+    List<String> seeds = new ArrayList<>();
+    members.forEach(o -> seeds.add(o.address()));
+    MemberProcess m = new MemberProcess(id, dir, List.of());
+    List<String> a = args("--seeds", String.join(",", seeds));
+    a.addAll(List.of(extra));
+    members.add(m);
+    m.withArgs(a).spawn();
+    return m;
+  }
+
   /** Starts a stopped member again; it rejoins through the others. */
   void restart(MemberProcess m) {
     List<String> seeds = new ArrayList<>();

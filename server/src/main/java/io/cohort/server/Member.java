@@ -20,6 +20,9 @@ import io.grpc.ServerInterceptors;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
 import io.cohort.server.model.Table;
+import io.cohort.server.recovery.CloneDonor;
+import io.cohort.server.recovery.CloneReceiver;
+import io.cohort.server.recovery.CloneStart;
 import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
@@ -54,9 +57,12 @@ public final class Member implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService maintenance;
   private final NonBlockingCalls calls;
+  private final CloneDonor donor;
 
   private Member(MemberConfig config, Storage storage, Applier applier, GroupReplication group,
-      TransactionRegistry registry, Server server, NonBlockingCalls calls, ScheduledExecutorService maintenance) {
+      TransactionRegistry registry, Server server, NonBlockingCalls calls, ScheduledExecutorService maintenance,
+      CloneDonor donor) {
+    this.donor = donor;
     this.config = config;
     this.storage = storage;
     this.applier = applier;
@@ -70,7 +76,13 @@ public final class Member implements AutoCloseable {
   /** Opens storage, recovers, and starts serving on the configured address. */
   public static Member start(MemberConfig config) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
-    Storage storage = Storage.open(config.dataDir().resolve("rocksdb"), config.fsync());
+    try {
+      CloneStart.cloneIfNeeded(config);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while cloning", e);
+    }
+    Storage storage = Storage.open(CloneReceiver.databaseDir(config.dataDir()), config.fsync());
     try {
       String groupUuid = resolveGroupUuid(storage, config.groupName(), config.group().bootstrap());
       GtidSet executed = loadExecuted(storage);
@@ -100,9 +112,12 @@ public final class Member implements AutoCloseable {
           System::currentTimeMillis);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
           System::currentTimeMillis, System.currentTimeMillis());
+      CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
+          config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
           .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
           .addService(new GroupServiceHandler(group))
+          .addService(donor)
           .addService(ProtoReflectionServiceV1.newInstance())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       NonBlockingCalls calls = NonBlockingCalls.install(builder);
@@ -121,7 +136,7 @@ public final class Member implements AutoCloseable {
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
       group.start(address);
-      return new Member(config, storage, applier, group, registry, server, calls, maintenance);
+      return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor);
     } catch (RuntimeException | IOException e) {
       storage.close();
       throw e;
@@ -237,6 +252,7 @@ public final class Member implements AutoCloseable {
     server.shutdownNow();
     calls.close();
     maintenance.shutdownNow();
+    donor.close();
     try {
       // A purge compacting the log must end before storage closes under it.
       maintenance.awaitTermination(30, TimeUnit.SECONDS);

@@ -24,7 +24,7 @@ import java.util.List;
 @Command(name = "cohort", mixinStandardHelpOptions = true, version = "cohort " + Member.VERSION,
     description = "Cohort member process.",
     subcommands = {ServerMain.ServerCommand.class, StorageBench.class, ConsensusNodeCommand.class,
-        ConsensusBench.class})
+        ConsensusBench.class, io.cohort.server.tools.CloneCommand.class})
 public final class ServerMain implements Runnable {
 
   public static void main(String[] args) {
@@ -104,12 +104,21 @@ public final class ServerMain implements Runnable {
 
     @Option(names = "--log-retention-seconds", description = "Purge transaction log entries applied longer ago"
         + " than this, once every member has applied them; 0 = never by age (default 2592000, 30 days)."
-        + " A member that needs purged transactions cannot catch up from the log.")
+        + " A member that needs purged transactions clones a donor's data instead.")
     Long logRetentionSeconds;
 
     @Option(names = "--log-retention-bytes", description = "Purge the oldest transaction log entries while the"
         + " log holds more than this, once every member has applied them; 0 = no cap (default).")
     Long logRetentionBytes;
+
+    @Option(names = "--clone-threshold", description = "A joining member this many transactions behind copies a"
+        + " donor's data instead of replaying its log (default: never for that reason alone; a member that needs"
+        + " purged transactions always clones).")
+    Long cloneThreshold;
+
+    @Option(names = "--clone-max-rate", description = "MB/s this member sends a clone at, as a donor; 0 = as fast"
+        + " as it can (default 0).")
+    Integer cloneMaxRate;
 
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
@@ -238,7 +247,9 @@ public final class ServerMain implements Runnable {
           parseInt(compressionThreshold, p, "compression-threshold", MemberConfig.DEFAULT_COMPRESSION_THRESHOLD),
           new RecoveryConfig(
               parseLong(logRetentionSeconds, p, "log-retention-seconds", RecoveryConfig.DEFAULT_LOG_RETENTION_SECONDS),
-              parseLong(logRetentionBytes, p, "log-retention-bytes", RecoveryConfig.DEFAULT_LOG_RETENTION_BYTES)),
+              parseLong(logRetentionBytes, p, "log-retention-bytes", RecoveryConfig.DEFAULT_LOG_RETENTION_BYTES),
+              parseLong(cloneThreshold, p, "clone-threshold", RecoveryConfig.DEFAULT_CLONE_THRESHOLD),
+              parseInt(cloneMaxRate, p, "clone-max-rate", RecoveryConfig.DEFAULT_CLONE_MAX_RATE_MB)),
           group(p, hostPort[0], port));
     }
 
@@ -313,7 +324,7 @@ public final class ServerMain implements Runnable {
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
-        "compression-threshold", "log-retention-seconds", "log-retention-bytes",
+        "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

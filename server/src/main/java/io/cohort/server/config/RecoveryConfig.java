@@ -10,17 +10,36 @@ import java.util.Map;
  * is over the size limit, whichever comes first, but never while the group may still need it:
  * the certifier's collection point (every member applied it) and log readers bound what goes.
  *
+ * <p>A member that needs purged transactions, or is more than {@code cloneThreshold}
+ * transactions behind, copies a donor's data instead (MySQL's clone plugin and
+ * group_replication_clone_threshold).
+ *
  * @param logRetentionSeconds entries applied longer ago are purged; 0 = never by age
  * @param logRetentionBytes   the oldest entries are purged while the log holds more; 0 = no cap
+ * @param cloneThreshold      a joiner this many transactions behind clones even when the log
+ *                            still holds them
+ * @param cloneMaxRateMb      a donor sends a clone at most this many MB/s (0 = as fast as it can;
+ *                            MySQL's clone_max_data_bandwidth)
  */
-public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes) {
+public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, long cloneThreshold,
+    int cloneMaxRateMb) {
   /** MySQL's default binlog_expire_logs_seconds: 30 days. */
   public static final long DEFAULT_LOG_RETENTION_SECONDS = 30L * 24 * 3600;
   public static final long DEFAULT_LOG_RETENTION_BYTES = 0;
+  /** As MySQL's group_replication_clone_threshold: clone only when the log cannot serve. */
+  public static final long DEFAULT_CLONE_THRESHOLD = Long.MAX_VALUE;
+  public static final int DEFAULT_CLONE_MAX_RATE_MB = 0;
 
   public RecoveryConfig {
     ConfigException.requireRange("log-retention-seconds", logRetentionSeconds, 0, 10L * 365 * 24 * 3600);
     ConfigException.requireRange("log-retention-bytes", logRetentionBytes, 0, Long.MAX_VALUE / 2);
+    ConfigException.requireRange("clone-threshold", cloneThreshold, 1, Long.MAX_VALUE);
+    ConfigException.requireRange("clone-max-rate", cloneMaxRateMb, 0, 1_000_000);
+  }
+
+  /** Log retention only, the clone settings at their defaults. */
+  public RecoveryConfig(long logRetentionSeconds, long logRetentionBytes) {
+    this(logRetentionSeconds, logRetentionBytes, DEFAULT_CLONE_THRESHOLD, DEFAULT_CLONE_MAX_RATE_MB);
   }
 
   public static RecoveryConfig defaults() {
@@ -31,6 +50,8 @@ public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes) {
     Map<String, String> m = new LinkedHashMap<>();
     m.put("log-retention-seconds", Long.toString(logRetentionSeconds));
     m.put("log-retention-bytes", Long.toString(logRetentionBytes));
+    m.put("clone-threshold", Long.toString(cloneThreshold));
+    m.put("clone-max-rate", Integer.toString(cloneMaxRateMb));
     return m;
   }
 }

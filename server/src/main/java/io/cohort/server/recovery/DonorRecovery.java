@@ -140,8 +140,8 @@ public final class DonorRecovery {
         } else if (purgedAt.add(donor) && purgedAt.size() == catchUp.donorCount()) {
           throw new IllegalStateException("this member lacks transaction " + groupUuid + ":" + before + ", which every"
               + " donor purged from its log (" + e.getStatus().getDescription() + "); it cannot catch up by"
-              + " replaying a log, and recovery by clone is not available yet: keep the group's log longer"
-              + " (log-retention-seconds, log-retention-bytes) than members stay away");
+              + " replaying a log. Restart this member: at start it clones a donor's data when the group purged"
+              + " what it lacks");
         } else {
           LOG.info("donor {} purged transaction {} from its log; trying another", donor, before);
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.rocksdb.BlockBasedTableConfig;
 import org.rocksdb.Cache;
+import org.rocksdb.Checkpoint;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
@@ -286,6 +287,39 @@ public final class Storage implements AutoCloseable {
           io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1));
     } catch (RocksDBException e) {
       throw new StorageException("compaction of the purged log failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A consistent copy of the whole database in {@code dir} (which must not exist): RocksDB hard
+   * links the table files and flushes the memtables first, so it costs little disk and no WAL.
+   */
+  public void checkpointTo(Path dir) {
+    try (Checkpoint c = Checkpoint.create(db)) {
+      c.createCheckpoint(dir.toString());
+    } catch (RocksDBException e) {
+      throw new StorageException("checkpoint into " + dir + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Metadata values of a database that is not open (a checkpoint), read-only; null for absent keys.
+   */
+  public static List<byte[]> readMetaOf(Path dir, String... keys) {
+    List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
+    for (String name : List.of("default", "rows", "uniq", "log", "meta")) {
+      cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8)));
+    }
+    List<ColumnFamilyHandle> handles = new ArrayList<>();
+    try (DBOptions o = new DBOptions(); RocksDB ro = RocksDB.openReadOnly(o, dir.toString(), cfs, handles)) {
+      List<byte[]> out = new ArrayList<>();
+      for (String k : keys) {
+        out.add(ro.get(handles.get(4), k.getBytes(StandardCharsets.UTF_8)));
+      }
+      handles.forEach(ColumnFamilyHandle::close);
+      return out;
+    } catch (RocksDBException e) {
+      throw new StorageException("cannot read the database at " + dir + ": " + e.getMessage(), e);
     }
   }
 

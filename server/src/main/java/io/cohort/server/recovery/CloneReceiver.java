@@ -1,0 +1,324 @@
+package io.cohort.server.recovery;
+
+import io.cohort.proto.CloneChunk;
+import io.cohort.proto.CloneFetchRequest;
+import io.cohort.proto.CloneFileInfo;
+import io.cohort.proto.CloneManifest;
+import io.cohort.proto.CloneManifestRequest;
+import io.cohort.proto.CloneServiceGrpc;
+import io.cohort.server.apply.MetaKeys;
+import io.cohort.server.storage.Storage;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of a clone: copies a donor's checkpoint ({@link CloneDonor}) into
+ * {@code <data dir>/clone-staging}, checking every chunk's CRC-32C and every file's SHA-256,
+ * then puts it in place of the member's database (an earlier one is kept aside, never deleted).
+ *
+ * <p>Resumable: each file's verified length is written beside it (after an fsync of the file)
+ * every {@value #SYNC_EVERY_BYTES} bytes, and the clone id and donor in a state file. Run again
+ * after a kill, it asks the same donor for the same checkpoint and goes on from the last
+ * verified byte of each file. When that donor is gone or no longer has the checkpoint, it starts
+ * over from another one. A chunk that fails its checksum is fetched again.
+ */
+public final class CloneReceiver {
+  private static final Logger LOG = LoggerFactory.getLogger(CloneReceiver.class);
+  static final long SYNC_EVERY_BYTES = 4L << 20;
+  static final int CHUNK_RETRIES = 5;
+  private static final String STATE = "clone.state";
+  private static final String VERIFIED = ".verified";
+
+  private final Path dataDir;
+  private final Path staging;
+  private final String groupUuid;
+  private final String memberId;
+  private final Function<String, ManagedChannel> channels;
+  private final CloneProgress progress;
+  private UnaryOperator<CloneChunk> chunkSeam = UnaryOperator.identity();
+
+  public CloneReceiver(Path dataDir, String groupUuid, String memberId, Function<String, ManagedChannel> channels,
+      CloneProgress progress) {
+    this.dataDir = dataDir;
+    this.staging = dataDir.resolve("clone-staging");
+    this.groupUuid = groupUuid;
+    this.memberId = memberId;
+    this.channels = channels;
+    this.progress = progress;
+  }
+
+  /** A fault-injection seam for tests: sees (and may change) every chunk as it arrives. */
+  public CloneReceiver withChunkSeam(UnaryOperator<CloneChunk> seam) {
+    this.chunkSeam = seam;
+    return this;
+  }
+
+  /** Where the database goes: {@code <data dir>/rocksdb}. */
+  public static Path databaseDir(Path dataDir) {
+    return dataDir.resolve("rocksdb");
+  }
+
+  /**
+   * Clones from the first of {@code donors} (client addresses) that serves the whole copy, trying
+   * each up to {@code tries} times in turn, and installs it. Returns what the copy holds.
+   *
+   * @throws IllegalStateException when no donor could serve it
+   */
+  public CloneManifest run(List<String> donors, int tries, long retryPauseMs) throws InterruptedException {
+    if (donors.isEmpty()) {
+      throw new IllegalArgumentException("no donor to clone from");
+    }
+    mkdirs(staging);
+    Properties state = readState();
+    List<String> order = new ArrayList<>(donors);
+    String resumeDonor = state.getProperty("donor");
+    if (resumeDonor != null && order.remove(resumeDonor)) {
+      order.add(0, resumeDonor); // the checkpoint it left off in is there
+    }
+    List<String> failures = new ArrayList<>();
+    for (int attempt = 0; attempt < tries * order.size(); attempt++) {
+      String donor = order.get(attempt % order.size());
+      try {
+        CloneManifest m = copy(donor, state);
+        install(m);
+        progress.stage("installed", donor);
+        return m;
+      } catch (StatusRuntimeException | CloneFailure e) {
+        String why = e instanceof StatusRuntimeException s ? s.getStatus().toString() : e.getMessage();
+        LOG.info("clone from donor {} failed: {}; trying {}", donor, why,
+            attempt + 1 < tries * order.size() ? "another donor" : "no more");
+        failures.add(donor + ": " + why);
+        Thread.sleep(retryPauseMs);
+      }
+    }
+    throw new IllegalStateException("no donor could serve a clone (" + String.join("; ", failures.subList(
+        Math.max(0, failures.size() - 3), failures.size())) + ")");
+  }
+
+  /** A copy that cannot go on with this donor. */
+  static final class CloneFailure extends RuntimeException {
+    CloneFailure(String message) {
+      super(message);
+    }
+  }
+
+  private CloneManifest copy(String donor, Properties state) {
+    CloneServiceGrpc.CloneServiceBlockingStub stub = CloneServiceGrpc.newBlockingStub(channels.apply(donor));
+    String resumeId = donor.equals(state.getProperty("donor")) ? state.getProperty("clone", "") : "";
+    CloneManifest m = stub.withDeadlineAfter(10, TimeUnit.MINUTES).manifest(CloneManifestRequest.newBuilder()
+        .setGroupUuid(groupUuid).setCloneId(resumeId).setMemberId(memberId).build());
+    if (!m.getGroupUuid().equals(groupUuid)) {
+      throw new CloneFailure("donor " + donor + " sent a copy of group " + m.getGroupUuid());
+    }
+    if (!m.getCloneId().equals(resumeId)) {
+      if (!resumeId.isEmpty()) {
+        LOG.info("clone: donor {} no longer has checkpoint {}; starting over with {}", donor, resumeId, m.getCloneId());
+      }
+      clearStaging();
+      state.setProperty("donor", donor);
+      state.setProperty("clone", m.getCloneId());
+      writeState(state);
+    }
+    progress.start(donor, m.getTotalBytes());
+    LOG.info("clone {} from donor {} ({}): {} files, {} bytes, gtid_executed {}", m.getCloneId(), donor,
+        m.getDonorMemberId(), m.getFilesCount(), m.getTotalBytes(), m.getGtidExecuted());
+    for (CloneFileInfo f : m.getFilesList()) {
+      fetch(stub, m.getCloneId(), f);
+    }
+    return m;
+  }
+
+  private void fetch(CloneServiceGrpc.CloneServiceBlockingStub stub, String cloneId, CloneFileInfo f) {
+    if (f.getName().contains("/") || f.getName().contains("\\") || f.getName().startsWith(".")
+        || f.getName().equals(STATE) || f.getName().endsWith(VERIFIED)) {
+      throw new CloneFailure("the donor named a file '" + f.getName().substring(0, Math.min(64, f.getName().length()))
+          + "' that cannot be part of a checkpoint");
+    }
+    Path file = staging.resolve(f.getName());
+    Path mark = staging.resolve(f.getName() + VERIFIED);
+    long verified = readVerified(mark);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      if (ch.size() > verified) {
+        ch.truncate(verified); // whatever came after the last verified byte may be torn
+      }
+      if (verified > 0) {
+        if (verified < f.getSize()) {
+          LOG.info("clone: resuming {} at byte offset {} of {}", f.getName(), verified, f.getSize());
+        } else {
+          LOG.info("clone: {} already copied ({} bytes)", f.getName(), verified);
+        }
+        progress.resumed(verified);
+      }
+      int corrupt = 0;
+      while (verified < f.getSize()) {
+        long synced = verified;
+        Context.CancellableContext call = Context.current().withCancellation();
+        Context before = call.attach();
+        try {
+          Iterator<CloneChunk> it = stub.withDeadlineAfter(1, TimeUnit.HOURS).fetch(CloneFetchRequest.newBuilder()
+              .setCloneId(cloneId).setName(f.getName()).setOffset(verified).build());
+          while (it.hasNext()) {
+            CloneChunk c = chunkSeam.apply(it.next());
+            if (c.getOffset() != verified) {
+              throw new CloneFailure("the donor sent " + f.getName() + " from byte " + c.getOffset() + ", not "
+                  + verified);
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(c.getData().asReadOnlyByteBuffer());
+            if ((int) crc.getValue() != c.getCrc32C()) {
+              if (++corrupt > CHUNK_RETRIES) {
+                throw new CloneFailure("chunks of " + f.getName() + " failed their checksum " + corrupt + " times");
+              }
+              LOG.warn("clone: the chunk of {} at byte offset {} failed its checksum; fetching it again",
+                  f.getName(), verified);
+              progress.corruptChunk();
+              break;
+            }
+            ByteBuffer data = ByteBuffer.wrap(c.getData().toByteArray());
+            for (long at = verified; data.hasRemaining(); ) {
+              at += ch.write(data, at);
+            }
+            verified += c.getData().size();
+            progress.add(c.getData().size());
+            if (verified - synced >= SYNC_EVERY_BYTES) {
+              ch.force(false);
+              writeVerified(mark, verified);
+              synced = verified;
+            }
+          }
+        } finally {
+          call.detach(before);
+          call.cancel(null);
+        }
+        ch.force(false);
+        writeVerified(mark, verified);
+        if (verified > f.getSize()) {
+          throw new CloneFailure("the donor sent more of " + f.getName() + " than its " + f.getSize() + " bytes");
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the clone into " + staging, e);
+    }
+    try {
+      if (!Arrays.equals(CloneDonor.sha256(file), f.getSha256().toByteArray())) {
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(mark);
+        throw new CloneFailure(f.getName() + " does not match its SHA-256 once copied; it will be copied again");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Puts the copy in place of the member's database: an existing one moves aside (kept, never
+   * deleted), the staging directory becomes {@code rocksdb}, and the donor's own place in the
+   * group and log checkpoints are removed from it.
+   */
+  private void install(CloneManifest m) {
+    try {
+      for (CloneFileInfo f : m.getFilesList()) {
+        Files.deleteIfExists(staging.resolve(f.getName() + VERIFIED));
+      }
+      Files.deleteIfExists(staging.resolve(STATE));
+      try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
+        dir.force(true);
+      }
+      Path db = databaseDir(dataDir);
+      if (Files.exists(db)) {
+        Path aside = dataDir.resolve("rocksdb.before-clone-" + System.currentTimeMillis());
+        Files.move(db, aside, StandardCopyOption.ATOMIC_MOVE);
+        LOG.warn("clone: the database this member had is kept at {}", aside);
+      }
+      Files.move(staging, db, StandardCopyOption.ATOMIC_MOVE);
+      try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
+        dir.force(true);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot put the clone in place under " + dataDir, e);
+    }
+    try (Storage s = Storage.open(databaseDir(dataDir), true)) {
+      s.deleteMetaNow(MetaKeys.GROUP_SESSION); // the donor's place, not this member's
+      s.deleteMetaNow(MetaKeys.LOG_CHECKPOINTS);
+    }
+    LOG.info("clone {} installed: gtid_executed {}", m.getCloneId(), m.getGtidExecuted());
+  }
+
+  private void clearStaging() {
+    CloneDonor.deleteTree(staging);
+    mkdirs(staging);
+  }
+
+  private Properties readState() {
+    Properties p = new Properties();
+    Path f = staging.resolve(STATE);
+    if (Files.exists(f)) {
+      try (var in = Files.newInputStream(f)) {
+        p.load(in);
+      } catch (IOException e) {
+        LOG.warn("clone: unreadable state file {}; starting over", f);
+        return new Properties();
+      }
+    }
+    return p;
+  }
+
+  private void writeState(Properties p) {
+    Path tmp = staging.resolve(STATE + ".tmp");
+    try {
+      try (var out = Files.newOutputStream(tmp)) {
+        p.store(out, "clone in progress");
+      }
+      Files.move(tmp, staging.resolve(STATE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long readVerified(Path mark) {
+    try {
+      if (!Files.exists(mark)) {
+        return 0;
+      }
+      String s = Files.readString(mark, StandardCharsets.US_ASCII).trim();
+      return s.isEmpty() ? 0 : Long.parseLong(s);
+    } catch (IOException | NumberFormatException e) {
+      return 0; // fetch the file again from its start
+    }
+  }
+
+  private static void writeVerified(Path mark, long verified) throws IOException {
+    Path tmp = mark.resolveSibling(mark.getFileName() + ".tmp");
+    Files.writeString(tmp, Long.toString(verified), StandardCharsets.US_ASCII);
+    Files.move(tmp, mark, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void mkdirs(Path p) {
+    try {
+      Files.createDirectories(p);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

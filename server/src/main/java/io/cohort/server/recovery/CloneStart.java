@@ -1,0 +1,148 @@
+package io.cohort.server.recovery;
+
+import io.cohort.proto.CohortServiceGrpc;
+import io.cohort.proto.MemberStatus;
+import io.cohort.proto.StatusRequest;
+import io.cohort.proto.StatusResponse;
+import io.cohort.server.apply.MetaKeys;
+import io.cohort.server.config.MemberConfig;
+import io.cohort.server.gtid.GtidSet;
+import io.cohort.server.storage.Storage;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides, before a joining member opens its database, whether it must clone a donor's data
+ * instead of replaying donors' logs, and clones when so. It clones when the group purged
+ * transactions this member lacks (a brand-new member whose group purged anything, or one that
+ * was away longer than the group keeps its log), when it is more than {@code clone-threshold}
+ * transactions behind, or when a clone was under way when it stopped (it resumes).
+ *
+ * <p>Donors are ONLINE members, secondaries first in single-primary mode (the primary keeps
+ * serving clients undisturbed), each tried {@value #TRIES} times in turn.
+ */
+public final class CloneStart {
+  private static final Logger LOG = LoggerFactory.getLogger(CloneStart.class);
+  /** Rounds over the donors before giving up (MySQL's group_replication_recovery_retry_count). */
+  static final int TRIES = 10;
+  static final long RETRY_PAUSE_MS = 1000;
+
+  /** What a seed said of the group. */
+  record GroupSeen(String groupUuid, long lastSeqno, long purgedUpTo, List<String> donors) {}
+
+  private CloneStart() {}
+
+  /**
+   * Clones into {@code config.dataDir()} when this member must; does nothing otherwise (no seeds,
+   * bootstrap, no seed answers, or the logs can serve it).
+   */
+  public static void cloneIfNeeded(MemberConfig config) throws InterruptedException {
+    if (config.group().bootstrap() || config.group().seeds().isEmpty()) {
+      return;
+    }
+    Path dataDir = config.dataDir();
+    Path db = CloneReceiver.databaseDir(dataDir);
+    boolean resuming = Files.exists(dataDir.resolve("clone-staging").resolve("clone.state"));
+    long ownLast = 0;
+    String ownGroup = config.groupName() == null ? "" : config.groupName();
+    if (Files.exists(db.resolve("CURRENT"))) {
+      List<byte[]> meta = Storage.readMetaOf(db, MetaKeys.LAST_SEQNO, MetaKeys.GROUP_UUID);
+      ownLast = meta.get(0) == null ? 0 : ByteBuffer.wrap(meta.get(0)).getLong();
+      if (meta.get(1) != null) {
+        ownGroup = new String(meta.get(1), java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    Map<String, ManagedChannel> channels = new HashMap<>();
+    try {
+      GroupSeen g = ask(config, ownGroup, channels);
+      if (g == null) {
+        if (resuming) {
+          LOG.info("clone: no seed answers, so the clone under way cannot go on yet; joining as usual");
+        }
+        return;
+      }
+      String why;
+      if (resuming) {
+        why = "a clone was under way when this member stopped";
+      } else if (ownLast < g.purgedUpTo()) {
+        why = "the group purged transactions this member lacks (it has " + ownLast + ", the donor's log starts at "
+            + (g.purgedUpTo() + 1) + ")";
+      } else if (g.lastSeqno() - ownLast > config.recovery().cloneThreshold()) {
+        why = "it is " + (g.lastSeqno() - ownLast) + " transactions behind, more than clone-threshold "
+            + config.recovery().cloneThreshold();
+      } else {
+        return;
+      }
+      if (g.donors().isEmpty()) {
+        throw new IllegalStateException("this member must clone (" + why + ") but no member is ONLINE to donate");
+      }
+      LOG.info("recovery: clone, because {}; donors {}", why, g.donors());
+      CloneProgress progress = new CloneProgress(System::nanoTime);
+      ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "cohort-clone-progress");
+        t.setDaemon(true);
+        return t;
+      });
+      reporter.scheduleAtFixedRate(() -> LOG.info("clone: {}", progress), 5, 5, TimeUnit.SECONDS);
+      try {
+        new CloneReceiver(dataDir, g.groupUuid(), config.memberId(), a -> channel(channels, a), progress)
+            .run(g.donors(), TRIES, RETRY_PAUSE_MS);
+      } finally {
+        reporter.shutdownNow();
+      }
+      LOG.info("recovery: clone done ({}); catching up from the donors' logs next", progress);
+    } finally {
+      channels.values().forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
+  /** The first seed that is ONLINE in the group: its view, log and donors; null when none answers. */
+  private static GroupSeen ask(MemberConfig config, String group, Map<String, ManagedChannel> channels) {
+    for (String seed : config.group().seeds()) {
+      if (seed.equals(config.address())) {
+        continue;
+      }
+      StatusResponse st;
+      try {
+        st = CohortServiceGrpc.newBlockingStub(channel(channels, seed)).withDeadlineAfter(2, TimeUnit.SECONDS)
+            .status(StatusRequest.getDefaultInstance());
+      } catch (StatusRuntimeException e) {
+        continue;
+      }
+      if (!st.getState().equals("ONLINE") || (!group.isEmpty() && !group.equals(st.getGroupName()))) {
+        continue;
+      }
+      List<String> secondaries = new ArrayList<>();
+      List<String> others = new ArrayList<>();
+      for (MemberStatus m : st.getMembersList()) {
+        if (m.getState().equals("ONLINE") && !m.getMemberId().equals(config.memberId())) {
+          (m.getRole().equals("SECONDARY") ? secondaries : others).add(m.getAddress());
+        }
+      }
+      secondaries.addAll(others);
+      GtidSet executed = GtidSet.parse(st.getGtidExecuted());
+      return new GroupSeen(st.getGroupName(), executed.last(st.getGroupName()),
+          st.hasLog() ? st.getLog().getFirstSeqno() - 1 : 0, secondaries);
+    }
+    return null;
+  }
+
+  /** A channel to a donor, taking chunks; kept in {@code channels}. */
+  public static ManagedChannel channel(Map<String, ManagedChannel> channels, String address) {
+    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
+        .maxInboundMessageSize(CloneDonor.CHUNK_BYTES + (1 << 16)).build());
+  }
+}
