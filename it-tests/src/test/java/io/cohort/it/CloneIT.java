@@ -45,7 +45,7 @@ class CloneIT {
       stop.set(true);
       writer.join(60_000);
       assertThat(written.get()).as("writes went on while m4 cloned and caught up").isPositive();
-      assertThat(m4.log()).contains("recovery: clone, because the group purged transactions this member lacks",
+      assertThat(m4.log()).contains("recovery: clone, because the group purged transactions this member needs",
           "installed: gtid_executed");
       sameEverywhere(g);
     }

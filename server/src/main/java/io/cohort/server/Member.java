@@ -24,6 +24,7 @@ import io.cohort.server.recovery.CloneDonor;
 import io.cohort.server.recovery.CloneReceiver;
 import io.cohort.server.recovery.CloneStart;
 import io.cohort.server.recovery.LogPurger;
+import io.cohort.server.recovery.StorageLog;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import io.grpc.Server;
@@ -105,11 +106,8 @@ public final class Member implements AutoCloseable {
       applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
           () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults);
-      // Only an ONLINE member's certifier holds the group's collection point: before it joins or
-      // resumes its place, it holds this member's own last transaction.
-      LogPurger purger = new LogPurger(storage, config.recovery(), groupUuid, applier::lastApplied,
-          () -> "ONLINE".equals(group.localState()) ? pipeline.certifier().collectedUpTo() : 0,
-          System::currentTimeMillis);
+      LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
+          group::logNeededAbove, System::currentTimeMillis);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
           System::currentTimeMillis, System.currentTimeMillis());
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,

@@ -1009,6 +1009,26 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   @Override
+  public long logNeededAbove() {
+    return logNeededAbove("ONLINE".equals(localState()), pipeline.certifier(), places.load());
+  }
+
+  /**
+   * {@link #logNeededAbove()}: the certifier's collection point while ONLINE (every member of the
+   * group applied it; before it joins or resumes its place, a member's certifier holds only its
+   * own last transaction), but no further than the collection point of the place this member
+   * keeps on disk: resuming that place after a restart rebuilds the certifier from this member's
+   * own log from there (whole-group simulator seed 32 caught a purge past it).
+   */
+  static long logNeededAbove(boolean online, io.cohort.server.certification.Certifier c, SessionCheckpoint place) {
+    if (!online) {
+      return 0;
+    }
+    long gc = c.collectedUpTo();
+    return place == null ? gc : Math.min(gc, place.getState().getGcSeqno());
+  }
+
+  @Override
   public boolean acceptsClients() {
     return !lifecycle.offlineMode();
   }

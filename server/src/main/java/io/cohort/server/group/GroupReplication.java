@@ -87,4 +87,10 @@ public interface GroupReplication extends AutoCloseable {
 
   /** Completes once every ONLINE member of the view has applied transaction {@code seqno} (AFTER). */
   CompletableFuture<Void> appliedEverywhere(long seqno);
+
+  /**
+   * The last transaction of this member's log that neither the group nor this member's own
+   * restart can need any more (the log purger keeps everything after it); 0 when not ONLINE.
+   */
+  long logNeededAbove();
 }

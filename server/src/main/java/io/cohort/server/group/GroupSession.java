@@ -678,16 +678,30 @@ final class GroupSession {
     });
   }
 
+  /** Proposals of a leave that {@link #leave(long)} makes when another view change comes first. */
+  static final int LEAVE_ATTEMPTS = 5;
+
   /**
    * Leaves the group gracefully: orders a view without this member and waits (bounded) until it
-   * is delivered. Returns false when it could not (alone in the group, or no majority).
+   * is delivered, proposing again when another view change came first. Returns false when it
+   * could not (alone in the group, or no majority).
    */
   boolean leave(long timeoutMs) {
     try {
-      return leaveAsync().get(timeoutMs, TimeUnit.MILLISECONDS);
+      return leaveAsync(LEAVE_ATTEMPTS).get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       return false;
     }
+  }
+
+  /**
+   * {@link #leaveAsync()}, proposed again up to {@code attempts} times in all while another view
+   * change comes first: a member refused after it was admitted must not stay in the configuration
+   * (a member that never runs there, and one more failure, leave a group without a majority).
+   */
+  CompletableFuture<Boolean> leaveAsync(int attempts) {
+    return leaveAsync().thenCompose(applied -> applied || attempts <= 1 || ended
+        ? CompletableFuture.completedFuture(applied) : leaveAsync(attempts - 1));
   }
 
   /**

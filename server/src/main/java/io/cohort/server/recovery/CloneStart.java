@@ -74,16 +74,8 @@ public final class CloneStart {
         }
         return;
       }
-      String why;
-      if (resuming) {
-        why = "a clone was under way when this member stopped";
-      } else if (ownLast < g.purgedUpTo()) {
-        why = "the group purged transactions this member lacks (it has " + ownLast + ", the donor's log starts at "
-            + (g.purgedUpTo() + 1) + ")";
-      } else if (g.lastSeqno() - ownLast > config.recovery().cloneThreshold()) {
-        why = "it is " + (g.lastSeqno() - ownLast) + " transactions behind, more than clone-threshold "
-            + config.recovery().cloneThreshold();
-      } else {
+      String why = reason(resuming, ownLast, g.lastSeqno(), g.purgedUpTo(), config.recovery().cloneThreshold());
+      if (why == null) {
         return;
       }
       if (g.donors().isEmpty()) {
@@ -107,6 +99,28 @@ public final class CloneStart {
     } finally {
       channels.values().forEach(ManagedChannel::shutdownNow);
     }
+  }
+
+  /**
+   * Why a member that applied {@code ownLast} transactions must clone from a donor that applied
+   * {@code groupLast} and purged its log up to {@code groupPurged}; null when the logs can serve it.
+   */
+  public static String reason(boolean resuming, long ownLast, long groupLast, long groupPurged, long threshold) {
+    if (resuming) {
+      return "a clone was under way when this member stopped";
+    }
+    // Catching up from a log reads the entry of the member's last transaction first (to compare
+    // histories), then the ones after it: so that entry must be there too (whole-group simulator
+    // seed 72: a member whose last transaction was the donors' last purged one joined, was
+    // refused and restarted without cloning, over and over).
+    if (Math.max(ownLast, 1) <= groupPurged) {
+      return "the group purged transactions this member needs (it has " + ownLast + ", the donor's log starts at "
+          + (groupPurged + 1) + ")";
+    }
+    if (groupLast - ownLast > threshold) {
+      return "it is " + (groupLast - ownLast) + " transactions behind, more than clone-threshold " + threshold;
+    }
+    return null;
   }
 
   /** The first seed that is ONLINE in the group: its view, log and donors; null when none answers. */

@@ -53,7 +53,8 @@ public final class DonorRecovery {
   /**
    * Catches up to {@code st}'s certified point and returns the certifier holding the group's
    * conflict information there. Throws {@link GroupRefusedException} when this member's history
-   * differs from the donor's (nothing applied then), other exceptions when it cannot finish.
+   * differs from the donor's, or every donor purged what it lacks (nothing applied then), other
+   * exceptions when it cannot finish.
    * {@code stop} turns true once the member left the group or shuts down: then it returns early.
    */
   public Certifier catchUp(GroupState st, List<String> donors, BooleanSupplier stop) throws InterruptedException {
@@ -138,10 +139,12 @@ public final class DonorRecovery {
         if (e.getStatus().getCode() != Status.Code.OUT_OF_RANGE) {
           LOG.info("donor {} failed: {}; trying another", donor, e.getStatus());
         } else if (purgedAt.add(donor) && purgedAt.size() == catchUp.donorCount()) {
-          throw new IllegalStateException("this member lacks transaction " + groupUuid + ":" + before + ", which every"
-              + " donor purged from its log (" + e.getStatus().getDescription() + "); it cannot catch up by"
-              + " replaying a log. Restart this member: at start it clones a donor's data when the group purged"
-              + " what it lacks");
+          // Refused, so it leaves the group at once: an admitted member that can never catch up
+          // would otherwise stay in the configuration (in a group of two, stopping it).
+          throw new GroupRefusedException("this member lacks transaction " + groupUuid + ":" + before + ", which"
+              + " every donor purged from its log (" + e.getStatus().getDescription() + "); it cannot catch up by"
+              + " replaying a log, so it left the group. Restart this member: at start it clones a donor's data"
+              + " when the group purged what it lacks");
         } else {
           LOG.info("donor {} purged transaction {} from its log; trying another", donor, before);
         }

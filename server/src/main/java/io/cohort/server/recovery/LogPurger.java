@@ -1,11 +1,6 @@
 package io.cohort.server.recovery;
 
-import io.cohort.server.apply.LogEntries;
-import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.config.RecoveryConfig;
-import io.cohort.server.storage.Batch;
-import io.cohort.server.storage.Storage;
-import java.nio.ByteBuffer;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,14 +9,16 @@ import org.slf4j.LoggerFactory;
  * Purges a member's transaction log as {@link LogRetention} allows, on the member's maintenance
  * thread, and keeps {@code gtid_purged}.
  *
- * <p>What the group may still need is never purged: entries above the certifier's collection
- * point (some member has not applied them, and a member rebuilding its certifier after a
- * restart replays its own log from there), the last applied entry (a restart reads its history
- * hash), and entries a log reader asked for within the last {@value #HOLD_MS} ms (a member
- * catching up from this one reads its log in runs of a thousand).
+ * <p>What the group may still need is never purged: entries above
+ * {@code GroupReplication.logNeededAbove} (the certifier's collection point, which every member
+ * applied, but no further than that of the place this member keeps on disk, from which a restart
+ * rebuilds its certifier out of its own log), the last applied entry (a restart reads its
+ * history hash), and entries a log reader asked for within the last {@value #HOLD_MS} ms (a
+ * member catching up from this one reads its log in runs of a thousand; a clone holds its last
+ * transaction).
  *
- * <p>The purge point and the checkpoints are written in one batch with the range deletion, so
- * after a crash {@code gtid_purged} names exactly what is gone.
+ * <p>It runs against a {@link PurgeableLog}: a member's RocksDB log, or the whole-group
+ * simulator's.
  */
 public final class LogPurger {
   private static final Logger LOG = LoggerFactory.getLogger(LogPurger.class);
@@ -30,7 +27,7 @@ public final class LogPurger {
   /** A purge is logged at INFO at most this often (a low retention purges every second). */
   private static final long REPORT_EVERY_MS = 60_000;
 
-  private final Storage storage;
+  private final PurgeableLog log;
   private final RecoveryConfig config;
   private final String groupUuid;
   private final LongSupplier lastApplied;
@@ -46,19 +43,18 @@ public final class LogPurger {
 
   /**
    * @param lastApplied the last transaction applied here
-   * @param collected   the certifier's collection point: every member of the group applied it
+   * @param collected   the last transaction neither the group nor this member's restart can need
    */
-  public LogPurger(Storage storage, RecoveryConfig config, String groupUuid, LongSupplier lastApplied,
+  public LogPurger(PurgeableLog log, RecoveryConfig config, String groupUuid, LongSupplier lastApplied,
       LongSupplier collected, LongSupplier clockMs) {
-    this.storage = storage;
+    this.log = log;
     this.config = config;
     this.groupUuid = groupUuid;
     this.lastApplied = lastApplied;
     this.collected = collected;
     this.clockMs = clockMs;
-    this.retention = new LogRetention(config.logRetentionSeconds(), config.logRetentionBytes(),
-        storage.getMeta(MetaKeys.LOG_CHECKPOINTS));
-    this.purgedUpTo = LogEntries.purgedUpTo(storage);
+    this.retention = new LogRetention(config.logRetentionSeconds(), config.logRetentionBytes(), log.checkpoints());
+    this.purgedUpTo = log.purgedUpTo();
     this.lastReportMs = clockMs.getAsLong() - REPORT_EVERY_MS;
   }
 
@@ -95,21 +91,16 @@ public final class LogPurger {
     boolean changed = retention.note(applied, now);
     long protectedAbove = Math.min(Math.min(collected.getAsLong(), applied - 1), heldBelow(now) - 1);
     long before = purgedUpTo;
-    long target = retention.target(before, protectedAbove, now, storage::logBytesAfter);
+    long target = retention.target(before, protectedAbove, now, log::bytesAfter);
     if (target <= before) {
       if (changed) {
-        storage.putMetaNow(MetaKeys.LOG_CHECKPOINTS, retention.encode());
+        log.saveCheckpoints(retention.encode());
       }
       return;
     }
     retention.purged(target);
-    Batch b = storage.newBatch();
-    b.deleteLogUpTo(target);
-    b.putMeta(MetaKeys.LOG_PURGED_UP_TO, ByteBuffer.allocate(Long.BYTES).putLong(target).array());
-    b.putMeta(MetaKeys.LOG_CHECKPOINTS, retention.encode());
-    storage.write(b);
+    log.purge(target, retention.encode());
     purgedUpTo = target;
-    storage.compactLogUpTo(target);
     if (now - lastReportMs < REPORT_EVERY_MS) {
       LOG.debug("transaction log purged up to {}", target);
       return;

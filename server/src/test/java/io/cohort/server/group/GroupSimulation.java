@@ -32,7 +32,11 @@ import io.cohort.server.consensus.DurableUpdate;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.proto.LogEntry;
 import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.recovery.CloneStart;
 import io.cohort.server.recovery.IncrementalRecovery;
+import io.cohort.server.recovery.LogPurger;
+import io.cohort.server.recovery.PurgeableLog;
+import io.cohort.server.config.RecoveryConfig;
 import io.cohort.server.membership.FailureMonitor;
 import io.cohort.server.membership.GroupMembership;
 import io.cohort.server.membership.ElectionSeam;
@@ -110,6 +114,10 @@ final class GroupSimulation {
   static final int COMPACT_EVERY = 20;
   /** A member offers its group state as its place this often (GroupSession every 100 ms). */
   static final long PLACE_EVERY = 10;
+  /** Simulated milliseconds per tick, for the log purger's clock. */
+  static final long MS_PER_TICK = 10;
+  /** Ticks between log purges (a member's maintenance thread runs once a second). */
+  static final long PURGE_EVERY = 100;
   /** A resumed member that cannot catch up from its peers' logs gives up after this (ConsensusGroup: 2 s). */
   static final long LOST_TRACK_AFTER = 200;
   /** A secondary that suspects the primary holds a write this long at most (GroupSession: 3 s). */
@@ -245,6 +253,12 @@ final class GroupSimulation {
     long deliveredBeforeSave;
     long deliveredAfterSave;
     long snapshotsNeeded;
+    /** Log purges, the entries they dropped, recoveries that found every donor purged, and clones. */
+    long purges;
+    long purgedEntries;
+    long recoveriesPurged;
+    long clones;
+    long clonesAfterFailedRecovery;
     /** Transactions rolled back only through a read or touch set (a DDL against DML, or back). */
     long readTouchConflicts;
     long ddl;
@@ -309,6 +323,11 @@ final class GroupSimulation {
       deliveredBeforeSave += o.deliveredBeforeSave;
       deliveredAfterSave += o.deliveredAfterSave;
       snapshotsNeeded += o.snapshotsNeeded;
+      purges += o.purges;
+      purgedEntries += o.purgedEntries;
+      recoveriesPurged += o.recoveriesPurged;
+      clones += o.clones;
+      clonesAfterFailedRecovery += o.clonesAfterFailedRecovery;
       readTouchConflicts += o.readTouchConflicts;
       ddl += o.ddl;
       syncPoints += o.syncPoints;
@@ -345,7 +364,9 @@ final class GroupSimulation {
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
           + " deliveredAfterSave=" + deliveredAfterSave
-          + " snapshotsNeeded=" + snapshotsNeeded + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
+          + " snapshotsNeeded=" + snapshotsNeeded + " purges=" + purges + " purgedEntries=" + purgedEntries
+          + " recoveriesPurged=" + recoveriesPurged + " clones=" + clones + " clonesAfterFailedRecovery="
+          + clonesAfterFailedRecovery + " ddl=" + ddl + " readTouchConflicts=" + readTouchConflicts
           + " electionsChecked=" + electionsChecked + " split=" + splitTransactions + " fragments=" + fragmentsSent
           + " compressed=" + compressedTransactions + " splitDropped=" + splitDropped + " partsHeldBack=" + partsHeldBack;
     }
@@ -371,6 +392,11 @@ final class GroupSimulation {
   private final SplittableRandom sizes;
   private final GroupMessages.Settings messageSettings;
   private final double padShare;
+  /**
+   * Every member's log retention, drawn apart: seconds of simulated time (a tick is
+   * {@value #MS_PER_TICK} ms; 0 = never by age), and a size cap in bytes (an entry counts 100).
+   */
+  private final RecoveryConfig retention;
   private final int tables;
   private final double ddlShare;
   private final String groupUuid;
@@ -433,6 +459,9 @@ final class GroupSimulation {
         : new GroupMessages.Settings(64 + sizes.nextInt(160), sizes.nextBoolean() ? 0 : 96 + sizes.nextInt(300),
             40 + sizes.nextInt(400), 1 + new SplittableRandom(seed ^ 0x1F83D9ABFB41BD6BL).nextInt(4));
     this.padShare = messageSettings == GroupMessages.Settings.DEFAULTS ? 0 : 0.2 + sizes.nextDouble() * 0.6;
+    SplittableRandom keep = new SplittableRandom(seed ^ 0x9B05688C2B3E6C1FL);
+    this.retention = new RecoveryConfig(keep.nextInt(3) == 0 ? 0 : 1 + keep.nextInt(3),
+        keep.nextInt(3) == 0 ? 100L * (5 + keep.nextInt(40)) : 0);
     this.tables = 1 + shapes.nextInt(3);
     this.ddlShare = shapes.nextDouble() * 0.15;
     this.groupUuid = UUID.nameUUIDFromBytes(("group-" + seed).getBytes(StandardCharsets.UTF_8)).toString();
@@ -597,6 +626,13 @@ final class GroupSimulation {
      */
     final List<Transaction> log = new ArrayList<>();
     final Map<Long, String> rows = new HashMap<>();
+    /** Durable: the log's purge point and age checkpoints ({@link #log} stays whole, for the checks). */
+    final SimLog purgeLog = new SimLog();
+    /** This incarnation's purger (the member's maintenance thread). */
+    LogPurger purger;
+    /** Its recovery found every donor purged what it lacks: an operator restarts it, and it clones. */
+    boolean mustClone;
+    long refusedAt;
     /** How much of the log a synced write made durable (Applier and SessionStore's held flag). */
     int syncedApplied;
     /** Whether the applier syncs each batch on its own (SessionStore tells it when not). */
@@ -662,8 +698,54 @@ final class GroupSimulation {
       startPipeline();
     }
 
+    /** The member's log as its {@link LogPurger} sees it: the purge point and checkpoints over {@link #log}. */
+    final class SimLog implements PurgeableLog {
+      long purgedUpTo;
+      byte[] checkpoints;
+
+      @Override
+      public long purgedUpTo() {
+        return purgedUpTo;
+      }
+
+      @Override
+      public byte[] checkpoints() {
+        return checkpoints;
+      }
+
+      @Override
+      public long bytesAfter(long seqno) {
+        return Math.max(0, log.size() - seqno) * 100;
+      }
+
+      @Override
+      public void saveCheckpoints(byte[] c) {
+        checkpoints = c;
+      }
+
+      @Override
+      public void purge(long upTo, byte[] c) {
+        if (upTo >= log.size()) {
+          throw new AssertionError(memberId + " purged its log up to " + upTo + " of " + log.size() + " applied");
+        }
+        coverage.purges++;
+        coverage.purgedEntries += upTo - purgedUpTo;
+        trace(memberId + " purges its log up to " + upTo);
+        purgedUpTo = upTo;
+        checkpoints = c;
+      }
+    }
+
+    /** Whether this member counts as ONLINE (ConsensusGroup.localState). */
+    boolean online() {
+      return session != null && !session.gs.ended() && !session.gs.recovering();
+    }
+
     /** A new process: its applier resumes from the log, its pipeline has a certifier to replace. */
     void startPipeline() {
+      // As Member wires it (ConsensusGroup.logNeededAbove).
+      purger = new LogPurger(purgeLog, retention, groupUuid, () -> log.size(),
+          () -> ConsensusGroup.logNeededAbove(online(), pipeline.certifier(), places.load()), () -> now * MS_PER_TICK);
       waits = new ConsistencyWaits(memberId, () -> log.size());
       applier = new ProcApplier();
       pipeline = new CertificationPipeline(memberId, new CheckedCertifier(this, log.size()), applier);
@@ -699,7 +781,12 @@ final class GroupSimulation {
 
       @Override
       public String loggedAt(long seqno) {
-        return seqno >= 1 && seqno <= log.size() ? log.get((int) (seqno - 1)).getTxnId() : null;
+        return seqno > purgeLog.purgedUpTo && seqno <= log.size() ? log.get((int) (seqno - 1)).getTxnId() : null;
+      }
+
+      @Override
+      public boolean purged(long seqno) {
+        return seqno <= purgeLog.purgedUpTo;
       }
 
       @Override
@@ -817,6 +904,8 @@ final class GroupSimulation {
     final List<Proc> donors;
     /** The member's own catch-up rules (DonorRecovery's), started once the applier finished its queue. */
     IncrementalRecovery catchUp;
+    /** Donors that answered that they purged what was asked. */
+    final java.util.Set<String> purgedAt = new java.util.HashSet<>();
 
     Recovery(GroupState state, List<Proc> donors) {
       this.state = state;
@@ -1353,10 +1442,59 @@ final class GroupSimulation {
     p.up = true;
     p.stopping = false;
     p.incarnation++;
+    cloneIfNeeded(p);
     p.views = p.newViews();
     p.places = p.newPlaces();
     p.startPipeline();
     p.lifecycle.start(false);
+  }
+
+  /** An ONLINE member {@code p} can reach to clone from, secondaries first (CloneStart), or null. */
+  private Proc cloneDonor(Proc p) {
+    Proc pick = null;
+    for (Proc o : procs) {
+      if (o != p && o.running() && o.online() && !cut(p, o)) {
+        GroupMembership gm = o.session.membership();
+        if (pick == null || !(gm.singlePrimary() && gm.primary() == o.session.id)) {
+          pick = o;
+        }
+      }
+    }
+    return pick;
+  }
+
+  /**
+   * CloneStart at the start of a process, before it opens its database: when the group purged
+   * what it lacks, it copies an ONLINE member's data (CloneReceiver.install: rows and log as they
+   * are, the log's purge point with them, without the donor's place, its own place gone with the
+   * database it had) and then joins as a new member.
+   */
+  private void cloneIfNeeded(Proc p) {
+    boolean asked = p.mustClone;
+    p.mustClone = false;
+    Proc donor = cloneDonor(p);
+    if (donor == null) {
+      return;
+    }
+    String why = CloneStart.reason(false, p.log.size(), donor.log.size(), donor.purgeLog.purgedUpTo, Long.MAX_VALUE);
+    if (why == null) {
+      return;
+    }
+    donor.purger.hold(donor.log.size()); // CloneDonor: the log from the copy's last transaction on stays a while
+    coverage.clones++;
+    coverage.clonesAfterFailedRecovery += asked ? 1 : 0;
+    trace(p.memberId + " clones " + donor.memberId + "'s data (applied " + donor.log.size() + ", purged up to "
+        + donor.purgeLog.purgedUpTo + "): " + why);
+    p.log.clear();
+    p.log.addAll(donor.log);
+    p.syncedApplied = p.log.size();
+    p.rows.clear();
+    p.rows.putAll(donor.rows);
+    p.purgeLog.purgedUpTo = donor.purgeLog.purgedUpTo;
+    p.purgeLog.checkpoints = null;
+    p.placeCell = null;
+    p.viewCell = donor.viewCell;
+    p.epoch = Math.max(p.epoch, donor.epoch);
   }
 
   /** ConsensusGroup.resumePlace: take the kept place up again (its session), or null: join as a new member. */
@@ -1376,7 +1514,7 @@ final class GroupSimulation {
     }
     CheckedCertifier c = new CheckedCertifier(p, st.getGcSeqno());
     for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
-      c.restore(n, p.log.get((int) (n - 1)));
+      c.restore(n, ownEntry(p, n));
     }
     p.epoch = Math.max(p.epoch, st.getEpoch());
     coverage.placesResumed++;
@@ -1541,6 +1679,15 @@ final class GroupSimulation {
     return options.election() == null ? GroupMembership.fromState(st) : ElectionSeam.fromState(st, options.election());
   }
 
+  /** Entry {@code n} of {@code p}'s own log, as the member reads it: one it purged is gone. */
+  private Transaction ownEntry(Proc p, long n) {
+    if (n <= p.purgeLog.purgedUpTo) {
+      throw new AssertionError(p.memberId + " needs transaction " + n + " of its own log, which it purged (up to "
+          + p.purgeLog.purgedUpTo + "): a purge went past what the group may still need");
+    }
+    return p.log.get((int) (n - 1));
+  }
+
   /** DonorRecovery.catchUp on the simulated logs: a few transactions a tick, from donors that can serve them. */
   private void recoveryStep(Proc p, Session s) {
     Recovery rec = s.recovery;
@@ -1552,7 +1699,7 @@ final class GroupSimulation {
       long base = IncrementalRecovery.certifierBase(rec.state, local);
       CheckedCertifier c = new CheckedCertifier(p, base);
       for (long n = base + 1; n <= local; n++) {
-        c.restore(n, p.log.get((int) (n - 1)));
+        c.restore(n, ownEntry(p, n));
       }
       List<String> donors = new ArrayList<>();
       rec.donors.forEach(d -> donors.add(d.memberId));
@@ -1567,6 +1714,31 @@ final class GroupSimulation {
       if (!donor.running() || cut(p, donor) || donor.log.size() < want) {
         cu.passOver();
         break; // this donor cannot serve it now; another next tick
+      }
+      donor.purger.hold(want); // CohortService.readLog: what a reader asked for stays a while
+      if (want <= donor.purgeLog.purgedUpTo) {
+        // OUT_OF_RANGE: DonorRecovery fails once every donor answered so; the operator restarts it.
+        rec.purgedAt.add(donor.memberId);
+        if (rec.purgedAt.size() == cu.donorCount()) {
+          // ConsensusGroup.recover on the GroupRefusedException DonorRecovery throws: refused,
+          // it leaves (waiting at most 5 s) and ends; its operator restarts it and it clones.
+          coverage.recoveriesPurged++;
+          trace(p.memberId + " lacks transaction " + want + ", which every donor purged: it leaves, to clone");
+          String why = "every donor purged transaction " + want;
+          p.lifecycle.refused(why);
+          p.mustClone = true;
+          p.refusedAt = now;
+          s.recovery = null;
+          s.gs.leaveAsync(GroupSession.LEAVE_ATTEMPTS).thenAccept(applied -> {
+            if (p.session == s) {
+              s.gs.end("refused: " + why, false);
+            }
+          });
+          drain(p);
+          return;
+        }
+        cu.passOver();
+        break;
       }
       IncrementalRecovery.ToApply tx = cu.received(donor.memberId, LogEntry.newBuilder().setSeqno(want)
           .setTransaction(donor.log.get((int) (want - 1))).build());
@@ -1957,8 +2129,23 @@ final class GroupSimulation {
 
   private void tickAll() {
     for (Proc p : procs) {
+      if (p.mustClone && p.up && p.session != null && now - p.refusedAt >= 500) {
+        Session left = p.session;
+        left.gs.end("refused: its leave was not decided within 5 s", false); // recover's s.leave(5000) gave up
+        drain(p);
+      }
+      // Not before it stopped serving as an acceptor: its operator restarts a member in ERROR, and
+      // until the configuration without it takes effect the group may still need its answers.
+      if (p.mustClone && p.up && p.session == null && p.retiring == null && cloneDonor(p) != null) {
+        trace(p.memberId + " is restarted by its operator to clone");
+        halt(p);
+        restart(p);
+      }
       if (!p.running()) {
         continue;
+      }
+      if ((now + p.index) % PURGE_EVERY == 0) {
+        p.purger.run();
       }
       Session r = p.retiring;
       if (r != null) {

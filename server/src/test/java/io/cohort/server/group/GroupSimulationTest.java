@@ -105,6 +105,13 @@ class GroupSimulationTest {
       // The production loop's order: decisions before a save, and held for one.
       assertThat(coverage.deliveredBeforeSave).isPositive();
       assertThat(coverage.deliveredAfterSave).isPositive();
+      // Members purged their logs (LogPurger, by age and by size), members that came back found
+      // every donor had purged what they lacked, and members cloned a donor's data at their
+      // start (CloneStart's rule) before joining and catching up from the logs.
+      assertThat(coverage.purges).isPositive();
+      assertThat(coverage.recoveriesPurged).isPositive();
+      assertThat(coverage.clones).isPositive();
+      assertThat(coverage.clonesAfterFailedRecovery).isPositive();
     }
   }
 

@@ -43,7 +43,7 @@ class LogPurgerTest {
   }
 
   LogPurger purger(Storage storage, long retentionSeconds, long retentionBytes) {
-    return new LogPurger(storage, new RecoveryConfig(retentionSeconds, retentionBytes), "g", applied::get,
+    return new LogPurger(new StorageLog(storage), new RecoveryConfig(retentionSeconds, retentionBytes), "g", applied::get,
         collected::get, clock::get);
   }
 
