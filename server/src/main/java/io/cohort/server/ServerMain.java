@@ -120,6 +120,14 @@ public final class ServerMain implements Runnable {
         + " as it can (default 0).")
     Integer cloneMaxRate;
 
+    @Option(names = "--recovery-retry-count", description = "Rounds over the donors a clone makes before it gives"
+        + " up (default " + RecoveryConfig.DEFAULT_RETRY_COUNT + ").")
+    Integer recoveryRetryCount;
+
+    @Option(names = "--recovery-reconnect-interval", description = "Seconds to wait after a round in which no"
+        + " donor could serve a clone (default " + RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS + ").")
+    Integer recoveryReconnectInterval;
+
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
     Boolean bootstrap;
@@ -249,7 +257,10 @@ public final class ServerMain implements Runnable {
               parseLong(logRetentionSeconds, p, "log-retention-seconds", RecoveryConfig.DEFAULT_LOG_RETENTION_SECONDS),
               parseLong(logRetentionBytes, p, "log-retention-bytes", RecoveryConfig.DEFAULT_LOG_RETENTION_BYTES),
               parseLong(cloneThreshold, p, "clone-threshold", RecoveryConfig.DEFAULT_CLONE_THRESHOLD),
-              parseInt(cloneMaxRate, p, "clone-max-rate", RecoveryConfig.DEFAULT_CLONE_MAX_RATE_MB)),
+              parseInt(cloneMaxRate, p, "clone-max-rate", RecoveryConfig.DEFAULT_CLONE_MAX_RATE_MB),
+              parseInt(recoveryRetryCount, p, "recovery-retry-count", RecoveryConfig.DEFAULT_RETRY_COUNT),
+              parseInt(recoveryReconnectInterval, p, "recovery-reconnect-interval",
+                  RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS)),
           group(p, hostPort[0], port));
     }
 
@@ -324,7 +335,8 @@ public final class ServerMain implements Runnable {
     private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
-        "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate",
+        "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
+        "recovery-reconnect-interval",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -20,26 +20,36 @@ import java.util.Map;
  *                            still holds them
  * @param cloneMaxRateMb      a donor sends a clone at most this many MB/s (0 = as fast as it can;
  *                            MySQL's clone_max_data_bandwidth)
+ * @param retryCount          rounds over the donors a clone makes before it gives up (MySQL's
+ *                            group_replication_recovery_retry_count)
+ * @param reconnectIntervalSeconds pause after a round in which no donor could serve (MySQL's
+ *                            group_replication_recovery_reconnect_interval)
  */
 public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, long cloneThreshold,
-    int cloneMaxRateMb) {
+    int cloneMaxRateMb, int retryCount, int reconnectIntervalSeconds) {
   /** MySQL's default binlog_expire_logs_seconds: 30 days. */
   public static final long DEFAULT_LOG_RETENTION_SECONDS = 30L * 24 * 3600;
   public static final long DEFAULT_LOG_RETENTION_BYTES = 0;
   /** As MySQL's group_replication_clone_threshold: clone only when the log cannot serve. */
   public static final long DEFAULT_CLONE_THRESHOLD = Long.MAX_VALUE;
   public static final int DEFAULT_CLONE_MAX_RATE_MB = 0;
+  public static final int DEFAULT_RETRY_COUNT = 10;
+  /** Shorter than MySQL's 60 s: a round here is a few connection attempts on the same network. */
+  public static final int DEFAULT_RECONNECT_INTERVAL_SECONDS = 5;
 
   public RecoveryConfig {
     ConfigException.requireRange("log-retention-seconds", logRetentionSeconds, 0, 10L * 365 * 24 * 3600);
     ConfigException.requireRange("log-retention-bytes", logRetentionBytes, 0, Long.MAX_VALUE / 2);
     ConfigException.requireRange("clone-threshold", cloneThreshold, 1, Long.MAX_VALUE);
     ConfigException.requireRange("clone-max-rate", cloneMaxRateMb, 0, 1_000_000);
+    ConfigException.requireRange("recovery-retry-count", retryCount, 1, 1_000);
+    ConfigException.requireRange("recovery-reconnect-interval", reconnectIntervalSeconds, 0, 3_600);
   }
 
   /** Log retention only, the clone settings at their defaults. */
   public RecoveryConfig(long logRetentionSeconds, long logRetentionBytes) {
-    this(logRetentionSeconds, logRetentionBytes, DEFAULT_CLONE_THRESHOLD, DEFAULT_CLONE_MAX_RATE_MB);
+    this(logRetentionSeconds, logRetentionBytes, DEFAULT_CLONE_THRESHOLD, DEFAULT_CLONE_MAX_RATE_MB,
+        DEFAULT_RETRY_COUNT, DEFAULT_RECONNECT_INTERVAL_SECONDS);
   }
 
   public static RecoveryConfig defaults() {
@@ -52,6 +62,8 @@ public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, l
     m.put("log-retention-bytes", Long.toString(logRetentionBytes));
     m.put("clone-threshold", Long.toString(cloneThreshold));
     m.put("clone-max-rate", Integer.toString(cloneMaxRateMb));
+    m.put("recovery-retry-count", Integer.toString(retryCount));
+    m.put("recovery-reconnect-interval", Integer.toString(reconnectIntervalSeconds));
     return m;
   }
 }

@@ -419,6 +419,13 @@ final class GroupSession {
 
   private record HeldSplit(String messageId, Runnable propose) {}
 
+  /** The split messages this member holds back and the one in flight, for a failure report. */
+  String splitsHeld() {
+    return "split in flight " + splitInFlight + (splitInFlight == null ? "" : " (held: "
+        + machine.own().holdsMessage(splitInFlight) + ")") + ", " + heldSplits.size() + " held back, group "
+        + (machine.quiet() ? "quiet" : "not quiet since " + lastQuiet);
+  }
+
   /**
    * Proposes the values of one message: its only value, or its parts in order, at most
    * {@code partsInFlight} ({@link GroupMessages.Settings}, 4) undelivered at a time. The proposer

@@ -81,7 +81,8 @@ public final class CloneReceiver {
 
   /**
    * Clones from the first of {@code donors} (client addresses) that serves the whole copy, trying
-   * each up to {@code tries} times in turn, and installs it. Returns what the copy holds.
+   * them in turn for {@code tries} rounds with {@code retryPauseMs} after each round, and installs
+   * it. Returns what the copy holds.
    *
    * @throws IllegalStateException when no donor could serve it
    */
@@ -109,7 +110,9 @@ public final class CloneReceiver {
         LOG.info("clone from donor {} failed: {}; trying {}", donor, why,
             attempt + 1 < tries * order.size() ? "another donor" : "no more");
         failures.add(donor + ": " + why);
-        Thread.sleep(retryPauseMs);
+        if ((attempt + 1) % order.size() == 0) {
+          Thread.sleep(retryPauseMs); // a round in which no donor could serve
+        }
       }
     }
     throw new IllegalStateException("no donor could serve a clone (" + String.join("; ", failures.subList(

@@ -32,13 +32,11 @@ import org.slf4j.LoggerFactory;
  * transactions behind, or when a clone was under way when it stopped (it resumes).
  *
  * <p>Donors are ONLINE members, secondaries first in single-primary mode (the primary keeps
- * serving clients undisturbed), each tried {@value #TRIES} times in turn.
+ * serving clients undisturbed), tried in turn for {@code recovery-retry-count} rounds, with
+ * {@code recovery-reconnect-interval} between rounds.
  */
 public final class CloneStart {
   private static final Logger LOG = LoggerFactory.getLogger(CloneStart.class);
-  /** Rounds over the donors before giving up (MySQL's group_replication_recovery_retry_count). */
-  static final int TRIES = 10;
-  static final long RETRY_PAUSE_MS = 1000;
 
   /** What a seed said of the group. */
   record GroupSeen(String groupUuid, long lastSeqno, long purgedUpTo, List<String> donors) {}
@@ -91,7 +89,7 @@ public final class CloneStart {
       reporter.scheduleAtFixedRate(() -> LOG.info("clone: {}", progress), 5, 5, TimeUnit.SECONDS);
       try {
         new CloneReceiver(dataDir, g.groupUuid(), config.memberId(), a -> channel(channels, a), progress)
-            .run(g.donors(), TRIES, RETRY_PAUSE_MS);
+            .run(g.donors(), config.recovery().retryCount(), config.recovery().reconnectIntervalSeconds() * 1000L);
       } finally {
         reporter.shutdownNow();
       }

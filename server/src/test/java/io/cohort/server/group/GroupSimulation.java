@@ -2604,10 +2604,18 @@ final class GroupSimulation {
       sb.append("\n    ").append(p.memberId).append(p.up ? "" : " DOWN").append(p.pausedUntil != 0 ? " PAUSED" : "")
           .append(p.isolatedUntil > now ? " CUT-OFF" : "").append(" applied=").append(p.log.size())
           .append(" queued=").append(p.applyQueue.size()).append(" pending=").append(p.pending.size());
+      p.pending.values().stream().limit(3).forEach(t -> sb.append(' ').append(t.getTxnId())
+          .append(verdicts.containsKey(t.getTxnId()) ? " (certified as " + verdicts.get(t.getTxnId()) + ")"
+              : " (never certified)")
+          .append(io.cohort.proto.GroupMessage.newBuilder().setTransaction(t).build().getSerializedSize()
+              > messageSettings.fragmentBytes() ? " in parts" : ""));
       Session s = p.session;
       if (s == null) {
         sb.append(" out of the group (").append(p.lifecycle.phase()).append(')');
       } else {
+        if (!p.pending.isEmpty()) {
+          sb.append("; ").append(s.gs.splitsHeld()).append(';');
+        }
         sb.append(" id=").append(s.id).append(s.gs.recovering() ? " RECOVERING" : " ONLINE").append(' ')
             .append(groupState(s.membership())).append(" suspects=").append(s.driver.stats().suspected())
             .append("\n      ").append(s.core.describe());
