@@ -407,6 +407,7 @@ final class GroupSession {
   private void releaseSplits() {
     if (splitInFlight != null && !machine.own().holdsMessage(splitInFlight)) {
       splitInFlight = null; // delivered, dropped or failed
+      pacer = null;
     }
     if (splitInFlight != null || heldSplits.isEmpty()
         || (!machine.quiet() && world.now() - lastQuiet > SPLIT_HOLD_AFTER_PLACES * world.placeEvery())) {
@@ -419,10 +420,17 @@ final class GroupSession {
 
   private record HeldSplit(String messageId, Runnable propose) {}
 
+  /**
+   * The pacer of the split message proposed last, for failure reports only; dropped with the
+   * message (it holds all of its parts).
+   */
+  private volatile PartPacer pacer;
+
   /** The split messages this member holds back and the one in flight, for a failure report. */
   String splitsHeld() {
     return "split in flight " + splitInFlight + (splitInFlight == null ? "" : " (held: "
-        + machine.own().holdsMessage(splitInFlight) + ")") + ", " + heldSplits.size() + " held back, group "
+        + machine.own().holdsMessage(splitInFlight) + ", " + pacer + ")") + ", "
+        + heldSplits.size() + " held back, group "
         + (machine.quiet() ? "quiet" : "not quiet since " + lastQuiet);
   }
 
@@ -480,6 +488,12 @@ final class GroupSession {
       this.d = d;
       this.txnId = txnId;
       this.e = e;
+      pacer = this;
+    }
+
+    @Override
+    public synchronized String toString() {
+      return txnId + ": " + next + " of " + e.values().size() + " parts proposed, " + inFlight + " undelivered";
     }
 
     synchronized void proposeMore() {
@@ -962,6 +976,7 @@ final class GroupSession {
     onLoop(() -> {
       machine.own().clear();
       heldSplits.clear(); // their transactions were failed with the session
+      pacer = null;
       pendingModes.values().forEach(f -> f.completeExceptionally(new GroupUnavailableException(reason)));
       pendingModes.clear();
       pendingViews.values().forEach(w -> w.accept(false));
