@@ -59,8 +59,7 @@ class CloneIT {
       load(c);
       awaitPurged(g.members);
       MemberProcess m4 = g.add("m4", dir);
-      awaitLog(m4, l -> l.contains("CloneReceiver - clone ") && l.contains("from donor"), 60);
-      MemberProcess.sleep(3_000); // about 6 MB copied
+      awaitVerified(dir.resolve("m4"), 60); // a part of the copy is verified and noted on disk
       m4.kill9();
       m4.spawn();
       // What was verified before the kill is not fetched again: a whole file or a part of one.
@@ -116,6 +115,25 @@ class CloneIT {
     while (!m.log().lines().anyMatch(line)) {
       assertThat(System.nanoTime()).as(m.memberId() + " logs the line awaited within " + seconds + " s").isLessThan(deadline);
       MemberProcess.sleep(50);
+    }
+  }
+
+  /** Waits until the receiver noted a verified length (written every 4 MiB) for some file. */
+  static void awaitVerified(Path dataDir, int seconds) throws java.io.IOException {
+    Path staging = dataDir.resolve("clone-staging");
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    while (true) {
+      if (java.nio.file.Files.isDirectory(staging)) {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(staging)) {
+          if (files.anyMatch(f -> f.getFileName().toString().endsWith(".verified"))) {
+            return;
+          }
+        } catch (java.nio.file.NoSuchFileException e) {
+          // installed meanwhile: the copy was too quick to be interrupted, and the test fails below
+        }
+      }
+      assertThat(System.nanoTime()).as("m4 verifies part of its copy within " + seconds + " s").isLessThan(deadline);
+      MemberProcess.sleep(20);
     }
   }
 

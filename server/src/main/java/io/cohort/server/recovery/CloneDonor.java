@@ -122,7 +122,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
       if (s != null) {
         s.lastUsedMs = now;
         purger.hold(s.manifest.getLastSeqno());
-        LOG.info("clone {} for member {} resumes", req.getCloneId(), req.getMemberId());
+        LOG.info("clone {} for member {} resumes", req.getCloneId(), shown(req.getMemberId()));
         return s;
       }
       if (sessions.size() >= MAX_SESSIONS) {
@@ -161,7 +161,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
       sessions.put(id, s);
     }
     LOG.info("clone {} for member {}: checkpoint of {} files, {} bytes, up to transaction {}", id,
-        req.getMemberId(), s.manifest.getFilesCount(), total, last);
+        shown(req.getMemberId()), s.manifest.getFilesCount(), total, last);
     return s;
   }
 
@@ -244,6 +244,11 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
         it.remove();
       }
     }
+  }
+
+  /** A receiver's member id as the log shows it: at most 64 characters. */
+  private static String shown(String memberId) {
+    return memberId.length() <= 64 ? memberId : memberId.substring(0, 64) + "…";
   }
 
   static byte[] sha256(Path f) throws IOException {

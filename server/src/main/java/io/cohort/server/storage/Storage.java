@@ -50,6 +50,10 @@ public final class Storage implements AutoCloseable {
   static final long MEMTABLE_BYTES = 64L << 20;
   static final long CACHE_BYTES = 128L << 20;
 
+  /** The column families, in the order their handles come back from RocksDB. */
+  private static final List<String> COLUMN_FAMILIES = List.of("default", "rows", "uniq", "log", "meta");
+  private static final int META = COLUMN_FAMILIES.indexOf("meta");
+
   private final RocksDB db;
   private final Cache cache;
   private final WriteBufferManager writeBuffers;
@@ -75,7 +79,7 @@ public final class Storage implements AutoCloseable {
     this.rows = handles.get(1);
     this.uniq = handles.get(2);
     this.log = handles.get(3);
-    this.meta = handles.get(4);
+    this.meta = handles.get(META);
     this.fsync = fsync;
     this.writeOptions = new WriteOptions().setSync(fsync);
   }
@@ -100,7 +104,7 @@ public final class Storage implements AutoCloseable {
           .setIncreaseParallelism(2)
           .setKeepLogFileNum(5);
       List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
-      for (String name : List.of("default", "rows", "uniq", "log", "meta")) {
+      for (String name : COLUMN_FAMILIES) {
         cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8), cfOptions));
       }
       List<ColumnFamilyHandle> handles = new ArrayList<>();
@@ -307,14 +311,14 @@ public final class Storage implements AutoCloseable {
    */
   public static List<byte[]> readMetaOf(Path dir, String... keys) {
     List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
-    for (String name : List.of("default", "rows", "uniq", "log", "meta")) {
+    for (String name : COLUMN_FAMILIES) {
       cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8)));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (DBOptions o = new DBOptions(); RocksDB ro = RocksDB.openReadOnly(o, dir.toString(), cfs, handles)) {
       List<byte[]> out = new ArrayList<>();
       for (String k : keys) {
-        out.add(ro.get(handles.get(4), k.getBytes(StandardCharsets.UTF_8)));
+        out.add(ro.get(handles.get(META), k.getBytes(StandardCharsets.UTF_8)));
       }
       handles.forEach(ColumnFamilyHandle::close);
       return out;
