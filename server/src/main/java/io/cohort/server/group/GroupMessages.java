@@ -41,9 +41,9 @@ final class GroupMessages {
    *                             communication_max_message_size; see MemberConfig for the default)
    * @param compressionThreshold a message whose encoding is larger is compressed; 0 = never
    *                             (MySQL's compression_threshold, 1,000,000)
-   * @param expirySlots          the parts of a message not all delivered within this many slots
-   *                             of its first are dropped everywhere (its origin crashed, or lost
-   *                             some to a revocation); its origin sends it again
+   * @param expirySlots          a message still missing parts when none came for this many slots
+   *                             is dropped everywhere (its origin crashed, or lost some to a
+   *                             revocation); its origin sends it again
    * @param partsInFlight        parts of one message its origin has proposed and not yet seen
    *                             delivered, at most (see GroupSession#proposeAll)
    */

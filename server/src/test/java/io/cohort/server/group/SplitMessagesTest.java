@@ -283,4 +283,39 @@ class SplitMessagesTest {
     }
     assertThat(peer.delivered).extracting(Transaction::getTxnId).containsExactly("s0", "s1", "s2", "t2");
   }
+  /**
+   * The expiry counts from the latest part, not the first: an origin sends a few parts at a time,
+   * and a message of many parts spread over more slots than the expiry must still come through
+   * (whole-group simulator seed 2086: with the first part counted, a ten-part message sent one
+   * part at a time never finished, and the group never settled). A message whose parts stopped
+   * expires, even behind one whose first part came earlier but whose parts still come.
+   */
+  @Test
+  void aMessageWhosePartsKeepComingOutlivesTheExpiryAndOneWhosePartsStoppedDoesNot() {
+    GroupMessages messages = new GroupMessages(new GroupMessages.Settings(16 << 10, 0, 3));
+    Machine peer = new Machine(0, messages);
+    Transaction slow = big("t1", 10, 10_000, false, 10);
+    List<io.cohort.server.consensus.Value> slowParts = values(messages.encode(
+        GroupMessage.newBuilder().setTransaction(slow).build(), () -> "msg-1", 1).values(), 1);
+    List<io.cohort.server.consensus.Value> stopped = values(messages.encode(
+        GroupMessage.newBuilder().setTransaction(big("t2", 10, 10_000, false, 11)).build(), () -> "msg-2", 0)
+        .values(), 100);
+    assertThat(slowParts).hasSizeGreaterThan(4);
+    Transaction small = Transaction.newBuilder().setTxnId("s").setOriginMember("m1").setSnapshotSeqno(5).build();
+    long id = 500;
+    peer.deliver(slowParts.get(0));
+    peer.deliver(stopped.get(0)); // its only part: the first that came after msg-1's
+    for (int i = 1; i < slowParts.size(); i++) {
+      // Three slots between parts: within the expiry of the latest part, far past the first's.
+      for (int k = 0; k < 2; k++) {
+        peer.deliver(new io.cohort.server.consensus.Value(id++, GroupMessage.newBuilder()
+            .setTransaction(small.toBuilder().setTxnId("s" + id)).build().toByteArray()));
+      }
+      peer.deliver(slowParts.get(i));
+    }
+    assertThat(peer.delivered).extracting(Transaction::getTxnId).contains("t1");
+    assertThat(peer.delivered).filteredOn(t -> t.getTxnId().equals("t1")).containsExactly(slow);
+    assertThat(peer.dropped).extracting(Reassembly.Dropped::messageId).containsExactly("msg-2");
+    assertThat(peer.m.quiet()).isTrue();
+  }
 }
