@@ -3,9 +3,11 @@ package io.cohort.cli;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.cohort.client.CohortClient;
+import io.cohort.proto.CloneStatus;
 import io.cohort.proto.FlowControlStatus;
 import io.cohort.proto.MemberStats;
 import io.cohort.proto.MemberStatus;
+import io.cohort.proto.RecoveryStatus;
 import io.cohort.proto.StatusResponse;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -57,6 +59,12 @@ final class StatusCommand extends CliCommand {
     if (s.hasLog()) {
       out.printf("log            %s%n", log(s.getLog()));
     }
+    if (s.hasRecovery()) {
+      out.printf("recovery       %s%n", recovery(s.getRecovery()));
+      if (s.getRecovery().hasClone()) {
+        out.printf("clone          %s%n", clone(s.getRecovery().getClone()));
+      }
+    }
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());
@@ -93,6 +101,39 @@ final class StatusCommand extends CliCommand {
           orDash(m.getGtidExecuted())));
     }
     table(stats).forEach(out::println);
+  }
+
+  /** One line: the path this member came in by and why, the stage, the donor. */
+  static String recovery(RecoveryStatus r) {
+    StringBuilder b = new StringBuilder(orDash(r.getPath()));
+    if (!r.getReason().isEmpty()) {
+      b.append(" (").append(r.getReason()).append(')');
+    }
+    b.append(", stage ").append(orDash(r.getStage()));
+    if (!r.getDonor().isEmpty() && !r.getStage().equals("ONLINE")) {
+      b.append(" from ").append(r.getDonor());
+    }
+    if (r.getFinishedAtMs() > 0 && r.getStartedAtMs() > 0) {
+      b.append(String.format(", took %.1f s", (r.getFinishedAtMs() - r.getStartedAtMs()) / 1000.0));
+    }
+    return b.append(", complete at ").append(orDash(r.getCompleteAt())).toString();
+  }
+
+  /** One line: bytes copied of the total, rate and time left. */
+  static String clone(CloneStatus c) {
+    StringBuilder b = new StringBuilder(String.format("%s of %s (%.0f%%), %.1f MB/s", bytes(c.getBytesDone()),
+        bytes(c.getBytesTotal()), c.getBytesTotal() == 0 ? 100.0 : 100.0 * c.getBytesDone() / c.getBytesTotal(),
+        c.getRateMbPerSecond()));
+    if (c.getBytesDone() < c.getBytesTotal()) {
+      b.append(c.getEtaSeconds() < 0 ? ", ETA unknown" : String.format(", ETA %.0f s", c.getEtaSeconds()));
+    }
+    if (c.getResumedBytes() > 0) {
+      b.append(", resumed at ").append(bytes(c.getResumedBytes()));
+    }
+    if (c.getCorruptChunks() > 0) {
+      b.append(", ").append(c.getCorruptChunks()).append(" damaged chunks fetched again");
+    }
+    return b.toString();
   }
 
   /** One line: the mode, and while throttling which member's queue causes it and the quota. */
@@ -154,6 +195,21 @@ final class StatusCommand extends CliCommand {
 
   /** How this member compressed and split what it sent: "compressed 120.0 MB to 30.0 MB (4.00x) ...". */
   /** Where the transaction log starts, its size, and how long it is kept. */
+  /** Bytes in B, kB, MB or GB (powers of 1000, as the rates). */
+  static String bytes(long n) {
+    if (n < 1000) {
+      return n + " B";
+    }
+    String[] units = {"kB", "MB", "GB", "TB"};
+    double v = n;
+    int u = -1;
+    while (v >= 1000 && u < units.length - 1) {
+      v /= 1000;
+      u++;
+    }
+    return String.format("%.1f %s", v, units[u]);
+  }
+
   static String log(io.cohort.proto.TransactionLogStatus l) {
     String age = l.getRetentionSeconds() == 0 ? "kept whatever its age" : "kept " + l.getRetentionSeconds() + " s";
     String size = l.getRetentionBytes() == 0 ? "no size cap" : "capped at " + l.getRetentionBytes() + " B";

@@ -2,7 +2,9 @@ package io.cohort.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.cohort.proto.CloneStatus;
 import io.cohort.proto.FlowControlStatus;
+import io.cohort.proto.RecoveryStatus;
 import io.cohort.proto.StatusResponse;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -34,5 +36,31 @@ class StatusCommandTest {
     StringWriter without = new StringWriter();
     StatusCommand.print(new PrintWriter(without, true), StatusResponse.newBuilder().setMemberId("m1").build());
     assertThat(without.toString()).doesNotContain("flow control");
+  }
+  @Test
+  void recoverySaysThePathWhyTheStageTheDonorAndTheCloneProgress() {
+    RecoveryStatus cloning = RecoveryStatus.newBuilder().setPath("CLONE")
+        .setReason("the group purged transactions this member needs (it has 241, the donor's log starts at 253)")
+        .setStage("CLONE").setDonor("127.0.0.1:7002").setCompleteAt("TRANSACTIONS_CERTIFIED")
+        .setStartedAtMs(1_000).setClone(CloneStatus.newBuilder().setBytesDone(1_200_000_000L)
+            .setBytesTotal(1_600_000_000L).setRateMbPerSecond(93.9).setEtaSeconds(4.3).setResumedBytes(8_388_608))
+        .build();
+    StringWriter out = new StringWriter();
+    StatusCommand.print(new PrintWriter(out, true), StatusResponse.newBuilder().setMemberId("m4").setState("RECOVERING")
+        .setRecovery(cloning).build());
+    assertThat(out.toString()).contains("recovery       CLONE (the group purged transactions this member needs (it"
+        + " has 241, the donor's log starts at 253)), stage CLONE from 127.0.0.1:7002, complete at"
+        + " TRANSACTIONS_CERTIFIED")
+        .contains("clone          1.2 GB of 1.6 GB (75%), 93.9 MB/s, ETA 4 s, resumed at 8.4 MB");
+    RecoveryStatus done = cloning.toBuilder().setStage("ONLINE").setFinishedAtMs(18_500)
+        .setClone(cloning.getClone().toBuilder().setBytesDone(1_600_000_000L).setResumedBytes(0).setCorruptChunks(2))
+        .build();
+    assertThat(StatusCommand.recovery(done)).isEqualTo("CLONE (the group purged transactions this member needs (it"
+        + " has 241, the donor's log starts at 253)), stage ONLINE, took 17.5 s, complete at TRANSACTIONS_CERTIFIED");
+    assertThat(StatusCommand.clone(done.getClone()))
+        .isEqualTo("1.6 GB of 1.6 GB (100%), 93.9 MB/s, 2 damaged chunks fetched again");
+    StringWriter none = new StringWriter();
+    StatusCommand.print(new PrintWriter(none, true), StatusResponse.newBuilder().setMemberId("m1").build());
+    assertThat(none.toString()).doesNotContain("recovery").doesNotContain("clone ");
   }
 }

@@ -24,6 +24,7 @@ import io.cohort.server.recovery.CloneDonor;
 import io.cohort.server.recovery.CloneReceiver;
 import io.cohort.server.recovery.CloneStart;
 import io.cohort.server.recovery.LogPurger;
+import io.cohort.server.recovery.RecoveryReport;
 import io.cohort.server.recovery.StorageLog;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
@@ -36,6 +37,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -59,11 +61,14 @@ public final class Member implements AutoCloseable {
   private final ScheduledExecutorService maintenance;
   private final NonBlockingCalls calls;
   private final CloneDonor donor;
+  /** Completed, with the reason, when this member must restart itself (to clone a donor's data). */
+  private final CompletableFuture<String> restart;
 
   private Member(MemberConfig config, Storage storage, Applier applier, GroupReplication group,
       TransactionRegistry registry, Server server, NonBlockingCalls calls, ScheduledExecutorService maintenance,
-      CloneDonor donor) {
+      CloneDonor donor, CompletableFuture<String> restart) {
     this.donor = donor;
+    this.restart = restart;
     this.config = config;
     this.storage = storage;
     this.applier = applier;
@@ -77,8 +82,10 @@ public final class Member implements AutoCloseable {
   /** Opens storage, recovers, and starts serving on the configured address. */
   public static Member start(MemberConfig config) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
+    RecoveryReport report = new RecoveryReport(System::currentTimeMillis, "TRANSACTIONS_CERTIFIED");
+    CompletableFuture<String> restart = new CompletableFuture<>();
     try {
-      CloneStart.cloneIfNeeded(config);
+      CloneStart.cloneIfNeeded(config, VERSION, report);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while cloning", e);
@@ -105,11 +112,12 @@ public final class Member implements AutoCloseable {
       FaultSwitch faults = new FaultSwitch();
       applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
-          () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults);
+          () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults, report,
+          why -> requestClone(config, why, restart));
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
-          System::currentTimeMillis, System.currentTimeMillis());
+          report, System::currentTimeMillis, System.currentTimeMillis());
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
@@ -134,11 +142,26 @@ public final class Member implements AutoCloseable {
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
       group.start(address);
-      return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor);
+      return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart);
     } catch (RuntimeException | IOException e) {
       storage.close();
       throw e;
     }
+  }
+
+  /**
+   * Recovery found that every donor purged what this member lacks: the next start clones (the
+   * request is on disk first, so a crash meanwhile does not lose it), and the process restarts
+   * the member ({@link #awaitTermination}).
+   */
+  private static void requestClone(MemberConfig config, String why, CompletableFuture<String> restart) {
+    try {
+      CloneStart.request(config.dataDir(), why);
+    } catch (IOException e) {
+      LOG.error("cannot record that member {} must clone; restart it by hand and it asks again", config.memberId(), e);
+      return;
+    }
+    restart.complete(why);
   }
 
   /** The exit state action ABORT_SERVER: stop the process (shutdown hooks close the member). */
@@ -230,8 +253,17 @@ public final class Member implements AutoCloseable {
     return server.getPort();
   }
 
-  public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+  /**
+   * Waits until this member stops serving (null), or must be restarted: then returns why, and
+   * the caller closes it and starts it again.
+   */
+  public String awaitTermination() throws InterruptedException {
+    while (!server.awaitTermination(100, TimeUnit.MILLISECONDS)) {
+      if (restart.isDone()) {
+        return restart.join();
+      }
+    }
+    return null;
   }
 
   /**

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -204,16 +205,71 @@ public final class ServerMain implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      Member member;
+      MemberConfig config;
+      Member first;
       try {
-        member = Member.start(resolve());
+        config = resolve();
+        first = Member.start(config);
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(member::close, "cohort-shutdown"));
-      member.awaitTermination();
+      Running running = new Running(first);
+      Runtime.getRuntime().addShutdownHook(new Thread(running::stop, "cohort-shutdown"));
+      for (Member m = first; m != null; ) {
+        String why = m.awaitTermination();
+        if (why == null) {
+          return 0;
+        }
+        // As mysqld after a clone: the member starts again in the same process, on the copy.
+        LoggerFactory.getLogger(ServerMain.class).warn("member {} restarts to clone a donor's data: {}",
+            config.memberId(), why);
+        m = running.restart(config);
+      }
       return 0;
+    }
+
+    /** The member this process runs; a restart and the shutdown hook take turns. */
+    private static final class Running {
+      private Member member;
+      private boolean stopping;
+
+      Running(Member member) {
+        this.member = member;
+      }
+
+      /**
+       * Closes the member and starts it again; null when the process is shutting down. The lock is
+       * not held while it starts (a clone takes minutes): a shutdown meanwhile ends the process,
+       * and the clone resumes at the next start.
+       */
+      Member restart(MemberConfig config) throws java.io.IOException {
+        Member old;
+        synchronized (this) {
+          if (stopping) {
+            return null;
+          }
+          old = member;
+          member = null;
+        }
+        old.close();
+        Member m = Member.start(config);
+        synchronized (this) {
+          if (stopping) {
+            m.close();
+            return null;
+          }
+          member = m;
+          return m;
+        }
+      }
+
+      synchronized void stop() {
+        stopping = true;
+        if (member != null) {
+          member.close();
+        }
+      }
     }
 
     private MemberConfig resolve() throws IOException {

@@ -18,6 +18,7 @@ public record MemberContext(
     GroupReplication group,
     TransactionRegistry registry,
     LogPurger logPurger,
+    io.cohort.server.recovery.RecoveryReport recovery,
     LongSupplier wallClock,
     long startedAtMillis) {
 

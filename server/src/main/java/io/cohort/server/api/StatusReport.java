@@ -27,7 +27,8 @@ final class StatusReport {
         .setApplierWorkers(m.applier().workers())
         .setMessages(g.messageStats())
         .setGtidPurged(m.logPurger().gtidPurged())
-        .setLog(logStatus(m));
+        .setLog(logStatus(m))
+        .setRecovery(m.recovery().toProto());
     GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
         .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());

@@ -17,6 +17,8 @@ import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.membership.GroupRestart;
 import io.cohort.server.recovery.DonorRecovery;
+import io.cohort.server.recovery.LogPurgedException;
+import io.cohort.server.recovery.RecoveryReport;
 import io.cohort.server.recovery.HistoryCheck;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.certification.Certifier;
@@ -104,6 +106,10 @@ public final class ConsensusGroup implements GroupReplication {
   private final LongSupplier lowWatermark;
   private final String version;
   private final Runnable abortServer;
+  /** How this member came into the group, for status. */
+  private final RecoveryReport report;
+  /** Called once recovery found every donor purged what this member lacks: it restarts to clone. */
+  private final java.util.function.Consumer<String> cloneNeeded;
   private final FaultSwitch faults;
   private final ScheduledExecutorService lifecycleThread;
   private final ScheduledExecutorService timer;
@@ -134,7 +140,10 @@ public final class ConsensusGroup implements GroupReplication {
   private final ConsistencyWaits waits;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
-      Applier applier, LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults) {
+      Applier applier, LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults,
+      RecoveryReport report, java.util.function.Consumer<String> cloneNeeded) {
+    this.report = report;
+    this.cloneNeeded = cloneNeeded;
     this.config = config;
     this.gc = config.group();
     this.groupUuid = groupUuid;
@@ -153,7 +162,7 @@ public final class ConsensusGroup implements GroupReplication {
     this.places = SessionStore.on(storage, held -> applier.syncEachBatch(!held));
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
     this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
-    this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults);
+    this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults, report);
     // Kept as soon as it is applied, not on the next timer tick: a member that recovers from
     // this one must not be able to commit before the view that admitted it is on disk here.
     pipeline.watchApplied(n -> {
@@ -409,6 +418,9 @@ public final class ConsensusGroup implements GroupReplication {
       pendingRecovery = () -> recover(s, st, donors(st, id, null));
       return s;
     }
+    report.resumedPlace("it kept its place (consensus member " + id + " in view " + gm.viewId() + ") and takes it"
+        + " up again from its own data, catching up from its peers");
+    report.online();
     LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
         + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
         config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
@@ -488,6 +500,7 @@ public final class ConsensusGroup implements GroupReplication {
     startConsensus(s, gm, transport, newStore(s, gm.epoch(), transport));
     views.offer(gm.lastView(certified));
     views.persistIfApplied(applier.lastApplied());
+    report.noRecovery("the group was " + how + " on this member");
     LOG.info("group {} {} (view {}, {}); member {} ONLINE at {}", groupUuid, how, gm.viewId(),
         gc.singlePrimary() ? "single-primary" : "multi-primary", config.memberId(), clientAddress);
     return s;
@@ -680,10 +693,19 @@ public final class ConsensusGroup implements GroupReplication {
     try {
       Certifier c = recovery.catchUp(st, donors, () -> s.ended() || closing);
       if (!s.ended()) {
-        s.finishRecovery(c);
+        report.cached();
+        s.finishRecovery(c).thenRun(report::online);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (LogPurgedException e) {
+      // As MySQL's clone: the member copies a donor's data and comes back by itself. It leaves
+      // first, so that the group does not wait for a member that can never catch up.
+      LOG.warn("member {} cannot catch up from the donors' logs: {}; it leaves the group and restarts to clone a"
+          + " donor's data", config.memberId(), e.getMessage());
+      s.leave(5000);
+      s.end("restarting to clone: " + e.getMessage(), false);
+      cloneNeeded.accept("the group purged transactions this member needs (" + e.getMessage() + ")");
     } catch (GroupRefusedException e) {
       lifecycle.refused(e.getMessage());
       if (s.leave(5000)) {

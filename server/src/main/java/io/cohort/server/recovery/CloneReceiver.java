@@ -245,9 +245,7 @@ public final class CloneReceiver {
         Files.deleteIfExists(staging.resolve(f.getName() + VERIFIED));
       }
       Files.deleteIfExists(staging.resolve(STATE));
-      try (FileChannel dir = FileChannel.open(staging, StandardOpenOption.READ)) {
-        dir.force(true);
-      }
+      syncDir(staging);
       Path db = databaseDir(dataDir);
       if (Files.exists(db)) {
         Path aside = dataDir.resolve("rocksdb.before-clone-" + System.currentTimeMillis());
@@ -255,9 +253,7 @@ public final class CloneReceiver {
         LOG.warn("clone: the database this member had is kept at {}", aside);
       }
       Files.move(staging, db, StandardCopyOption.ATOMIC_MOVE);
-      try (FileChannel dir = FileChannel.open(dataDir, StandardOpenOption.READ)) {
-        dir.force(true);
-      }
+      syncDir(dataDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot put the clone in place under " + dataDir, e);
     }
@@ -315,6 +311,13 @@ public final class CloneReceiver {
     Path tmp = mark.resolveSibling(mark.getFileName() + ".tmp");
     Files.writeString(tmp, Long.toString(verified), StandardCharsets.US_ASCII);
     Files.move(tmp, mark, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Makes the names created, moved or deleted in {@code dir} durable. */
+  static void syncDir(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
   }
 
   private static void mkdirs(Path p) {

@@ -11,7 +11,13 @@ import io.cohort.server.storage.Storage;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * instead of replaying donors' logs, and clones when so. It clones when the group purged
  * transactions this member lacks (a brand-new member whose group purged anything, or one that
  * was away longer than the group keeps its log), when it is more than {@code clone-threshold}
- * transactions behind, or when a clone was under way when it stopped (it resumes).
+ * transactions behind, when a clone was under way when it stopped (it resumes), or when the
+ * member asked for one ({@link #request}: its recovery found that every donor had purged what it
+ * lacked, and it restarted itself to clone).
  *
  * <p>Donors are ONLINE members, secondaries first in single-primary mode (the primary keeps
  * serving clients undisturbed), tried in turn for {@code recovery-retry-count} rounds, with
@@ -41,24 +49,54 @@ public final class CloneStart {
   /** What a seed said of the group. */
   record GroupSeen(String groupUuid, long lastSeqno, long purgedUpTo, List<String> donors) {}
 
+  /** A clone the member asked for at its last start, with the reason; removed once the copy is in place. */
+  static final String REQUESTED = "clone-requested";
+
   private CloneStart() {}
+
+  /**
+   * Makes the next start of the member with {@code dataDir} clone, for {@code why}: durable, so a
+   * crash before that start does not lose the request.
+   */
+  public static void request(Path dataDir, String why) throws IOException {
+    Path tmp = dataDir.resolve(REQUESTED + ".tmp");
+    byte[] text = why.getBytes(StandardCharsets.UTF_8);
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      ch.write(ByteBuffer.wrap(text));
+      ch.force(true);
+    }
+    Files.move(tmp, dataDir.resolve(REQUESTED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    CloneReceiver.syncDir(dataDir);
+  }
+
+  private static String requested(Path dataDir) {
+    try {
+      Path p = dataDir.resolve(REQUESTED);
+      return Files.exists(p) ? new String(Files.readAllBytes(p), StandardCharsets.UTF_8) : null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + dataDir.resolve(REQUESTED), e);
+    }
+  }
 
   /**
    * Clones into {@code config.dataDir()} when this member must; does nothing otherwise (no seeds,
    * bootstrap, no seed answers, or the logs can serve it).
    */
-  public static void cloneIfNeeded(MemberConfig config) throws InterruptedException {
+  public static void cloneIfNeeded(MemberConfig config, String version, RecoveryReport report)
+      throws InterruptedException {
     if (config.group().bootstrap() || config.group().seeds().isEmpty()) {
       return;
     }
     Path dataDir = config.dataDir();
     Path db = CloneReceiver.databaseDir(dataDir);
     boolean resuming = Files.exists(dataDir.resolve("clone-staging").resolve("clone.state"));
+    String requested = requested(dataDir);
     long ownLast = 0;
     String ownGroup = config.groupName() == null ? "" : config.groupName();
     if (Files.exists(db.resolve("CURRENT"))) {
       List<byte[]> meta = Storage.readMetaOf(db, MetaKeys.LAST_SEQNO, MetaKeys.GROUP_UUID, MetaKeys.GROUP_SESSION);
-      if (meta.get(2) != null && !resuming) {
+      if (meta.get(2) != null && !resuming && requested == null) {
         // It keeps its place and catches up from its peers, who purge nothing a member of their
         // view has not applied. Asking a seed would delay a quick restart by seconds (seen in
         // GroupReplicationIT's short absence). Were it expelled meanwhile and the log purged
@@ -79,7 +117,8 @@ public final class CloneStart {
         }
         return;
       }
-      String why = reason(resuming, ownLast, g.lastSeqno(), g.purgedUpTo(), config.recovery().cloneThreshold());
+      String why = resuming ? reason(true, ownLast, 0, 0, 1) : requested != null ? requested
+          : reason(false, ownLast, g.lastSeqno(), g.purgedUpTo(), config.recovery().cloneThreshold());
       if (why == null) {
         return;
       }
@@ -88,6 +127,8 @@ public final class CloneStart {
       }
       LOG.info("recovery: clone, because {}; donors {}", why, g.donors());
       CloneProgress progress = new CloneProgress(System::nanoTime);
+      report.cloning(why, progress);
+      CloneStatusServer statusServer = CloneStatusServer.start(config, g.groupUuid(), version, report);
       ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cohort-clone-progress");
         t.setDaemon(true);
@@ -99,8 +140,14 @@ public final class CloneStart {
             .run(g.donors(), config.recovery().retryCount(), config.recovery().reconnectIntervalSeconds() * 1000L);
       } finally {
         reporter.shutdownNow();
+        if (statusServer != null) {
+          statusServer.close();
+        }
       }
+      Files.deleteIfExists(dataDir.resolve(REQUESTED));
       LOG.info("recovery: clone done ({}); catching up from the donors' logs next", progress);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clear the clone request in " + dataDir, e);
     } finally {
       channels.values().forEach(ManagedChannel::shutdownNow);
     }

@@ -39,9 +39,11 @@ public final class DonorRecovery {
   private final HistoryCheck history;
   private final Function<String, ManagedChannel> channels;
   private final FaultSwitch faults;
+  private final RecoveryReport report;
 
   public DonorRecovery(Storage storage, Applier applier, String groupUuid, HistoryCheck history,
-      Function<String, ManagedChannel> channels, FaultSwitch faults) {
+      Function<String, ManagedChannel> channels, FaultSwitch faults, RecoveryReport report) {
+    this.report = report;
     this.storage = storage;
     this.applier = applier;
     this.groupUuid = groupUuid;
@@ -66,6 +68,8 @@ public final class DonorRecovery {
     long start = IncrementalRecovery.certifierBase(st, local);
     Certifier c = new Certifier(start);
     replayOwnLog(c, start, local);
+    report.incremental(local >= target ? "it had applied every transaction the group had certified when it joined"
+        : "the donors' logs hold the transactions it lacks (" + (local + 1) + ".." + target + ")");
     LOG.info("recovery: applied here up to {}, fetching {}..{} from donors {}", local, local + 1, target, donors);
     fetch(new IncrementalRecovery(groupUuid, c, local + 1, target, donors, applier.lastHash(), this::checkHistory), stop);
     // ONLINE only once applied: the member's snapshots must not be older than the group's
@@ -123,6 +127,7 @@ public final class DonorRecovery {
         continue;
       }
       String donor = catchUp.donor();
+      report.donor(donor);
       long before = catchUp.askFrom();
       try {
         Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channels.apply(donor))
@@ -141,10 +146,8 @@ public final class DonorRecovery {
         } else if (purgedAt.add(donor) && purgedAt.size() == catchUp.donorCount()) {
           // Refused, so it leaves the group at once: an admitted member that can never catch up
           // would otherwise stay in the configuration (in a group of two, stopping it).
-          throw new GroupRefusedException("this member lacks transaction " + groupUuid + ":" + before + ", which"
-              + " every donor purged from its log (" + e.getStatus().getDescription() + "); it cannot catch up by"
-              + " replaying a log, so it left the group. Restart this member: at start it clones a donor's data"
-              + " when the group purged what it lacks");
+          throw new LogPurgedException("it lacks transaction " + groupUuid + ":" + before + ", which every donor"
+              + " purged from its log (" + e.getStatus().getDescription() + ")");
         } else {
           LOG.info("donor {} purged transaction {} from its log; trying another", donor, before);
         }

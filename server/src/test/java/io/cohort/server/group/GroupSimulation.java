@@ -1476,7 +1476,9 @@ final class GroupSimulation {
     if (donor == null) {
       return;
     }
-    String why = CloneStart.reason(false, p.log.size(), donor.log.size(), donor.purgeLog.purgedUpTo, Long.MAX_VALUE);
+    // A clone it asked for is made whatever a seed says now (CloneStart's request file).
+    String why = asked ? "requested: every donor purged what it lacked"
+        : CloneStart.reason(false, p.log.size(), donor.log.size(), donor.purgeLog.purgedUpTo, Long.MAX_VALUE);
     if (why == null) {
       return;
     }
@@ -1717,15 +1719,15 @@ final class GroupSimulation {
       }
       donor.purger.hold(want); // CohortService.readLog: what a reader asked for stays a while
       if (want <= donor.purgeLog.purgedUpTo) {
-        // OUT_OF_RANGE: DonorRecovery fails once every donor answered so; the operator restarts it.
+        // OUT_OF_RANGE: DonorRecovery fails once every donor answered so (LogPurgedException).
         rec.purgedAt.add(donor.memberId);
         if (rec.purgedAt.size() == cu.donorCount()) {
-          // ConsensusGroup.recover on the GroupRefusedException DonorRecovery throws: refused,
-          // it leaves (waiting at most 5 s) and ends; its operator restarts it and it clones.
+          // ConsensusGroup.recover on the LogPurgedException: it leaves (waiting at most 5 s),
+          // ends, asks for a clone on disk (CloneStart.request) and restarts itself
+          // (Member#awaitTermination), which clones at start.
           coverage.recoveriesPurged++;
           trace(p.memberId + " lacks transaction " + want + ", which every donor purged: it leaves, to clone");
           String why = "every donor purged transaction " + want;
-          p.lifecycle.refused(why);
           p.mustClone = true;
           p.refusedAt = now;
           s.recovery = null;
@@ -2134,10 +2136,10 @@ final class GroupSimulation {
         left.gs.end("refused: its leave was not decided within 5 s", false); // recover's s.leave(5000) gave up
         drain(p);
       }
-      // Not before it stopped serving as an acceptor: its operator restarts a member in ERROR, and
-      // until the configuration without it takes effect the group may still need its answers.
+      // Not before it stopped serving as an acceptor (Member.close waits for that): until the
+      // configuration without it takes effect the group may still need its answers.
       if (p.mustClone && p.up && p.session == null && p.retiring == null && cloneDonor(p) != null) {
-        trace(p.memberId + " is restarted by its operator to clone");
+        trace(p.memberId + " restarts itself to clone");
         halt(p);
         restart(p);
       }
