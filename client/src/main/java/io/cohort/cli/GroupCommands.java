@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "cluster", mixinStandardHelpOptions = true,
     description = "Change the group's primary or mode, or resume it after it lost its majority.",
     subcommands = {GroupCommands.SetPrimary.class, GroupCommands.SwitchToMultiPrimary.class,
-        GroupCommands.SwitchToSinglePrimary.class, GroupCommands.ForceBootstrap.class})
+        GroupCommands.SwitchToSinglePrimary.class, GroupCommands.ForceBootstrap.class,
+        GroupCommands.ForceMembers.class})
 final class GroupCommands implements Runnable {
   @Spec
   CommandSpec spec;
@@ -117,6 +118,55 @@ final class GroupCommands implements Runnable {
         } else {
           throw new CliException("the member at " + member + " answered without resuming the "
               + "group; check 'cohort --connect " + member + " status'");
+        }
+      }
+      return 0;
+    }
+  }
+  @Command(name = "force-members", mixinStandardHelpOptions = true,
+      description = {"Restore a working group from the listed survivors when a majority of its "
+          + "view is gone for good (like MySQL's group_replication_force_members). Send it to "
+          + "one of them with --connect: the group resumes from that member under a new epoch "
+          + "and the other listed members join it.",
+          "Refused while a majority of the view answers (the group can still decide), when a "
+              + "listed member does not answer, or when another listed member applied more "
+              + "(then it names the member to send it to).",
+          "Without --yes it prints the plan (the survivors' gtid_executed, who does not answer, "
+              + "which acknowledged transactions could be lost and why) and changes nothing."})
+  static final class ForceMembers extends CliCommand {
+    @picocli.CommandLine.Parameters(index = "0", paramLabel = "MEMBERS",
+        description = "Comma-separated member ids to keep, e.g. m1,m2.")
+    String members;
+
+    @Option(names = "--yes",
+        description = "Restore the group from these members; without it only the plan is shown.")
+    boolean yes;
+
+    @Override
+    public Integer call() {
+      List<String> ids = new java.util.ArrayList<>();
+      for (String id : members.split(",", -1)) {
+        if (id.isBlank()) {
+          throw new CliException("an empty member id in the list; give ids like m1,m2");
+        }
+        ids.add(id.strip());
+      }
+      try (CohortClient client = connect()) {
+        List<String> addresses = client.memberAddresses();
+        if (addresses.size() != 1) {
+          throw new CliException("force-members goes to one of the listed members: give only its address "
+              + "with --connect (got " + addresses.size() + " addresses)");
+        }
+        String member = addresses.get(0);
+        ForceBootstrapResponse r = client.forceMembers(ids, yes);
+        r.getPlan().strip().lines().forEach(out()::println);
+        if (!yes) {
+          out().println("nothing was changed; run again with --yes to restore the group from these members");
+        } else if (r.getDone()) {
+          out().println("group restored from the member at " + member + "; the other listed members join it");
+        } else {
+          throw new CliException("the member at " + member + " answered without restoring the group; check "
+              + "'cohort --connect " + member + " status'");
         }
       }
       return 0;

@@ -490,6 +490,28 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     return r;
   }
 
+  /**
+   * Restores a working group from the listed survivors when a majority of its view is gone for
+   * good (MySQL's group_replication_force_members). Sent to the first address this client was
+   * given, which must be one of {@code members}.
+   *
+   * @param execute false: only the plan (the survivors' gtid_executed, who does not answer, what
+   *     could be lost and why); true: the group resumes from that member and the others join it
+   * @throws CohortException with FAILED_PRECONDITION when refused: a majority of the view still
+   *     answers, a listed member does not, or another listed member applied more
+   */
+  public ForceBootstrapResponse forceMembers(List<String> members, boolean execute) {
+    io.cohort.proto.ForceMembersRequest req = io.cohort.proto.ForceMembersRequest.newBuilder()
+        .addAllMembers(members).setExecute(execute).build();
+    MemberConnection member = router.allMembers().get(0);
+    ForceBootstrapResponse r = member.call(execute ? "ForceMembers" : "ForceMembers (plan)",
+        s -> s.forceMembers(req));
+    if (r.getDone()) {
+      router.forget();
+    }
+    return r;
+  }
+
   private GroupAction groupAction(String operation,
       BiFunction<MemberConnection, CohortServiceBlockingStub, GroupActionResponse> rpc) {
     // Repeating one on another member after a broken connection is harmless: each names the

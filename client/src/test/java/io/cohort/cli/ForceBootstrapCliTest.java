@@ -107,4 +107,23 @@ class ForceBootstrapCliTest {
     assertThat(fakes.get(1).forceBootstraps()).isZero();
     assertThat(fakes.get(1).waiting()).isTrue();
   }
+  @Test
+  void forceMembersPrintsThePlanAndActsOnlyWithYes() throws Exception {
+    members(1);
+    fakes.get(0).awaitGroup("m2", "m3");
+    String m1 = addresses.get(0);
+    assertThat(m.cohort(m1, "cluster", "force-members", "m1")).isZero();
+    assertThat(m.out.lines()).containsExactly("force group to members [m1]", "m1 (this member): no transactions",
+        "could be lost: what only m2, m3 had",
+        "nothing was changed; run again with --yes to restore the group from these members");
+    assertThat(fakes.get(0).waiting()).isTrue();
+    assertThat(m.cohort(m1, "cluster", "force-members", "m1, m4", "--yes")).isZero();
+    assertThat(fakes.get(0).forcedMembers()).containsExactly("m1", "m4");
+    assertThat(m.out.lines()).last()
+        .isEqualTo("group restored from the member at " + m1 + "; the other listed members join it");
+    assertThat(fakes.get(0).waiting()).isFalse();
+
+    assertThat(m.cohort(m1, "cluster", "force-members", "m1,,m2")).isEqualTo(1);
+    assertThat(m.err.trim()).isEqualTo("error: an empty member id in the list; give ids like m1,m2");
+  }
 }

@@ -169,6 +169,7 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   private volatile boolean cutOff;
   private List<String> notHeardFrom = List.of();
   private int forceBootstraps;
+  private List<String> forcedMembers = List.of();
 
   /** A one-member group: m1 at 127.0.0.1:7001, the primary. */
   public FakeCohortServer() {
@@ -747,6 +748,30 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       return ForceBootstrapResponse.newBuilder().setPlan(plan).setDone(req.getExecute())
           .build();
     });
+  }
+
+  /** Like forceBootstrap, for the listed members; records the last list it was sent. */
+  @Override
+  public void forceMembers(io.cohort.proto.ForceMembersRequest req, StreamObserver<ForceBootstrapResponse> obs) {
+    answer("ForceMembers", obs, () -> {
+      forceBootstraps++;
+      forcedMembers = List.copyOf(req.getMembersList());
+      if (!waiting) {
+        throw err(Status.FAILED_PRECONDITION, "member " + memberId + " is in a group that has its majority");
+      }
+      String plan = "force group to members " + req.getMembersList() + "\n"
+          + memberId + " (this member): " + (seq == 0 ? "no transactions" : GROUP + ":1-" + seq) + "\n"
+          + "could be lost: what only " + String.join(", ", notHeardFrom) + " had\n";
+      if (req.getExecute()) {
+        waiting = false;
+      }
+      return ForceBootstrapResponse.newBuilder().setPlan(plan).setDone(req.getExecute()).build();
+    });
+  }
+
+  /** The members the last ForceMembers listed. */
+  public synchronized List<String> forcedMembers() {
+    return forcedMembers;
   }
 
   private void requireMember(String id) {

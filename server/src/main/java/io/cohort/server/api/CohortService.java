@@ -358,6 +358,20 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     }
   }
 
+  @Override
+  public void forceMembers(io.cohort.proto.ForceMembersRequest req,
+      StreamObserver<io.cohort.proto.ForceBootstrapResponse> out) {
+    try {
+      out.onNext(m.group().forceMembers(req.getMembersList(), req.getExecute()));
+      out.onCompleted();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      out.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
   private static void groupAction(CompletableFuture<GroupActionResponse> f, StreamObserver<GroupActionResponse> out) {
     f.orTimeout(30, TimeUnit.SECONDS).whenComplete((r, e) -> {
       if (e != null) {

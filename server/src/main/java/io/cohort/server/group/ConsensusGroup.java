@@ -938,6 +938,68 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   @Override
+  public ForceBootstrapResponse forceMembers(List<String> listed, boolean execute) throws InterruptedException {
+    GroupSession s = session;
+    List<MemberInfo> view;
+    String viewId;
+    if (s != null && !s.ended()) {
+      if (!s.minority()) {
+        throw new GroupRefusedException("member " + config.memberId() + " is in a group that has its majority (view "
+            + s.view().viewId() + "): force-members only restores a group whose majority is gone for good");
+      }
+      view = s.view().members();
+      viewId = s.view().viewId();
+    } else {
+      LastView last = views.load();
+      view = last == null ? List.of() : last.getMembersList();
+      viewId = last == null ? "(none)" : last.getEpoch() + ":" + last.getViewSeq();
+    }
+    List<String> addresses = new ArrayList<>();
+    view.forEach(m -> addresses.add(m.getAddress()));
+    Map<String, ProbeResponse> heard;
+    try {
+      // The coordinator is the lifecycle thread's.
+      heard = CompletableFuture.supplyAsync(() -> coordinator.probe(addresses, clientAddress), lifecycleThread)
+          .get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+      throw new GroupUnavailableException("member " + config.memberId() + " could not ask the members of view "
+          + viewId + " whether they run: " + e);
+    }
+    java.util.Set<String> inView = new java.util.HashSet<>();
+    view.forEach(m -> inView.add(m.getMemberId()));
+    heard.keySet().retainAll(inView);
+    ForceMembers.Decision d = ForceMembers.decide(groupUuid, config.memberId(), applier.lastApplied(),
+        applier.executed().toString(), listed, viewId, view, heard);
+    if (d.refusal() != null) {
+      throw new GroupRefusedException(d.refusal());
+    }
+    if (!execute) {
+      return ForceBootstrapResponse.newBuilder().setPlan(d.plan()).build();
+    }
+    LOG.warn("member {}: force-members {} requested by an operator:\n{}", config.memberId(), listed, d.plan());
+    long epochBefore = storedEpoch();
+    if (s != null && !s.ended()) {
+      // Out of the session, it must resume the group, not take its place up again (which
+      // would put it back in the minority).
+      lifecycle.forceOnceOut();
+      s.endKeepingPlace("left its minority session: an operator forces the group's membership to " + listed);
+    } else {
+      lifecycle.forceOnceOut(); // it may be retiring from such a session still
+      lifecycle.force();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() - deadline < 0) {
+      GroupSession now = session;
+      if (storedEpoch() > epochBefore && now != null && !now.ended() && !now.recovering()) {
+        return ForceBootstrapResponse.newBuilder().setPlan(d.plan()).setDone(true).build();
+      }
+      Thread.sleep(50);
+    }
+    throw new GroupUnavailableException("member " + config.memberId() + " did not resume the group within 60 s;"
+        + " check its status and log");
+  }
+
+  @Override
   public List<MemberView> members() {
     GroupSession s = session;
     if (s == null) {

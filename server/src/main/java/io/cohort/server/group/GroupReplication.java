@@ -73,6 +73,14 @@ public interface GroupReplication extends AutoCloseable {
    */
   io.cohort.proto.ForceBootstrapResponse forceBootstrap(boolean execute) throws InterruptedException;
 
+  /**
+   * Restores a working group from the listed survivors of a lost majority (MySQL's
+   * group_replication_force_members): the plan only, or, with {@code execute}, the group resumed
+   * from this member. Throws {@link GroupRefusedException} when refused (see ForceMembers).
+   */
+  io.cohort.proto.ForceBootstrapResponse forceMembers(java.util.List<String> members, boolean execute)
+      throws InterruptedException;
+
   /** False when the member refuses every client request (exit state action OFFLINE_MODE). */
   boolean acceptsClients();
 

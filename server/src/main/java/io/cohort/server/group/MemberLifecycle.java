@@ -139,6 +139,7 @@ public final class MemberLifecycle {
   private volatile boolean offlineMode;
   private volatile boolean waiting;
   private volatile boolean forceRequested;
+  private volatile boolean forceOnceOut;
   private volatile boolean closing;
   /** Why this member was refused for good (errant or divergent history): it stays out. */
   private volatile String refusal;
@@ -263,6 +264,15 @@ public final class MemberLifecycle {
   /** An operator asked to resume the group from this member (cohort cluster force-bootstrap). */
   void force() {
     forceRequested = true;
+  }
+
+  /**
+   * An operator forces the group's membership while this member is still in its minority
+   * session (cohort cluster force-members): the session is ended next, and once out of it the
+   * member resumes the group at its first round instead of taking its place up again.
+   */
+  void forceOnceOut() {
+    forceOnceOut = true;
   }
 
   /** An operator started group replication again on a member that left it (it looks like a restarted one). */
@@ -398,7 +408,8 @@ public final class MemberLifecycle {
     nextRound = at;
     waiting = true; // while it looks, it waits like a restarted member: it may be one the group needs to resume
     if (how == Looking.WAITING) {
-      forceRequested = false;
+      forceRequested = forceOnceOut;
+      forceOnceOut = false;
     }
   }
 
@@ -445,6 +456,7 @@ public final class MemberLifecycle {
         s = host.resumePlace();
       } else if (d instanceof GroupRestart.Resume r) {
         forceRequested = false;
+        forceOnceOut = false;
         s = host.bootstrap(r.epoch(), forced ? "resumed (forced by an operator)" : "resumed after an outage");
       }
       if (s != null) {
