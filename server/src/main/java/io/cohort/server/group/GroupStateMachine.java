@@ -358,7 +358,9 @@ final class GroupStateMachine {
         certification.certifier().lastSeqno());
     return errant.isEmpty() ? null : "member " + req.getMember().getMemberId()
         + " has transactions the group does not have (errant GTIDs " + errant
-        + "); it cannot join: restore it from a member of the group or clear its data dir";
+        + "); it cannot join, since the group would hand those GTIDs out again. If they matter, read them first"
+        + " (cohort --connect <it> log); then move its data dir aside and start it with an empty one (it clones or"
+        + " replays the group's log), or seed one with 'cohort clone --from <a member> --data-dir <dir>'";
   }
 
   /** The view change expelling {@code ids}, or null when none of them is a member (or nobody would remain). */

@@ -92,7 +92,7 @@ class GroupStateMachineTest {
     GroupStateMachine.Change c = machine.joinChange(join(GROUP, "m2", GROUP + ":1-7"), "r1");
     assertThat(c.view().getMembersList()).extracting(MemberInfo::getConsensusId).containsExactly(0, 1);
     assertThat(machine.errantTransactions(join(GROUP, "m2", GROUP + ":1-7")))
-        .contains("errant GTIDs " + GROUP + ":6-7").contains("clear its data dir");
+        .contains("errant GTIDs " + GROUP + ":6-7").contains("move its data dir aside").contains("cohort clone --from");
     assertThat(machine.errantTransactions(join(GROUP, "m2", GROUP + ":1-5"))).isNull();
     assertThat(machine.errantTransactions(join(GROUP, "m2", ""))).isNull();
   }
