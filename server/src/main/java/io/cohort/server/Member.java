@@ -82,7 +82,7 @@ public final class Member implements AutoCloseable {
   /** Opens storage, recovers, and starts serving on the configured address. */
   public static Member start(MemberConfig config) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
-    RecoveryReport report = new RecoveryReport(System::currentTimeMillis, "TRANSACTIONS_CERTIFIED");
+    RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
     try {
       CloneStart.cloneIfNeeded(config, VERSION, report);

@@ -129,6 +129,11 @@ public final class ServerMain implements Runnable {
         + " donor could serve a clone (default " + RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS + ").")
     Integer recoveryReconnectInterval;
 
+    @Option(names = "--recovery-complete-at", description = "When a member that caught up turns ONLINE:"
+        + " TRANSACTIONS_APPLIED (default: once what the group ordered meanwhile is applied here, as MySQL) or"
+        + " TRANSACTIONS_CERTIFIED (once it is certified; its apply goes on after).")
+    String recoveryCompleteAt;
+
     @Option(names = "--bootstrap", description = "Start a new group on this member, unless a member"
         + " listed in --seeds answers (then join it).")
     Boolean bootstrap;
@@ -316,7 +321,9 @@ public final class ServerMain implements Runnable {
               parseInt(cloneMaxRate, p, "clone-max-rate", RecoveryConfig.DEFAULT_CLONE_MAX_RATE_MB),
               parseInt(recoveryRetryCount, p, "recovery-retry-count", RecoveryConfig.DEFAULT_RETRY_COUNT),
               parseInt(recoveryReconnectInterval, p, "recovery-reconnect-interval",
-                  RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS)),
+                  RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS),
+              RecoveryConfig.completeAt(pick(recoveryCompleteAt, p, "recovery-complete-at",
+                  RecoveryConfig.DEFAULT_COMPLETE_AT.name()))),
           group(p, hostPort[0], port));
     }
 
@@ -392,7 +399,7 @@ public final class ServerMain implements Runnable {
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
-        "recovery-reconnect-interval",
+        "recovery-reconnect-interval", "recovery-complete-at",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -24,9 +24,21 @@ import java.util.Map;
  *                            group_replication_recovery_retry_count)
  * @param reconnectIntervalSeconds pause after a round in which no donor could serve (MySQL's
  *                            group_replication_recovery_reconnect_interval)
+ * @param completeAt          when a recovering member turns ONLINE (MySQL's
+ *                            group_replication_recovery_complete_at)
  */
 public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, long cloneThreshold,
-    int cloneMaxRateMb, int retryCount, int reconnectIntervalSeconds) {
+    int cloneMaxRateMb, int retryCount, int reconnectIntervalSeconds, CompleteAt completeAt) {
+
+  /**
+   * When a member that caught up turns ONLINE: once what the group ordered while it recovered is
+   * certified here, or once it is applied too (MySQL's default: a member that turns ONLINE then
+   * serves reads as fresh as the group's when it joined).
+   */
+  public enum CompleteAt { TRANSACTIONS_CERTIFIED, TRANSACTIONS_APPLIED }
+
+  public static final CompleteAt DEFAULT_COMPLETE_AT = CompleteAt.TRANSACTIONS_APPLIED;
+
   /** MySQL's default binlog_expire_logs_seconds: 30 days. */
   public static final long DEFAULT_LOG_RETENTION_SECONDS = 30L * 24 * 3600;
   public static final long DEFAULT_LOG_RETENTION_BYTES = 0;
@@ -44,6 +56,27 @@ public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, l
     ConfigException.requireRange("clone-max-rate", cloneMaxRateMb, 0, 1_000_000);
     ConfigException.requireRange("recovery-retry-count", retryCount, 1, 1_000);
     ConfigException.requireRange("recovery-reconnect-interval", reconnectIntervalSeconds, 0, 3_600);
+    if (completeAt == null) {
+      throw new ConfigException("recovery-complete-at is missing");
+    }
+  }
+
+  /** Everything but when recovery completes, which is the default. */
+  public RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, long cloneThreshold, int cloneMaxRateMb,
+      int retryCount, int reconnectIntervalSeconds) {
+    this(logRetentionSeconds, logRetentionBytes, cloneThreshold, cloneMaxRateMb, retryCount, reconnectIntervalSeconds,
+        DEFAULT_COMPLETE_AT);
+  }
+
+  /** recovery-complete-at from its name, as an operator writes it (any case). */
+  public static CompleteAt completeAt(String name) {
+    for (CompleteAt c : CompleteAt.values()) {
+      if (c.name().equalsIgnoreCase(name.trim())) {
+        return c;
+      }
+    }
+    throw new ConfigException("recovery-complete-at '" + ConfigException.shown(name) + "' is not one of"
+        + " TRANSACTIONS_CERTIFIED, TRANSACTIONS_APPLIED");
   }
 
   /** Log retention only, the clone settings at their defaults. */
@@ -64,6 +97,7 @@ public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, l
     m.put("clone-max-rate", Integer.toString(cloneMaxRateMb));
     m.put("recovery-retry-count", Integer.toString(retryCount));
     m.put("recovery-reconnect-interval", Integer.toString(reconnectIntervalSeconds));
+    m.put("recovery-complete-at", completeAt.name());
     return m;
   }
 }

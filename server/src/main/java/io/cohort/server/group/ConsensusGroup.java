@@ -19,6 +19,7 @@ import io.cohort.server.membership.GroupRestart;
 import io.cohort.server.recovery.DonorRecovery;
 import io.cohort.server.recovery.LogPurgedException;
 import io.cohort.server.recovery.RecoveryReport;
+import io.cohort.server.config.RecoveryConfig;
 import io.cohort.server.recovery.HistoryCheck;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.certification.Certifier;
@@ -694,7 +695,8 @@ public final class ConsensusGroup implements GroupReplication {
       Certifier c = recovery.catchUp(st, donors, () -> s.ended() || closing);
       if (!s.ended()) {
         report.cached();
-        s.finishRecovery(c).thenRun(report::online);
+        s.finishRecovery(c, config.recovery().completeAt() == RecoveryConfig.CompleteAt.TRANSACTIONS_APPLIED
+            ? waits::appliedHere : null).thenRun(report::online);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

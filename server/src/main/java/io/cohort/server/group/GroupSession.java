@@ -930,6 +930,17 @@ final class GroupSession {
    * had held.
    */
   CompletableFuture<Integer> finishRecovery(Certifier certifier) {
+    return finishRecovery(certifier, null);
+  }
+
+  /**
+   * As {@link #finishRecovery(Certifier)}, but with {@code appliedUpTo} (recovery-complete-at
+   * TRANSACTIONS_APPLIED) it announces ONLINE only once what it certified there is applied too:
+   * the future {@code appliedUpTo} gives for that sequence number completes. Null: at once
+   * (TRANSACTIONS_CERTIFIED).
+   */
+  CompletableFuture<Integer> finishRecovery(Certifier certifier,
+      java.util.function.LongFunction<CompletableFuture<Void>> appliedUpTo) {
     CompletableFuture<Integer> done = new CompletableFuture<>();
     onLoop(() -> {
       if (ended) {
@@ -937,16 +948,34 @@ final class GroupSession {
         return;
       }
       int n = machine.finishRecovery(certifier);
-      recovering = false;
-      viewKeeper.accept(membership.lastView(pipeline.certifier().lastSeqno()));
+      long certified = pipeline.certifier().lastSeqno();
+      viewKeeper.accept(membership.lastView(certified));
       offerPlace(true);
-      LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
       publish();
-      driver.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(self))
-          .build().toByteArray());
-      done.complete(n);
+      if (appliedUpTo == null) {
+        LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE", n);
+        announceOnline(n, done);
+        return;
+      }
+      LOG.info("recovery finished: certified {} transactions held while recovering; announcing ONLINE once applied"
+          + " up to {} (recovery-complete-at TRANSACTIONS_APPLIED)", n, certified);
+      appliedUpTo.apply(certified).whenComplete((v, e) -> onLoop(() -> {
+        if (ended) {
+          done.complete(n);
+        } else {
+          announceOnline(n, done);
+        }
+      }));
     });
     return done;
+  }
+
+  /** RECOVERING until here: no writes, no admissions, no expulsions proposed. */
+  private void announceOnline(int held, CompletableFuture<Integer> done) {
+    recovering = false;
+    driver.propose(GroupMessage.newBuilder().setOnline(MemberOnline.newBuilder().setConsensusId(self))
+        .build().toByteArray());
+    done.complete(held);
   }
 
   // ---- ending ----

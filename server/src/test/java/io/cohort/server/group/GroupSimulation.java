@@ -223,6 +223,8 @@ final class GroupSimulation {
     long acknowledged;
     long fetched;
     long heldThenCertified;
+    /** Recoveries under recovery-complete-at TRANSACTIONS_APPLIED that waited for their applier. */
+    long onlineOnceApplied;
     long modeChanges;
     long primaryChanges;
     long writesDeferred;
@@ -303,6 +305,7 @@ final class GroupSimulation {
       acknowledged += o.acknowledged;
       fetched += o.fetched;
       heldThenCertified += o.heldThenCertified;
+      onlineOnceApplied += o.onlineOnceApplied;
       modeChanges += o.modeChanges;
       primaryChanges += o.primaryChanges;
       writesDeferred += o.writesDeferred;
@@ -351,7 +354,8 @@ final class GroupSimulation {
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
           + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
-          + " heldThenCertified=" + heldThenCertified + " startedAlongside=" + startedAlongside
+          + " heldThenCertified=" + heldThenCertified + " onlineOnceApplied=" + onlineOnceApplied
+          + " startedAlongside=" + startedAlongside
           + " dependencyWaits=" + dependencyWaits + " finishedOutOfOrder=" + finishedOutOfOrder
           + " syncPoints=" + syncPoints + " syncReleased=" + syncReleased + " syncUnplaced=" + syncUnplaced
           + " modeChanges=" + modeChanges
@@ -397,6 +401,8 @@ final class GroupSimulation {
    * {@value #MS_PER_TICK} ms; 0 = never by age), and a size cap in bytes (an entry counts 100).
    */
   private final RecoveryConfig retention;
+  /** recovery-complete-at TRANSACTIONS_APPLIED (else TRANSACTIONS_CERTIFIED), drawn apart per seed. */
+  private final boolean completeOnceApplied;
   private final int tables;
   private final double ddlShare;
   private final String groupUuid;
@@ -458,6 +464,7 @@ final class GroupSimulation {
     this.messageSettings = sizes.nextInt(3) == 0 ? GroupMessages.Settings.DEFAULTS
         : new GroupMessages.Settings(64 + sizes.nextInt(160), sizes.nextBoolean() ? 0 : 96 + sizes.nextInt(300),
             40 + sizes.nextInt(400), 1 + new SplittableRandom(seed ^ 0x1F83D9ABFB41BD6BL).nextInt(4));
+    this.completeOnceApplied = new SplittableRandom(seed ^ 0x2545F4914F6CDD1DL).nextBoolean();
     this.padShare = messageSettings == GroupMessages.Settings.DEFAULTS ? 0 : 0.2 + sizes.nextDouble() * 0.6;
     SplittableRandom keep = new SplittableRandom(seed ^ 0x9B05688C2B3E6C1FL);
     this.retention = new RecoveryConfig(keep.nextInt(3) == 0 ? 0 : 1 + keep.nextInt(3),
@@ -1750,7 +1757,16 @@ final class GroupSimulation {
       }
     }
     if (cu.done() && p.applyQueue.isEmpty()) {
-      s.gs.finishRecovery(cu.certifier()).thenAccept(n -> coverage.heldThenCertified += n);
+      // recovery-complete-at, drawn per seed: TRANSACTIONS_APPLIED waits for the applier
+      // (ConsensusGroup passes its ConsistencyWaits), TRANSACTIONS_CERTIFIED does not.
+      long heldAt = p.log.size();
+      s.gs.finishRecovery(cu.certifier(), completeOnceApplied ? n -> {
+        CompletableFuture<Void> f = p.waits.appliedHere(n);
+        if (!f.isDone() && n > heldAt) {
+          f.thenRun(() -> coverage.onlineOnceApplied++);
+        }
+        return f;
+      } : null).thenAccept(n -> coverage.heldThenCertified += n);
       s.recovery = null;
       drain(p);
       if (faulty && rng.nextInt(3) == 0) {

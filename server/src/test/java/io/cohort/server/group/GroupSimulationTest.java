@@ -56,6 +56,7 @@ class GroupSimulationTest {
       assertThat(coverage.joinAnswersLost).isPositive();
       assertThat(coverage.fetched).isPositive();
       assertThat(coverage.heldThenCertified).isPositive();
+      assertThat(coverage.onlineOnceApplied).isPositive();
       assertThat(coverage.leaves).isPositive();
       assertThat(coverage.majorityLost).isPositive();
       assertThat(coverage.staleViewChanges).isPositive();
