@@ -1,6 +1,7 @@
 package io.cohort.server.recovery;
 
 import com.google.common.util.concurrent.RateLimiter;
+import com.google.protobuf.UnsafeByteOperations;
 import com.google.protobuf.ByteString;
 import io.cohort.proto.CloneChunk;
 import io.cohort.proto.CloneFetchRequest;
@@ -194,7 +195,6 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
 
   private void send(ServerCallStreamObserver<CloneChunk> call, Path path, long offset, Semaphore ready) {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-      ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
       long at = offset;
       while (true) {
         while (!call.isReady()) {
@@ -206,8 +206,12 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
         if (call.isCancelled()) {
           return;
         }
-        buf.clear();
-        int n = ch.read(buf, at);
+        // A buffer of its own per chunk, handed to the message without a copy.
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
+        int n = 0;
+        for (int r; buf.hasRemaining() && (r = ch.read(buf, at + n)) > 0; ) {
+          n += r;
+        }
         if (n <= 0) {
           break;
         }
@@ -216,7 +220,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
         }
         CRC32C crc = new CRC32C();
         crc.update(buf.array(), 0, n);
-        call.onNext(CloneChunk.newBuilder().setOffset(at).setData(ByteString.copyFrom(buf.array(), 0, n))
+        call.onNext(CloneChunk.newBuilder().setOffset(at).setData(UnsafeByteOperations.unsafeWrap(buf.array(), 0, n))
             .setCrc32C((int) crc.getValue()).build());
         at += n;
       }
@@ -252,19 +256,29 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
   }
 
   static byte[] sha256(Path f) throws IOException {
-    MessageDigest d;
+    MessageDigest d = sha256();
+    hashPrefix(d, f, Long.MAX_VALUE);
+    return d.digest();
+  }
+
+  static MessageDigest sha256() {
     try {
-      d = MessageDigest.getInstance("SHA-256");
+      return MessageDigest.getInstance("SHA-256");
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Feeds the first {@code length} bytes of {@code f} (all of it, if shorter) to {@code d}. */
+  static void hashPrefix(MessageDigest d, Path f, long length) throws IOException {
     byte[] buf = new byte[1 << 16];
+    long left = length;
     try (InputStream in = Files.newInputStream(f)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
+      for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
         d.update(buf, 0, n);
+        left -= n;
       }
     }
-    return d.digest();
   }
 
   static void deleteTree(Path dir) {

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
@@ -45,7 +46,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class CloneReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(CloneReceiver.class);
-  static final long SYNC_EVERY_BYTES = 4L << 20;
+  /**
+   * Every 32 MiB: a resumed copy fetches at most that much of a file again. Every 4 MiB, the
+   * syncs held the copy back (each waits for the disk while nothing else is written).
+   */
+  static final long SYNC_EVERY_BYTES = 32L << 20;
   static final int CHUNK_RETRIES = 5;
   private static final String STATE = "clone.state";
   private static final String VERIFIED = ".verified";
@@ -173,6 +178,12 @@ public final class CloneReceiver {
         }
         progress.resumed(verified);
       }
+      // The file's SHA-256 is taken as it is written (after the verified part already on disk),
+      // not by reading the whole file again at the end.
+      MessageDigest sha = CloneDonor.sha256();
+      if (verified > 0) {
+        CloneDonor.hashPrefix(sha, file, verified);
+      }
       int corrupt = 0;
       while (verified < f.getSize()) {
         long synced = verified;
@@ -198,9 +209,12 @@ public final class CloneReceiver {
               progress.corruptChunk();
               break;
             }
-            ByteBuffer data = ByteBuffer.wrap(c.getData().toByteArray());
-            for (long at = verified; data.hasRemaining(); ) {
-              at += ch.write(data, at);
+            long at = verified;
+            for (ByteBuffer data : c.getData().asReadOnlyByteBufferList()) {
+              sha.update(data.duplicate());
+              while (data.hasRemaining()) {
+                at += ch.write(data, at);
+              }
             }
             verified += c.getData().size();
             progress.add(c.getData().size());
@@ -220,17 +234,14 @@ public final class CloneReceiver {
           throw new CloneFailure("the donor sent more of " + f.getName() + " than its " + f.getSize() + " bytes");
         }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the clone into " + staging, e);
-    }
-    try {
-      if (!Arrays.equals(CloneDonor.sha256(file), f.getSha256().toByteArray())) {
+      if (!Arrays.equals(sha.digest(), f.getSha256().toByteArray())) {
+        ch.close();
         Files.deleteIfExists(file);
         Files.deleteIfExists(mark);
         throw new CloneFailure(f.getName() + " does not match its SHA-256 once copied; it will be copied again");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot write the clone into " + staging, e);
     }
   }
 
