@@ -100,29 +100,40 @@ final class GroupCommands implements Runnable {
 
     @Override
     public Integer call() {
-      try (CohortClient client = connect()) {
-        List<String> addresses = client.memberAddresses();
-        if (addresses.size() != 1) {
-          // The request is about one member; picking the first of a list would be a guess.
-          throw new CliException("force-bootstrap acts on one member: give only its address "
-              + "with --connect (got " + addresses.size() + " addresses)");
-        }
-        String member = addresses.get(0);
-        ForceBootstrapResponse r = client.forceBootstrap(yes);
-        r.getPlan().strip().lines().forEach(out()::println);
-        if (!yes) {
-          out().println("nothing was changed; run again with --yes to resume the group from "
-              + "this member");
-        } else if (r.getDone()) {
-          out().println("group resumed from the member at " + member);
-        } else {
-          throw new CliException("the member at " + member + " answered without resuming the "
-              + "group; check 'cohort --connect " + member + " status'");
-        }
-      }
-      return 0;
+      return forced(this, "force-bootstrap acts on one member", yes, c -> c.forceBootstrap(yes),
+          "resume the group from this member", "group resumed from the member at %s",
+          "resuming the group");
     }
   }
+
+  /**
+   * Sends a forced restart of the group to the one member given with --connect (picking the
+   * first of a list would be a guess) and prints its plan, then what became of it.
+   */
+  private static int forced(CliCommand cmd, String oneMember, boolean yes,
+      java.util.function.Function<CohortClient, ForceBootstrapResponse> send, String toDo, String doneFormat,
+      String doing) {
+    try (CohortClient client = cmd.connect()) {
+      List<String> addresses = client.memberAddresses();
+      if (addresses.size() != 1) {
+        throw new CliException(oneMember + ": give only its address with --connect (got "
+            + addresses.size() + " addresses)");
+      }
+      String member = addresses.get(0);
+      ForceBootstrapResponse r = send.apply(client);
+      r.getPlan().strip().lines().forEach(cmd.out()::println);
+      if (!yes) {
+        cmd.out().println("nothing was changed; run again with --yes to " + toDo);
+      } else if (r.getDone()) {
+        cmd.out().println(String.format(doneFormat, member));
+      } else {
+        throw new CliException("the member at " + member + " answered without " + doing + "; check "
+            + "'cohort --connect " + member + " status'");
+      }
+    }
+    return 0;
+  }
+
   @Command(name = "force-members", mixinStandardHelpOptions = true,
       description = {"Restore a working group from the listed survivors when a majority of its "
           + "view is gone for good (like MySQL's group_replication_force_members). Send it to "
@@ -151,25 +162,9 @@ final class GroupCommands implements Runnable {
         }
         ids.add(id.strip());
       }
-      try (CohortClient client = connect()) {
-        List<String> addresses = client.memberAddresses();
-        if (addresses.size() != 1) {
-          throw new CliException("force-members goes to one of the listed members: give only its address "
-              + "with --connect (got " + addresses.size() + " addresses)");
-        }
-        String member = addresses.get(0);
-        ForceBootstrapResponse r = client.forceMembers(ids, yes);
-        r.getPlan().strip().lines().forEach(out()::println);
-        if (!yes) {
-          out().println("nothing was changed; run again with --yes to restore the group from these members");
-        } else if (r.getDone()) {
-          out().println("group restored from the member at " + member + "; the other listed members join it");
-        } else {
-          throw new CliException("the member at " + member + " answered without restoring the group; check "
-              + "'cohort --connect " + member + " status'");
-        }
-      }
-      return 0;
+      return forced(this, "force-members goes to one of the listed members", yes, c -> c.forceMembers(ids, yes),
+          "restore the group from these members",
+          "group restored from the member at %s; the other listed members join it", "restoring the group");
     }
   }
 }

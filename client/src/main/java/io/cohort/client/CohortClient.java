@@ -479,12 +479,17 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    */
   public ForceBootstrapResponse forceBootstrap(boolean execute) {
     ForceBootstrapRequest req = ForceBootstrapRequest.newBuilder().setExecute(execute).build();
+    return forced(execute ? "ForceBootstrap" : "ForceBootstrap (plan)", s -> s.forceBootstrap(req));
+  }
+
+  /** Sends a forced restart of the group to the first address given. */
+  private ForceBootstrapResponse forced(String operation,
+      java.util.function.Function<CohortServiceBlockingStub, ForceBootstrapResponse> rpc) {
     // The first connection is the first address given; learnt members are only appended.
     MemberConnection member = router.allMembers().get(0);
-    ForceBootstrapResponse r = member.call(execute ? "ForceBootstrap" : "ForceBootstrap (plan)",
-        s -> s.forceBootstrap(req));
+    ForceBootstrapResponse r = member.call(operation, rpc);
     if (r.getDone()) {
-      // The group now runs from this member alone: what the client knew of its primary is stale.
+      // The group now runs from this member: what the client knew of its primary is stale.
       router.forget();
     }
     return r;
@@ -503,13 +508,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   public ForceBootstrapResponse forceMembers(List<String> members, boolean execute) {
     io.cohort.proto.ForceMembersRequest req = io.cohort.proto.ForceMembersRequest.newBuilder()
         .addAllMembers(members).setExecute(execute).build();
-    MemberConnection member = router.allMembers().get(0);
-    ForceBootstrapResponse r = member.call(execute ? "ForceMembers" : "ForceMembers (plan)",
-        s -> s.forceMembers(req));
-    if (r.getDone()) {
-      router.forget();
-    }
-    return r;
+    return forced(execute ? "ForceMembers" : "ForceMembers (plan)", s -> s.forceMembers(req));
   }
 
   private GroupAction groupAction(String operation,

@@ -347,22 +347,23 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   @Override
   public void forceBootstrap(io.cohort.proto.ForceBootstrapRequest req,
       StreamObserver<io.cohort.proto.ForceBootstrapResponse> out) {
-    try {
-      out.onNext(m.group().forceBootstrap(req.getExecute()));
-      out.onCompleted();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      out.onError(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-    } catch (RuntimeException e) {
-      out.onError(Errors.toStatus(e));
-    }
+    forced(() -> m.group().forceBootstrap(req.getExecute()), out);
   }
 
   @Override
   public void forceMembers(io.cohort.proto.ForceMembersRequest req,
       StreamObserver<io.cohort.proto.ForceBootstrapResponse> out) {
+    forced(() -> m.group().forceMembers(req.getMembersList(), req.getExecute()), out);
+  }
+
+  /** An operator's forced restart of the group (it blocks while the group resumes). */
+  private interface ForcedAction {
+    io.cohort.proto.ForceBootstrapResponse run() throws InterruptedException;
+  }
+
+  private static void forced(ForcedAction action, StreamObserver<io.cohort.proto.ForceBootstrapResponse> out) {
     try {
-      out.onNext(m.group().forceMembers(req.getMembersList(), req.getExecute()));
+      out.onNext(action.run());
       out.onCompleted();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
