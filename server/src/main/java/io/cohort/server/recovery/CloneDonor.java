@@ -2,12 +2,13 @@ package io.cohort.server.recovery;
 
 import com.google.common.util.concurrent.RateLimiter;
 import com.google.protobuf.UnsafeByteOperations;
-import com.google.protobuf.ByteString;
 import io.cohort.proto.CloneChunk;
 import io.cohort.proto.CloneFetchRequest;
 import io.cohort.proto.CloneFileInfo;
 import io.cohort.proto.CloneManifest;
 import io.cohort.proto.CloneManifestRequest;
+import io.cohort.proto.CloneReleaseRequest;
+import io.cohort.proto.CloneReleaseResponse;
 import io.cohort.proto.CloneServiceGrpc;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.storage.Storage;
@@ -23,8 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -37,12 +36,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import java.util.zip.Checksum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The donor's side of a clone: a RocksDB checkpoint of this member's data, listed with each
- * file's size and SHA-256, and served in CRC-32C-checked chunks from any offset, so a receiver
+ * file's size, and served in CRC-32C-checked chunks from any offset (the last one carrying the
+ * file's CRC-32C, taken as the file is read), so a receiver
  * that was killed resumes where it was. A checkpoint is kept while its receiver uses it (and
  * {@value #IDLE_MS} ms after), under {@code <data dir>/clone-out/<clone id>}; a start clears
  * what an earlier run left. While a clone runs, the log from its last transaction on is held
@@ -55,6 +56,13 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
   private static final Logger LOG = LoggerFactory.getLogger(CloneDonor.class);
   /** Bytes per chunk. */
   static final int CHUNK_BYTES = 1 << 20;
+  /**
+   * Chunks may queue up to this much on a call before the sender waits, so that it reads the next
+   * ones while earlier ones are on the wire (gRPC's 32 KiB default let one chunk out at a time).
+   * 2026-12-03, idle 3-member group, 1.1 GB clones by `cohort clone`, six each after a warm-up:
+   * 167-249 MB/s (mean 206) with 32 KiB, 191-300 (mean 245) with this.
+   */
+  static final int READY_BYTES = 4 * CHUNK_BYTES;
   /** A checkpoint unused this long is deleted. */
   static final long IDLE_MS = 600_000;
   /** Clones served at once. */
@@ -141,7 +149,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
     storage.checkpointTo(dir);
     List<byte[]> meta = Storage.readMetaOf(dir, MetaKeys.GTID_EXECUTED, MetaKeys.LAST_SEQNO);
     long last = meta.get(1) == null ? 0 : ByteBuffer.wrap(meta.get(1)).getLong();
-    purger.hold(last); // before listing: hashing the files takes a while
+    purger.hold(last);
     CloneManifest.Builder m = CloneManifest.newBuilder().setCloneId(id).setGroupUuid(groupUuid)
         .setDonorMemberId(memberId).setLastSeqno(last)
         .setGtidExecuted(meta.get(0) == null ? "" : new String(meta.get(0), StandardCharsets.UTF_8));
@@ -149,8 +157,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : (Iterable<Path>) files.sorted()::iterator) {
         long size = Files.size(f);
-        m.addFiles(CloneFileInfo.newBuilder().setName(f.getFileName().toString()).setSize(size)
-            .setSha256(ByteString.copyFrom(sha256(f))));
+        m.addFiles(CloneFileInfo.newBuilder().setName(f.getFileName().toString()).setSize(size));
         total += size;
       }
     } catch (IOException e) {
@@ -187,14 +194,22 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
     }
     purger.hold(s.manifest.getLastSeqno());
     Semaphore ready = new Semaphore(0);
+    call.setOnReadyThreshold(READY_BYTES);
     call.setOnReadyHandler(ready::release);
     call.setOnCancelHandler(ready::release);
     Path path = s.dir.resolve(file.getName());
-    senders.execute(() -> send(call, path, req.getOffset(), ready));
+    long size = file.getSize();
+    senders.execute(() -> send(call, path, req.getOffset(), size, ready));
   }
 
-  private void send(ServerCallStreamObserver<CloneChunk> call, Path path, long offset, Semaphore ready) {
+  /**
+   * Sends {@code path} from {@code offset} to its {@code size}, hashing it on the way (its first
+   * {@code offset} bytes first, when resuming): the last chunk carries the file's CRC-32C.
+   */
+  private void send(ServerCallStreamObserver<CloneChunk> call, Path path, long offset, long size, Semaphore ready) {
     try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+      CRC32C whole = new CRC32C();
+      checksumPrefix(whole, path, offset);
       long at = offset;
       while (true) {
         while (!call.isReady()) {
@@ -207,22 +222,31 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
           return;
         }
         // A buffer of its own per chunk, handed to the message without a copy.
-        ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
+        ByteBuffer buf = ByteBuffer.allocate((int) Math.min(CHUNK_BYTES, size - at));
         int n = 0;
         for (int r; buf.hasRemaining() && (r = ch.read(buf, at + n)) > 0; ) {
           n += r;
         }
-        if (n <= 0) {
-          break;
+        if (n < buf.capacity()) {
+          throw new IOException("the checkpoint's file ends at byte " + (at + n) + ", before its " + size);
         }
-        if (rate != null) {
+        if (rate != null && n > 0) {
           rate.acquire(n);
         }
         CRC32C crc = new CRC32C();
         crc.update(buf.array(), 0, n);
-        call.onNext(CloneChunk.newBuilder().setOffset(at).setData(UnsafeByteOperations.unsafeWrap(buf.array(), 0, n))
-            .setCrc32C((int) crc.getValue()).build());
+        whole.update(buf.array(), 0, n);
+        CloneChunk.Builder chunk = CloneChunk.newBuilder().setOffset(at)
+            .setData(UnsafeByteOperations.unsafeWrap(buf.array(), 0, n)).setCrc32C((int) crc.getValue());
         at += n;
+        boolean last = at == size;
+        if (last) {
+          chunk.setFileEnd(true).setFileCrc32C((int) whole.getValue());
+        }
+        call.onNext(chunk.build());
+        if (last) {
+          break;
+        }
       }
       call.onCompleted();
     } catch (IOException | RuntimeException e) {
@@ -235,6 +259,20 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  @Override
+  public void release(CloneReleaseRequest req, StreamObserver<CloneReleaseResponse> out) {
+    Session s;
+    synchronized (this) {
+      s = sessions.remove(req.getCloneId());
+    }
+    if (s != null) {
+      deleteTree(s.dir);
+      LOG.info("clone {} installed by its receiver: its checkpoint is deleted", req.getCloneId());
+    }
+    out.onNext(CloneReleaseResponse.getDefaultInstance());
+    out.onCompleted();
   }
 
   /** Deletes checkpoints nobody used for {@link #IDLE_MS}. Caller holds the lock. */
@@ -255,27 +293,13 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
     return memberId.length() <= 64 ? memberId : memberId.substring(0, 64) + "…";
   }
 
-  static byte[] sha256(Path f) throws IOException {
-    MessageDigest d = sha256();
-    hashPrefix(d, f, Long.MAX_VALUE);
-    return d.digest();
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Feeds the first {@code length} bytes of {@code f} (all of it, if shorter) to {@code d}. */
-  static void hashPrefix(MessageDigest d, Path f, long length) throws IOException {
+  /** Feeds the first {@code length} bytes of {@code f} (all of it, if shorter) to {@code c}. */
+  static void checksumPrefix(Checksum c, Path f, long length) throws IOException {
     byte[] buf = new byte[1 << 16];
     long left = length;
     try (InputStream in = Files.newInputStream(f)) {
       for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; ) {
-        d.update(buf, 0, n);
+        c.update(buf, 0, n);
         left -= n;
       }
     }

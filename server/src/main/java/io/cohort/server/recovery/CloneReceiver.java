@@ -5,6 +5,7 @@ import io.cohort.proto.CloneFetchRequest;
 import io.cohort.proto.CloneFileInfo;
 import io.cohort.proto.CloneManifest;
 import io.cohort.proto.CloneManifestRequest;
+import io.cohort.proto.CloneReleaseRequest;
 import io.cohort.proto.CloneServiceGrpc;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.storage.Storage;
@@ -21,11 +22,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.security.MessageDigest;
-import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
@@ -35,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The receiving side of a clone: copies a donor's checkpoint ({@link CloneDonor}) into
- * {@code <data dir>/clone-staging}, checking every chunk's CRC-32C and every file's SHA-256,
+ * {@code <data dir>/clone-staging}, checking every chunk's CRC-32C and every whole file's,
  * then puts it in place of the member's database (an earlier one is kept aside, never deleted).
  *
  * <p>Resumable: each file's verified length is written beside it (after an fsync of the file)
@@ -62,6 +64,13 @@ public final class CloneReceiver {
   private final Function<String, ManagedChannel> channels;
   private final CloneProgress progress;
   private UnaryOperator<CloneChunk> chunkSeam = UnaryOperator.identity();
+  // The files synced in the background, in order (Syncs); only the copying thread uses the list.
+  private final List<CompletableFuture<Void>> finishing = new ArrayList<>();
+  private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "cohort-clone-sync");
+    t.setDaemon(true);
+    return t;
+  });
 
   public CloneReceiver(Path dataDir, String groupUuid, String memberId, Function<String, ManagedChannel> channels,
       CloneProgress progress) {
@@ -87,7 +96,7 @@ public final class CloneReceiver {
   /**
    * Clones from the first of {@code donors} (client addresses) that serves the whole copy, trying
    * them in turn for {@code tries} rounds with {@code retryPauseMs} after each round, and installs
-   * it. Returns what the copy holds.
+   * it. Returns what the copy holds. A receiver runs once.
    *
    * @throws IllegalStateException when no donor could serve it
    */
@@ -103,11 +112,21 @@ public final class CloneReceiver {
       order.add(0, resumeDonor); // the checkpoint it left off in is there
     }
     List<String> failures = new ArrayList<>();
+    try {
+      return tryDonors(order, failures, state, tries, retryPauseMs);
+    } finally {
+      syncer.shutdown();
+    }
+  }
+
+  private CloneManifest tryDonors(List<String> order, List<String> failures, Properties state, int tries,
+      long retryPauseMs) throws InterruptedException {
     for (int attempt = 0; attempt < tries * order.size(); attempt++) {
       String donor = order.get(attempt % order.size());
       try {
         CloneManifest m = copy(donor, state);
         install(m);
+        release(donor, m.getCloneId());
         progress.stage("installed", donor);
         return m;
       } catch (StatusRuntimeException | CloneFailure e) {
@@ -124,6 +143,17 @@ public final class CloneReceiver {
         Math.max(0, failures.size() - 3), failures.size())) + ")");
   }
 
+  /** Tells the donor its checkpoint is no longer needed; it deletes it in ten minutes anyway. */
+  private void release(String donor, String cloneId) {
+    try {
+      CloneServiceGrpc.newBlockingStub(channels.apply(donor)).withDeadlineAfter(10, TimeUnit.SECONDS)
+          .release(CloneReleaseRequest.newBuilder().setCloneId(cloneId).build());
+    } catch (StatusRuntimeException e) {
+      LOG.info("clone: donor {} was not told its checkpoint is free ({}); it deletes it when unused", donor,
+          e.getStatus().getCode());
+    }
+  }
+
   /** A copy that cannot go on with this donor. */
   static final class CloneFailure extends RuntimeException {
     CloneFailure(String message) {
@@ -132,6 +162,11 @@ public final class CloneReceiver {
   }
 
   private CloneManifest copy(String donor, Properties state) {
+    try {
+      awaitSyncs(); // of an attempt that failed: before its files may be cleared
+    } catch (UncheckedIOException e) {
+      LOG.info("clone: syncing an earlier attempt's copy failed: {}", e.getCause().toString());
+    }
     CloneServiceGrpc.CloneServiceBlockingStub stub = CloneServiceGrpc.newBlockingStub(channels.apply(donor));
     String resumeId = donor.equals(state.getProperty("donor")) ? state.getProperty("clone", "") : "";
     CloneManifest m = stub.withDeadlineAfter(10, TimeUnit.MINUTES).manifest(CloneManifestRequest.newBuilder()
@@ -154,6 +189,7 @@ public final class CloneReceiver {
     for (CloneFileInfo f : m.getFilesList()) {
       fetch(stub, m.getCloneId(), f);
     }
+    awaitSyncs();
     return m;
   }
 
@@ -166,7 +202,11 @@ public final class CloneReceiver {
     Path file = staging.resolve(f.getName());
     Path mark = staging.resolve(f.getName() + VERIFIED);
     long verified = readVerified(mark);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+    FileChannel ch = null;
+    Syncs syncs = null;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      syncs = new Syncs(ch, mark);
       if (ch.size() > verified) {
         ch.truncate(verified); // whatever came after the last verified byte may be torn
       }
@@ -178,15 +218,16 @@ public final class CloneReceiver {
         }
         progress.resumed(verified);
       }
-      // The file's SHA-256 is taken as it is written (after the verified part already on disk),
-      // not by reading the whole file again at the end.
-      MessageDigest sha = CloneDonor.sha256();
+      // The file's CRC-32C is taken as it is written (after the verified part already on disk),
+      // not by reading the whole file again at the end. The donor sends its own with the last chunk.
+      CRC32C whole = new CRC32C();
       if (verified > 0) {
-        CloneDonor.hashPrefix(sha, file, verified);
+        CloneDonor.checksumPrefix(whole, file, verified);
       }
+      Integer donorCrc = null;
       int corrupt = 0;
-      while (verified < f.getSize()) {
-        long synced = verified;
+      while (donorCrc == null) {
+        boolean refetch = false;
         Context.CancellableContext call = Context.current().withCancellation();
         Context before = call.attach();
         try {
@@ -207,41 +248,130 @@ public final class CloneReceiver {
               LOG.warn("clone: the chunk of {} at byte offset {} failed its checksum; fetching it again",
                   f.getName(), verified);
               progress.corruptChunk();
+              refetch = true;
               break;
             }
             long at = verified;
             for (ByteBuffer data : c.getData().asReadOnlyByteBufferList()) {
-              sha.update(data.duplicate());
+              whole.update(data.duplicate());
               while (data.hasRemaining()) {
                 at += ch.write(data, at);
               }
             }
             verified += c.getData().size();
             progress.add(c.getData().size());
-            if (verified - synced >= SYNC_EVERY_BYTES) {
-              ch.force(false);
-              writeVerified(mark, verified);
-              synced = verified;
+            if (verified > f.getSize()) {
+              throw new CloneFailure("the donor sent more of " + f.getName() + " than its " + f.getSize() + " bytes");
+            }
+            syncs.wrote(verified);
+            if (c.getFileEnd()) {
+              donorCrc = c.getFileCrc32C();
+              break;
             }
           }
         } finally {
           call.detach(before);
           call.cancel(null);
         }
-        ch.force(false);
-        writeVerified(mark, verified);
-        if (verified > f.getSize()) {
-          throw new CloneFailure("the donor sent more of " + f.getName() + " than its " + f.getSize() + " bytes");
+        if (donorCrc == null && !refetch && verified == f.getSize()) {
+          throw new CloneFailure("the donor ended " + f.getName() + " without its checksum");
         }
       }
-      if (!Arrays.equals(sha.digest(), f.getSha256().toByteArray())) {
+      if (verified != f.getSize() || (int) whole.getValue() != donorCrc) {
+        syncs.await();
         ch.close();
         Files.deleteIfExists(file);
         Files.deleteIfExists(mark);
-        throw new CloneFailure(f.getName() + " does not match its SHA-256 once copied; it will be copied again");
+        throw new CloneFailure(f.getName() + " does not match its checksum once copied; it will be copied again");
       }
+      syncs.finish(verified); // the next file starts while this one is synced
+      ch = null;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the clone into " + staging, e);
+    } finally {
+      if (ch != null) {
+        syncs.await(); // no mark is written once the copy moved on
+        try {
+          ch.close();
+        } catch (IOException e) {
+          LOG.debug("clone: closing {}: {}", file, e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * Makes a file's copy durable every {@value #SYNC_EVERY_BYTES} bytes and at its end, and then
+   * records how much of it is verified, on the clone's sync thread, so that receiving does not
+   * wait for the disk. A length is recorded only once everything before it is synced; the thread
+   * runs one sync at a time, in order.
+   */
+  private final class Syncs {
+    private final FileChannel ch;
+    private final Path mark;
+    private long requested;
+    private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
+
+    Syncs(FileChannel ch, Path mark) {
+      this.ch = ch;
+      this.mark = mark;
+    }
+
+    /** {@code length} bytes are written: starts a sync when enough is unsynced and none runs. */
+    void wrote(long length) {
+      if (length - requested >= SYNC_EVERY_BYTES && pending.isDone()) {
+        pending.join(); // a failed sync fails the copy
+        requested = length;
+        pending = CompletableFuture.runAsync(() -> sync(length), syncer);
+      }
+    }
+
+    /** The whole file ({@code length} bytes) is written and verified: syncs it, then closes it. */
+    void finish(long length) {
+      pending = CompletableFuture.runAsync(() -> {
+        try (FileChannel c = ch) {
+          sync(length);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }, syncer);
+      finishing.removeIf(CompletableFuture::isDone);
+      finishing.add(pending);
+    }
+
+    /** Waits for a running sync (whatever its outcome), so no mark is written after this. */
+    void await() {
+      try {
+        pending.join();
+      } catch (RuntimeException e) {
+        // the copy already failed
+      }
+    }
+
+    private void sync(long length) {
+      try {
+        ch.force(false);
+        writeVerified(mark, length);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /**
+   * Waits until every copied file is synced and its verified length recorded.
+   *
+   * @throws UncheckedIOException when one could not be
+   */
+  private void awaitSyncs() {
+    try {
+      for (CompletableFuture<Void> f : finishing) {
+        f.join();
+      }
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof UncheckedIOException u ? u : new UncheckedIOException(new IOException(e.getCause()));
+    } finally {
+      finishing.clear();
     }
   }
 

@@ -121,6 +121,38 @@ class CloneTest {
   }
 
   @Test
+  void aChunkDamagedBeforeItsChecksumWasTakenFailsTheWholeFilesChecksumAndTheFileIsCopiedAgain() throws Exception {
+    AtomicInteger seen = new AtomicInteger();
+    CloneProgress progress = new CloneProgress(System::nanoTime);
+    CloneManifest m = receiver(progress).withChunkSeam(c -> {
+      if (seen.incrementAndGet() == 2) { // damaged where the chunk checksum cannot see it
+        byte[] b = c.getData().toByteArray();
+        b[0] ^= 1;
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b);
+        return c.toBuilder().setData(ByteString.copyFrom(b)).setCrc32C((int) crc.getValue()).build();
+      }
+      return c;
+    }).run(List.of(address), 2, 10);
+    assertThat(progress.corruptChunks()).as("every chunk passed its own checksum").isZero();
+    try (Storage copy = Storage.open(CloneReceiver.databaseDir(receiverDir), false)) {
+      String copied = digest(copy);
+      assertThat(new String(copy.getMeta(MetaKeys.GTID_EXECUTED), StandardCharsets.UTF_8)).isEqualTo(m.getGtidExecuted());
+      donor.close();
+      donor = null;
+      try (Storage original = Storage.open(CloneReceiver.databaseDir(donorDir), false)) {
+        assertThat(copied).as("the damaged file was copied again").startsWith("200 rows").isEqualTo(digest(original));
+      }
+    }
+  }
+
+  @Test
+  void anInstalledCloneReleasesTheDonorsCheckpoint() throws Exception {
+    receiver(new CloneProgress(System::nanoTime)).run(List.of(address), 1, 10);
+    assertThat(donorDir.resolve("clone-out")).as("the checkpoint is deleted once installed").isEmptyDirectory();
+  }
+
+  @Test
   void aCloneOfAnotherGroupIsRefused() {
     CloneReceiver r = new CloneReceiver(receiverDir, java.util.UUID.randomUUID().toString(), "r1",
         a -> CloneStart.channel(channels, a), new CloneProgress(System::nanoTime));
