@@ -942,20 +942,9 @@ public final class ConsensusGroup implements GroupReplication {
   @Override
   public ForceBootstrapResponse forceMembers(List<String> listed, boolean execute) throws InterruptedException {
     GroupSession s = session;
-    List<MemberInfo> view;
-    String viewId;
-    if (s != null && !s.ended()) {
-      if (!s.minority()) {
-        throw new GroupRefusedException("member " + config.memberId() + " is in a group that has its majority (view "
-            + s.view().viewId() + "): force-members only restores a group whose majority is gone for good");
-      }
-      view = s.view().members();
-      viewId = s.view().viewId();
-    } else {
-      LastView last = views.load();
-      view = last == null ? List.of() : last.getMembersList();
-      viewId = last == null ? "(none)" : last.getEpoch() + ":" + last.getViewSeq();
-    }
+    ForceMembers.Target target = ForceMembers.target(config.memberId(), s, views.load());
+    List<MemberInfo> view = target.members();
+    String viewId = target.viewId();
     List<String> addresses = new ArrayList<>();
     view.forEach(m -> addresses.add(m.getAddress()));
     Map<String, ProbeResponse> heard;
@@ -980,15 +969,7 @@ public final class ConsensusGroup implements GroupReplication {
     }
     LOG.warn("member {}: force-members {} requested by an operator:\n{}", config.memberId(), listed, d.plan());
     long epochBefore = storedEpoch();
-    if (s != null && !s.ended()) {
-      // Out of the session, it must resume the group, not take its place up again (which
-      // would put it back in the minority).
-      lifecycle.forceOnceOut();
-      s.endKeepingPlace("left its minority session: an operator forces the group's membership to " + listed);
-    } else {
-      lifecycle.forceOnceOut(); // it may be retiring from such a session still
-      lifecycle.force();
-    }
+    lifecycle.forceMembership(s, "left its minority session: an operator forces the group's membership to " + listed);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() - deadline < 0) {
       GroupSession now = session;

@@ -1,5 +1,6 @@
 package io.cohort.server.group;
 
+import io.cohort.proto.LastView;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.server.config.ConfigException;
@@ -29,7 +30,27 @@ final class ForceMembers {
   /** The plan, or why it is refused (then the plan is null). */
   record Decision(String refusal, String plan) {}
 
+  /** The view a force works on: its members and its id. */
+  record Target(List<MemberInfo> members, String viewId) {}
+
   private ForceMembers() {}
+
+  /**
+   * The view {@code self} forces: the one of the session it is in, or else the last view it kept.
+   *
+   * @throws GroupRefusedException when that session has its majority: nothing needs forcing
+   */
+  static Target target(String self, GroupSession s, LastView last) {
+    if (s != null && !s.ended()) {
+      if (!s.minority()) {
+        throw new GroupRefusedException("member " + self + " is in a group that has its majority (view "
+            + s.view().viewId() + "): force-members only restores a group whose majority is gone for good");
+      }
+      return new Target(s.view().members(), s.view().viewId());
+    }
+    return last == null ? new Target(List.of(), "(none)")
+        : new Target(last.getMembersList(), last.getEpoch() + ":" + last.getViewSeq());
+  }
 
   /**
    * @param self        the member asked

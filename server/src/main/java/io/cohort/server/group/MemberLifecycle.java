@@ -267,12 +267,19 @@ public final class MemberLifecycle {
   }
 
   /**
-   * An operator forces the group's membership while this member is still in its minority
-   * session (cohort cluster force-members): the session is ended next, and once out of it the
-   * member resumes the group at its first round instead of taking its place up again.
+   * An operator forces the group's membership from this member (cohort cluster force-members,
+   * its plan accepted): it leaves {@code s}, its minority session, if it is still in it, and
+   * once out it resumes the group under a new epoch at its first round instead of taking its
+   * place up again (which would put it back in the minority). Out of the session already (or
+   * still retiring from it), it resumes at its next round.
    */
-  void forceOnceOut() {
+  void forceMembership(GroupSession s, String why) {
     forceOnceOut = true;
+    if (s != null && !s.ended()) {
+      s.endKeepingPlace(why);
+    } else {
+      forceRequested = true;
+    }
   }
 
   /** An operator started group replication again on a member that left it (it looks like a restarted one). */

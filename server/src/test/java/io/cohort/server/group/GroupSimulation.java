@@ -140,24 +140,25 @@ final class GroupSimulation {
 
   /** Test-side knobs, including deliberately broken variants. Nothing here exists in production. */
   record Options(Function<Collection<MemberInfo>, Optional<MemberInfo>> election,
-      UnaryOperator<Transaction> certifierSees, boolean oneWayCut, boolean orderlyStop, boolean dependenciesLost) {
+      UnaryOperator<Transaction> certifierSees, boolean oneWayCut, boolean orderlyStop, boolean dependenciesLost,
+      boolean quorumLoss) {
     static Options standard() {
-      return new Options(null, t -> t, false, false, false);
+      return new Options(null, t -> t, false, false, false, false);
     }
 
     /** Members elect their primary with {@code e} instead of the production rule. */
     Options withElection(Function<Collection<MemberInfo>, Optional<MemberInfo>> e) {
-      return new Options(e, certifierSees, oneWayCut, orderlyStop, dependenciesLost);
+      return new Options(e, certifierSees, oneWayCut, orderlyStop, dependenciesLost, quorumLoss);
     }
 
     /** The certifiers see every transaction through {@code f}; appliers and checks see it whole. */
     Options withCertifierSeeing(UnaryOperator<Transaction> f) {
-      return new Options(election, f, oneWayCut, orderlyStop, dependenciesLost);
+      return new Options(election, f, oneWayCut, orderlyStop, dependenciesLost, quorumLoss);
     }
 
     /** Appliers are told that no transaction depends on another (a lost WRITESET dependency). */
     Options withDependenciesLost() {
-      return new Options(election, certifierSees, oneWayCut, orderlyStop, true);
+      return new Options(election, certifierSees, oneWayCut, orderlyStop, true, quorumLoss);
     }
 
     /**
@@ -168,12 +169,29 @@ final class GroupSimulation {
      * back whole with everything it acknowledged.
      */
     Options withOrderlyStop() {
-      return new Options(election, certifierSees, false, true, dependenciesLost);
+      return new Options(election, certifierSees, false, true, dependenciesLost, false);
+    }
+
+    /**
+     * No random faults but the seed's network: once the group is whole, a majority of it crashes
+     * for good (a random one; the survivors may include the primary or not). The survivors must
+     * take no writes. After a while (before or after they leave their minority session) an
+     * operator runs {@code cohort cluster force-members} with the survivors' ids on one of them,
+     * as ConsensusGroup.forceMembers does: the production target and decision over what the
+     * survivors answer, then {@link MemberLifecycle#forceMembership}, on the first survivor the
+     * decision accepts (as an operator follows its refusal's advice). The group resumes from it;
+     * what only the members gone had is lost (and may be reassigned); the other survivors join
+     * it; then the members gone come back with empty data directories, as new members, and must
+     * catch up (by clone when the log they need is purged). The run's checks hold throughout,
+     * and everything the survivor the group resumed from had applied stays.
+     */
+    Options withQuorumLossAndForce() {
+      return new Options(election, certifierSees, false, false, dependenciesLost, true);
     }
 
     /** A scripted run: no random faults, leaves or crashes of its own. */
     boolean scripted() {
-      return oneWayCut || orderlyStop;
+      return oneWayCut || orderlyStop || quorumLoss;
     }
 
     /**
@@ -183,7 +201,7 @@ final class GroupSimulation {
      * outcomes a client sees (commit or conflict) longer than {@link #writeGapLimit}.
      */
     Options withOneWayCutOfASecondary() {
-      return new Options(election, certifierSees, true, false, dependenciesLost);
+      return new Options(election, certifierSees, true, false, dependenciesLost, false);
     }
   }
 
@@ -217,6 +235,12 @@ final class GroupSimulation {
     /** Member processes over all runs. */
     long members;
     long orderlyStops;
+    long quorumLosses;
+    long forced;
+    long forcedInSession;
+    long forceRefusals;
+    long lostToForce;
+    long freshMembers;
     long joinAnswersLost;
     long committed;
     long aborted;
@@ -299,6 +323,12 @@ final class GroupSimulation {
       joinsAdopted += o.joinsAdopted;
       members += o.members;
       orderlyStops += o.orderlyStops;
+      quorumLosses += o.quorumLosses;
+      forced += o.forced;
+      forcedInSession += o.forcedInSession;
+      forceRefusals += o.forceRefusals;
+      lostToForce += o.lostToForce;
+      freshMembers += o.freshMembers;
       joinAnswersLost += o.joinAnswersLost;
       committed += o.committed;
       aborted += o.aborted;
@@ -352,7 +382,9 @@ final class GroupSimulation {
       return "crashes=" + crashes + " pauses=" + pauses + " cutOffs=" + cutOffs + " oneWay=" + oneWayCuts
           + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
-          + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
+          + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops
+          + " quorumLosses=" + quorumLosses + " forced=" + forced + " forcedInSession=" + forcedInSession + " forceRefusals=" + forceRefusals
+          + " lostToForce=" + lostToForce + " freshMembers=" + freshMembers + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " onlineOnceApplied=" + onlineOnceApplied
           + " startedAlongside=" + startedAlongside
@@ -495,6 +527,10 @@ final class GroupSimulation {
       return base + "#theGroupComesBackAfterAnOrderlyStop -Dcohort.groupsim.stop.seeds=1 -Dcohort.groupsim.stop.start="
           + seed;
     }
+    if (options.quorumLoss()) {
+      return base + "#aGroupThatLostItsMajorityIsForcedToItsSurvivorsAndTheMembersGoneJoinAgainEmpty"
+          + " -Dcohort.groupsim.force.seeds=1 -Dcohort.groupsim.force.start=" + seed;
+    }
     if (options.oneWayCut()) {
       return base + "#writesGoOnWhileASecondaryIsCutOneWay -Dcohort.groupsim.cut.seeds=1 -Dcohort.groupsim.cut.start="
           + seed;
@@ -542,7 +578,7 @@ final class GroupSimulation {
       for (int i = 1; i < procs.length; i++) {
         procs[i].startAt = 1 + rng.nextInt(20);
       }
-      for (now = 1; now <= plan.safetyTicks() || cutLasts() || stopLasts(); now++) {
+      for (now = 1; now <= plan.safetyTicks() || cutLasts() || stopLasts() || lossLasts(); now++) {
         if (TRACE && now % 50 == 0) {
           StringBuilder sb = new StringBuilder("frontiers:");
           for (Proc p : procs) {
@@ -568,6 +604,8 @@ final class GroupSimulation {
           scriptedCut();
         } else if (options.orderlyStop()) {
           scriptedStop();
+        } else if (options.quorumLoss()) {
+          scriptedQuorumLoss();
         } else {
           injectFaults();
         }
@@ -861,6 +899,20 @@ final class GroupSimulation {
           syncedApplied = log.size();
         }
       });
+    }
+
+    /** Its data directory is replaced by an empty one: it comes back as a new member with its old id. */
+    void wipe() {
+      log.clear();
+      rows.clear();
+      syncedApplied = 0;
+      purgeLog.purgedUpTo = 0;
+      purgeLog.checkpoints = null;
+      mustClone = false;
+      viewCell = null;
+      epoch = 0;
+      placeCell = null;
+      acceptorStore = new SimStorage(0);
     }
 
     /** What this member answers to GroupService.Probe (ConsensusGroup.probe). */
@@ -1355,6 +1407,9 @@ final class GroupSimulation {
     @Override
     public GroupSession bootstrap(long epoch, String how) {
       coverage.resumed++;
+      if (p == forcedFrom && !forcedResumed) {
+        forgetAfterForce(p);
+      }
       return GroupSimulation.this.bootstrap(p, epoch).gs;
     }
 
@@ -1391,6 +1446,9 @@ final class GroupSimulation {
       p.retiring = s; // until the lifecycle stops it
       if (!involuntary && !p.stopping) {
         p.operatorRejoinAt = now + 20 + rng.nextInt(100); // an operator starts group replication again
+      }
+      if (forceWhenOut && forcedFrom == null && survivors != null && survivors.contains(p) && now >= forceDue) {
+        forceMembers(); // the operator's command comes as it leaves its minority session, before it looks again
       }
     }
 
@@ -2065,6 +2123,196 @@ final class GroupSimulation {
       p.restartAt = Long.MAX_VALUE; // cohort up starts them all once the run's faults end
       stopIndex++;
     }
+  }
+
+  static final long LOSS_AT = 300;
+  /** The survivors of a quorum loss: the first is the one force-members is run on once accepted. */
+  private List<Proc> survivors;
+  private List<Proc> gone;
+  private long lossFrom = LOSS_AT;
+  private long lossAt;
+  private long forceAt;
+  /** Transactions acknowledged once the survivors could have heard of every decision made before the loss. */
+  private long ackedOnceSettled = -1;
+  /** The survivor the group is resumed from, once an operator forced it, and its epoch then. */
+  private Proc forcedFrom;
+  /** The run forces a survivor that is out of its session (else whichever survivor accepts first). */
+  private boolean forceWhenOut;
+  /** When the operator first runs force-members ({@link #forceAt}: the next attempt). */
+  private long forceDue;
+  private long epochBeforeForce;
+  private boolean forcedResumed;
+  private int freshStarted;
+  private final Map<Proc, Long> freshAt = new HashMap<>();
+
+  /** The scripted quorum loss is to come (within a bound) or under way: the faulty phase goes on. */
+  private boolean lossLasts() {
+    return options.quorumLoss() && now < 30_000 && (gone == null || freshStarted < gone.size());
+  }
+
+  /** {@link Options#withQuorumLossAndForce}: a majority crashes for good, an operator forces the survivors. */
+  private void scriptedQuorumLoss() {
+    if (gone == null) {
+      GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
+      if (now < lossFrom) {
+        return;
+      }
+      if (!allUp() || gm == null || gm.members().size() != procs.length || gm.anyRecovering()) {
+        lossFrom = now + 50; // not whole yet
+        return;
+      }
+      List<Proc> order = new ArrayList<>(List.of(procs));
+      for (int i = order.size() - 1; i > 0; i--) {
+        Collections.swap(order, i, rng.nextInt(i + 1));
+      }
+      int keep = 1 + rng.nextInt(procs.length / 2); // a minority: at most half
+      survivors = new ArrayList<>(order.subList(0, keep));
+      gone = new ArrayList<>(order.subList(keep, order.size()));
+      for (Proc p : gone) {
+        crash(p);
+        p.restartAt = Long.MAX_VALUE; // gone for good
+      }
+      coverage.quorumLosses++;
+      lossAt = now;
+      forceAt = now + settleTicks() + rng.nextInt((int) (2 * MAJORITY_TIMEOUT));
+      forceDue = forceAt;
+      forceWhenOut = rng.nextInt(3) == 0;
+      trace("quorum loss: " + names(gone) + " gone for good, " + names(survivors) + " survive; force-members at "
+          + forceAt);
+      return;
+    }
+    if (forcedFrom == null) {
+      if (now == lossAt + settleTicks()) {
+        ackedOnceSettled = coverage.acknowledged;
+      }
+      if (ackedOnceSettled >= 0 && coverage.acknowledged != ackedOnceSettled) {
+        throw new AssertionError("a transaction was acknowledged while a majority of the group was gone (" + names(gone)
+            + ")");
+      }
+      if (now >= forceAt) {
+        forceMembers();
+      }
+      return;
+    }
+    if (!forcedResumed) {
+      if (forcedFrom.online() && forcedFrom.epoch > epochBeforeForce) {
+        forcedResumed = true;
+        trace("the group resumed from " + forcedFrom.memberId + " under epoch " + forcedFrom.epoch);
+        for (Proc p : gone) {
+          freshAt.put(p, now + 20 + rng.nextInt(400));
+        }
+      } else if (now > forceAt + 5_000) {
+        throw new AssertionError("the group did not resume from " + forcedFrom.memberId + " within 5000 ticks of"
+            + " force-members");
+      }
+      return;
+    }
+    for (Proc p : gone) {
+      Long at = freshAt.get(p);
+      if (at != null && now >= at) {
+        freshAt.remove(p);
+        trace(p.memberId + " starts again with an empty data directory");
+        p.wipe();
+        coverage.freshMembers++;
+        freshStarted++;
+        restart(p);
+      }
+    }
+  }
+
+  /** Long enough after a loss for the survivors to have heard of every decision made before it. */
+  private long settleTicks() {
+    return 4L * plan.maxDelay() + 100;
+  }
+
+  /**
+   * {@code cohort cluster force-members <survivors> --yes}, sent to each survivor in turn until
+   * one accepts it (ConsensusGroup.forceMembers there); when none does yet (its session has not
+   * seen the majority go), again a little later.
+   */
+  private void forceMembers() {
+    List<String> listed = new ArrayList<>();
+    survivors.forEach(p -> listed.add(p.memberId));
+    List<String> refusals = new ArrayList<>();
+    List<Proc> asked = new ArrayList<>(survivors);
+    if (forceWhenOut) {
+      // Between leaving its minority session and taking its place up again (ProcHost.out, a
+      // short window): the force takes effect at its next round.
+      asked.removeIf(p -> p.session != null);
+      if (asked.isEmpty()) {
+        forceWhenOut = now < lossAt + 3_000; // else any survivor, at the next attempt
+        forceAt = now + 50;
+        return;
+      }
+    }
+    for (Proc p : asked) {
+      if (!p.applyQueue.isEmpty()) {
+        refusals.add(p.memberId + ": still applying");
+        continue;
+      }
+      GroupSession gs = p.session == null || p.session.ended ? null : p.session.gs;
+      ForceMembers.Decision d;
+      try {
+        ForceMembers.Target target = ForceMembers.target(p.memberId, gs, p.views.load());
+        Map<String, io.cohort.proto.ProbeResponse> heard = new HashMap<>();
+        for (MemberInfo m : target.members()) {
+          Proc o = procs[Integer.parseInt(m.getMemberId().substring(1))];
+          if (o != p && o.running() && !cut(p, o)) {
+            GroupRestart.Report r = o.report();
+            heard.put(o.memberId, io.cohort.proto.ProbeResponse.newBuilder().setMemberId(o.memberId)
+                .setState(io.cohort.proto.ProbeResponse.State.valueOf(r.state().name())).setLastSeqno(r.lastSeqno())
+                .setEpoch(r.epoch()).build());
+          }
+        }
+        d = ForceMembers.decide(groupUuid, p.memberId, p.log.size(), "", listed, target.viewId(), target.members(),
+            heard);
+      } catch (GroupRefusedException e) {
+        d = new ForceMembers.Decision(e.getMessage(), null);
+      }
+      if (d.refusal() != null) {
+        coverage.forceRefusals++;
+        refusals.add(p.memberId + ": " + d.refusal());
+        continue;
+      }
+      trace("force-members " + listed + " on " + p.memberId + " (applied " + p.log.size() + ")");
+      forcedFrom = p;
+      epochBeforeForce = p.epoch;
+      coverage.forced++;
+      coverage.forcedInSession += gs == null ? 0 : 1;
+      p.lifecycle.forceMembership(gs, "left its minority session: an operator forces the group's membership to "
+          + listed);
+      drain(p);
+      return;
+    }
+    if (now > lossAt + 5_000) {
+      throw new AssertionError("force-members " + listed + " refused on every survivor: " + refusals);
+    }
+    trace("force-members " + listed + " refused: " + refusals);
+    forceAt = now + 50;
+  }
+
+  /**
+   * The group resumes from {@code p} under a forced epoch: whatever was certified after its last
+   * applied transaction existed only on the members gone (the decision refuses a survivor that
+   * applied more); it is lost, and its GTIDs may be given to other transactions. The members
+   * gone that applied it come back with empty data directories.
+   */
+  private void forgetAfterForce(Proc p) {
+    everApplied.keySet().removeIf(n -> n > p.log.size());
+    for (long n = p.log.size() + 1; certified.containsKey(n); n++) {
+      Transaction lost = certified.remove(n);
+      if (acknowledged.remove(lost.getTxnId())) {
+        coverage.lostToForce++;
+      }
+      toDeliverAgain.remove(lost.getTxnId());
+      verdicts.remove(lost.getTxnId());
+    }
+  }
+
+  private static String names(List<Proc> ps) {
+    List<String> n = new ArrayList<>();
+    ps.forEach(p -> n.add(p.memberId));
+    return n.toString();
   }
 
   private boolean allUp() {

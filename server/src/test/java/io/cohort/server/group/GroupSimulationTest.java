@@ -148,6 +148,30 @@ class GroupSimulationTest {
   }
 
   /**
+   * The simulator's form of QuorumLossIT: a majority crashes for good, the survivors take no
+   * writes, an operator forces the group to the survivors (force-members), the members gone
+   * come back with empty data directories and join; over every group size and network shape,
+   * with the run's safety and final checks (nothing the member forced from had applied is lost,
+   * members never diverge, and the group settles whole).
+   */
+  @Test
+  void aGroupThatLostItsMajorityIsForcedToItsSurvivorsAndTheMembersGoneJoinAgainEmpty() {
+    long count = Long.getLong("cohort.groupsim.force.seeds", 100);
+    GroupSimulation.Coverage coverage = scripted("force", count,
+        GroupSimulation.Options.standard().withQuorumLossAndForce(), "quorum losses forced");
+    assertThat(coverage.quorumLosses).isEqualTo(count);
+    assertThat(coverage.forced).isEqualTo(count);
+    assertThat(coverage.freshMembers).isPositive();
+    if (count >= 50) { // what a replay of one seed need not show
+      assertThat(coverage.refusedInMinority).isPositive();
+      assertThat(coverage.forcedInSession).as("forced while still in the minority session").isPositive();
+      assertThat(coverage.forced - coverage.forcedInSession).as("forced once out of it").isPositive();
+      assertThat(coverage.clones).as("members gone came back by clone").isPositive();
+      assertThat(coverage.acknowledged).isPositive();
+    }
+  }
+
+  /**
    * Runs {@code count} seeds of a scripted scenario from {@code -Dcohort.groupsim.NAME.start}
    * (default 1) and prints what they covered.
    */
