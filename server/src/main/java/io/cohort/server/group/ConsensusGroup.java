@@ -916,7 +916,13 @@ public final class ConsensusGroup implements GroupReplication {
   @Override
   public ForceBootstrapResponse forceBootstrap(boolean execute) throws InterruptedException {
     if (!lifecycle.waiting()) {
-      throw new GroupRefusedException("member " + config.memberId() + " is " + localState() + (session != null
+      GroupSession s = session;
+      if (s != null && !s.ended() && s.minority()) {
+        throw new GroupRefusedException("member " + config.memberId() + " took its place in the group up again, in a"
+            + " session that cannot reach a majority of view " + s.view().viewId() + ": run force-members with the"
+            + " members that survive instead");
+      }
+      throw new GroupRefusedException("member " + config.memberId() + " is " + localState() + (s != null
           ? " in a running group" : "") + ", not waiting for its group to resume; force-bootstrap only brings"
           + " back a group that cannot resume by itself (members of its last view gone for good)");
     }

@@ -238,6 +238,7 @@ final class GroupSimulation {
     long quorumLosses;
     long forced;
     long forcedInSession;
+    long forcedBootstraps;
     long forceRefusals;
     long lostToForce;
     long freshMembers;
@@ -326,6 +327,7 @@ final class GroupSimulation {
       quorumLosses += o.quorumLosses;
       forced += o.forced;
       forcedInSession += o.forcedInSession;
+      forcedBootstraps += o.forcedBootstraps;
       forceRefusals += o.forceRefusals;
       lostToForce += o.lostToForce;
       freshMembers += o.freshMembers;
@@ -383,7 +385,7 @@ final class GroupSimulation {
           + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
           + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops
-          + " quorumLosses=" + quorumLosses + " forced=" + forced + " forcedInSession=" + forcedInSession + " forceRefusals=" + forceRefusals
+          + " quorumLosses=" + quorumLosses + " forced=" + forced + " forcedInSession=" + forcedInSession + " forcedBootstraps=" + forcedBootstraps + " forceRefusals=" + forceRefusals
           + " lostToForce=" + lostToForce + " freshMembers=" + freshMembers + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " onlineOnceApplied=" + onlineOnceApplied
@@ -2138,6 +2140,8 @@ final class GroupSimulation {
   private Proc forcedFrom;
   /** The run forces a survivor that is out of its session (else whichever survivor accepts first). */
   private boolean forceWhenOut;
+  /** The run takes the whole group down and forces it up from a survivor (force-bootstrap). */
+  private boolean bootstrapAfterOutage;
   /** When the operator first runs force-members ({@link #forceAt}: the next attempt). */
   private long forceDue;
   private long epochBeforeForce;
@@ -2176,10 +2180,25 @@ final class GroupSimulation {
       lossAt = now;
       forceAt = now + settleTicks() + rng.nextInt((int) (2 * MAJORITY_TIMEOUT));
       forceDue = forceAt;
-      forceWhenOut = rng.nextInt(3) == 0;
-      trace("quorum loss: " + names(gone) + " gone for good, " + names(survivors) + " survive; force-members at "
-          + forceAt);
+      bootstrapAfterOutage = rng.nextInt(4) == 0;
+      forceWhenOut = !bootstrapAfterOutage && rng.nextInt(3) == 0;
+      if (bootstrapAfterOutage) {
+        // The whole group went down; only the survivors start again, and wait for a majority of
+        // their last view that never comes: an operator runs force-bootstrap.
+        for (Proc p : survivors) {
+          crash(p);
+          p.restartAt = now + 10 + rng.nextInt(200);
+        }
+        forceAt = Math.max(forceAt, now + 250);
+      }
+      trace("quorum loss: " + names(gone) + " gone for good, " + names(survivors) + " survive"
+          + (bootstrapAfterOutage ? " and start again" : "") + "; force at " + forceAt);
       return;
+    }
+    for (Proc p : survivors) {
+      if (!p.up && now >= p.restartAt) {
+        restart(p);
+      }
     }
     if (forcedFrom == null) {
       if (now == lossAt + settleTicks()) {
@@ -2190,7 +2209,11 @@ final class GroupSimulation {
             + ")");
       }
       if (now >= forceAt) {
-        forceMembers();
+        if (bootstrapAfterOutage) {
+          forceBootstrap();
+        } else {
+          forceMembers();
+        }
       }
       return;
     }
@@ -2218,6 +2241,39 @@ final class GroupSimulation {
         restart(p);
       }
     }
+  }
+
+  /**
+   * {@code cohort cluster force-bootstrap --yes} on the survivor that applied most, as an
+   * operator reads the plans (ConsensusGroup.forceBootstrap: only while it waits for its group,
+   * then {@link MemberLifecycle#force}). Refused when it took its kept place up again, in a
+   * session that cannot reach a majority (what a restarted member with its place does): then
+   * force-members, as the refusal says.
+   */
+  private void forceBootstrap() {
+    Proc most = null;
+    for (Proc p : survivors) {
+      if (most == null || p.log.size() > most.log.size()) {
+        most = p;
+      }
+    }
+    if (!most.up) {
+      forceAt = now + 50;
+      return;
+    }
+    if (!most.lifecycle.waiting()) {
+      coverage.forceRefusals++;
+      trace("force-bootstrap refused on " + most.memberId + ": not waiting for its group");
+      bootstrapAfterOutage = false;
+      forceMembers();
+      return;
+    }
+    trace("force-bootstrap on " + most.memberId + " (applied " + most.log.size() + ")");
+    forcedFrom = most;
+    epochBeforeForce = most.epoch;
+    coverage.forced++;
+    coverage.forcedBootstraps++;
+    most.lifecycle.force();
   }
 
   /** Long enough after a loss for the survivors to have heard of every decision made before it. */
