@@ -74,15 +74,24 @@ final class GroupCluster implements AutoCloseable {
     return m;
   }
 
-  /** Starts a stopped member again; it rejoins through the others. */
+  /** Starts a stopped member again; it rejoins through the others. Returns once it is ONLINE. */
   void restart(MemberProcess m) {
+    m.withArgs(restartArgs(m)).start();
+  }
+
+  /** Starts a stopped member again and returns once it answers Status, ONLINE or not. */
+  void relaunch(MemberProcess m) {
+    m.withArgs(restartArgs(m)).launch();
+  }
+
+  private List<String> restartArgs(MemberProcess m) {
     List<String> seeds = new ArrayList<>();
     for (MemberProcess o : members) {
       if (o != m) {
         seeds.add(o.address());
       }
     }
-    m.withArgs(args("--seeds", String.join(",", seeds))).start();
+    return args("--seeds", String.join(",", seeds));
   }
 
   private List<String> args(String... more) {

@@ -403,6 +403,10 @@ public final class ConsensusGroup implements GroupReplication {
     GroupMembership gm = GroupMembership.fromState(st);
     places.begin(st.getEpoch(), id);
     GroupSession s = newSession(id, gm, cp.getRecovering());
+    if (!cp.getRecovering()) {
+      // ONLINE once the group decides something with it: until then, its peers may have expelled it.
+      s.awaitConfirmation(report::online);
+    }
     GrpcTransport transport;
     try {
       transport = openTransport(st.getEpoch(), id, s.peerAddresses(), portOf(selfIn(cp).getGroupAddress()));
@@ -421,7 +425,6 @@ public final class ConsensusGroup implements GroupReplication {
     }
     report.resumedPlace("it kept its place (consensus member " + id + " in view " + gm.viewId() + ") and takes it"
         + " up again from its own data, catching up from its peers");
-    report.online();
     LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
         + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
         config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
@@ -1026,7 +1029,7 @@ public final class ConsensusGroup implements GroupReplication {
     if (s == null || s.ended()) {
       return lifecycle.offState();
     }
-    return s.recovering() ? "RECOVERING" : "ONLINE";
+    return s.recovering() || !s.confirmed() ? "RECOVERING" : "ONLINE";
   }
 
   @Override
@@ -1066,7 +1069,8 @@ public final class ConsensusGroup implements GroupReplication {
     stats.put(config.memberId(), localStats(s));
     String reason = fork != null ? fork
         : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : s.minority() ? s.noMajority()
-        : "") : lifecycle.stateReason();
+        : !s.confirmed() ? "took its kept place up again; waiting for the group to decide something with it" : "")
+        : lifecycle.stateReason();
     return new GroupStatus(mode, primary, reason, stats, flowControlStatus());
   }
 

@@ -158,6 +158,9 @@ final class GroupSession {
   private long truncatedSince;
   private long truncatedFrontier = -1;
 
+  private volatile boolean confirmed = true;
+  private Runnable onConfirmed = () -> { };
+
   GroupSession(int self, String memberId, GroupMembership membership, CertificationPipeline pipeline,
       boolean recovering, EndListener endListener, Consumer<LastView> viewKeeper, SessionStore places,
       SessionWorld world, GroupStateMachine.Events observer) {
@@ -196,6 +199,11 @@ final class GroupSession {
     {
       if (ended) {
         return;
+      }
+      if (!confirmed) {
+        confirmed = true; // a slot decided with a majority of this session's configuration
+        LOG.info("member {} took its place up again and the group decides with it: ONLINE", memberId);
+        onConfirmed.run();
       }
       viewStale = false;
       Map<Integer, MemberInfo> departing = membership.departed().isEmpty() ? Map.of()
@@ -878,6 +886,21 @@ final class GroupSession {
       minority = false;
     }
     return !lost;
+  }
+
+  /**
+   * A place taken up again ({@code ConsensusGroup.resumePlace}) shows RECOVERING until the group
+   * decides a slot with it (the first delivery): before that, its peers may have expelled it while
+   * it was away. {@code onConfirmed} runs then, on the loop thread.
+   */
+  void awaitConfirmation(Runnable onConfirmed) {
+    this.onConfirmed = onConfirmed;
+    confirmed = false;
+  }
+
+  /** Whether the group decided something with this session (always, but for a place taken up again). */
+  boolean confirmed() {
+    return confirmed;
   }
 
   /** Out of a majority as of the last {@link #watch}: no writes, and not shown as a primary. */

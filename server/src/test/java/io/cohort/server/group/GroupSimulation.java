@@ -239,6 +239,8 @@ final class GroupSimulation {
     long forced;
     long forcedInSession;
     long forcedBootstraps;
+    long placesEndedUnconfirmed;
+    long placesConfirmed;
     long forceRefusals;
     long lostToForce;
     long freshMembers;
@@ -328,6 +330,8 @@ final class GroupSimulation {
       forced += o.forced;
       forcedInSession += o.forcedInSession;
       forcedBootstraps += o.forcedBootstraps;
+      placesEndedUnconfirmed += o.placesEndedUnconfirmed;
+      placesConfirmed += o.placesConfirmed;
       forceRefusals += o.forceRefusals;
       lostToForce += o.lostToForce;
       freshMembers += o.freshMembers;
@@ -385,7 +389,8 @@ final class GroupSimulation {
           + " joins=" + joins
           + " expels=" + expels + " leaves=" + leaves + " leftOnLostMajority=" + majorityLost
           + " staleViewChanges=" + staleViewChanges +  " joinsAdopted=" + joinsAdopted + " orderlyStops=" + orderlyStops
-          + " quorumLosses=" + quorumLosses + " forced=" + forced + " forcedInSession=" + forcedInSession + " forcedBootstraps=" + forcedBootstraps + " forceRefusals=" + forceRefusals
+          + " quorumLosses=" + quorumLosses + " forced=" + forced + " forcedInSession=" + forcedInSession + " forcedBootstraps=" + forcedBootstraps
+          + " placesEndedUnconfirmed=" + placesEndedUnconfirmed + " placesConfirmed=" + placesConfirmed + " forceRefusals=" + forceRefusals
           + " lostToForce=" + lostToForce + " freshMembers=" + freshMembers + " joinAnswersLost=" + joinAnswersLost + " committed=" + committed + " aborted=" + aborted
           + " acknowledged=" + acknowledged + " fetchedFromDonors=" + fetched
           + " heldThenCertified=" + heldThenCertified + " onlineOnceApplied=" + onlineOnceApplied
@@ -785,7 +790,7 @@ final class GroupSimulation {
 
     /** Whether this member counts as ONLINE (ConsensusGroup.localState). */
     boolean online() {
-      return session != null && !session.gs.ended() && !session.gs.recovering();
+      return session != null && !session.gs.ended() && !session.gs.recovering() && session.gs.confirmed();
     }
 
     /** A new process: its applier resumes from the log, its pipeline has a certifier to replace. */
@@ -1438,6 +1443,7 @@ final class GroupSimulation {
       }
       trace(p.memberId + " (id " + s.id + ") out: " + reason);
       s.ended = true;
+      coverage.placesEndedUnconfirmed += gs.confirmed() ? 0 : 1;
       if (reason.startsWith("could not reach a majority")) {
         coverage.majorityLost++;
       } else if (reason.startsWith("its peers no longer hold")) {
@@ -1590,7 +1596,9 @@ final class GroupSimulation {
     trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
         + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
     p.pipeline.install(c);
-    return startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
+    Session s = startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
+    s.gs.awaitConfirmation(() -> coverage.placesConfirmed++); // as ConsensusGroup.resumePlace: ONLINE once confirmed
+    return s;
   }
 
   /** ConsensusGroup.resumePlace for a place kept since the join: the same id, RECOVERING again. */

@@ -86,6 +86,10 @@ class GroupSimulationTest {
       // Members out on a lost majority kept their place and took it up again, or gave it up
       // once the group had removed them (GroupRestart's ResumePlace and GiveUpPlace).
       assertThat(coverage.placesTakenUpAgain).isPositive();
+      // A place taken up again is ONLINE only once the group decides with it; some never are
+      // (the others had expelled it, or it cannot catch up, or no majority came back).
+      assertThat(coverage.placesConfirmed).isPositive();
+      assertThat(coverage.placesEndedUnconfirmed).isPositive();
       assertThat(coverage.placesGivenUp).isPositive();
       // Power losses took applied transactions that no synced write covered (the applier of a
       // member that keeps its place does not sync): the group delivered them again.
