@@ -335,7 +335,7 @@ public final class CloneReceiver {
           throw new UncheckedIOException(e);
         }
       }, syncer);
-      finishing.removeIf(CompletableFuture::isDone);
+      finishing.removeIf(f -> f.isDone() && !f.isCompletedExceptionally()); // a failure stays, for awaitSyncs
       finishing.add(pending);
     }
 
