@@ -2095,18 +2095,14 @@ final class GroupSimulation {
   /** {@link Options#withOrderlyStop}: stops the members one by one, as {@code cohort down} does. */
   private void scriptedStop() {
     if (stopOrder == null) {
-      GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
       if (now < stopFrom) {
         return;
       }
-      if (!allUp() || gm.members().size() != procs.length || gm.anyRecovering()) {
+      if (!whole()) {
         stopFrom = now + 50; // not whole yet
         return;
       }
-      stopOrder = new ArrayList<>(List.of(procs));
-      for (int i = stopOrder.size() - 1; i > 0; i--) {
-        Collections.swap(stopOrder, i, rng.nextInt(i + 1));
-      }
+      stopOrder = shuffledProcs();
       List<String> names = new ArrayList<>();
       stopOrder.forEach(p -> names.add(p.memberId));
       trace("cohort down: stopping " + names + " in turn");
@@ -2165,18 +2161,14 @@ final class GroupSimulation {
   /** {@link Options#withQuorumLossAndForce}: a majority crashes for good, an operator forces the survivors. */
   private void scriptedQuorumLoss() {
     if (gone == null) {
-      GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
       if (now < lossFrom) {
         return;
       }
-      if (!allUp() || gm == null || gm.members().size() != procs.length || gm.anyRecovering()) {
+      if (!whole()) {
         lossFrom = now + 50; // not whole yet
         return;
       }
-      List<Proc> order = new ArrayList<>(List.of(procs));
-      for (int i = order.size() - 1; i > 0; i--) {
-        Collections.swap(order, i, rng.nextInt(i + 1));
-      }
+      List<Proc> order = shuffledProcs();
       int keep = 1 + rng.nextInt(procs.length / 2); // a minority: at most half
       survivors = new ArrayList<>(order.subList(0, keep));
       gone = new ArrayList<>(order.subList(keep, order.size()));
@@ -2377,6 +2369,21 @@ final class GroupSimulation {
     List<String> n = new ArrayList<>();
     ps.forEach(p -> n.add(p.memberId));
     return n.toString();
+  }
+
+  /** Every member is up and in m0's view, and none of them recovers: a scripted fault may start. */
+  private boolean whole() {
+    GroupMembership gm = procs[0].session == null ? null : procs[0].session.membership();
+    return allUp() && gm != null && gm.members().size() == procs.length && !gm.anyRecovering();
+  }
+
+  /** The members in a random order of the seed's. */
+  private List<Proc> shuffledProcs() {
+    List<Proc> order = new ArrayList<>(List.of(procs));
+    for (int i = order.size() - 1; i > 0; i--) {
+      Collections.swap(order, i, rng.nextInt(i + 1));
+    }
+    return order;
   }
 
   private boolean allUp() {

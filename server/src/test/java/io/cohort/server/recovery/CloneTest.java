@@ -111,12 +111,7 @@ class CloneTest {
       assertThat(new String(copy.getMeta(MetaKeys.GTID_EXECUTED), StandardCharsets.UTF_8))
           .isEqualTo(m.getGtidExecuted()).isEqualTo(groupUuid + ":1-21");
       assertThat(copy.getMeta(MetaKeys.GROUP_SESSION)).as("the donor's place is not the receiver's").isNull();
-      String copied = digest(copy);
-      donor.close();
-      donor = null;
-      try (Storage original = Storage.open(CloneReceiver.databaseDir(donorDir), false)) {
-        assertThat(copied).as("the rows are the donor's").startsWith("200 rows").isEqualTo(digest(original));
-      }
+      assertRowsAreTheDonors(copy, "the rows are the donor's");
     }
   }
 
@@ -136,13 +131,8 @@ class CloneTest {
     }).run(List.of(address), 2, 10);
     assertThat(progress.corruptChunks()).as("every chunk passed its own checksum").isZero();
     try (Storage copy = Storage.open(CloneReceiver.databaseDir(receiverDir), false)) {
-      String copied = digest(copy);
       assertThat(new String(copy.getMeta(MetaKeys.GTID_EXECUTED), StandardCharsets.UTF_8)).isEqualTo(m.getGtidExecuted());
-      donor.close();
-      donor = null;
-      try (Storage original = Storage.open(CloneReceiver.databaseDir(donorDir), false)) {
-        assertThat(copied).as("the damaged file was copied again").startsWith("200 rows").isEqualTo(digest(original));
-      }
+      assertRowsAreTheDonors(copy, "the damaged file was copied again");
     }
   }
 
@@ -159,6 +149,16 @@ class CloneTest {
     assertThatThrownBy(() -> r.run(List.of(address), 1, 10)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no donor could serve a clone").hasMessageContaining("FAILED_PRECONDITION");
     assertThat(Files.exists(CloneReceiver.databaseDir(receiverDir))).isFalse();
+  }
+
+  /** The copy holds the donor's 200 rows (the donor is stopped to read them). */
+  void assertRowsAreTheDonors(Storage copy, String why) throws Exception {
+    String copied = digest(copy);
+    donor.close();
+    donor = null;
+    try (Storage original = Storage.open(CloneReceiver.databaseDir(donorDir), false)) {
+      assertThat(copied).as(why).startsWith("200 rows").isEqualTo(digest(original));
+    }
   }
 
   /** SHA-256 over every row key and value, in key order. */
