@@ -12,6 +12,7 @@ import io.cohort.server.storage.Storage;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCalls;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -64,6 +65,7 @@ public final class CloneReceiver {
   private final Function<String, ManagedChannel> channels;
   private final CloneProgress progress;
   private UnaryOperator<CloneChunk> chunkSeam = UnaryOperator.identity();
+  private final ChunkReader reader = new ChunkReader();
   // The files synced in the background, in order (Syncs); only the copying thread uses the list.
   private final List<CompletableFuture<Void>> finishing = new ArrayList<>();
   private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
@@ -231,10 +233,12 @@ public final class CloneReceiver {
         Context.CancellableContext call = Context.current().withCancellation();
         Context before = call.attach();
         try {
-          Iterator<CloneChunk> it = stub.withDeadlineAfter(1, TimeUnit.HOURS).fetch(CloneFetchRequest.newBuilder()
+          Iterator<ChunkReader.Received> it = ClientCalls.blockingServerStreamingCall(stub.getChannel(),
+              reader.method(), stub.getCallOptions().withDeadlineAfter(1, TimeUnit.HOURS), CloneFetchRequest.newBuilder()
               .setCloneId(cloneId).setName(f.getName()).setOffset(verified).build());
           while (it.hasNext()) {
-            CloneChunk c = chunkSeam.apply(it.next());
+            ChunkReader.Received received = it.next();
+            CloneChunk c = chunkSeam.apply(received.chunk);
             if (c.getOffset() != verified) {
               throw new CloneFailure("the donor sent " + f.getName() + " from byte " + c.getOffset() + ", not "
                   + verified);
@@ -260,6 +264,7 @@ public final class CloneReceiver {
             }
             verified += c.getData().size();
             progress.add(c.getData().size());
+            received.release();
             if (verified > f.getSize()) {
               throw new CloneFailure("the donor sent more of " + f.getName() + " than its " + f.getSize() + " bytes");
             }
