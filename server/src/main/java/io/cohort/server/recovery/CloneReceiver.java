@@ -66,6 +66,7 @@ public final class CloneReceiver {
   private final CloneProgress progress;
   private UnaryOperator<CloneChunk> chunkSeam = UnaryOperator.identity();
   private final ChunkReader reader = new ChunkReader();
+  private ByteBuffer aligned; // reused by every file's writer; only the copying thread writes into it
   // The files synced in the background, in order (Syncs); only the copying thread uses the list.
   private final List<CompletableFuture<Void>> finishing = new ArrayList<>();
   private final ExecutorService syncer = Executors.newSingleThreadExecutor(r -> {
@@ -204,10 +205,13 @@ public final class CloneReceiver {
     Path file = staging.resolve(f.getName());
     Path mark = staging.resolve(f.getName() + VERIFIED);
     long verified = readVerified(mark);
-    FileChannel ch = null;
+    CloneFileWriter ch = null;
     Syncs syncs = null;
     try {
-      ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (aligned == null) {
+        aligned = CloneFileWriter.buffer(CloneDonor.CHUNK_BYTES);
+      }
+      ch = CloneFileWriter.open(file, true, aligned);
       syncs = new Syncs(ch, mark);
       if (ch.size() > verified) {
         ch.truncate(verified); // whatever came after the last verified byte may be torn
@@ -255,13 +259,10 @@ public final class CloneReceiver {
               refetch = true;
               break;
             }
-            long at = verified;
             for (ByteBuffer data : c.getData().asReadOnlyByteBufferList()) {
-              whole.update(data.duplicate());
-              while (data.hasRemaining()) {
-                at += ch.write(data, at);
-              }
+              whole.update(data);
             }
+            ch.write(c.getData(), verified);
             verified += c.getData().size();
             progress.add(c.getData().size());
             received.release();
@@ -312,12 +313,12 @@ public final class CloneReceiver {
    * runs one sync at a time, in order.
    */
   private final class Syncs {
-    private final FileChannel ch;
+    private final CloneFileWriter ch;
     private final Path mark;
     private long requested;
     private CompletableFuture<Void> pending = CompletableFuture.completedFuture(null);
 
-    Syncs(FileChannel ch, Path mark) {
+    Syncs(CloneFileWriter ch, Path mark) {
       this.ch = ch;
       this.mark = mark;
     }
@@ -334,7 +335,7 @@ public final class CloneReceiver {
     /** The whole file ({@code length} bytes) is written and verified: syncs it, then closes it. */
     void finish(long length) {
       pending = CompletableFuture.runAsync(() -> {
-        try (FileChannel c = ch) {
+        try (CloneFileWriter c = ch) {
           sync(length);
         } catch (IOException e) {
           throw new UncheckedIOException(e);
@@ -355,7 +356,7 @@ public final class CloneReceiver {
 
     private void sync(long length) {
       try {
-        ch.force(false);
+        ch.sync();
         writeVerified(mark, length);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
