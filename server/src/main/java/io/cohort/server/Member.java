@@ -13,6 +13,7 @@ import io.cohort.server.group.GroupReplication;
 import io.cohort.server.api.GroupServiceHandler;
 import io.cohort.server.api.NonBlockingCalls;
 import io.cohort.server.api.OfflineModeInterceptor;
+import io.cohort.server.api.RequestGuard;
 import io.cohort.server.group.ConsensusGroup;
 import io.cohort.server.api.FaultInjectionHandler;
 import io.cohort.server.fault.FaultSwitch;
@@ -121,14 +122,15 @@ public final class Member implements AutoCloseable {
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
-          .addService(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group)))
-          .addService(new GroupServiceHandler(group))
-          .addService(donor)
+          .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group))))
+          .addService(RequestGuard.guard(new GroupServiceHandler(group).bindService()))
+          .addService(RequestGuard.guard(donor.bindService()))
           .addService(ProtoReflectionServiceV1.newInstance())
+          .intercept(new RequestGuard())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       NonBlockingCalls calls = NonBlockingCalls.install(builder);
       if (config.group().faultInjection()) {
-        builder.addService(new FaultInjectionHandler(faults));
+        builder.addService(RequestGuard.guard(new FaultInjectionHandler(faults).bindService()));
         LOG.warn("fault injection is enabled: anyone who can reach this member can cut it off from its group");
       }
       Server server = builder.build().start();

@@ -1,5 +1,6 @@
 package io.cohort.server;
 
+import io.cohort.server.model.Shown;
 import io.cohort.server.tools.ConsensusBench;
 import io.cohort.server.tools.ConsensusNodeCommand;
 import io.cohort.server.tools.StorageBench;
@@ -298,7 +299,7 @@ public final class ServerMain implements Runnable {
       try {
         port = Integer.parseInt(hostPort[1]);
       } catch (NumberFormatException e) {
-        throw new ConfigException("listen port '" + ConfigException.shown(hostPort[1]) + "' is not a number");
+        throw new ConfigException("listen port '" + Shown.of(hostPort[1]) + "' is not a number");
       }
       Path dir = dataDir != null ? dataDir : Path.of(p.getProperty("data-dir", "data/" + id));
       return new MemberConfig(id, hostPort[0], port, dir,
@@ -336,7 +337,7 @@ public final class ServerMain implements Runnable {
       } catch (IllegalArgumentException e) {
         // refused below
       }
-      throw new ConfigException("consistency '" + ConfigException.shown(name) + "' is not one of EVENTUAL,"
+      throw new ConfigException("consistency '" + Shown.of(name) + "' is not one of EVENTUAL,"
           + " BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER, BEFORE_AND_AFTER");
     }
 
@@ -350,14 +351,14 @@ public final class ServerMain implements Runnable {
       }
       String m = pick(mode, p, "mode", "single-primary").toLowerCase();
       if (!m.equals("single-primary") && !m.equals("multi-primary")) {
-        throw new ConfigException("mode '" + ConfigException.shown(m) + "' is not single-primary or multi-primary");
+        throw new ConfigException("mode '" + Shown.of(m) + "' is not single-primary or multi-primary");
       }
       String action = pick(exitStateAction, p, "exit-state-action", "READ_ONLY").toUpperCase();
       GroupConfig.ExitStateAction exit;
       try {
         exit = GroupConfig.ExitStateAction.valueOf(action);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("exit-state-action '" + ConfigException.shown(action) + "' is not READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
+        throw new ConfigException("exit-state-action '" + Shown.of(action) + "' is not READ_ONLY, OFFLINE_MODE or ABORT_SERVER");
       }
       return new GroupConfig(
           Boolean.parseBoolean(pick(bootstrap == null ? null : bootstrap.toString(), p, "bootstrap", "false")),
@@ -380,7 +381,7 @@ public final class ServerMain implements Runnable {
       try {
         fm = FlowControlConfig.Mode.valueOf(mode);
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("flow-control-mode '" + ConfigException.shown(mode) + "' is not QUOTA or DISABLED");
+        throw new ConfigException("flow-control-mode '" + Shown.of(mode) + "' is not QUOTA or DISABLED");
       }
       return new FlowControlConfig(fm,
           parseLong(flowControlCertifierThreshold, p, "flow-control-certifier-threshold",
@@ -429,7 +430,7 @@ public final class ServerMain implements Runnable {
       try {
         return Long.parseLong(v.trim());
       } catch (NumberFormatException e) {
-        throw new ConfigException(key + " = '" + ConfigException.shown(v) + "' is not a number");
+        throw new ConfigException(key + " = '" + Shown.of(v) + "' is not a number");
       }
     }
   }

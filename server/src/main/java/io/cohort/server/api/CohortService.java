@@ -1,5 +1,7 @@
 package io.cohort.server.api;
 
+import io.cohort.server.config.MemberConfig;
+import io.cohort.server.model.Shown;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.SetPrimaryRequest;
 import io.cohort.proto.SwitchToMultiPrimaryRequest;
@@ -331,7 +333,20 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
           .asRuntimeException());
       return;
     }
+    if (refusedMemberId(req.getMemberId(), out)) {
+      return;
+    }
     groupAction(m.group().changeMode(true, req.getMemberId()), out);
+  }
+
+  /** Refuses {@code id} with INVALID_ARGUMENT, and says true, unless it may name a member. */
+  private static boolean refusedMemberId(String id, StreamObserver<?> out) {
+    if (MemberConfig.isMemberId(id)) {
+      return false;
+    }
+    out.onError(Status.INVALID_ARGUMENT.withDescription("'" + Shown.of(id) + "' is not a member id ("
+        + MemberConfig.MEMBER_ID_RULE + ")").asRuntimeException());
+    return true;
   }
 
   @Override
@@ -341,6 +356,9 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void switchToSinglePrimary(SwitchToSinglePrimaryRequest req, StreamObserver<GroupActionResponse> out) {
+    if (!req.getMemberId().isEmpty() && refusedMemberId(req.getMemberId(), out)) {
+      return;
+    }
     groupAction(m.group().changeMode(true, req.getMemberId()), out);
   }
 

@@ -12,9 +12,4 @@ public final class ConfigException extends RuntimeException {
       throw new ConfigException(key + " " + v + " is out of range " + lo + "-" + hi);
     }
   }
-
-  /** A value as an error message may quote it: at most 40 characters. */
-  public static String shown(String value) {
-    return value.length() <= 40 ? value : value.substring(0, 40) + "…";
-  }
 }

@@ -1,5 +1,6 @@
 package io.cohort.server.config;
 
+import io.cohort.server.model.Shown;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +51,15 @@ public record MemberConfig(
   public static final int DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS = 60;
 
   /** A member that bootstraps a group of its own (tests and single-member use). */
+  /** What a member id may be, as messages say it. */
+  public static final String MEMBER_ID_RULE = "1-64 letters, digits, '_', '.', '-', starting with a letter or digit";
+  private static final java.util.regex.Pattern MEMBER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  /** Whether {@code id} may name a member ({@link #MEMBER_ID_RULE}). */
+  public static boolean isMemberId(String id) {
+    return id != null && MEMBER_ID.matcher(id).matches();
+  }
+
   public MemberConfig(String memberId, String listenHost, int listenPort, Path dataDir, String groupName,
       boolean fsync, long maxTransactionBytes, int maxOpenTransactions, long transactionIdleTimeoutMs) {
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
@@ -65,9 +75,8 @@ public record MemberConfig(
     if (recovery == null) {
       throw new ConfigException("recovery settings are required");
     }
-    if (memberId == null || !memberId.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-      throw new ConfigException("member-id '" + memberId
-          + "' is not valid: 1-64 letters, digits, '_', '.', '-', starting with a letter or digit");
+    if (!isMemberId(memberId)) {
+      throw new ConfigException("member-id '" + Shown.of(memberId) + "' is not valid: " + MEMBER_ID_RULE);
     }
     if (listenPort < 0 || listenPort > 65535) { // 0 = ephemeral (tests)
       throw new ConfigException("listen port " + listenPort + " is out of range 0-65535");

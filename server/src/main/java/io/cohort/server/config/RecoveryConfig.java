@@ -1,5 +1,6 @@
 package io.cohort.server.config;
 
+import io.cohort.server.model.Shown;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -75,7 +76,7 @@ public record RecoveryConfig(long logRetentionSeconds, long logRetentionBytes, l
         return c;
       }
     }
-    throw new ConfigException("recovery-complete-at '" + ConfigException.shown(name) + "' is not one of"
+    throw new ConfigException("recovery-complete-at '" + Shown.of(name) + "' is not one of"
         + " TRANSACTIONS_CERTIFIED, TRANSACTIONS_APPLIED");
   }
 

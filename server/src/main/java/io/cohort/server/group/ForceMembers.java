@@ -1,5 +1,7 @@
 package io.cohort.server.group;
 
+import io.cohort.server.config.MemberConfig;
+import io.cohort.server.model.Shown;
 import io.cohort.proto.LastView;
 import io.cohort.proto.MemberInfo;
 import io.cohort.proto.ProbeResponse;
@@ -9,7 +11,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Whether an operator may force a group's membership to the listed survivors, and the plan
@@ -25,7 +26,6 @@ import java.util.regex.Pattern;
 final class ForceMembers {
   /** Most members one request may list. */
   static final int MAX_MEMBERS = 64;
-  private static final Pattern MEMBER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /** The plan, or why it is refused (then the plan is null). */
   record Decision(String refusal, String plan) {}
@@ -71,8 +71,8 @@ final class ForceMembers {
     }
     Set<String> names = new LinkedHashSet<>();
     for (String id : listed) {
-      if (!MEMBER_ID.matcher(id).matches()) {
-        return refused("'" + ConfigException.shown(id) + "' is not a member id (letters, digits, '.', '_' or '-', at most 64)");
+      if (!MemberConfig.isMemberId(id)) {
+        return refused("'" + Shown.of(id) + "' is not a member id (" + MemberConfig.MEMBER_ID_RULE + ")");
       }
       if (!names.add(id)) {
         return refused("member " + id + " is listed twice");

@@ -1,5 +1,6 @@
 package io.cohort.server.group;
 
+import io.cohort.server.model.Shown;
 import io.cohort.proto.AppliedAck;
 import io.cohort.proto.GroupActionResponse;
 import io.cohort.proto.GroupMessage;
@@ -766,7 +767,7 @@ final class GroupSession {
         return;
       }
       if (!primary.isEmpty() && membership.idOf(primary).isEmpty()) {
-        f.completeExceptionally(new GroupRefusedException("member " + primary + " is not in view "
+        f.completeExceptionally(new GroupRefusedException("member " + Shown.of(primary) + " is not in view "
             + membership.viewId()));
         return;
       }

@@ -112,10 +112,10 @@ public final class Table {
     Set<String> inKey = new HashSet<>();
     for (String col : cols) {
       if (!known.contains(col)) {
-        throw DbException.invalid("%s of table '%s' names unknown column '%s'", what, table, col);
+        throw DbException.invalid("%s of table '%s' names unknown column '%s'", what, table, Shown.of(col));
       }
       if (!inKey.add(col)) {
-        throw DbException.invalid("%s of table '%s' names column '%s' twice", what, table, col);
+        throw DbException.invalid("%s of table '%s' names column '%s' twice", what, table, Shown.of(col));
       }
     }
   }
@@ -132,7 +132,7 @@ public final class Table {
     for (Map.Entry<String, Value> e : row.getColumnsMap().entrySet()) {
       Column c = columns.get(e.getKey());
       if (c == null) {
-        throw DbException.invalid("table '%s' has no column '%s'", name(), e.getKey());
+        throw DbException.invalid("table '%s' has no column '%s'", name(), Shown.of(e.getKey()));
       }
       checkValue(c, e.getValue());
     }

@@ -1,5 +1,6 @@
 package io.cohort.server.recovery;
 
+import io.cohort.server.model.Shown;
 import com.google.common.util.concurrent.RateLimiter;
 import com.google.protobuf.UnsafeByteOperations;
 import io.cohort.proto.CloneChunk;
@@ -131,7 +132,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
       if (s != null) {
         s.lastUsedMs = now;
         purger.hold(s.manifest.getLastSeqno());
-        LOG.info("clone {} for member {} resumes", req.getCloneId(), shown(req.getMemberId()));
+        LOG.info("clone {} for member {} resumes", Shown.of(req.getCloneId()), Shown.of(req.getMemberId()));
         return s;
       }
       if (sessions.size() >= MAX_SESSIONS) {
@@ -169,7 +170,7 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
       sessions.put(id, s);
     }
     LOG.info("clone {} for member {}: checkpoint of {} files, {} bytes, up to transaction {}", id,
-        shown(req.getMemberId()), s.manifest.getFilesCount(), total, last);
+        Shown.of(req.getMemberId()), s.manifest.getFilesCount(), total, last);
     return s;
   }
 
@@ -286,11 +287,6 @@ public final class CloneDonor extends CloneServiceGrpc.CloneServiceImplBase impl
         it.remove();
       }
     }
-  }
-
-  /** A receiver's member id as the log shows it: at most 64 characters. */
-  private static String shown(String memberId) {
-    return memberId.length() <= 64 ? memberId : memberId.substring(0, 64) + "…";
   }
 
   /** Feeds the first {@code length} bytes of {@code f} (all of it, if shorter) to {@code c}. */

@@ -1,5 +1,6 @@
 package io.cohort.server.txn;
 
+import io.cohort.server.model.Shown;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.model.DbException;
 import io.cohort.server.model.ErrorCode;
@@ -81,7 +82,7 @@ public final class TransactionRegistry {
     ServerTransaction tx = open.get(id);
     if (tx == null) {
       throw DbException.notFound("no open transaction '%s' on this member: it committed, rolled back,"
-          + " or was rolled back after being idle for %d s", id, idleTimeoutNanos / 1_000_000_000L);
+          + " or was rolled back after being idle for %d s", Shown.of(id), idleTimeoutNanos / 1_000_000_000L);
     }
     tx.touch(nanoClock.getAsLong());
     return tx;
