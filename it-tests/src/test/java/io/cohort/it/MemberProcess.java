@@ -1,11 +1,7 @@
 package io.cohort.it;
 
-import io.cohort.proto.CohortServiceGrpc;
-import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
-import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
@@ -191,15 +187,9 @@ final class MemberProcess implements AutoCloseable {
     throw new IllegalStateException("member " + memberId + " did not answer within 60 s; log:\n" + logTail());
   }
 
-  /** Status straight from the wire, independent of the client library. */
+  /** Status straight from the wire ({@link MemberReads#status}). */
   StatusResponse status() {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(address()).usePlaintext().build();
-    try {
-      return CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS)
-          .status(StatusRequest.getDefaultInstance());
-    } finally {
-      ch.shutdownNow();
-    }
+    return MemberReads.status(address(), 2);
   }
 
   /** SIGKILL: no shutdown hook, no flush; what was not synced is lost. */

@@ -1,5 +1,6 @@
 package io.cohort.it;
 
+import io.cohort.proto.MemberStatus;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors.FieldDescriptor;
@@ -70,13 +71,49 @@ final class MemberReads {
   }
 
   static StatusResponse status(String address) {
+    return status(address, 5);
+  }
+
+  /**
+   * Status straight from the wire, independent of the client library; every reply is checked
+   * to be of one view ({@link #assertOneView}), so each test that reads status checks that too.
+   */
+  static StatusResponse status(String address, int deadlineSeconds) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(address).usePlaintext().build();
     try {
-      return CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
-          .status(StatusRequest.getDefaultInstance());
+      return assertOneView(CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
+          .status(StatusRequest.getDefaultInstance()));
     } finally {
       ch.shutdownNow();
     }
+  }
+
+  /**
+   * A status reply never contradicts itself: the member table is of the reply's view, the
+   * member's own row has the reply's state and role, and in single-primary mode the primary
+   * named is the one PRIMARY in the table.
+   */
+  static StatusResponse assertOneView(StatusResponse s) {
+    List<String> wrong = new ArrayList<>();
+    List<String> primaries = new ArrayList<>();
+    for (MemberStatus m : s.getMembersList()) {
+      if (!m.getViewId().equals(s.getViewId())) {
+        wrong.add(m.getMemberId() + " is listed in view " + m.getViewId() + " of a reply of view " + s.getViewId());
+      }
+      if (m.getMemberId().equals(s.getMemberId()) && (!m.getState().equals(s.getState()) || !m.getRole().equals(s.getRole()))) {
+        wrong.add("its own row says " + m.getState() + " " + m.getRole() + ", the reply " + s.getState() + " " + s.getRole());
+      }
+      if (m.getRole().equals("PRIMARY")) {
+        primaries.add(m.getMemberId());
+      }
+    }
+    if (s.getMode().equals("SINGLE_PRIMARY") && !s.getPrimary().isEmpty() && !primaries.equals(List.of(s.getPrimary()))) {
+      wrong.add("primary " + s.getPrimary() + " but PRIMARY in the table: " + primaries);
+    }
+    if (!wrong.isEmpty()) {
+      throw new AssertionError("member " + s.getMemberId() + "'s status contradicts itself: " + wrong + "\n" + s);
+    }
+    return s;
   }
 
   /** The member's whole log, from sequence number 1, straight from its ReadLog. */

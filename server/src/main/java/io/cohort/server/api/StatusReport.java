@@ -12,16 +12,18 @@ final class StatusReport {
   static StatusResponse build(MemberContext m) {
     GroupReplication g = m.group();
     GroupReplication.PipelineStats s = g.stats();
+    // The state, view, primary and member table come from one view: a reply never contradicts itself.
+    GroupReplication.GroupStatus gs = g.status();
     StatusResponse.Builder b = StatusResponse.newBuilder()
         .setMemberId(m.memberId())
         .setAddress(m.config().address())
-        .setState(g.localState())
+        .setState(gs.localState())
         .setVersion(m.version())
         .setGroupName(m.groupUuid())
         .setGtidExecuted(m.applier().executed().toString())
         .setTransactionsCommitted(s.committed())
         .setTransactionsAborted(s.conflicts())
-        .setViewId(g.viewId())
+        .setViewId(gs.viewId())
         .setOpenTransactions(m.registry().openCount())
         .setFsync(m.config().fsync())
         .setApplierWorkers(m.applier().workers())
@@ -29,13 +31,11 @@ final class StatusReport {
         .setGtidPurged(m.logPurger().gtidPurged())
         .setLog(logStatus(m))
         .setRecovery(m.recovery().toProto());
-    GroupReplication.GroupStatus gs = g.status();
     b.setMode(gs.mode()).setPrimary(gs.primary()).setStateReason(gs.stateReason())
         .addAllMemberStats(gs.memberStats().values()).setFlowControl(gs.flowControl());
-    String viewId = g.viewId();
-    for (GroupReplication.MemberView v : g.members()) {
+    for (GroupReplication.MemberView v : gs.members()) {
       b.addMembers(MemberStatus.newBuilder().setMemberId(v.memberId()).setAddress(v.address())
-          .setState(v.state()).setRole(v.role()).setVersion(v.version()).setViewId(viewId)
+          .setState(v.state()).setRole(v.role()).setVersion(v.version()).setViewId(gs.viewId())
           .setGroupAddress(v.groupAddress()).setWeight(v.weight()));
       if (v.memberId().equals(m.memberId())) {
         b.setRole(v.role());

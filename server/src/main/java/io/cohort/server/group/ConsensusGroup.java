@@ -994,18 +994,26 @@ public final class ConsensusGroup implements GroupReplication {
   @Override
   public List<MemberView> members() {
     GroupSession s = session;
+    GroupSession.View v = s == null ? null : s.view();
+    return membersOf(s, v, localStateOf(s, v), s != null && s.minority());
+  }
+
+  /**
+   * The member table of view {@code v} of session {@code s} (null: none), in which this member
+   * is in {@code selfState} and {@code minority} or not.
+   */
+  private List<MemberView> membersOf(GroupSession s, GroupSession.View v, String selfState, boolean minority) {
     if (s == null) {
-      return List.of(new MemberView(config.memberId(), clientAddress, localState(), "", version,
+      return List.of(new MemberView(config.memberId(), clientAddress, selfState, "", version,
           gc.groupListen(), gc.weight()));
     }
-    GroupSession.View v = s.view();
     Set<Integer> suspected = s.suspected();
     List<MemberView> out = new ArrayList<>();
     for (MemberInfo m : v.members()) {
       int id = m.getConsensusId();
       String state = v.recovering().contains(id) ? "RECOVERING"
-          : id == s.self ? localState() : suspected.contains(id) ? "UNREACHABLE" : "ONLINE";
-      String role = id == s.self && s.minority() ? ""
+          : id == s.self ? selfState : suspected.contains(id) ? "UNREACHABLE" : "ONLINE";
+      String role = id == s.self && minority ? ""
           : !v.singlePrimary() || v.primary() == id ? "PRIMARY" : "SECONDARY";
       out.add(new MemberView(m.getMemberId(), m.getAddress(), state, role, m.getVersion(), m.getGroupAddress(),
           m.getWeight()));
@@ -1022,14 +1030,23 @@ public final class ConsensusGroup implements GroupReplication {
 
   @Override
   public String localState() {
+    GroupSession s = session;
+    return localStateOf(s, s == null ? null : s.view());
+  }
+
+  /**
+   * This member's state in session {@code s}, view {@code v}: RECOVERING until the group has
+   * heard that it caught up (the view no longer lists it recovering), as every member's table shows
+   * it, and until the group decided something with a place taken up again.
+   */
+  private String localStateOf(GroupSession s, GroupSession.View v) {
     if (!pipeline.healthy() || fork != null) {
       return "ERROR";
     }
-    GroupSession s = session;
     if (s == null || s.ended()) {
       return lifecycle.offState();
     }
-    return s.recovering() || !s.confirmed() ? "RECOVERING" : "ONLINE";
+    return s.recovering() || !s.confirmed() || v.recovering().contains(s.self) ? "RECOVERING" : "ONLINE";
   }
 
   @Override
@@ -1051,11 +1068,13 @@ public final class ConsensusGroup implements GroupReplication {
   @Override
   public GroupStatus status() {
     GroupSession s = session;
+    GroupSession.View v = s == null ? null : s.view(); // everything below is of this one view
+    boolean minority = s != null && s.minority();
+    String selfState = localStateOf(s, v);
     Map<String, MemberStats> stats = new java.util.TreeMap<>();
     String mode = gc.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
     String primary = "";
     if (s != null) {
-      GroupSession.View v = s.view();
       v.stats().forEach((id, st) -> {
         MemberInfo m = v.member(id);
         if (m != null) {
@@ -1064,14 +1083,16 @@ public final class ConsensusGroup implements GroupReplication {
       });
       mode = v.singlePrimary() ? "SINGLE_PRIMARY" : "MULTI_PRIMARY";
       MemberInfo p = v.member(v.primary());
-      primary = p == null || s.minority() ? "" : p.getMemberId();
+      primary = p == null || minority ? "" : p.getMemberId();
     }
     stats.put(config.memberId(), localStats(s));
     String reason = fork != null ? fork
         : s != null && !s.ended() ? (s.recovering() ? "catching up with the group" : s.minority() ? s.noMajority()
-        : !s.confirmed() ? "took its kept place up again; waiting for the group to decide something with it" : "")
+        : !s.confirmed() ? "took its kept place up again; waiting for the group to decide something with it"
+        : v.recovering().contains(s.self) ? "caught up; waiting for the group to hear it is ONLINE" : "")
         : lifecycle.stateReason();
-    return new GroupStatus(mode, primary, reason, stats, flowControlStatus());
+    return new GroupStatus(mode, primary, reason, stats, flowControlStatus(), s == null ? lastViewId : v.viewId(),
+        membersOf(s, v, selfState, minority), selfState);
   }
 
   private FlowControlStatus flowControlStatus() {

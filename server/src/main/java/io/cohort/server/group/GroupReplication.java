@@ -44,7 +44,7 @@ public interface GroupReplication extends AutoCloseable {
       long applierQueue, long lastApplied, long localProposed, long localRolledBack,
       String lastConflictFree) {}
 
-  /** Mode, primary and every member's last reported counters. */
+  /** Mode, primary, member table and every member's last reported counters, all of one view. */
   GroupStatus status();
 
   /**
@@ -53,10 +53,13 @@ public interface GroupReplication extends AutoCloseable {
    * @param stateReason  why this member is not ONLINE ("" when it is)
    * @param memberStats  member id → last reported counters (this member's are current)
    * @param flowControl  what flow control does on this member, and why
+   * @param viewId       the view all of the above are of
+   * @param members      its member table
+   * @param localState   this member's state
    */
   record GroupStatus(String mode, String primary, String stateReason,
       java.util.Map<String, io.cohort.proto.MemberStats> memberStats,
-      io.cohort.proto.FlowControlStatus flowControl) {}
+      io.cohort.proto.FlowControlStatus flowControl, String viewId, List<MemberView> members, String localState) {}
 
   /** Orders a mode or primary change through the group; completes once it is applied here. */
   CompletableFuture<io.cohort.proto.GroupActionResponse> changeMode(boolean singlePrimary, String primary);
