@@ -126,6 +126,7 @@ public final class Member implements AutoCloseable {
           .addService(RequestGuard.guard(new GroupServiceHandler(group).bindService()))
           .addService(RequestGuard.guard(donor.bindService()))
           .addService(ProtoReflectionServiceV1.newInstance())
+          .addService(v1alphaReflection()) // grpcurl before 1.9, Postman, older grpc_cli
           .intercept(new RequestGuard())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       NonBlockingCalls calls = NonBlockingCalls.install(builder);
@@ -170,6 +171,12 @@ public final class Member implements AutoCloseable {
   private static void abortServer() {
     Thread t = new Thread(() -> System.exit(3), "cohort-abort");
     t.start();
+  }
+
+  /** Server reflection as its first version (v1alpha) served it, for tools that know only that one. */
+  @SuppressWarnings("deprecation")
+  private static io.grpc.BindableService v1alphaReflection() {
+    return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
   private static void housekeeping(TransactionRegistry registry, LogPurger purger) {

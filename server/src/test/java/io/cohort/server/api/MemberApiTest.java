@@ -199,6 +199,57 @@ class MemberApiTest {
   }
 
   @Test
+  void serverReflectionAnswersInBothVersionsWithTheServicesAndTheirSchemas() throws Exception {
+    // v1, as grpcurl 1.9+ asks
+    java.util.concurrent.LinkedBlockingQueue<io.grpc.reflection.v1.ServerReflectionResponse> v1 =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    io.grpc.stub.StreamObserver<io.grpc.reflection.v1.ServerReflectionRequest> in1 =
+        io.grpc.reflection.v1.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(collect(v1));
+    in1.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder().setListServices("").build());
+    in1.onNext(io.grpc.reflection.v1.ServerReflectionRequest.newBuilder()
+        .setFileContainingSymbol("cohort.v1.CohortService").build());
+    in1.onCompleted();
+    assertThat(take(v1).getListServicesResponse().getServiceList()).extracting(s -> s.getName())
+        .contains("cohort.v1.CohortService", "cohort.v1.CloneService", "grpc.reflection.v1.ServerReflection");
+    assertThat(take(v1).getFileDescriptorResponse().getFileDescriptorProtoCount()).as("the service's schema").isPositive();
+    // v1alpha, as older tools ask
+    java.util.concurrent.LinkedBlockingQueue<io.grpc.reflection.v1alpha.ServerReflectionResponse> v1alpha =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    io.grpc.stub.StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> in2 =
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel).serverReflectionInfo(collect(v1alpha));
+    in2.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder().setListServices("").build());
+    in2.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+        .setFileContainingSymbol("cohort.v1.CohortService").build());
+    in2.onCompleted();
+    assertThat(take(v1alpha).getListServicesResponse().getServiceList()).extracting(s -> s.getName())
+        .contains("cohort.v1.CohortService", "grpc.reflection.v1alpha.ServerReflection");
+    assertThat(take(v1alpha).getFileDescriptorResponse().getFileDescriptorProtoCount()).isPositive();
+  }
+
+  static <T> io.grpc.stub.StreamObserver<T> collect(java.util.concurrent.BlockingQueue<T> q) {
+    return new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        q.add(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // take() times out and says so
+      }
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
+  static <T> T take(java.util.concurrent.BlockingQueue<T> q) throws InterruptedException {
+    T v = q.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(v).as("a reflection reply within 10 s").isNotNull();
+    return v;
+  }
+
+  @Test
   void failedStatementsChangeNothing() {
     auto(insert(row(1, "a@x", 1)));
     String before = api.status(StatusRequest.getDefaultInstance()).getGtidExecuted();
