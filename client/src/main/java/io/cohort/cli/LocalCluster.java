@@ -35,6 +35,8 @@ public final class LocalCluster {
   static final String GROUP_FILE = "group-name";
   /** A member's group communication port is its client port plus this. */
   static final int GROUP_PORT_OFFSET = 1000;
+  /** Each member's HTTP endpoint (/metrics) listens on its client port plus this. */
+  static final int HTTP_PORT_OFFSET = 2000;
   /** Linux's process table; absent elsewhere, where ProcessHandle alone decides. */
   static final Path PROC = Path.of("/proc");
 
@@ -58,9 +60,18 @@ public final class LocalCluster {
   record MemberSpec(String id, String address, Path home) {
     /** The group communication endpoint: same host, client port + {@value GROUP_PORT_OFFSET}. */
     String groupAddress() {
+      return offset(GROUP_PORT_OFFSET);
+    }
+
+    /** The HTTP endpoint (/metrics): same host, client port + {@value HTTP_PORT_OFFSET}. */
+    String httpAddress() {
+      return offset(HTTP_PORT_OFFSET);
+    }
+
+    private String offset(int by) {
       int colon = address.lastIndexOf(':');
       int port = Integer.parseInt(address.substring(colon + 1));
-      return address.substring(0, colon) + ":" + (port + GROUP_PORT_OFFSET);
+      return address.substring(0, colon) + ":" + (port + by);
     }
 
     Path dataDir() {
@@ -216,7 +227,7 @@ public final class LocalCluster {
       boolean restart, boolean fsync) {
     List<String> args = new ArrayList<>(List.of("server", "--member-id", m.id(), "--listen",
         m.address(), "--data-dir", m.dataDir().toString(), "--fsync=" + fsync,
-        "--group-name", groupName, "--group-listen", m.groupAddress()));
+        "--group-name", groupName, "--group-listen", m.groupAddress(), "--http-listen", m.httpAddress()));
     boolean isFirst = m.equals(all.get(0));
     if (!restart && isFirst) {
       args.add("--bootstrap");

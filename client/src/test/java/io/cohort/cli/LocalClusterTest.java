@@ -298,11 +298,11 @@ class LocalClusterTest {
     assertThat(LocalCluster.serverArgs(all.get(0), all, g, false, true)).containsExactly(
         "server", "--member-id", "m1", "--listen", "127.0.0.1:7001",
         "--data-dir", dir.resolve("m1").resolve("data").toString(), "--fsync=true",
-        "--group-name", g, "--group-listen", "127.0.0.1:8001", "--bootstrap");
+        "--group-name", g, "--group-listen", "127.0.0.1:8001", "--http-listen", "127.0.0.1:9001", "--bootstrap");
     assertThat(LocalCluster.serverArgs(all.get(2), all, g, false, false)).containsExactly(
         "server", "--member-id", "m3", "--listen", "127.0.0.1:7003",
         "--data-dir", dir.resolve("m3").resolve("data").toString(), "--fsync=false",
-        "--group-name", g, "--group-listen", "127.0.0.1:8003",
+        "--group-name", g, "--group-listen", "127.0.0.1:8003", "--http-listen", "127.0.0.1:9003",
         "--seeds", "127.0.0.1:7001");
   }
 

@@ -14,6 +14,8 @@ import io.cohort.server.api.GroupServiceHandler;
 import io.cohort.server.api.NonBlockingCalls;
 import io.cohort.server.api.OfflineModeInterceptor;
 import io.cohort.server.api.RequestGuard;
+import io.cohort.server.metrics.HttpEndpoint;
+import io.cohort.server.metrics.MemberMetrics;
 import io.cohort.server.group.ConsensusGroup;
 import io.cohort.server.api.FaultInjectionHandler;
 import io.cohort.server.fault.FaultSwitch;
@@ -62,13 +64,15 @@ public final class Member implements AutoCloseable {
   private final ScheduledExecutorService maintenance;
   private final NonBlockingCalls calls;
   private final CloneDonor donor;
+  private final HttpEndpoint http; // null without http-listen
   /** Completed, with the reason, when this member must restart itself (to clone a donor's data). */
   private final CompletableFuture<String> restart;
 
   private Member(MemberConfig config, Storage storage, Applier applier, GroupReplication group,
       TransactionRegistry registry, Server server, NonBlockingCalls calls, ScheduledExecutorService maintenance,
-      CloneDonor donor, CompletableFuture<String> restart) {
+      CloneDonor donor, CompletableFuture<String> restart, HttpEndpoint http) {
     this.donor = donor;
+    this.http = http;
     this.restart = restart;
     this.config = config;
     this.storage = storage;
@@ -117,8 +121,10 @@ public final class Member implements AutoCloseable {
           why -> requestClone(config, why, restart));
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
+      MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
-          report, System::currentTimeMillis, System.currentTimeMillis());
+          report, System::currentTimeMillis, System.currentTimeMillis(), metrics);
+      metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
@@ -144,8 +150,22 @@ public final class Member implements AutoCloseable {
       String address = config.listenHost() + ":" + server.getPort();
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
+      HttpEndpoint http = null;
+      if (!config.httpListen().isEmpty()) {
+        String[] hp = MemberConfig.splitAddress(config.httpListen());
+        try {
+          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics);
+        } catch (IOException e) {
+          server.shutdownNow();
+          calls.close();
+          maintenance.shutdownNow();
+          donor.close();
+          throw new IOException("member " + config.memberId() + " cannot serve HTTP at " + config.httpListen() + ": "
+              + e.getMessage(), e);
+        }
+      }
       group.start(address);
-      return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart);
+      return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart, http);
     } catch (RuntimeException | IOException e) {
       storage.close();
       throw e;
@@ -262,6 +282,11 @@ public final class Member implements AutoCloseable {
     return server.getPort();
   }
 
+  /** The port of the HTTP endpoint (/metrics); -1 without one. */
+  public int httpPort() {
+    return http == null ? -1 : http.port();
+  }
+
   /**
    * Waits until this member stops serving (null), or must be restarted: then returns why, and
    * the caller closes it and starts it again.
@@ -289,6 +314,9 @@ public final class Member implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     server.shutdownNow();
+    if (http != null) {
+      http.close();
+    }
     calls.close();
     maintenance.shutdownNow();
     donor.close();

@@ -145,6 +145,10 @@ public final class ServerMain implements Runnable {
     @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
     String groupListen;
 
+    @Option(names = "--http-listen", description = "host:port of this member's HTTP endpoint, /metrics in Prometheus'"
+        + " text format (default: none; `cohort up` uses the client port + 2000).")
+    String httpListen;
+
     @Option(names = "--mode", description = "single-primary (default) or multi-primary; used when bootstrapping.")
     String mode;
 
@@ -325,7 +329,8 @@ public final class ServerMain implements Runnable {
                   RecoveryConfig.DEFAULT_RECONNECT_INTERVAL_SECONDS),
               RecoveryConfig.completeAt(pick(recoveryCompleteAt, p, "recovery-complete-at",
                   RecoveryConfig.DEFAULT_COMPLETE_AT.name()))),
-          group(p, hostPort[0], port));
+          group(p, hostPort[0], port),
+          pick(httpListen, p, "http-listen", ""));
     }
 
     private static io.cohort.proto.Consistency consistencyLevel(String name) {
@@ -400,7 +405,7 @@ public final class ServerMain implements Runnable {
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
-        "recovery-reconnect-interval", "recovery-complete-at",
+        "recovery-reconnect-interval", "recovery-complete-at", "http-listen",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

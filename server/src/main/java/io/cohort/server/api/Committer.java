@@ -29,12 +29,27 @@ final class Committer {
   <T> void commit(io.cohort.proto.Consistency level, Transaction built, SnapshotPins.Pin pin, StreamObserver<T> out,
       Function<CommitResult, T> response) {
     boolean after = level == io.cohort.proto.Consistency.AFTER || level == io.cohort.proto.Consistency.BEFORE_AND_AFTER;
+    long start = System.nanoTime();
     try {
       submit(after && built != null ? built.toBuilder().setAfter(true).build() : built, out, response)
-          .whenComplete((r, e) -> pin.release());
+          .whenComplete((r, e) -> {
+            pin.release();
+            if (built != null) {
+              timed(start, r, e);
+            }
+          });
     } catch (RuntimeException e) {
       pin.release();
       throw e;
+    }
+  }
+
+  /** The commit latency metric: committed, aborted (a conflict), or failed. */
+  private void timed(long start, Object outcome, Throwable err) {
+    if (err != null || !(outcome instanceof io.cohort.server.group.CommitOutcome o)) {
+      m.metrics().commitFailed();
+    } else {
+      m.metrics().commitAnswered(o.committed(), System.nanoTime() - start);
     }
   }
 

@@ -20,7 +20,8 @@ public record MemberContext(
     LogPurger logPurger,
     io.cohort.server.recovery.RecoveryReport recovery,
     LongSupplier wallClock,
-    long startedAtMillis) {
+    long startedAtMillis,
+    io.cohort.server.metrics.MemberMetrics metrics) {
 
   public String memberId() {
     return config.memberId();

@@ -26,7 +26,8 @@ public record MemberConfig(
     int communicationMaxMessageSize,
     int compressionThreshold,
     RecoveryConfig recovery,
-    GroupConfig group) {
+    GroupConfig group,
+    String httpListen) {
 
   /** MySQL's group_replication_transaction_size_limit. */
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 150_000_000L;
@@ -50,7 +51,6 @@ public record MemberConfig(
       io.cohort.proto.Consistency.BEFORE_ON_PRIMARY_FAILOVER;
   public static final int DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS = 60;
 
-  /** A member that bootstraps a group of its own (tests and single-member use). */
   /** What a member id may be, as messages say it. */
   public static final String MEMBER_ID_RULE = "1-64 letters, digits, '_', '.', '-', starting with a letter or digit";
   private static final java.util.regex.Pattern MEMBER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -60,12 +60,13 @@ public record MemberConfig(
     return id != null && MEMBER_ID.matcher(id).matches();
   }
 
+  /** A member that bootstraps a group of its own (tests and single-member use). */
   public MemberConfig(String memberId, String listenHost, int listenPort, Path dataDir, String groupName,
       boolean fsync, long maxTransactionBytes, int maxOpenTransactions, long transactionIdleTimeoutMs) {
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
         transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
         DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE,
-        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone());
+        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0");
   }
 
   public MemberConfig {
@@ -74,6 +75,17 @@ public record MemberConfig(
     }
     if (recovery == null) {
       throw new ConfigException("recovery settings are required");
+    }
+    if (httpListen == null) {
+      httpListen = "";
+    }
+    if (!httpListen.isEmpty()) {
+      String[] hp = splitAddress(httpListen);
+      try {
+        ConfigException.requireRange("http-listen port", Integer.parseInt(hp[1]), 0, 65535);
+      } catch (NumberFormatException e) {
+        throw new ConfigException("http-listen '" + Shown.of(httpListen) + "' must be host:port");
+      }
     }
     if (!isMemberId(memberId)) {
       throw new ConfigException("member-id '" + Shown.of(memberId) + "' is not valid: " + MEMBER_ID_RULE);
@@ -118,7 +130,7 @@ public record MemberConfig(
   public MemberConfig withRecovery(RecoveryConfig r) {
     return new MemberConfig(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes,
         maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
-        communicationMaxMessageSize, compressionThreshold, r, group);
+        communicationMaxMessageSize, compressionThreshold, r, group, httpListen);
   }
 
   /** host:port clients and peers use. */
@@ -142,6 +154,7 @@ public record MemberConfig(
     m.put("compression-threshold", Integer.toString(compressionThreshold));
     m.put("max-open-transactions", Integer.toString(maxOpenTransactions));
     m.put("transaction-idle-timeout-ms", Long.toString(transactionIdleTimeoutMs));
+    m.put("http-listen", httpListen.isEmpty() ? "(none: no /metrics)" : httpListen);
     m.putAll(recovery.describe());
     m.putAll(group.describe());
     return m;
@@ -151,7 +164,7 @@ public record MemberConfig(
   public static String[] splitAddress(String hostPort) {
     int colon = hostPort == null ? -1 : hostPort.lastIndexOf(':');
     if (colon <= 0 || colon == hostPort.length() - 1) {
-      throw new ConfigException("listen address '" + hostPort + "' must be host:port");
+      throw new ConfigException("listen address '" + Shown.of(hostPort) + "' must be host:port");
     }
     return new String[] {hostPort.substring(0, colon), hostPort.substring(colon + 1)};
   }

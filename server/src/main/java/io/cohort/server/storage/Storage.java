@@ -268,6 +268,15 @@ public final class Storage implements AutoCloseable {
     }
   }
 
+  /** A RocksDB integer property of the database ({@code rocksdb.estimate-live-data-size}, ...); -1 when unknown. */
+  public long longProperty(String name) {
+    try {
+      return db.getLongProperty(name);
+    } catch (org.rocksdb.RocksDBException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /**
    * About how many bytes the log entries after {@code seqno} take, on disk and in memtables
    * (RocksDB's estimate: within a few percent, and blind to deletions not yet compacted).

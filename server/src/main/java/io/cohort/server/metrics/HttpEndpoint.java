@@ -1,0 +1,75 @@
+package io.cohort.server.metrics;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A member's HTTP endpoint ({@code http-listen}): {@code /metrics} in Prometheus' text format.
+ * It serves on a thread of its own, so a slow scraper never holds up the member.
+ */
+public final class HttpEndpoint implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoint.class);
+  static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private HttpEndpoint(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /** Listens on {@code host:port} (0: any free port). */
+  public static HttpEndpoint start(String host, int port, MemberMetrics metrics) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "cohort-http");
+      t.setDaemon(true);
+      return t;
+    });
+    server.setExecutor(executor);
+    server.createContext("/metrics", ex -> {
+      if (!ex.getRequestMethod().equals("GET") && !ex.getRequestMethod().equals("HEAD")) {
+        reply(ex, 405, "text/plain; charset=utf-8", "use GET\n");
+        return;
+      }
+      reply(ex, 200, PROMETHEUS_TEXT, metrics.scrape());
+    });
+    server.createContext("/", ex -> reply(ex, ex.getRequestURI().getPath().equals("/") ? 200 : 404,
+        "text/plain; charset=utf-8", ex.getRequestURI().getPath().equals("/")
+            ? "cohort member: /metrics (Prometheus text format)\n" : "not found; see /metrics\n"));
+    server.start();
+    LOG.info("metrics at http://{}:{}/metrics", host, server.getAddress().getPort());
+    return new HttpEndpoint(server, executor);
+  }
+
+  private static void reply(HttpExchange ex, int code, String type, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", type);
+    boolean head = ex.getRequestMethod().equals("HEAD");
+    ex.sendResponseHeaders(code, head ? -1 : b.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      if (!head) {
+        out.write(b);
+      }
+    }
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}
