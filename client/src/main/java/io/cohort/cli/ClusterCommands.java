@@ -29,8 +29,8 @@ final class ClusterCommands {
     Path dir;
 
     @Option(names = "--base-port", defaultValue = "7001", paramLabel = "P",
-        description = "Client port of m1; m<i> listens on P+i-1, and on P+i-1+1000 for the "
-            + "group (default: ${DEFAULT-VALUE}).")
+        description = "Client port of m1; m<i> listens on P+i-1, on P+i-1+1000 for the "
+            + "group and on P+i-1+2000 for HTTP (/metrics) (default: ${DEFAULT-VALUE}).")
     int basePort;
 
     @Option(names = "--fsync", defaultValue = "true", arity = "1", paramLabel = "true|false",

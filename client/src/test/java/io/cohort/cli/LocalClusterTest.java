@@ -315,7 +315,7 @@ class LocalClusterTest {
     assertThat(LocalCluster.serverArgs(all.get(0), all, g, true, true)).containsExactly(
         "server", "--member-id", "m1", "--listen", "127.0.0.1:7001",
         "--data-dir", dir.resolve("m1").resolve("data").toString(), "--fsync=true",
-        "--group-name", g, "--group-listen", "127.0.0.1:8001",
+        "--group-name", g, "--group-listen", "127.0.0.1:8001", "--http-listen", "127.0.0.1:9001",
         "--seeds", "127.0.0.1:7002,127.0.0.1:7003");
     for (LocalCluster.MemberSpec m : all) {
       List<String> args = LocalCluster.serverArgs(m, all, g, true, true);

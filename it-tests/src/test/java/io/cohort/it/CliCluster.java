@@ -91,13 +91,13 @@ final class CliCluster implements AutoCloseable {
     return home.resolve("client/target/cohort-client.jar");
   }
 
-  /** A base port P with P..P+2 (clients) and P+1000..P+1002 (group) free on 127.0.0.1. */
+  /** A base port P with P..P+2 (clients), P+1000..P+1002 (group) and P+2000..P+2002 (HTTP) free on 127.0.0.1. */
   private static int freeBasePort() {
     int start = 12_000 + ThreadLocalRandom.current().nextInt(15_000);
     for (int p = start; p < start + 2_000; p += MEMBERS) {
       boolean free = true;
       for (int i = 0; i < MEMBERS && free; i++) {
-        free = isFree(p + i) && isFree(p + i + 1000);
+        free = isFree(p + i) && isFree(p + i + 1000) && isFree(p + i + 2000);
       }
       if (free) {
         return p;

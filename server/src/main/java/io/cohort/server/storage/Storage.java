@@ -268,10 +268,10 @@ public final class Storage implements AutoCloseable {
     }
   }
 
-  /** A RocksDB integer property of the database ({@code rocksdb.estimate-live-data-size}, ...); -1 when unknown. */
+  /** A RocksDB integer property summed over the database's column families ({@code rocksdb.estimate-live-data-size}, ...); -1 when unknown. */
   public long longProperty(String name) {
     try {
-      return db.getLongProperty(name);
+      return db.getAggregatedLongProperty(name); // summed over the column families (rows, keys, log, meta)
     } catch (org.rocksdb.RocksDBException | RuntimeException e) {
       return -1;
     }

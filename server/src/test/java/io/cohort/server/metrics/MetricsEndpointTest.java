@@ -149,6 +149,8 @@ class MetricsEndpointTest {
     assertThat(sum(after, "cohort_member_state", "state=\"ONLINE\"")).isEqualTo(1);
     assertThat(sum(after, "cohort_member_primary")).isEqualTo(1);
     assertThat(sum(after, "cohort_applied_seqno")).isEqualTo(sum(before, "cohort_applied_seqno") + 21);
+    assertThat(sum(after, "cohort_rocksdb_memtable_bytes")).as("memtables of every column family, not the default one's")
+        .isGreaterThan(2048);
     Set<String> families = new HashSet<>();
     after.keySet().forEach(k -> families.add(k.replaceFirst("\\{.*", "")));
     assertThat(families).contains("cohort_applier_queue", "cohort_certifier_size", "cohort_flowcontrol_throttling",
