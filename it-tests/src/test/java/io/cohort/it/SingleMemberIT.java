@@ -60,6 +60,34 @@ class SingleMemberIT {
     }
   }
 
+  @Test
+  void aMemberCanLogJsonLinesAndServesItsMetricsOverHttp(@TempDir Path other) throws Exception {
+    int httpPort = MemberProcess.freePort();
+    MemberProcess m = new MemberProcess("j1", other, List.of("--bootstrap", "--log-format", "json",
+        "--http-listen", "127.0.0.1:" + httpPort)).start();
+    try (CohortClient c = Cohort.connect(m.address())) {
+      c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).primaryKey("k").build());
+      c.insert("kv", Row.of("k", 1L));
+      java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.body()).contains("cohort_commit_seconds_count{group=\"").contains("member=\"j1\",outcome=\"committed\"} 2"); // the CREATE TABLE and the insert
+    } finally {
+      m.close();
+    }
+    List<String> lines = m.log().lines().filter(l -> !l.isBlank()).toList();
+    List<String> messages = new ArrayList<>();
+    for (String line : lines) {
+      com.google.gson.JsonObject o = com.google.gson.JsonParser.parseString(line).getAsJsonObject(); // throws if not JSON
+      assertThat(o.has("level") && o.has("loggerName") && o.has("timestamp")).as(line).isTrue();
+      messages.add(o.get("formattedMessage").getAsString());
+    }
+    assertThat(messages).as("what the member said, one JSON object per line")
+        .anyMatch(msg -> msg.startsWith("member j1 serving clients at"))
+        .anyMatch(msg -> msg.startsWith("config http-listen = 127.0.0.1:" + httpPort));
+  }
+
   static void accounts(String name) {
     client.createTable(TableDefinition.builder(name).column("id", ColumnType.INT64)
         .column("owner", ColumnType.STRING, true).column("balance", ColumnType.INT64)

@@ -145,6 +145,9 @@ public final class ServerMain implements Runnable {
     @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
     String groupListen;
 
+    @Option(names = "--log-format", description = "text (default) or json: one JSON object per line.")
+    String logFormat;
+
     @Option(names = "--http-listen", description = "host:port of this member's HTTP endpoint, /metrics in Prometheus'"
         + " text format (default: none; `cohort up` uses the client port + 2000).")
     String httpListen;
@@ -282,6 +285,25 @@ public final class ServerMain implements Runnable {
       }
     }
 
+    /** Switches the member's log to JSON lines ({@code logback-json.xml}) when asked to. */
+    private static void logFormat(String format) {
+      switch (format) {
+        case "text" -> { }
+        case "json" -> {
+          ch.qos.logback.classic.LoggerContext ctx = (ch.qos.logback.classic.LoggerContext) LoggerFactory.getILoggerFactory();
+          ctx.reset();
+          ch.qos.logback.classic.joran.JoranConfigurator c = new ch.qos.logback.classic.joran.JoranConfigurator();
+          c.setContext(ctx);
+          try {
+            c.doConfigure(ServerMain.class.getResource("/logback-json.xml"));
+          } catch (ch.qos.logback.core.joran.spi.JoranException e) {
+            throw new ConfigException("log-format json: the JSON log configuration failed: " + e.getMessage());
+          }
+        }
+        default -> throw new ConfigException("log-format '" + Shown.of(format) + "' is not text or json");
+      }
+    }
+
     private MemberConfig resolve() throws IOException {
       Properties p = new Properties();
       if (configFile != null) {
@@ -297,6 +319,7 @@ public final class ServerMain implements Runnable {
           }
         }
       }
+      logFormat(pick(logFormat, p, "log-format", "text"));
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
       int port;
@@ -405,7 +428,7 @@ public final class ServerMain implements Runnable {
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
-        "recovery-reconnect-interval", "recovery-complete-at", "http-listen",
+        "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -100,8 +100,8 @@ public final class MemberMetrics {
     }
     gauge("cohort.member.primary", "1 while this member is a primary", g,
         x -> x.members().stream().anyMatch(v -> v.memberId().equals(m.memberId()) && v.role().equals("PRIMARY")) ? 1 : 0);
-    gauge("cohort.clone.bytes.done", "bytes of the last clone copied", m, x -> x.recovery().toProto().getClone().getBytesDone());
-    gauge("cohort.clone.bytes.total", "bytes of the last clone", m, x -> x.recovery().toProto().getClone().getBytesTotal());
+    gauge("cohort.clone.done.bytes", "bytes of the last clone copied", m, x -> x.recovery().toProto().getClone().getBytesDone());
+    gauge("cohort.clone.size.bytes", "bytes of the last clone", m, x -> x.recovery().toProto().getClone().getBytesTotal());
     gauge("cohort.log.first.seqno", "first transaction this member's log keeps", m, x -> x.logPurger().purgedUpTo() + 1);
     gauge("cohort.rocksdb.live.data.bytes", "RocksDB's estimate of its live data", m,
         x -> x.storage().longProperty("rocksdb.estimate-live-data-size"));

@@ -154,7 +154,7 @@ class MetricsEndpointTest {
     Set<String> families = new HashSet<>();
     after.keySet().forEach(k -> families.add(k.replaceFirst("\\{.*", "")));
     assertThat(families).contains("cohort_applier_queue", "cohort_certifier_size", "cohort_flowcontrol_throttling",
-        "cohort_view_members", "cohort_rocksdb_live_data_bytes", "cohort_clone_bytes_done", "jvm_memory_used_bytes",
+        "cohort_view_members", "cohort_rocksdb_live_data_bytes", "cohort_clone_done_bytes", "jvm_memory_used_bytes",
         "jvm_gc_pause_seconds_count", "process_uptime_seconds");
     assertThat(after.keySet()).allMatch(k -> !k.startsWith("cohort_") || k.contains("member=\"m1\""),
         "every cohort series names its member");
