@@ -60,12 +60,23 @@ final class MemberProcess implements AutoCloseable {
     throw new IllegalStateException("no free port in " + FIRST_PORT + ".." + LAST_PORT);
   }
 
+  // Where it listens, and where it says it is (null: where it listens).
+  private String listenHost = "127.0.0.1";
+  private String advertisedHost;
+
+  /** Listens on {@code host} (0.0.0.0, say) and tells clients and peers it is at {@code advertised}. */
+  MemberProcess listeningOn(String host, String advertised) {
+    this.listenHost = host;
+    this.advertisedHost = advertised;
+    return this;
+  }
+
   String address() {
-    return "127.0.0.1:" + port;
+    return (advertisedHost == null ? "127.0.0.1" : advertisedHost) + ":" + port;
   }
 
   String groupAddress() {
-    return "127.0.0.1:" + groupPort;
+    return (advertisedHost == null ? "127.0.0.1" : advertisedHost) + ":" + groupPort;
   }
 
   String memberId() {
@@ -106,8 +117,11 @@ final class MemberProcess implements AutoCloseable {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "--enable-native-access=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
         "-cp", classpath(), "io.cohort.server.ServerMain", "server",
-        "--member-id", memberId, "--listen", address(), "--data-dir", dataDir.toString(),
-        "--group-listen", groupAddress()));
+        "--member-id", memberId, "--listen", listenHost + ":" + port, "--data-dir", dataDir.toString(),
+        "--group-listen", listenHost + ":" + groupPort));
+    if (advertisedHost != null) {
+      cmd.addAll(List.of("--advertise-address", address(), "--group-advertise-address", groupAddress()));
+    }
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);

@@ -147,7 +147,13 @@ public final class Member implements AutoCloseable {
         return t;
       });
       maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger), 1, 1, TimeUnit.SECONDS);
-      String address = config.listenHost() + ":" + server.getPort();
+      // What clients and peers are told: the advertised address, else the one listened on.
+      String address = config.advertiseAddress().isEmpty() ? config.listenHost() + ":" + server.getPort()
+          : config.advertiseAddress();
+      if (config.advertiseAddress().isEmpty() && (config.listenHost().equals("0.0.0.0") || config.listenHost().equals("::"))) {
+        LOG.warn("member {} listens on {} and tells its group and clients to reach it at {}, which they cannot;"
+            + " set advertise-address (and group-advertise-address)", config.memberId(), config.listenHost(), address);
+      }
       LOG.info("member {} serving clients at {} (version {}); entering group {}", config.memberId(), address,
           VERSION, groupUuid);
       HttpEndpoint http = null;

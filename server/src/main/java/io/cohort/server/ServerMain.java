@@ -145,6 +145,14 @@ public final class ServerMain implements Runnable {
     @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
     String groupListen;
 
+    @Option(names = "--advertise-address", description = "host:port clients and peers are told to reach this"
+        + " member's client endpoint at, when it differs from --listen (a container, NAT, 0.0.0.0).")
+    String advertiseAddress;
+
+    @Option(names = "--group-advertise-address", description = "host:port peers are told to reach this member's"
+        + " group endpoint at, when it differs from --group-listen.")
+    String groupAdvertiseAddress;
+
     @Option(names = "--log-format", description = "text (default) or json: one JSON object per line.")
     String logFormat;
 
@@ -353,7 +361,8 @@ public final class ServerMain implements Runnable {
               RecoveryConfig.completeAt(pick(recoveryCompleteAt, p, "recovery-complete-at",
                   RecoveryConfig.DEFAULT_COMPLETE_AT.name()))),
           group(p, hostPort[0], port),
-          pick(httpListen, p, "http-listen", ""));
+          pick(httpListen, p, "http-listen", ""),
+          pick(advertiseAddress, p, "advertise-address", ""));
     }
 
     private static io.cohort.proto.Consistency consistencyLevel(String name) {
@@ -400,7 +409,7 @@ public final class ServerMain implements Runnable {
           parseInt(autoRejoinTries, p, "autorejoin-tries",
               GroupConfig.DEFAULT_AUTO_REJOIN_TRIES),
           parseLong(autoRejoinIntervalMs, p, "autorejoin-interval-ms", GroupConfig.DEFAULT_AUTO_REJOIN_INTERVAL_MS),
-          faultInjection, flowControl(p));
+          faultInjection, flowControl(p), pick(groupAdvertiseAddress, p, "group-advertise-address", ""));
     }
 
     private FlowControlConfig flowControl(Properties p) {
@@ -428,7 +437,7 @@ public final class ServerMain implements Runnable {
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
-        "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format",
+        "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

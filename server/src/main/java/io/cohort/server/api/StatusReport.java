@@ -16,7 +16,7 @@ final class StatusReport {
     GroupReplication.GroupStatus gs = g.status();
     StatusResponse.Builder b = StatusResponse.newBuilder()
         .setMemberId(m.memberId())
-        .setAddress(m.config().address())
+        .setAddress(m.config().advertised())
         .setState(gs.localState())
         .setVersion(m.version())
         .setGroupName(m.groupUuid())

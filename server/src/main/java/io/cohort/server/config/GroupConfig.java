@@ -24,6 +24,9 @@ import java.util.Map;
  * @param autoRejoinIntervalMs pause before each attempt
  * @param faultInjection       serve the FaultInjection service (tests and drills only)
  * @param flowControl          flow control settings
+ * @param groupAdvertise       host:port peers reach the group endpoint at, when it differs from
+ *                             {@code groupListen} (a container, NAT, a listen address of 0.0.0.0);
+ *                             "" = {@code groupListen}
  */
 public record GroupConfig(
     boolean bootstrap,
@@ -38,7 +41,8 @@ public record GroupConfig(
     int autoRejoinTries,
     long autoRejoinIntervalMs,
     boolean faultInjection,
-    FlowControlConfig flowControl) {
+    FlowControlConfig flowControl,
+    String groupAdvertise) {
 
   /** Like MySQL's group_replication_exit_state_action. */
   public enum ExitStateAction {
@@ -65,6 +69,13 @@ public record GroupConfig(
       MemberConfig.splitAddress(s);
     }
     MemberConfig.splitAddress(groupListen);
+    groupAdvertise = groupAdvertise == null ? "" : groupAdvertise;
+    if (!groupAdvertise.isEmpty()) {
+      MemberConfig.checkAdvertised("group-advertise-address", groupAdvertise);
+      if (groupListen.endsWith(":0")) {
+        throw new ConfigException("group-advertise-address needs a fixed --group-listen port");
+      }
+    }
     if ((!seeds.isEmpty() || !bootstrap) && groupListen.endsWith(":0")) {
       throw new ConfigException("a member that joins or rejoins a group needs a fixed --group-listen port"
           + " (the group records it in the view)");
@@ -88,7 +99,12 @@ public record GroupConfig(
     return new GroupConfig(true, List.of(), "127.0.0.1:0", true, DEFAULT_WEIGHT,
         DEFAULT_SUSPECT_AFTER_MS, DEFAULT_EXPEL_TIMEOUT_MS, DEFAULT_UNREACHABLE_MAJORITY_TIMEOUT_MS,
         ExitStateAction.READ_ONLY, DEFAULT_AUTO_REJOIN_TRIES, DEFAULT_AUTO_REJOIN_INTERVAL_MS, false,
-        FlowControlConfig.defaults());
+        FlowControlConfig.defaults(), "");
+  }
+
+  /** Where peers reach this member's group endpoint: {@code groupAdvertise}, else {@code groupListen}. */
+  public String groupAdvertised() {
+    return groupAdvertise.isEmpty() ? groupListen : groupAdvertise;
   }
 
   public String groupHost() {
@@ -104,6 +120,7 @@ public record GroupConfig(
     m.put("bootstrap", Boolean.toString(bootstrap));
     m.put("seeds", String.join(",", seeds));
     m.put("group-listen", groupListen);
+    m.put("group-advertise-address", groupAdvertise.isEmpty() ? "(group-listen)" : groupAdvertise);
     m.put("mode", singlePrimary ? "single-primary" : "multi-primary");
     m.put("weight", Integer.toString(weight));
     m.put("suspect-after-ms", Long.toString(suspectAfterMs));

@@ -27,7 +27,8 @@ public record MemberConfig(
     int compressionThreshold,
     RecoveryConfig recovery,
     GroupConfig group,
-    String httpListen) {
+    String httpListen,
+    String advertiseAddress) {
 
   /** MySQL's group_replication_transaction_size_limit. */
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 150_000_000L;
@@ -66,7 +67,7 @@ public record MemberConfig(
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
         transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
         DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE,
-        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0");
+        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0", "");
   }
 
   public MemberConfig {
@@ -75,6 +76,10 @@ public record MemberConfig(
     }
     if (recovery == null) {
       throw new ConfigException("recovery settings are required");
+    }
+    advertiseAddress = advertiseAddress == null ? "" : advertiseAddress;
+    if (!advertiseAddress.isEmpty()) {
+      checkAdvertised("advertise-address", advertiseAddress);
     }
     if (httpListen == null) {
       httpListen = "";
@@ -130,12 +135,17 @@ public record MemberConfig(
   public MemberConfig withRecovery(RecoveryConfig r) {
     return new MemberConfig(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes,
         maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
-        communicationMaxMessageSize, compressionThreshold, r, group, httpListen);
+        communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress);
   }
 
-  /** host:port clients and peers use. */
+  /** host:port this member listens on for clients. */
   public String address() {
     return listenHost + ":" + listenPort;
+  }
+
+  /** host:port clients and peers are told to use: advertise-address, else the listen address. */
+  public String advertised() {
+    return advertiseAddress.isEmpty() ? address() : advertiseAddress;
   }
 
   /** Key → effective value, for the start-up log. */
@@ -143,6 +153,7 @@ public record MemberConfig(
     Map<String, String> m = new LinkedHashMap<>();
     m.put("member-id", memberId);
     m.put("listen", address());
+    m.put("advertise-address", advertiseAddress.isEmpty() ? "(listen)" : advertiseAddress);
     m.put("data-dir", dataDir.toString());
     m.put("group-name", groupName == null || groupName.isEmpty() ? "(from data dir, or new)" : groupName);
     m.put("fsync", Boolean.toString(fsync));
@@ -158,6 +169,21 @@ public record MemberConfig(
     m.putAll(recovery.describe());
     m.putAll(group.describe());
     return m;
+  }
+
+  /** Checks an address others are told to reach this member at: host:port, a port of 1-65535, not 0.0.0.0. */
+  static void checkAdvertised(String key, String hostPort) {
+    String[] hp = splitAddress(hostPort);
+    int port;
+    try {
+      port = Integer.parseInt(hp[1]);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(key + " '" + Shown.of(hostPort) + "' must be host:port");
+    }
+    ConfigException.requireRange(key + " port", port, 1, 65535);
+    if (hp[0].equals("0.0.0.0") || hp[0].equals("::") || hp[0].equals("[::]")) {
+      throw new ConfigException(key + " " + Shown.of(hostPort) + " is a wildcard: give the address others reach this member at");
+    }
   }
 
   /** Parses "host:port". */

@@ -409,7 +409,9 @@ public final class ConsensusGroup implements GroupReplication {
     }
     GrpcTransport transport;
     try {
-      transport = openTransport(st.getEpoch(), id, s.peerAddresses(), portOf(selfIn(cp).getGroupAddress()));
+      // The port listened on: the configured one, or (an ephemeral one) the one the view records.
+      transport = openTransport(st.getEpoch(), id, s.peerAddresses(),
+          gc.groupPort() != 0 ? gc.groupPort() : portOf(selfIn(cp).getGroupAddress()));
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -446,7 +448,10 @@ public final class ConsensusGroup implements GroupReplication {
       return "its client address changed from " + me.getAddress() + " to " + clientAddress;
     }
     int port = portOf(me.getGroupAddress());
-    if (gc.groupPort() != 0 && gc.groupPort() != port) {
+    if (!gc.groupAdvertise().isEmpty() && !gc.groupAdvertise().equals(me.getGroupAddress())) {
+      return "its group address changed from " + me.getGroupAddress() + " to " + gc.groupAdvertise();
+    }
+    if (gc.groupAdvertise().isEmpty() && gc.groupPort() != 0 && gc.groupPort() != port) {
       return "its group port changed from " + port + " to " + gc.groupPort();
     }
     if (!Files.isDirectory(consensusDir())) {
@@ -495,7 +500,8 @@ public final class ConsensusGroup implements GroupReplication {
   private GroupSession bootstrap(long epoch, String how) {
     storeEpoch(epoch);
     GrpcTransport transport = openTransport(epoch, 0, Map.of(), gc.groupPort());
-    String groupAddress = gc.groupHost() + ":" + transport.listenPort();
+    String groupAddress = gc.groupAdvertise().isEmpty() ? gc.groupHost() + ":" + transport.listenPort()
+        : gc.groupAdvertise();
     MemberInfo self = selfInfo(0, groupAddress);
     long certified = applier.lastApplied();
     GroupMembership gm = GroupMembership.bootstrap(groupUuid, epoch, self, gc.singlePrimary(), certified, HORIZON);
@@ -515,7 +521,7 @@ public final class ConsensusGroup implements GroupReplication {
   /** One pass over {@code seeds}: the first answer, or null when none admitted this member. */
   private JoinAnswer joinThrough(List<String> seeds, String requestId) {
     JoinRequest req = JoinRequest.newBuilder().setGroupUuid(groupUuid).setRequestId(requestId)
-        .setMember(selfInfo(0, gc.groupListen())).setGtidExecuted(applier.executed().toString()).build();
+        .setMember(selfInfo(0, gc.groupAdvertised())).setGtidExecuted(applier.executed().toString()).build();
     for (String seed : seeds) {
       if (seed.equals(clientAddress) || closing || faults.isolated()) {
         continue;
@@ -1005,7 +1011,7 @@ public final class ConsensusGroup implements GroupReplication {
   private List<MemberView> membersOf(GroupSession s, GroupSession.View v, String selfState, boolean minority) {
     if (s == null) {
       return List.of(new MemberView(config.memberId(), clientAddress, selfState, "", version,
-          gc.groupListen(), gc.weight()));
+          gc.groupAdvertised(), gc.weight()));
     }
     Set<Integer> suspected = s.suspected();
     List<MemberView> out = new ArrayList<>();

@@ -178,7 +178,7 @@ public final class CloneStart {
   /** The first seed that is ONLINE in the group: its view, log and donors; null when none answers. */
   private static GroupSeen ask(MemberConfig config, String group, Map<String, ManagedChannel> channels) {
     for (String seed : config.group().seeds()) {
-      if (seed.equals(config.address())) {
+      if (seed.equals(config.address()) || seed.equals(config.advertised())) {
         continue;
       }
       StatusResponse st;

@@ -42,7 +42,7 @@ final class CloneStatusServer implements AutoCloseable {
     CohortServiceGrpc.CohortServiceImplBase status = new CohortServiceGrpc.CohortServiceImplBase() {
       @Override
       public void status(StatusRequest request, StreamObserver<StatusResponse> out) {
-        out.onNext(StatusResponse.newBuilder().setMemberId(config.memberId()).setAddress(config.address())
+        out.onNext(StatusResponse.newBuilder().setMemberId(config.memberId()).setAddress(config.advertised())
             .setState("RECOVERING").setStateReason("cloning a donor's data: " + report.reason())
             .setVersion(version).setGroupName(groupUuid).setFsync(config.fsync())
             .setRecovery(report.toProto()).build());
