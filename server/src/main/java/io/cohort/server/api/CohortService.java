@@ -411,7 +411,11 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       if (req.getFromSeqno() < 0) {
         throw DbException.invalid("from_seqno %d is negative", req.getFromSeqno());
       }
-      int limit = req.getLimit() == 0 ? DEFAULT_LOG_LIMIT : (int) Math.min(req.getLimit(), MAX_LOG_LIMIT);
+      if (Integer.toUnsignedLong(req.getLimit()) > MAX_LOG_LIMIT) {
+        throw DbException.invalid("log limit %d is over the maximum %d", Integer.toUnsignedLong(req.getLimit()),
+            MAX_LOG_LIMIT); // as a scan's
+      }
+      int limit = req.getLimit() == 0 ? DEFAULT_LOG_LIMIT : req.getLimit();
       LogPurger purger = m.logPurger();
       // 0 = from the oldest entry kept. What a reader asked for stays a while (it reads on).
       long from = req.getFromSeqno() == 0 ? purger.purgedUpTo() + 1 : req.getFromSeqno();

@@ -145,10 +145,11 @@ public final class ServerTransaction implements AutoCloseable {
     byte[] lo = op.hasStart() && op.getStart().getValuesCount() > 0 ? t.rowKey(op.getStart(), true) : prefix;
     byte[] hi = op.hasEnd() && op.getEnd().getValuesCount() > 0 ? t.rowKey(op.getEnd(), true)
         : KeyCodec.prefixEnd(prefix);
-    int limit = op.getLimit() == 0 ? DEFAULT_SCAN_LIMIT : op.getLimit();
-    if (limit > MAX_SCAN_LIMIT) {
-      throw DbException.invalid("scan limit %d is over the maximum %d", limit, MAX_SCAN_LIMIT);
+    if (Integer.toUnsignedLong(op.getLimit()) > MAX_SCAN_LIMIT) { // uint32: 2^31 and up read negative here
+      throw DbException.invalid("scan limit %d is over the maximum %d", Integer.toUnsignedLong(op.getLimit()),
+          MAX_SCAN_LIMIT);
     }
+    int limit = op.getLimit() == 0 ? DEFAULT_SCAN_LIMIT : op.getLimit();
     List<Row> out = new ArrayList<>();
     if (ORDER.compare(lo, hi) >= 0) {
       return new ScanResult(out, false);

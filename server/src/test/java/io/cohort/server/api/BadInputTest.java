@@ -143,6 +143,15 @@ class BadInputTest {
             () -> api.setPrimary(SetPrimaryRequest.newBuilder().setMemberId(LONG).build())),
         new Case("single-primary with a long unknown member", Status.Code.INVALID_ARGUMENT,
             () -> api.switchToSinglePrimary(SwitchToSinglePrimaryRequest.newBuilder().setMemberId(LONG).build())),
+        new Case("a scan limit over the maximum", Status.Code.INVALID_ARGUMENT,
+            () -> api.execute(auto(Operation.newBuilder().setScan(io.cohort.proto.ScanOp.newBuilder().setTable("users")
+                .setLimit(100_001)).build()))),
+        new Case("a scan limit of 3,000,000,000 (uint32)", Status.Code.INVALID_ARGUMENT,
+            () -> api.execute(auto(Operation.newBuilder().setScan(io.cohort.proto.ScanOp.newBuilder().setTable("users")
+                .setLimit((int) 3_000_000_000L)).build()))),
+        new Case("a log page over the maximum", Status.Code.INVALID_ARGUMENT,
+            () -> api.readLog(io.cohort.proto.ReadLogRequest.newBuilder().setLimit(100_001).build())
+                .forEachRemaining(e -> { })),
         new Case("force-members with long unknown members", Status.Code.FAILED_PRECONDITION,
             () -> api.forceMembers(ForceMembersRequest.newBuilder().addMembers("m1").addMembers(LONG).addMembers(LONG + "2")
                 .setExecute(true).build())));
