@@ -28,8 +28,8 @@ import io.cohort.proto.SwitchToSinglePrimaryRequest;
 import io.cohort.proto.TableSchema;
 import io.cohort.proto.UniqueKey;
 import io.cohort.proto.WriteOp;
+import io.cohort.server.LoneMember;
 import io.cohort.server.Member;
-import io.cohort.server.config.MemberConfig;
 import io.cohort.server.model.Shown;
 import io.grpc.CallOptions;
 import io.grpc.MethodDescriptor;
@@ -41,7 +41,6 @@ import java.io.UncheckedIOException;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,16 +60,17 @@ class BadInputTest {
   static final String LONG = "q".repeat(10_000);
 
   @TempDir Path dir;
+  LoneMember lone;
   Member member;
   ManagedChannel channel;
   CohortServiceGrpc.CohortServiceBlockingStub api;
 
   @BeforeEach
   void start() throws Exception {
-    member = Member.start(new MemberConfig("m1", "127.0.0.1", 0, dir, "", false, 64 * 1024, 100, 60_000));
-    assertThat(member.awaitOnline(30_000)).as("bootstrapped and ONLINE").isTrue();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", member.port()).usePlaintext().build();
-    api = CohortServiceGrpc.newBlockingStub(channel);
+    lone = LoneMember.start(dir);
+    member = lone.member;
+    channel = lone.channel;
+    api = lone.api;
     api.createTable(CreateTableRequest.newBuilder().setTable(TableSchema.newBuilder().setName("users")
         .addColumns(col("id", ColumnType.INT64, false)).addColumns(col("email", ColumnType.STRING, true))
         .addPrimaryKey("id").addUniqueKeys(UniqueKey.newBuilder().setName("email_uk").addColumns("email"))).build());
@@ -80,8 +80,7 @@ class BadInputTest {
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    member.close();
+    lone.close();
   }
 
   static Operation insert(String table, Row r) {

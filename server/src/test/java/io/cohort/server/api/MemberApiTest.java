@@ -25,12 +25,11 @@ import io.cohort.proto.TableSchema;
 import io.cohort.proto.UniqueKey;
 import io.cohort.proto.Value;
 import io.cohort.proto.WriteOp;
+import io.cohort.server.LoneMember;
 import io.cohort.server.Member;
-import io.cohort.server.config.MemberConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -43,16 +42,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The API against a real member (RocksDB, gRPC on loopback) in this JVM. */
 class MemberApiTest {
   @TempDir Path dir;
+  LoneMember lone;
   Member member;
   ManagedChannel channel;
   CohortServiceGrpc.CohortServiceBlockingStub api;
 
   @BeforeEach
   void start() throws Exception {
-    member = Member.start(new MemberConfig("m1", "127.0.0.1", 0, dir, "", false, 64 * 1024, 100, 60_000));
-    assertThat(member.awaitOnline(30_000)).as("bootstrapped and ONLINE").isTrue();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", member.port()).usePlaintext().build();
-    api = CohortServiceGrpc.newBlockingStub(channel);
+    lone = LoneMember.start(dir);
+    member = lone.member;
+    channel = lone.channel;
+    api = lone.api;
     api.createTable(CreateTableRequest.newBuilder().setTable(TableSchema.newBuilder().setName("users")
         .addColumns(col("id", ColumnType.INT64, false)).addColumns(col("email", ColumnType.STRING, true))
         .addColumns(col("n", ColumnType.INT64, true))
@@ -61,8 +61,7 @@ class MemberApiTest {
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    member.close();
+    lone.close();
   }
 
   static Column col(String name, ColumnType t, boolean nullable) {

@@ -12,11 +12,10 @@ import io.cohort.proto.Row;
 import io.cohort.proto.TableSchema;
 import io.cohort.proto.Value;
 import io.cohort.proto.WriteOp;
+import io.cohort.server.LoneMember;
 import io.cohort.server.Member;
-import io.cohort.server.config.MemberConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** A member's /metrics, scraped over HTTP as Prometheus would, around real commits. */
 class MetricsEndpointTest {
   @TempDir Path dir;
+  LoneMember lone;
   Member member;
   ManagedChannel channel;
   CohortServiceGrpc.CohortServiceBlockingStub api;
@@ -45,10 +45,10 @@ class MetricsEndpointTest {
 
   @BeforeEach
   void start() throws Exception {
-    member = Member.start(new MemberConfig("m1", "127.0.0.1", 0, dir, "", false, 64 * 1024, 100, 60_000));
-    assertThat(member.awaitOnline(30_000)).isTrue();
-    channel = NettyChannelBuilder.forAddress("127.0.0.1", member.port()).usePlaintext().build();
-    api = CohortServiceGrpc.newBlockingStub(channel);
+    lone = LoneMember.start(dir);
+    member = lone.member;
+    channel = lone.channel;
+    api = lone.api;
     api.createTable(CreateTableRequest.newBuilder().setTable(TableSchema.newBuilder().setName("kv")
         .addColumns(Column.newBuilder().setName("k").setType(ColumnType.INT64))
         .addColumns(Column.newBuilder().setName("v").setType(ColumnType.INT64).setNullable(true))
@@ -57,8 +57,7 @@ class MetricsEndpointTest {
 
   @AfterEach
   void stop() {
-    channel.shutdownNow();
-    member.close();
+    lone.close();
   }
 
   HttpResponse<String> get(String path) throws Exception {
