@@ -72,7 +72,7 @@ final class BenchCommand extends CliCommand {
     } catch (IllegalArgumentException e) {
       throw new CliException("bad bench options: " + e.getMessage(), e);
     }
-    ClientOptions options = ClientOptions.builder()
+    ClientOptions options = root().clientOptions()
         .deadline(Duration.ofMillis(requestTimeoutMs)).build();
     BenchResult result;
     List<CohortClient> pinned = new ArrayList<>();

@@ -47,11 +47,20 @@ final class ClusterCommands {
             + "flow control settings; what up sets itself (ids, ports, directories, seeds) wins.")
     Path config;
 
+    @Option(names = "--tls", description = "Members speak TLS to clients and mutual TLS to each other, with"
+        + " certificates from --tls-dir (default DIR/tls; made there with a new CA when missing). A DIR whose"
+        + " group has DIR/tls/ca.pem keeps TLS without this flag.")
+    boolean tls;
+
     @Override
     public Integer call() {
       LocalCluster cluster = new LocalCluster(dir, out());
       if (config != null) {
         cluster.serverConfig(config);
+      }
+      Path tlsDir = root().tlsDir != null ? root().tlsDir : dir.resolve("tls");
+      if (tls || root().tlsDir != null || java.nio.file.Files.exists(tlsDir.resolve(CertificateSet.CA))) {
+        cluster.tls(tlsDir, members);
       }
       cluster.up(members, basePort, fsync, serverJar(), Duration.ofSeconds(waitSeconds));
       return 0;

@@ -5,6 +5,8 @@ import io.cohort.client.Cohort;
 import io.cohort.client.CohortClient;
 import io.cohort.client.CohortException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,7 +28,7 @@ import picocli.CommandLine.Spec;
         RowCommands.Put.class, RowCommands.Insert.class, RowCommands.Update.class,
         RowCommands.Get.class, RowCommands.Delete.class, RowCommands.Scan.class,
         StatusCommand.class, LogCommand.class,
-        ClusterCommands.Up.class, ClusterCommands.Down.class, GroupCommands.class,
+        ClusterCommands.Up.class, ClusterCommands.Down.class, GroupCommands.class, CertsCommand.class,
         BenchCommand.class})
 public final class CohortCli implements Runnable {
   @Option(names = "--connect", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:7001",
@@ -43,6 +45,12 @@ public final class CohortCli implements Runnable {
           + " BEFORE_AND_AFTER (default: the member's setting).")
   io.cohort.client.Consistency consistency;
 
+  @Option(names = "--tls-dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = "${env:COHORT_TLS_DIR}",
+      description = "Speak TLS to the members: trust DIR/ca.pem and show DIR/client.pem (key DIR/client-key.pem)"
+          + " if it is there, as 'cohort certs create' writes them (default: $COHORT_TLS_DIR; none: plain text)."
+          + " With 'up', the local group uses TLS with the certificates in DIR.")
+  Path tlsDir;
+
   @Spec
   CommandSpec spec;
 
@@ -57,9 +65,32 @@ public final class CohortCli implements Runnable {
     if (timeoutSeconds <= 0) {
       throw new CliException("--timeout must be positive, got " + timeoutSeconds);
     }
-    ClientOptions options = ClientOptions.builder()
-        .deadline(Duration.ofSeconds(timeoutSeconds)).consistency(consistency).build();
+    ClientOptions options = clientOptions().deadline(Duration.ofSeconds(timeoutSeconds))
+        .consistency(consistency).build();
     return Cohort.connect(connect, options);
+  }
+
+  /** Client options from the defaults and {@code --tls-dir}. */
+  ClientOptions.Builder clientOptions() {
+    return withTls(ClientOptions.builder(), tlsDir);
+  }
+
+  /**
+   * {@code b} speaking TLS with the files in {@code dir} ({@code cohort certs create}'s names), or
+   * unchanged when {@code dir} is null.
+   */
+  static ClientOptions.Builder withTls(ClientOptions.Builder b, Path dir) {
+    if (dir == null) {
+      return b;
+    }
+    Path ca = dir.resolve(CertificateSet.CA);
+    if (!Files.isReadable(ca)) {
+      throw new CliException("--tls-dir " + dir + ": no readable " + CertificateSet.CA
+          + " there ('cohort certs create --dir " + dir + "' writes one)");
+    }
+    Path cert = dir.resolve(CertificateSet.CLIENT + ".pem");
+    Path key = dir.resolve(CertificateSet.CLIENT + "-key.pem");
+    return Files.isReadable(cert) && Files.isReadable(key) ? b.tls(ca, cert, key) : b.tls(ca);
   }
 
   /**
@@ -70,15 +101,36 @@ public final class CohortCli implements Runnable {
    * @return the configured command line
    */
   public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(new CohortCli());
+    CohortCli cli = new CohortCli();
+    CommandLine cl = new CommandLine(cli);
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("error: " + oneLine(e));
+      commandLine.getErr().println("error: " + oneLine(e).replace('\n', ' ') + tlsHint(e, cli.tlsDir));
       commandLine.getErr().flush();
       return 1;
     });
     return cl;
+  }
+
+  /**
+   * A hint when a member could not be reached because one side speaks TLS and the other does not:
+   * gRPC says only that the connection was reset, or that the record was not TLS.
+   */
+  static String tlsHint(Throwable e, Path tlsDir) {
+    String m = String.valueOf(e.getMessage());
+    if (!(e instanceof io.cohort.client.UnavailableException)) {
+      return "";
+    }
+    if (tlsDir == null && m.contains("Connection reset by peer")) {
+      return " (if the members use TLS, give --tls-dir DIR with their CA's ca.pem)";
+    }
+    String lower = m.toLowerCase(java.util.Locale.ROOT);
+    if (tlsDir != null && (lower.contains("ssl") || lower.contains("tls") || lower.contains("certificat"))) {
+      return " (TLS failed: do the members use TLS, and did " + tlsDir.resolve(CertificateSet.CA)
+          + " sign their certificates?)";
+    }
+    return "";
   }
 
   /** The one-line description of a failure shown to the user. */

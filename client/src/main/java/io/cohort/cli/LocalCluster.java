@@ -44,6 +44,8 @@ public final class LocalCluster {
   private final PrintWriter out;
   /** A properties file every member reads (its own flags win), or null. */
   private Path serverConfig;
+  /** Certificates members and this command's client use; null for plain text. */
+  private Path tlsDir;
 
   /**
    * Creates a handle on a cluster directory.
@@ -100,6 +102,39 @@ public final class LocalCluster {
       throw new CliException("--config " + file + ": not a readable file");
     }
     this.serverConfig = file.toAbsolutePath();
+    return this;
+  }
+
+  /**
+   * Has every member speak TLS to clients and mutual TLS to its peers, with the certificates in
+   * {@code tlsDir} ({@link CertificateSet}'s names); writes a new CA and certificates for m1..mN
+   * there first when it holds no CA.
+   *
+   * @param tlsDir the certificates' directory
+   * @param members how many members will need a certificate
+   * @return this
+   */
+  public LocalCluster tls(Path tlsDir, int members) {
+    Path abs = tlsDir.toAbsolutePath();
+    try {
+      if (!Files.exists(abs.resolve(CertificateSet.CA))) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= members; i++) {
+          ids.add("m" + i);
+        }
+        CertificateSet.create(abs, ids, List.of());
+        out.println("wrote a new CA and certificates for m1..m" + members + " in " + abs);
+      }
+    } catch (IOException e) {
+      throw new CliException("cannot write certificates in " + abs + ": " + e.getMessage(), e);
+    }
+    for (int i = 1; i <= members; i++) {
+      if (!Files.isReadable(abs.resolve("m" + i + ".pem"))) {
+        throw new CliException(abs + " has no certificate for m" + i + " (m" + i + ".pem): its CA was made for"
+            + " fewer members; give another --tls-dir");
+      }
+    }
+    this.tlsDir = abs;
     return this;
   }
 
@@ -168,7 +203,7 @@ public final class LocalCluster {
       addresses.add(m.address());
     }
     out.println((restart ? "restarted" : "started") + " group " + group + "; connect with "
-        + "--connect " + String.join(",", addresses));
+        + "--connect " + String.join(",", addresses) + (tlsDir == null ? "" : " --tls-dir " + tlsDir));
     return addresses;
   }
 
@@ -317,6 +352,11 @@ public final class LocalCluster {
     if (serverConfig != null) {
       cmd.addAll(List.of("--config", serverConfig.toString()));
     }
+    if (tlsDir != null) {
+      cmd.addAll(List.of("--tls-cert", tlsDir.resolve(m.id() + ".pem").toString(),
+          "--tls-key", tlsDir.resolve(m.id() + "-key.pem").toString(), "--tls-ca",
+          tlsDir.resolve(CertificateSet.CA).toString(), "--client-tls", "on", "--group-tls", "on"));
+    }
     try {
       Files.createDirectories(m.dataDir());
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -340,7 +380,7 @@ public final class LocalCluster {
       long deadlineNanos, Duration wait) {
     MemberSpec m = specs.get(i);
     Process p = started.get(i);
-    ClientOptions opts = ClientOptions.builder().deadline(Duration.ofSeconds(2))
+    ClientOptions opts = CohortCli.withTls(ClientOptions.builder(), tlsDir).deadline(Duration.ofSeconds(2))
         .routing(ClientOptions.Routing.PINNED).build();
     String last = "no answer to Status";
     try (CohortClient client = Cohort.connect(m.address(), opts)) {

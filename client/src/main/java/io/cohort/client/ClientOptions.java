@@ -1,5 +1,6 @@
 package io.cohort.client;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -36,8 +37,14 @@ public final class ClientOptions {
   private final Set<ErrorCode> retryableCodes;
   private final Routing routing;
   private final Consistency consistency;
+  private final Path tlsCa;
+  private final Path tlsCert;
+  private final Path tlsKey;
 
   private ClientOptions(Builder b) {
+    this.tlsCa = b.tlsCa;
+    this.tlsCert = b.tlsCert;
+    this.tlsKey = b.tlsKey;
     this.consistency = b.consistency;
     this.deadline = b.deadline;
     this.maxAttempts = b.maxAttempts;
@@ -126,6 +133,33 @@ public final class ClientOptions {
   }
 
   /**
+   * The CA certificates (PEM) the members' certificates must chain to.
+   *
+   * @return the file, or null when the client speaks plain text
+   */
+  public Path tlsCa() {
+    return tlsCa;
+  }
+
+  /**
+   * The certificate chain (PEM) this client shows the members.
+   *
+   * @return the file, or null for none
+   */
+  public Path tlsCert() {
+    return tlsCert;
+  }
+
+  /**
+   * The private key (PEM, PKCS#8) of {@link #tlsCert()}.
+   *
+   * @return the file, or null for none
+   */
+  public Path tlsKey() {
+    return tlsKey;
+  }
+
+  /**
    * Returns a builder holding these options.
    *
    * @return a builder
@@ -140,6 +174,9 @@ public final class ClientOptions {
     b.retryableCodes.addAll(retryableCodes);
     b.routing = routing;
     b.consistency = consistency;
+    b.tlsCa = tlsCa;
+    b.tlsCert = tlsCert;
+    b.tlsKey = tlsKey;
     return b;
   }
 
@@ -147,7 +184,7 @@ public final class ClientOptions {
   public String toString() {
     return "ClientOptions{deadline=" + deadline + ", maxAttempts=" + maxAttempts
         + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff
-        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + ", consistency=" + consistency + "}";
+        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + ", consistency=" + consistency + ", tls=" + (tlsCa == null ? "off" : tlsCa) + "}";
   }
 
   /** Collects {@link ClientOptions}; not thread-safe. */
@@ -159,8 +196,42 @@ public final class ClientOptions {
     private EnumSet<ErrorCode> retryableCodes = EnumSet.of(ErrorCode.ABORTED);
     private Routing routing = Routing.PRIMARY;
     private Consistency consistency;
+    private Path tlsCa;
+    private Path tlsCert;
+    private Path tlsKey;
 
     private Builder() {}
+
+    /**
+     * Speaks TLS to the members (their {@code client-tls} is on), trusting the certificates
+     * {@code trustedCa} signed. A member's certificate must also name the address the client
+     * dials (a subject alternative name), as {@code cohort certs create} writes them.
+     *
+     * @param trustedCa CA certificates, PEM
+     * @return this builder
+     */
+    public Builder tls(Path trustedCa) {
+      return tls(trustedCa, null, null);
+    }
+
+    /**
+     * Speaks TLS and shows a client certificate, for members whose {@code client-tls} is
+     * {@code require-client-cert}.
+     *
+     * @param trustedCa CA certificates, PEM
+     * @param clientCert this client's certificate chain, PEM; null for none
+     * @param clientKey its private key, PEM (PKCS#8); null exactly when {@code clientCert} is
+     * @return this builder
+     */
+    public Builder tls(Path trustedCa, Path clientCert, Path clientKey) {
+      if ((clientCert == null) != (clientKey == null)) {
+        throw new IllegalArgumentException("a client certificate needs its key, and a key its certificate");
+      }
+      this.tlsCa = Objects.requireNonNull(trustedCa, "trustedCa");
+      this.tlsCert = clientCert;
+      this.tlsKey = clientKey;
+      return this;
+    }
 
     /**
      * Sets the consistency level of this client's transactions (like MySQL's session

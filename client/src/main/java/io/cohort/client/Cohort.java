@@ -1,7 +1,11 @@
 package io.cohort.client;
 
 import com.google.common.net.HostAndPort;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.io.IOException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,21 +41,40 @@ public final class Cohort {
    * @throws IllegalArgumentException if an address is malformed
    */
   public static CohortClient connect(String addresses, ClientOptions options) {
+    List<String> parsed = parseAddresses(addresses);
+    ChannelCredentials credentials = credentials(options);
     List<MemberConnection> members = new ArrayList<>();
-    for (String address : parseAddresses(addresses)) {
-      members.add(open(address, options));
+    for (String address : parsed) {
+      members.add(open(address, options, credentials));
     }
     // Members learnt later (the primary named by a secondary) get a channel the same way.
-    return new CohortClient(members, address -> open(address, options), options);
+    return new CohortClient(members, address -> open(address, options, credentials), options);
   }
 
-  private static MemberConnection open(String address, ClientOptions options) {
+  /** Plain text, or TLS with the options' CA and client certificate; the PEM files are read now. */
+  private static ChannelCredentials credentials(ClientOptions options) {
+    if (options.tlsCa() == null) {
+      return InsecureChannelCredentials.create();
+    }
+    try {
+      TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder().trustManager(options.tlsCa().toFile());
+      if (options.tlsCert() != null) {
+        b.keyManager(options.tlsCert().toFile(), options.tlsKey().toFile());
+      }
+      return b.build();
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot use the TLS files (CA " + options.tlsCa()
+          + (options.tlsCert() == null ? "" : ", certificate " + options.tlsCert() + ", key " + options.tlsKey())
+          + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static MemberConnection open(String address, ClientOptions options, ChannelCredentials credentials) {
     HostAndPort hp = HostAndPort.fromString(address);
     if (!hp.hasPort() || hp.getHost().isEmpty()) {
       throw new IllegalArgumentException("member address '" + address + "' needs host:port");
     }
-    ManagedChannel channel = NettyChannelBuilder.forAddress(hp.getHost(), hp.getPort())
-        .usePlaintext()
+    ManagedChannel channel = NettyChannelBuilder.forAddress(hp.getHost(), hp.getPort(), credentials)
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES)
         .build();
     return new MemberConnection(address, channel, options.deadline());

@@ -43,6 +43,12 @@ final class GroupCluster implements AutoCloseable {
     }
   }
 
+  /** Every member speaks TLS with its certificate from {@code certs} ({@link MemberProcess#withTls}). */
+  GroupCluster tls(Path certs) {
+    members.forEach(m -> m.withTls(certs, certs));
+    return this;
+  }
+
   /** Bootstraps on m1, then joins the others one at a time; every member ONLINE. */
   GroupCluster start() {
     MemberProcess first = members.get(0);

@@ -1,6 +1,8 @@
 package io.cohort.it;
 
 import io.cohort.proto.StatusResponse;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,6 +28,10 @@ final class MemberProcess implements AutoCloseable {
   private final Path log;
   private Process process;
   private int starts;
+  /** What Status reads dial this member with. */
+  private ChannelCredentials credentials = InsecureChannelCredentials.create();
+  /** Member TLS flags for every start; empty for plain text. */
+  private List<String> tlsArgs = List.of();
 
   MemberProcess(String memberId, Path baseDir, List<String> extraArgs) {
     this.memberId = memberId;
@@ -63,6 +69,24 @@ final class MemberProcess implements AutoCloseable {
   // Where it listens, and where it says it is (null: where it listens).
   private String listenHost = "127.0.0.1";
   private String advertisedHost;
+
+  /**
+   * Serves TLS to clients and mutual TLS to peers with {@code certs}/&lt;id&gt;.pem and its key,
+   * trusting {@code trusted}/ca.pem, as {@code cohort certs create} names them; status reads
+   * then dial it with TLS too, trusting {@code certs}/ca.pem and showing its client certificate.
+   */
+  MemberProcess withTls(Path certs, Path trusted) {
+    return withTls(certs, trusted, "on");
+  }
+
+  /** As {@link #withTls(Path, Path)}, with {@code clientTls} (on, require-client-cert) on the client port. */
+  MemberProcess withTls(Path certs, Path trusted, String clientTls) {
+    this.tlsArgs = List.of("--tls-cert", certs.resolve(memberId + ".pem").toString(),
+        "--tls-key", certs.resolve(memberId + "-key.pem").toString(), "--tls-ca", trusted.resolve("ca.pem").toString(),
+        "--client-tls", clientTls, "--group-tls", "on");
+    this.credentials = MemberReads.tls(certs, "client");
+    return this;
+  }
 
   /** Listens on {@code host} (0.0.0.0, say) and tells clients and peers it is at {@code advertised}. */
   MemberProcess listeningOn(String host, String advertised) {
@@ -122,6 +146,7 @@ final class MemberProcess implements AutoCloseable {
     if (advertisedHost != null) {
       cmd.addAll(List.of("--advertise-address", address(), "--group-advertise-address", groupAddress()));
     }
+    cmd.addAll(tlsArgs);
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);
@@ -203,7 +228,7 @@ final class MemberProcess implements AutoCloseable {
 
   /** Status straight from the wire ({@link MemberReads#status}). */
   StatusResponse status() {
-    return MemberReads.status(address(), 2);
+    return MemberReads.status(address(), 2, credentials);
   }
 
   /** SIGKILL: no shutdown hook, no flush; what was not synced is lost. */

@@ -16,7 +16,11 @@ import io.cohort.proto.RowChange;
 import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
 import io.cohort.proto.Transaction;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.nio.file.Path;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -79,7 +83,12 @@ final class MemberReads {
    * to be of one view ({@link #assertOneView}), so each test that reads status checks that too.
    */
   static StatusResponse status(String address, int deadlineSeconds) {
-    ManagedChannel ch = NettyChannelBuilder.forTarget(address).usePlaintext().build();
+    return status(address, deadlineSeconds, InsecureChannelCredentials.create());
+  }
+
+  /** As {@link #status(String, int)}, dialing with {@code credentials}. */
+  static StatusResponse status(String address, int deadlineSeconds, ChannelCredentials credentials) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(address, credentials).build();
     try {
       return assertOneView(CohortServiceGrpc.newBlockingStub(ch).withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS)
           .status(StatusRequest.getDefaultInstance()));
@@ -114,6 +123,19 @@ final class MemberReads {
       throw new AssertionError("member " + s.getMemberId() + "'s status contradicts itself: " + wrong + "\n" + s);
     }
     return s;
+  }
+
+  /**
+   * TLS trusting {@code dir}/ca.pem and showing {@code dir}/&lt;who&gt;.pem, as {@code cohort certs
+   * create} names them.
+   */
+  static ChannelCredentials tls(Path dir, String who) {
+    try {
+      return TlsChannelCredentials.newBuilder().trustManager(dir.resolve("ca.pem").toFile())
+          .keyManager(dir.resolve(who + ".pem").toFile(), dir.resolve(who + "-key.pem").toFile()).build();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** The member's whole log, from sequence number 1, straight from its ReadLog. */

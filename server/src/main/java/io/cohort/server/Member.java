@@ -33,6 +33,11 @@ import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.cohort.server.transport.MemberCredentials;
+import io.cohort.server.api.MemberCertificateCheck;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -84,13 +89,23 @@ public final class Member implements AutoCloseable {
     this.calls = calls;
   }
 
+  /** Lets every call through (the member-to-member services when client TLS is off). */
+  private static final ServerInterceptor PASS = new ServerInterceptor() {
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, io.grpc.Metadata headers,
+        ServerCallHandler<Q, R> next) {
+      return next.startCall(call, headers);
+    }
+  };
+
   /** Opens storage, recovers, and starts serving on the configured address. */
   public static Member start(MemberConfig config) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
+    MemberCredentials credentials = MemberCredentials.of(config.tls());
     try {
-      CloneStart.cloneIfNeeded(config, VERSION, report);
+      CloneStart.cloneIfNeeded(config, credentials, VERSION, report);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while cloning", e);
@@ -118,7 +133,7 @@ public final class Member implements AutoCloseable {
       applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
           () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults, report,
-          why -> requestClone(config, why, restart));
+          why -> requestClone(config, why, restart), credentials);
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
       MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
@@ -127,17 +142,20 @@ public final class Member implements AutoCloseable {
       metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+      ServerInterceptor membersOnly = credentials.internalCallsNeedCertificate() ? new MemberCertificateCheck()
+          : PASS;
+      NettyServerBuilder builder = NettyServerBuilder.forAddress(
+              new InetSocketAddress(config.listenHost(), config.listenPort()), credentials.clientPort())
           .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group))))
-          .addService(RequestGuard.guard(new GroupServiceHandler(group).bindService()))
-          .addService(RequestGuard.guard(donor.bindService()))
+          .addService(RequestGuard.guard(ServerInterceptors.intercept(new GroupServiceHandler(group), membersOnly)))
+          .addService(RequestGuard.guard(ServerInterceptors.intercept(donor, membersOnly)))
           .addService(ProtoReflectionServiceV1.newInstance())
           .addService(v1alphaReflection()) // grpcurl before 1.9, Postman, older grpc_cli
           .intercept(new RequestGuard())
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       NonBlockingCalls calls = NonBlockingCalls.install(builder);
       if (config.group().faultInjection()) {
-        builder.addService(RequestGuard.guard(new FaultInjectionHandler(faults).bindService()));
+        builder.addService(RequestGuard.guard(ServerInterceptors.intercept(new FaultInjectionHandler(faults), membersOnly)));
         LOG.warn("fault injection is enabled: anyone who can reach this member can cut it off from its group");
       }
       Server server = builder.build().start();

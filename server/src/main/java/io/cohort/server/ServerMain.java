@@ -6,6 +6,7 @@ import io.cohort.server.tools.ConsensusNodeCommand;
 import io.cohort.server.tools.StorageBench;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
+import io.cohort.server.config.TlsConfig;
 import io.cohort.server.config.RecoveryConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,6 +153,23 @@ public final class ServerMain implements Runnable {
     @Option(names = "--group-advertise-address", description = "host:port peers are told to reach this member's"
         + " group endpoint at, when it differs from --group-listen.")
     String groupAdvertiseAddress;
+
+    @Option(names = "--tls-cert", description = "This member's certificate chain, PEM (for client-tls and group-tls).")
+    String tlsCert;
+
+    @Option(names = "--tls-key", description = "This member's private key, PEM (PKCS#8).")
+    String tlsKey;
+
+    @Option(names = "--tls-ca", description = "CA certificates, PEM: peers' and client certificates must chain to them.")
+    String tlsCa;
+
+    @Option(names = "--client-tls", description = "off (default), on (TLS on the client port; members' own calls"
+        + " need a certificate from tls-ca) or require-client-cert (every caller needs one).")
+    String clientTls;
+
+    @Option(names = "--group-tls", description = "off (default) or on: mutual TLS between members; plain-text"
+        + " peers and certificates from another CA are refused.")
+    String groupTls;
 
     @Option(names = "--log-format", description = "text (default) or json: one JSON object per line.")
     String logFormat;
@@ -362,7 +380,17 @@ public final class ServerMain implements Runnable {
                   RecoveryConfig.DEFAULT_COMPLETE_AT.name()))),
           group(p, hostPort[0], port),
           pick(httpListen, p, "http-listen", ""),
-          pick(advertiseAddress, p, "advertise-address", ""));
+          pick(advertiseAddress, p, "advertise-address", ""),
+          tls(p));
+    }
+
+    private TlsConfig tls(Properties p) {
+      String cert = pick(tlsCert, p, "tls-cert", "");
+      String key = pick(tlsKey, p, "tls-key", "");
+      String ca = pick(tlsCa, p, "tls-ca", "");
+      return new TlsConfig(cert.isEmpty() ? null : Path.of(cert), key.isEmpty() ? null : Path.of(key),
+          ca.isEmpty() ? null : Path.of(ca), TlsConfig.clientTls(pick(clientTls, p, "client-tls", "off")),
+          TlsConfig.groupTls(pick(groupTls, p, "group-tls", "off")));
     }
 
     private static io.cohort.proto.Consistency consistencyLevel(String name) {
@@ -438,6 +466,7 @@ public final class ServerMain implements Runnable {
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
+        "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -28,7 +28,8 @@ public record MemberConfig(
     RecoveryConfig recovery,
     GroupConfig group,
     String httpListen,
-    String advertiseAddress) {
+    String advertiseAddress,
+    TlsConfig tls) {
 
   /** MySQL's group_replication_transaction_size_limit. */
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 150_000_000L;
@@ -67,7 +68,8 @@ public record MemberConfig(
     this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
         transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
         DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE,
-        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0", "");
+        DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0", "",
+        TlsConfig.off());
   }
 
   public MemberConfig {
@@ -76,6 +78,9 @@ public record MemberConfig(
     }
     if (recovery == null) {
       throw new ConfigException("recovery settings are required");
+    }
+    if (tls == null) {
+      throw new ConfigException("TLS settings are required (TlsConfig.off() for none)");
     }
     advertiseAddress = advertiseAddress == null ? "" : advertiseAddress;
     if (!advertiseAddress.isEmpty()) {
@@ -135,7 +140,7 @@ public record MemberConfig(
   public MemberConfig withRecovery(RecoveryConfig r) {
     return new MemberConfig(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes,
         maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
-        communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress);
+        communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress, tls);
   }
 
   /** host:port this member listens on for clients. */
@@ -168,6 +173,7 @@ public record MemberConfig(
     m.put("http-listen", httpListen.isEmpty() ? "(none: no /metrics)" : httpListen);
     m.putAll(recovery.describe());
     m.putAll(group.describe());
+    m.putAll(tls.describe());
     return m;
   }
 

@@ -40,6 +40,7 @@ import io.cohort.server.storage.ConsensusStore;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.transport.GrpcTransport;
 import io.cohort.server.transport.GrpcTransportOptions;
+import io.cohort.server.transport.MemberCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -139,11 +140,14 @@ public final class ConsensusGroup implements GroupReplication {
   private final Throttle throttle;
   /** What requests wait for under the consistency levels. */
   private final ConsistencyWaits waits;
+  /** TLS (or not) of the group port and of calls to other members. */
+  private final MemberCredentials credentials;
 
   public ConsensusGroup(MemberConfig config, String groupUuid, Storage storage, CertificationPipeline pipeline,
       Applier applier, LongSupplier lowWatermark, String version, Runnable abortServer, FaultSwitch faults,
-      RecoveryReport report, java.util.function.Consumer<String> cloneNeeded) {
+      RecoveryReport report, java.util.function.Consumer<String> cloneNeeded, MemberCredentials credentials) {
     this.report = report;
+    this.credentials = credentials;
     this.cloneNeeded = cloneNeeded;
     this.config = config;
     this.gc = config.group();
@@ -162,7 +166,7 @@ public final class ConsensusGroup implements GroupReplication {
     this.waits = new ConsistencyWaits(config.memberId(), applier::lastApplied);
     this.places = SessionStore.on(storage, held -> applier.syncEachBatch(!held));
     this.history = new HistoryCheck(storage, groupUuid, config.memberId());
-    this.coordinator = new RestartCoordinator(groupUuid, config.memberId());
+    this.coordinator = new RestartCoordinator(groupUuid, config.memberId(), credentials.toClientPorts());
     this.recovery = new DonorRecovery(storage, applier, groupUuid, history, coordinator::channel, faults, report);
     // Kept as soon as it is applied, not on the next timer tick: a member that recovers from
     // this one must not be able to commit before the view that admitted it is on disk here.
@@ -691,7 +695,7 @@ public final class ConsensusGroup implements GroupReplication {
       int port) {
     try {
       return GrpcTransport.listening(groupUuid + "/" + epoch, self, peers,
-          new java.net.InetSocketAddress(gc.groupHost(), port), GrpcTransportOptions.defaults());
+          new java.net.InetSocketAddress(gc.groupHost(), port), GrpcTransportOptions.defaults(), credentials);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -7,7 +7,12 @@ import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.server.membership.GroupRestart;
 import io.grpc.ConnectivityState;
+import io.cohort.server.model.Shown;
+import io.cohort.server.transport.DistinctReasons;
+import io.cohort.server.transport.TlsFailure;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.ArrayList;
@@ -30,14 +35,20 @@ import java.util.concurrent.TimeUnit;
  * read by any.
  */
 final class RestartCoordinator implements AutoCloseable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RestartCoordinator.class);
   private static final long PROBE_DEADLINE_MS = 2000;
 
   private final String groupUuid;
   private final String memberId;
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
   private volatile Map<String, ProbeResponse> lastHeard = Map.of();
+  /** TLS failures and refusals logged already: each is logged once per address. */
+  private final DistinctReasons refusals = new DistinctReasons(64);
+  /** What other members' client ports are dialed with (TLS with this member's certificate, or not). */
+  private final ChannelCredentials credentials;
 
-  RestartCoordinator(String groupUuid, String memberId) {
+  RestartCoordinator(String groupUuid, String memberId, ChannelCredentials credentials) {
+    this.credentials = credentials;
     this.groupUuid = groupUuid;
     this.memberId = memberId;
   }
@@ -81,7 +92,7 @@ final class RestartCoordinator implements AutoCloseable {
    * back must be heard on the next round, not minutes later.
    */
   ManagedChannel channel(String address) {
-    ManagedChannel ch = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
+    ManagedChannel ch = channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a, credentials)
         .maxInboundMessageSize(Integer.MAX_VALUE).build());
     if (ch.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
       ch.resetConnectBackoff();
@@ -95,6 +106,17 @@ final class RestartCoordinator implements AutoCloseable {
           .withDeadlineAfter(PROBE_DEADLINE_MS, TimeUnit.MILLISECONDS)
           .probe(ProbeRequest.newBuilder().setGroupUuid(groupUuid).setMemberId(memberId).build());
     } catch (StatusRuntimeException e) {
+      String tls = TlsFailure.of(e);
+      Status.Code code = e.getStatus().getCode();
+      if (tls != null && refusals.isNew(address + " " + tls)) {
+        LOG.warn("member {} cannot reach {}: the TLS handshake failed ({}); tls-ca must have signed both members'"
+            + " certificates, and {}'s must name the address dialed", memberId, address, Shown.of(tls, 300), address);
+      } else if ((code == Status.Code.UNAUTHENTICATED || code == Status.Code.PERMISSION_DENIED)
+          && refusals.isNew(address + " " + code)) {
+        LOG.warn("member {} cannot reach {}: it refused this member ({}: {}); the CA it trusts must have signed this"
+            + " member's certificate (tls-cert)", memberId, address, code,
+            Shown.of(e.getStatus().getDescription(), 300));
+      }
       return null; // down, or not answering yet: it counts as not heard
     }
   }

@@ -11,10 +11,15 @@ public final class Shown {
   private Shown() {}
 
   public static String of(String value) {
+    return of(value, MAX);
+  }
+
+  /** As {@link #of(String)}, cut after {@code max} characters: for longer text such as a peer's error. */
+  public static String of(String value, int max) {
     if (value == null) {
       return "null";
     }
-    int end = Math.min(value.length(), MAX);
+    int end = Math.min(value.length(), max);
     if (end < value.length() && Character.isHighSurrogate(value.charAt(end - 1))) {
       end--;
     }

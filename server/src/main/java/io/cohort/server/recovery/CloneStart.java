@@ -8,6 +8,8 @@ import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.config.MemberConfig;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.storage.Storage;
+import io.cohort.server.transport.MemberCredentials;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -83,7 +85,8 @@ public final class CloneStart {
    * Clones into {@code config.dataDir()} when this member must; does nothing otherwise (no seeds,
    * bootstrap, no seed answers, or the logs can serve it).
    */
-  public static void cloneIfNeeded(MemberConfig config, String version, RecoveryReport report)
+  public static void cloneIfNeeded(MemberConfig config, MemberCredentials credentials, String version,
+      RecoveryReport report)
       throws InterruptedException {
     if (config.group().bootstrap() || config.group().seeds().isEmpty()) {
       return;
@@ -110,7 +113,7 @@ public final class CloneStart {
     }
     Map<String, ManagedChannel> channels = new HashMap<>();
     try {
-      GroupSeen g = ask(config, ownGroup, channels);
+      GroupSeen g = ask(config, ownGroup, channels, credentials.toClientPorts());
       if (g == null) {
         if (resuming) {
           LOG.info("clone: no seed answers, so the clone under way cannot go on yet; joining as usual");
@@ -128,7 +131,7 @@ public final class CloneStart {
       LOG.info("recovery: clone, because {}; donors {}", why, g.donors());
       CloneProgress progress = new CloneProgress(System::nanoTime);
       report.cloning(why, progress);
-      CloneStatusServer statusServer = CloneStatusServer.start(config, g.groupUuid(), version, report);
+      CloneStatusServer statusServer = CloneStatusServer.start(config, credentials, g.groupUuid(), version, report);
       ScheduledExecutorService reporter = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "cohort-clone-progress");
         t.setDaemon(true);
@@ -136,7 +139,7 @@ public final class CloneStart {
       });
       reporter.scheduleAtFixedRate(() -> LOG.info("clone: {}", progress), 5, 5, TimeUnit.SECONDS);
       try {
-        new CloneReceiver(dataDir, g.groupUuid(), config.memberId(), a -> channel(channels, a), progress)
+        new CloneReceiver(dataDir, g.groupUuid(), config.memberId(), a -> channel(channels, a, credentials.toClientPorts()), progress)
             .run(g.donors(), config.recovery().retryCount(), config.recovery().reconnectIntervalSeconds() * 1000L);
       } finally {
         reporter.shutdownNow();
@@ -176,14 +179,15 @@ public final class CloneStart {
   }
 
   /** The first seed that is ONLINE in the group: its view, log and donors; null when none answers. */
-  private static GroupSeen ask(MemberConfig config, String group, Map<String, ManagedChannel> channels) {
+  private static GroupSeen ask(MemberConfig config, String group, Map<String, ManagedChannel> channels,
+      ChannelCredentials credentials) {
     for (String seed : config.group().seeds()) {
       if (seed.equals(config.address()) || seed.equals(config.advertised())) {
         continue;
       }
       StatusResponse st;
       try {
-        st = CohortServiceGrpc.newBlockingStub(channel(channels, seed)).withDeadlineAfter(2, TimeUnit.SECONDS)
+        st = CohortServiceGrpc.newBlockingStub(channel(channels, seed, credentials)).withDeadlineAfter(2, TimeUnit.SECONDS)
             .status(StatusRequest.getDefaultInstance());
       } catch (StatusRuntimeException e) {
         continue;
@@ -207,10 +211,11 @@ public final class CloneStart {
   }
 
   /** A channel to a donor, taking chunks; kept in {@code channels}. */
-  public static ManagedChannel channel(Map<String, ManagedChannel> channels, String address) {
+  public static ManagedChannel channel(Map<String, ManagedChannel> channels, String address,
+      ChannelCredentials credentials) {
     // A receive window of many chunks: with gRPC's default (1 MiB, one chunk) the donor waited for
     // a window update after every chunk, and a clone ran at a fifth of the disk's speed.
-    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a).usePlaintext()
+    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a, credentials)
         .maxInboundMessageSize(CloneDonor.CHUNK_BYTES + (1 << 16)).flowControlWindow(16 * CloneDonor.CHUNK_BYTES)
         .build());
   }

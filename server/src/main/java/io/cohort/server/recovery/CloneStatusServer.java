@@ -4,6 +4,7 @@ import io.cohort.proto.CohortServiceGrpc;
 import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
 import io.cohort.server.config.MemberConfig;
+import io.cohort.server.transport.MemberCredentials;
 import io.grpc.Metadata;
 import io.grpc.Server;
 import io.grpc.ServerCall;
@@ -35,7 +36,8 @@ final class CloneStatusServer implements AutoCloseable {
   }
 
   /** Serves on the configured client address; null when it cannot (then the log alone shows progress). */
-  static CloneStatusServer start(MemberConfig config, String groupUuid, String version, RecoveryReport report) {
+  static CloneStatusServer start(MemberConfig config, MemberCredentials credentials, String groupUuid,
+      String version, RecoveryReport report) {
     if (config.listenPort() == 0) {
       return null; // an ephemeral port: the member proper would answer elsewhere
     }
@@ -63,7 +65,8 @@ final class CloneStatusServer implements AutoCloseable {
       }
     };
     try {
-      Server s = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()))
+      Server s = NettyServerBuilder.forAddress(new InetSocketAddress(config.listenHost(), config.listenPort()),
+              credentials.clientPort())
           .addService(ServerInterceptors.intercept(status, onlyStatus)).build().start();
       return new CloneStatusServer(s);
     } catch (IOException e) {

@@ -7,6 +7,11 @@ import io.cohort.proto.StatusResponse;
 import io.cohort.server.recovery.CloneProgress;
 import io.cohort.server.recovery.CloneReceiver;
 import io.cohort.server.recovery.CloneStart;
+import io.cohort.server.config.ConfigException;
+import io.cohort.server.config.TlsConfig;
+import io.cohort.server.transport.MemberCredentials;
+import io.grpc.ChannelCredentials;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -42,8 +47,27 @@ public final class CloneCommand implements Callable<Integer> {
       description = "The member the copy is for (shown in the donor's log).")
   String memberId;
 
+  @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA that signed the donors' certificates, when"
+      + " their client port uses TLS.")
+  Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Certificate to show the donors (a member's:"
+      + " donors serve clones only to callers with a certificate from their CA).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "Private key of --tls-cert (PKCS#8).")
+  Path tlsKey;
+
   @Override
   public Integer call() throws Exception {
+    ChannelCredentials credentials;
+    try {
+      credentials = tlsCa == null && tlsCert == null && tlsKey == null ? InsecureChannelCredentials.create()
+          : MemberCredentials.of(new TlsConfig(tlsCert, tlsKey, tlsCa, TlsConfig.ClientTls.ON, false)).toClientPorts();
+    } catch (ConfigException e) {
+      System.err.println("cohort clone: " + e.getMessage());
+      return 2;
+    }
     Path db = CloneReceiver.databaseDir(dataDir);
     boolean resuming = Files.exists(dataDir.resolve("clone-staging").resolve("clone.state"));
     if (Files.exists(db) && !resuming) {
@@ -57,7 +81,7 @@ public final class CloneCommand implements Callable<Integer> {
       StatusResponse st = null;
       for (String d : donors) {
         try {
-          st = CohortServiceGrpc.newBlockingStub(CloneStart.channel(channels, d)).withDeadlineAfter(5, TimeUnit.SECONDS)
+          st = CohortServiceGrpc.newBlockingStub(CloneStart.channel(channels, d, credentials)).withDeadlineAfter(5, TimeUnit.SECONDS)
               .status(StatusRequest.getDefaultInstance());
           break;
         } catch (StatusRuntimeException e) {
@@ -70,7 +94,7 @@ public final class CloneCommand implements Callable<Integer> {
       }
       CloneProgress progress = new CloneProgress(System::nanoTime);
       reporter.scheduleAtFixedRate(() -> System.out.println(progress), 2, 2, TimeUnit.SECONDS);
-      CloneManifest m = new CloneReceiver(dataDir, st.getGroupName(), memberId, a -> CloneStart.channel(channels, a), progress)
+      CloneManifest m = new CloneReceiver(dataDir, st.getGroupName(), memberId, a -> CloneStart.channel(channels, a, credentials), progress)
           .run(donors, 3, 1000);
       reporter.shutdownNow();
       System.out.println("cloned " + m.getTotalBytes() + " bytes from " + m.getDonorMemberId() + " into " + db

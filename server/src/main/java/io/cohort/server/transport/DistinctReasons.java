@@ -8,16 +8,16 @@ import java.util.Set;
  * (a peer refusing us for the same misconfiguration) is logged once, while a new reason is
  * logged again. Bounded, because reasons can carry text chosen by a remote member.
  */
-final class DistinctReasons {
+public final class DistinctReasons {
   private final int capacity;
   private final Set<String> seen = new HashSet<>(); // guarded by this
 
-  DistinctReasons(int capacity) {
+  public DistinctReasons(int capacity) {
     this.capacity = capacity;
   }
 
   /** True the first time {@code reason} is seen (and while fewer than the capacity were). */
-  synchronized boolean isNew(String reason) {
+  public synchronized boolean isNew(String reason) {
     return seen.size() < capacity && seen.add(reason);
   }
 }

@@ -69,6 +69,8 @@ public final class GrpcTransport implements Transport {
   private volatile Server ownServer;
   /** The thread every peer stream of this transport runs on, offered to the consensus loop. */
   private final NettyLoop io;
+  /** What the own server serves with and what links dial with. */
+  private final MemberCredentials credentials;
 
   /**
    * A transport whose inbound service the caller adds to its own gRPC server with
@@ -80,6 +82,11 @@ public final class GrpcTransport implements Transport {
    */
   public GrpcTransport(String groupId, int self, Map<Integer, InetSocketAddress> peers,
       GrpcTransportOptions options) {
+    this(groupId, self, peers, options, MemberCredentials.plaintext());
+  }
+
+  private GrpcTransport(String groupId, int self, Map<Integer, InetSocketAddress> peers,
+      GrpcTransportOptions options, MemberCredentials credentials) {
     if (groupId == null || groupId.isEmpty()) {
       throw new IllegalArgumentException("group id must not be empty");
     }
@@ -87,9 +94,10 @@ public final class GrpcTransport implements Transport {
     this.groupId = groupId;
     this.self = self;
     this.options = options;
+    this.credentials = credentials;
     this.io = new NettyLoop(self);
     peerAddresses(peers).forEach((id, address) ->
-        links.put(id, new PeerLink(groupId, self, id, address, options, counters, io)));
+        links.put(id, new PeerLink(groupId, self, id, address, options, credentials.toGroupPorts(), counters, io)));
     this.handler = new PeerServiceHandler(new HelloCheck(groupId, self, links.keySet()), counters);
   }
 
@@ -102,11 +110,22 @@ public final class GrpcTransport implements Transport {
   public static GrpcTransport listening(String groupId, int self,
       Map<Integer, InetSocketAddress> peers, InetSocketAddress listen, GrpcTransportOptions options)
       throws IOException {
-    GrpcTransport t = new GrpcTransport(groupId, self, peers, options);
+    return listening(groupId, self, peers, listen, options, MemberCredentials.plaintext());
+  }
+
+  /**
+   * As {@link #listening(String, int, Map, InetSocketAddress, GrpcTransportOptions)}, serving and
+   * dialing with {@code credentials}' group-port credentials (mutual TLS when group-tls is on:
+   * a peer without a certificate from the CA never gets past the handshake).
+   */
+  public static GrpcTransport listening(String groupId, int self,
+      Map<Integer, InetSocketAddress> peers, InetSocketAddress listen, GrpcTransportOptions options,
+      MemberCredentials credentials) throws IOException {
+    GrpcTransport t = new GrpcTransport(groupId, self, peers, options, credentials);
     // Peers ping as often as keepAliveTime; a server that permitted less would hang up on them.
     // Inbound frames are decoded and handed to the consensus loop on the network thread itself,
     // the one thread of this transport, on which the loop runs its turns too (ioLoop()).
-    t.ownServer = NettyServerBuilder.forAddress(listen).addService(t.handler).directExecutor()
+    t.ownServer = NettyServerBuilder.forAddress(listen, credentials.groupPort()).addService(t.handler).directExecutor()
         .bossEventLoopGroup(t.io.group()).workerEventLoopGroup(t.io.group()).channelType(t.io.serverChannelType())
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .permitKeepAliveTime(options.keepAliveTime().toMillis() / 2, TimeUnit.MILLISECONDS)
@@ -184,7 +203,7 @@ public final class GrpcTransport implements Transport {
           if (!moved.contains(id)) {
             added.add(id);
           }
-          PeerLink link = new PeerLink(groupId, self, id, address, options, counters, io);
+          PeerLink link = new PeerLink(groupId, self, id, address, options, credentials.toGroupPorts(), counters, io);
           links.put(id, link);
           if (started.get()) {
             link.start();

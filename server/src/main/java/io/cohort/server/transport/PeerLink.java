@@ -69,7 +69,7 @@ final class PeerLink {
   private ClientCallStreamObserver<PeerStreamItem> open; // guarded by sendLock
 
   PeerLink(String groupId, int self, int peer, InetSocketAddress address,
-      GrpcTransportOptions options, TransportCounters counters, NettyLoop io) {
+      GrpcTransportOptions options, io.grpc.ChannelCredentials credentials, TransportCounters counters, NettyLoop io) {
     this.peer = peer;
     this.address = address;
     this.options = options;
@@ -81,7 +81,7 @@ final class PeerLink {
         () -> ThreadLocalRandom.current().nextDouble());
     // Callbacks only record state and wake the sender thread, so they can run on the
     // network thread; the channel's own redial backoff is reset before each of our attempts.
-    this.channel = NettyChannelBuilder.forAddress(address).usePlaintext().directExecutor()
+    this.channel = NettyChannelBuilder.forAddress(address, credentials).directExecutor()
         .eventLoopGroup(io.group()).channelType(io.channelType())
         .keepAliveTime(options.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
         .keepAliveTimeout(options.keepAliveTime().toMillis(), TimeUnit.MILLISECONDS)

@@ -49,7 +49,7 @@ class CloneTest {
     donor = Member.start(new MemberConfig("d1", "127.0.0.1", 0, donorDir, "", false, 16 << 20, 100, 60_000));
     assertThat(donor.awaitOnline(30_000)).isTrue();
     address = "127.0.0.1:" + donor.port();
-    CohortServiceGrpc.CohortServiceBlockingStub api = CohortServiceGrpc.newBlockingStub(CloneStart.channel(channels, address));
+    CohortServiceGrpc.CohortServiceBlockingStub api = CohortServiceGrpc.newBlockingStub(CloneStart.channel(channels, address, io.grpc.InsecureChannelCredentials.create()));
     api.createTable(CreateTableRequest.newBuilder().setTable(TableSchema.newBuilder().setName("blobs")
         .addColumns(Column.newBuilder().setName("id").setType(ColumnType.INT64))
         .addColumns(Column.newBuilder().setName("b").setType(ColumnType.BYTES).setNullable(true))
@@ -78,7 +78,7 @@ class CloneTest {
   }
 
   CloneReceiver receiver(CloneProgress progress) {
-    return new CloneReceiver(receiverDir, groupUuid, "r1", a -> CloneStart.channel(channels, a), progress);
+    return new CloneReceiver(receiverDir, groupUuid, "r1", a -> CloneStart.channel(channels, a, io.grpc.InsecureChannelCredentials.create()), progress);
   }
 
   @Test
@@ -148,7 +148,7 @@ class CloneTest {
   @Test
   void aCloneOfAnotherGroupIsRefused() {
     CloneReceiver r = new CloneReceiver(receiverDir, java.util.UUID.randomUUID().toString(), "r1",
-        a -> CloneStart.channel(channels, a), new CloneProgress(System::nanoTime));
+        a -> CloneStart.channel(channels, a, io.grpc.InsecureChannelCredentials.create()), new CloneProgress(System::nanoTime));
     assertThatThrownBy(() -> r.run(List.of(address), 1, 10)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no donor could serve a clone").hasMessageContaining("FAILED_PRECONDITION");
     assertThat(Files.exists(CloneReceiver.databaseDir(receiverDir))).isFalse();
