@@ -185,6 +185,17 @@ final class MemberProcess implements AutoCloseable {
     }
   }
 
+  /** Waits until this member's log holds {@code text}. */
+  void awaitLog(String text, int seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!log().contains(text)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(memberId + " never logged '" + text + "' within " + seconds + " s; log:\n" + logTail());
+      }
+      sleep(200);
+    }
+  }
+
   /** Waits until this member reports {@code state} for itself. */
   void awaitState(String state, int seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);

@@ -92,7 +92,7 @@ class TlsIT {
       MemberProcess intruder = new MemberProcess("m4", dir, List.of()).withTls(other, certs);
       g.members.add(intruder);
       intruder.withArgs(List.of("--group-name", g.groupName, "--seeds", all)).spawn();
-      awaitLog(intruder, "cannot reach " + g.members.get(0).address(), 60);
+      intruder.awaitLog("cannot reach " + g.members.get(0).address(), 60);
       g.members.remove(intruder);
       for (MemberProcess m : g.members) {
         StatusResponse s = m.status();
@@ -123,17 +123,6 @@ class TlsIT {
       for (MemberProcess m : g.members) {
         assertThat(m.status().getGtidExecuted()).as("%s's gtid_executed", m.memberId()).isEqualTo(before);
       }
-    }
-  }
-
-  private static void awaitLog(MemberProcess m, String text, int seconds) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!m.log().contains(text)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(m.memberId() + " never logged '" + text + "' within " + seconds + " s; log:\n"
-            + m.log());
-      }
-      MemberProcess.sleep(200);
     }
   }
 }

@@ -33,9 +33,8 @@ import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.cohort.server.transport.AllowlistCheck;
 import io.cohort.server.transport.MemberCredentials;
 import io.cohort.server.api.MemberCertificateCheck;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
@@ -89,15 +88,6 @@ public final class Member implements AutoCloseable {
     this.calls = calls;
   }
 
-  /** Lets every call through (the member-to-member services when client TLS is off). */
-  private static final ServerInterceptor PASS = new ServerInterceptor() {
-    @Override
-    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, io.grpc.Metadata headers,
-        ServerCallHandler<Q, R> next) {
-      return next.startCall(call, headers);
-    }
-  };
-
   /** Opens storage, recovers, and starts serving on the configured address. */
   public static Member start(MemberConfig config) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
@@ -142,8 +132,11 @@ public final class Member implements AutoCloseable {
       metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
-      ServerInterceptor membersOnly = credentials.internalCallsNeedCertificate() ? new MemberCertificateCheck()
-          : PASS;
+      ServerInterceptor allowlist = new AllowlistCheck(config.group().ipAllowlist(), config.memberId());
+      // The last interceptor runs first: the allowlist, then the certificate check.
+      ServerInterceptor[] membersOnly = credentials.internalCallsNeedCertificate()
+          ? new ServerInterceptor[] {new MemberCertificateCheck(), allowlist}
+          : new ServerInterceptor[] {allowlist};
       NettyServerBuilder builder = NettyServerBuilder.forAddress(
               new InetSocketAddress(config.listenHost(), config.listenPort()), credentials.clientPort())
           .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group))))

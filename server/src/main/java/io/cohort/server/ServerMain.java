@@ -6,6 +6,7 @@ import io.cohort.server.tools.ConsensusNodeCommand;
 import io.cohort.server.tools.StorageBench;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
+import io.cohort.server.config.IpAllowlist;
 import io.cohort.server.config.TlsConfig;
 import io.cohort.server.config.RecoveryConfig;
 import java.io.IOException;
@@ -170,6 +171,10 @@ public final class ServerMain implements Runnable {
     @Option(names = "--group-tls", description = "off (default) or on: mutual TLS between members; plain-text"
         + " peers and certificates from another CA are refused.")
     String groupTls;
+
+    @Option(names = "--ip-allowlist", description = "Addresses group connections are taken from: AUTOMATIC"
+        + " (default: loopback and private networks) or addresses, ranges (10.0.1.0/24) and host names, comma-separated.")
+    String ipAllowlist;
 
     @Option(names = "--log-format", description = "text (default) or json: one JSON object per line.")
     String logFormat;
@@ -437,7 +442,8 @@ public final class ServerMain implements Runnable {
           parseInt(autoRejoinTries, p, "autorejoin-tries",
               GroupConfig.DEFAULT_AUTO_REJOIN_TRIES),
           parseLong(autoRejoinIntervalMs, p, "autorejoin-interval-ms", GroupConfig.DEFAULT_AUTO_REJOIN_INTERVAL_MS),
-          faultInjection, flowControl(p), pick(groupAdvertiseAddress, p, "group-advertise-address", ""));
+          faultInjection, flowControl(p), pick(groupAdvertiseAddress, p, "group-advertise-address", ""),
+          IpAllowlist.parse(pick(ipAllowlist, p, "ip-allowlist", IpAllowlist.AUTOMATIC)));
     }
 
     private FlowControlConfig flowControl(Properties p) {
@@ -466,7 +472,7 @@ public final class ServerMain implements Runnable {
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
-        "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls",
+        "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "ip-allowlist",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -27,6 +27,8 @@ import java.util.Map;
  * @param groupAdvertise       host:port peers reach the group endpoint at, when it differs from
  *                             {@code groupListen} (a container, NAT, a listen address of 0.0.0.0);
  *                             "" = {@code groupListen}
+ * @param ipAllowlist          addresses group connections are taken from (MySQL's
+ *                             group_replication_ip_allowlist)
  */
 public record GroupConfig(
     boolean bootstrap,
@@ -42,7 +44,8 @@ public record GroupConfig(
     long autoRejoinIntervalMs,
     boolean faultInjection,
     FlowControlConfig flowControl,
-    String groupAdvertise) {
+    String groupAdvertise,
+    IpAllowlist ipAllowlist) {
 
   /** Like MySQL's group_replication_exit_state_action. */
   public enum ExitStateAction {
@@ -86,6 +89,9 @@ public record GroupConfig(
     ConfigException.requireRange("unreachable-majority-timeout-ms", unreachableMajorityTimeoutMs, 0, 3_600_000);
     ConfigException.requireRange("autorejoin-tries", autoRejoinTries, 0, 2016);
     ConfigException.requireRange("autorejoin-interval-ms", autoRejoinIntervalMs, 100, 3_600_000);
+    if (ipAllowlist == null) {
+      throw new ConfigException("ip-allowlist is required (AUTOMATIC for loopback and private networks)");
+    }
     if (flowControl == null) {
       throw new ConfigException("flow control settings are required");
     }
@@ -99,7 +105,7 @@ public record GroupConfig(
     return new GroupConfig(true, List.of(), "127.0.0.1:0", true, DEFAULT_WEIGHT,
         DEFAULT_SUSPECT_AFTER_MS, DEFAULT_EXPEL_TIMEOUT_MS, DEFAULT_UNREACHABLE_MAJORITY_TIMEOUT_MS,
         ExitStateAction.READ_ONLY, DEFAULT_AUTO_REJOIN_TRIES, DEFAULT_AUTO_REJOIN_INTERVAL_MS, false,
-        FlowControlConfig.defaults(), "");
+        FlowControlConfig.defaults(), "", IpAllowlist.automatic());
   }
 
   /** Where peers reach this member's group endpoint: {@code groupAdvertise}, else {@code groupListen}. */
@@ -121,6 +127,7 @@ public record GroupConfig(
     m.put("seeds", String.join(",", seeds));
     m.put("group-listen", groupListen);
     m.put("group-advertise-address", groupAdvertise.isEmpty() ? "(group-listen)" : groupAdvertise);
+    m.put("ip-allowlist", ipAllowlist.toString());
     m.put("mode", singlePrimary ? "single-primary" : "multi-primary");
     m.put("weight", Integer.toString(weight));
     m.put("suspect-after-ms", Long.toString(suspectAfterMs));

@@ -40,6 +40,7 @@ import io.cohort.server.storage.ConsensusStore;
 import io.cohort.server.storage.Storage;
 import io.cohort.server.transport.GrpcTransport;
 import io.cohort.server.transport.GrpcTransportOptions;
+import io.cohort.server.transport.AllowlistCheck;
 import io.cohort.server.transport.MemberCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -695,7 +696,8 @@ public final class ConsensusGroup implements GroupReplication {
       int port) {
     try {
       return GrpcTransport.listening(groupUuid + "/" + epoch, self, peers,
-          new java.net.InetSocketAddress(gc.groupHost(), port), GrpcTransportOptions.defaults(), credentials);
+          new java.net.InetSocketAddress(gc.groupHost(), port), GrpcTransportOptions.defaults(), credentials,
+          new AllowlistCheck(gc.ipAllowlist(), config.memberId()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

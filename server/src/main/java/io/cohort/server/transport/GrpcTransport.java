@@ -4,6 +4,8 @@ import io.cohort.server.consensus.Membership;
 import io.cohort.server.consensus.Message;
 import io.grpc.BindableService;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -110,22 +112,24 @@ public final class GrpcTransport implements Transport {
   public static GrpcTransport listening(String groupId, int self,
       Map<Integer, InetSocketAddress> peers, InetSocketAddress listen, GrpcTransportOptions options)
       throws IOException {
-    return listening(groupId, self, peers, listen, options, MemberCredentials.plaintext());
+    return listening(groupId, self, peers, listen, options, MemberCredentials.plaintext(), null);
   }
 
   /**
    * As {@link #listening(String, int, Map, InetSocketAddress, GrpcTransportOptions)}, serving and
    * dialing with {@code credentials}' group-port credentials (mutual TLS when group-tls is on:
-   * a peer without a certificate from the CA never gets past the handshake).
+   * a peer without a certificate from the CA never gets past the handshake), and admitting
+   * peer streams only through {@code admission} (the ip-allowlist; null admits every address).
    */
   public static GrpcTransport listening(String groupId, int self,
       Map<Integer, InetSocketAddress> peers, InetSocketAddress listen, GrpcTransportOptions options,
-      MemberCredentials credentials) throws IOException {
+      MemberCredentials credentials, ServerInterceptor admission) throws IOException {
     GrpcTransport t = new GrpcTransport(groupId, self, peers, options, credentials);
     // Peers ping as often as keepAliveTime; a server that permitted less would hang up on them.
     // Inbound frames are decoded and handed to the consensus loop on the network thread itself,
     // the one thread of this transport, on which the loop runs its turns too (ioLoop()).
-    t.ownServer = NettyServerBuilder.forAddress(listen, credentials.groupPort()).addService(t.handler).directExecutor()
+    t.ownServer = NettyServerBuilder.forAddress(listen, credentials.groupPort())
+        .addService(admission == null ? t.handler.bindService() : ServerInterceptors.intercept(t.handler, admission)).directExecutor()
         .bossEventLoopGroup(t.io.group()).workerEventLoopGroup(t.io.group()).channelType(t.io.serverChannelType())
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .permitKeepAliveTime(options.keepAliveTime().toMillis() / 2, TimeUnit.MILLISECONDS)

@@ -88,7 +88,7 @@ public final class MemberCredentials {
    * naming the setting before it opens anything (gRPC would parse them only when a port opens).
    */
   private static void checkPem(TlsConfig tls) {
-    for (var e : java.util.Map.of("tls-cert", tls.cert(), "tls-ca", tls.ca()).entrySet()) {
+    for (var e : java.util.List.of(java.util.Map.entry("tls-cert", tls.cert()), java.util.Map.entry("tls-ca", tls.ca()))) {
       try (java.io.InputStream in = java.nio.file.Files.newInputStream(e.getValue())) {
         if (java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).isEmpty()) {
           throw new ConfigException(e.getKey() + " " + e.getValue() + " holds no PEM certificate");
