@@ -30,6 +30,8 @@ final class MemberProcess implements AutoCloseable {
   private int starts;
   /** What Status reads dial this member with. */
   private ChannelCredentials credentials = InsecureChannelCredentials.create();
+  /** The HTTP endpoint's port (/metrics, /ui), or 0 for none. */
+  private int httpPort;
   /** Member TLS flags for every start; empty for plain text. */
   private List<String> tlsArgs = List.of();
 
@@ -86,6 +88,22 @@ final class MemberProcess implements AutoCloseable {
         "--client-tls", clientTls, "--group-tls", "on");
     this.credentials = MemberReads.tls(certs, "client");
     return this;
+  }
+
+  /** Serves HTTP (/metrics, /ui) on a port of its own, from the next start on. */
+  MemberProcess withHttp() {
+    if (httpPort == 0) {
+      httpPort = freePort();
+    }
+    return this;
+  }
+
+  /** http://127.0.0.1:port of the HTTP endpoint ({@link #withHttp}). */
+  String httpUrl() {
+    if (httpPort == 0) {
+      throw new IllegalStateException(memberId + " serves no HTTP: call withHttp() before it starts");
+    }
+    return "http://127.0.0.1:" + httpPort;
   }
 
   /** Listens on {@code host} (0.0.0.0, say) and tells clients and peers it is at {@code advertised}. */
@@ -147,6 +165,9 @@ final class MemberProcess implements AutoCloseable {
       cmd.addAll(List.of("--advertise-address", address(), "--group-advertise-address", groupAddress()));
     }
     cmd.addAll(tlsArgs);
+    if (httpPort != 0) {
+      cmd.addAll(List.of("--http-listen", "127.0.0.1:" + httpPort));
+    }
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);

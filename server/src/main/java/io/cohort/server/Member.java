@@ -36,6 +36,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.cohort.server.transport.AllowlistCheck;
 import io.cohort.server.transport.MemberCredentials;
+import io.cohort.server.api.DashboardState;
 import io.cohort.server.api.MemberCertificateCheck;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.io.IOException;
@@ -171,7 +172,7 @@ public final class Member implements AutoCloseable {
       if (!config.httpListen().isEmpty()) {
         String[] hp = MemberConfig.splitAddress(config.httpListen());
         try {
-          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics);
+          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics, new DashboardState(ctx, metrics)::json);
         } catch (IOException e) {
           server.shutdownNow();
           calls.close();

@@ -323,7 +323,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
-    unary(out, () -> StatusReport.build(m));
+    unary(out, () -> StatusReport.build(m, req.getIncludeEvents()));
   }
 
   @Override

@@ -9,6 +9,12 @@ import io.cohort.server.group.GroupReplication;
 final class StatusReport {
   private StatusReport() {}
 
+  /** Status, with the latest group events when {@code withEvents}. */
+  static StatusResponse build(MemberContext m, boolean withEvents) {
+    StatusResponse s = build(m);
+    return withEvents ? s.toBuilder().addAllEvents(m.group().events()).build() : s;
+  }
+
   static StatusResponse build(MemberContext m) {
     GroupReplication g = m.group();
     GroupReplication.PipelineStats s = g.stats();

@@ -12,6 +12,7 @@ import io.cohort.proto.SessionCheckpoint;
 import io.cohort.proto.FlowControlStatus;
 import io.cohort.proto.ForceBootstrapResponse;
 import io.cohort.proto.MemberInfo;
+import io.cohort.proto.ViewChange;
 import io.cohort.proto.MemberStats;
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.Applier;
@@ -141,6 +142,8 @@ public final class ConsensusGroup implements GroupReplication {
   private final Throttle throttle;
   /** What requests wait for under the consistency levels. */
   private final ConsistencyWaits waits;
+  /** View changes, elections and members turning ONLINE, for status and the dashboard. */
+  private final GroupTimeline timeline = new GroupTimeline(System::currentTimeMillis);
   /** TLS (or not) of the group port and of calls to other members. */
   private final MemberCredentials credentials;
 
@@ -631,6 +634,24 @@ public final class ConsensusGroup implements GroupReplication {
           public void appliedAck(MemberInfo member, long seqno) {
             waits.acked(member.getMemberId(), seqno);
           }
+
+          @Override
+          public void viewChanged(long slot, ViewChange change, GroupMembership.ViewResult result) {
+            if (result.applied()) {
+              timeline.add(gm.viewId(), change.getReason().name(), change.getSubject(),
+                  gm.members().values().stream().map(MemberInfo::getMemberId).sorted().toList());
+            }
+          }
+
+          @Override
+          public void primaryChanged(int before, int after) {
+            timeline.add(gm.viewId(), "PRIMARY", after < 0 ? "" : gm.members().get(after).getMemberId(), List.of());
+          }
+
+          @Override
+          public void memberOnline(MemberInfo member) {
+            timeline.add(gm.viewId(), "ONLINE", member.getMemberId(), List.of());
+          }
         });
     s.throttleWith(throttle);
     return s;
@@ -1075,6 +1096,11 @@ public final class ConsensusGroup implements GroupReplication {
         .setBytesBeforeCompression(messages.compressedIn()).setBytesAfterCompression(messages.compressedOut())
         .setFragmentsSent(messages.fragmentsSent())
         .setReassemblyBytes(s == null ? 0 : s.machine().reassemblyBytes()).build();
+  }
+
+  @Override
+  public List<io.cohort.proto.GroupEvent> events() {
+    return timeline.events();
   }
 
   @Override

@@ -47,6 +47,9 @@ public interface GroupReplication extends AutoCloseable {
   /** Mode, primary, member table and every member's last reported counters, all of one view. */
   GroupStatus status();
 
+  /** The latest group events this member delivered, oldest first (at most 100). */
+  List<io.cohort.proto.GroupEvent> events();
+
   /**
    * @param mode         SINGLE_PRIMARY or MULTI_PRIMARY
    * @param primary      member id of the primary, "" when none

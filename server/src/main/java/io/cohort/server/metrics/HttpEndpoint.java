@@ -3,17 +3,21 @@ package io.cohort.server.metrics;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A member's HTTP endpoint ({@code http-listen}): {@code /metrics} in Prometheus' text format.
- * It serves on a thread of its own, so a slow scraper never holds up the member.
+ * A member's HTTP endpoint ({@code http-listen}): {@code /metrics} in Prometheus' text format,
+ * the live dashboard at {@code /ui} (one static page, no build step) and the JSON it polls at
+ * {@code /api/status}. It serves on a thread of its own, so a slow scraper never holds up the
+ * member.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoint.class);
@@ -28,7 +32,15 @@ public final class HttpEndpoint implements AutoCloseable {
   }
 
   /** Listens on {@code host:port} (0: any free port). */
-  public static HttpEndpoint start(String host, int port, MemberMetrics metrics) throws IOException {
+  public static HttpEndpoint start(String host, int port, MemberMetrics metrics, Supplier<String> dashboardJson)
+      throws IOException {
+    byte[] page;
+    try (InputStream in = HttpEndpoint.class.getResourceAsStream("/ui/index.html")) {
+      if (in == null) {
+        throw new IOException("the dashboard page ui/index.html is missing from the server jar");
+      }
+      page = in.readAllBytes();
+    }
     HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
     ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cohort-http");
@@ -43,16 +55,39 @@ public final class HttpEndpoint implements AutoCloseable {
       }
       reply(ex, 200, PROMETHEUS_TEXT, metrics.scrape());
     });
+    server.createContext("/ui", ex -> {
+      String path = ex.getRequestURI().getPath();
+      if (!path.equals("/ui") && !path.equals("/ui/")) {
+        reply(ex, 404, "text/plain; charset=utf-8", "not found; the dashboard is /ui\n");
+        return;
+      }
+      reply(ex, 200, "text/html; charset=utf-8", page);
+    });
+    server.createContext("/api/status", ex -> {
+      String json;
+      try {
+        json = dashboardJson.get();
+      } catch (RuntimeException e) {
+        reply(ex, 503, "text/plain; charset=utf-8", "status unavailable: " + e.getClass().getSimpleName() + "\n");
+        return;
+      }
+      ex.getResponseHeaders().set("Cache-Control", "no-store");
+      reply(ex, 200, "application/json", json);
+    });
     server.createContext("/", ex -> reply(ex, ex.getRequestURI().getPath().equals("/") ? 200 : 404,
         "text/plain; charset=utf-8", ex.getRequestURI().getPath().equals("/")
-            ? "cohort member: /metrics (Prometheus text format)\n" : "not found; see /metrics\n"));
+            ? "cohort member: /metrics (Prometheus text format), /ui (dashboard), /api/status (JSON)\n"
+            : "not found; see /metrics, /ui\n"));
     server.start();
-    LOG.info("metrics at http://{}:{}/metrics", host, server.getAddress().getPort());
+    LOG.info("metrics at http://{}:{}/metrics, dashboard at /ui", host, server.getAddress().getPort());
     return new HttpEndpoint(server, executor);
   }
 
   private static void reply(HttpExchange ex, int code, String type, String body) throws IOException {
-    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    reply(ex, code, type, body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void reply(HttpExchange ex, int code, String type, byte[] b) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
     boolean head = ex.getRequestMethod().equals("HEAD");
     ex.sendResponseHeaders(code, head ? -1 : b.length);

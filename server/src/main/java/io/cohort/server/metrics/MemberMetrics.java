@@ -134,6 +134,22 @@ public final class MemberMetrics {
     FunctionCounter.builder(name, obj, f).description(description).register(registry);
   }
 
+  /**
+   * Committed commits' latency so far, for the dashboard: {"count":N,"sumSeconds":S,"buckets":
+   * [[upper bound in seconds, commits at or under it], ...]}, cumulative as in Prometheus.
+   */
+  public String commitLatencyJson() {
+    io.micrometer.core.instrument.distribution.HistogramSnapshot h = committed.takeSnapshot();
+    StringBuilder b = new StringBuilder(4096).append("{\"count\":").append(h.count()).append(",\"sumSeconds\":")
+        .append(h.total(java.util.concurrent.TimeUnit.SECONDS)).append(",\"buckets\":[");
+    io.micrometer.core.instrument.distribution.CountAtBucket[] buckets = h.histogramCounts();
+    for (int i = 0; i < buckets.length; i++) {
+      b.append(i == 0 ? "[" : ",[").append(buckets[i].bucket(java.util.concurrent.TimeUnit.SECONDS)).append(',')
+          .append((long) buckets[i].count()).append(']');
+    }
+    return b.append("]}").toString();
+  }
+
   /** Every series, in Prometheus' text format. */
   public String scrape() {
     return registry.scrape();
