@@ -133,23 +133,43 @@ final class GroupCluster implements AutoCloseable {
   }
 
   static void awaitOn(List<MemberProcess> on, Predicate<StatusResponse> ok, int seconds, String what) {
+    Map<String, java.util.function.Supplier<StatusResponse>> statuses = new java.util.LinkedHashMap<>();
+    on.forEach(m -> statuses.put(m.memberId(), m::status));
+    await(statuses, ok, seconds, what, () -> {
+      StringBuilder logs = new StringBuilder();
+      for (MemberProcess m : on) {
+        logs.append("\n--- ").append(m.memberId()).append(" ---\n").append(m.logTail());
+      }
+      return logs.toString();
+    });
+  }
+
+  /** As {@link #awaitOn}, for members known only by their client addresses. */
+  static void awaitOnAddresses(List<String> on, Predicate<StatusResponse> ok, int seconds, String what) {
+    Map<String, java.util.function.Supplier<StatusResponse>> statuses = new java.util.LinkedHashMap<>();
+    on.forEach(a -> statuses.put(a, () -> MemberReads.status(a, 2)));
+    await(statuses, ok, seconds, what, () -> "");
+  }
+
+  private static void await(Map<String, java.util.function.Supplier<StatusResponse>> on, Predicate<StatusResponse> ok,
+      int seconds, String what, java.util.function.Supplier<String> logs) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     String last = "";
     while (System.nanoTime() < deadline) {
       boolean all = true;
-      for (MemberProcess m : on) {
+      for (var m : on.entrySet()) {
         try {
-          StatusResponse s = m.status();
+          StatusResponse s = m.getValue().get();
           if (!ok.test(s)) {
             all = false;
-            last = m.memberId() + " sees " + s.getMembersList().stream()
+            last = m.getKey() + " sees " + s.getMembersList().stream()
                 .map(x -> x.getMemberId() + ":" + x.getState() + ":" + x.getRole()).toList() + " view " + s.getViewId()
                 + " state " + s.getState() + " " + s.getStateReason();
             break;
           }
         } catch (StatusRuntimeException e) {
           all = false;
-          last = m.memberId() + ": " + e.getStatus();
+          last = m.getKey() + ": " + e.getStatus();
           break;
         }
       }
@@ -158,11 +178,7 @@ final class GroupCluster implements AutoCloseable {
       }
       MemberProcess.sleep(100);
     }
-    StringBuilder logs = new StringBuilder();
-    for (MemberProcess m : on) {
-      logs.append("\n--- ").append(m.memberId()).append(" ---\n").append(m.logTail());
-    }
-    throw new AssertionError("not reached within " + seconds + " s: " + what + " (last: " + last + ")" + logs);
+    throw new AssertionError("not reached within " + seconds + " s: " + what + " (last: " + last + ")" + logs.get());
   }
 
   /** Cuts {@code m} off from the group (both directions) or reconnects it. */

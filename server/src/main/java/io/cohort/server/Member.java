@@ -172,7 +172,8 @@ public final class Member implements AutoCloseable {
       if (!config.httpListen().isEmpty()) {
         String[] hp = MemberConfig.splitAddress(config.httpListen());
         try {
-          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics, new DashboardState(ctx, metrics)::json);
+          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics, new DashboardState(ctx, metrics)::json,
+              group::localState);
         } catch (IOException e) {
           server.shutdownNow();
           calls.close();

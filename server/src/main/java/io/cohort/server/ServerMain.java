@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.slf4j.LoggerFactory;
@@ -50,6 +51,16 @@ public final class ServerMain implements Runnable {
   @Override
   public void run() {
     CommandLine.usage(this, System.out);
+  }
+
+  /** Every setting a member takes, as a config file spells it. */
+  public static java.util.Set<String> settingKeys() {
+    return ServerCommand.KNOWN_KEYS;
+  }
+
+  /** The environment variable that sets {@code key}: COHORT_ and the key in upper case, '-' as '_'. */
+  public static String environmentVariable(String key) {
+    return ServerCommand.envName(key);
   }
 
   /** Runs a member until SIGTERM/SIGINT. Flags override the config file. */
@@ -350,6 +361,7 @@ public final class ServerMain implements Runnable {
           }
         }
       }
+      p = withEnvironment(p, System.getenv());
       logFormat(pick(logFormat, p, "log-format", "text"));
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
@@ -386,7 +398,7 @@ public final class ServerMain implements Runnable {
           group(p, hostPort[0], port),
           pick(httpListen, p, "http-listen", ""),
           pick(advertiseAddress, p, "advertise-address", ""),
-          tls(p));
+          tls(p)).withoutOwnSeed();
     }
 
     private TlsConfig tls(Properties p) {
@@ -467,7 +479,7 @@ public final class ServerMain implements Runnable {
           parseLong(flowControlMinRecoveryQuota, p, "flow-control-min-recovery-quota", 0));
     }
 
-    private static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
+    static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("member-id", "listen", "data-dir",
         "group-name", "fsync", "max-transaction-bytes", "max-open-transactions", "applier-workers", "consistency",
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
@@ -478,6 +490,29 @@ public final class ServerMain implements Runnable {
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",
         "flow-control-max-quota", "flow-control-min-recovery-quota");
+
+    /**
+     * The config file's settings with the environment's over them: {@code COHORT_<KEY>} sets
+     * {@code <key>} ({@code COHORT_MEMBER_ID} is member-id, {@code COHORT_TLS_CERT} tls-cert), as a
+     * container or a Kubernetes pod passes them. Flags still win over both. Other {@code COHORT_}
+     * variables (the launcher's) are not keys and are left alone.
+     */
+    static Properties withEnvironment(Properties file, Map<String, String> env) {
+      Properties p = new Properties();
+      p.putAll(file);
+      for (String key : KNOWN_KEYS) {
+        String v = env.get(envName(key));
+        if (v != null) {
+          p.setProperty(key, v);
+        }
+      }
+      return p;
+    }
+
+    /** The environment variable of a key: COHORT_ and the key in upper case, '-' as '_'. */
+    static String envName(String key) {
+      return "COHORT_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
 
     private static String pick(String flag, Properties p, String key, String dflt) {
       return flag != null ? flag : p.getProperty(key, dflt).trim();

@@ -108,6 +108,13 @@ public record GroupConfig(
         FlowControlConfig.defaults(), "", IpAllowlist.automatic());
   }
 
+  /** These settings with other seeds. */
+  public GroupConfig withSeeds(List<String> others) {
+    return new GroupConfig(bootstrap, others, groupListen, singlePrimary, weight, suspectAfterMs, expelTimeoutMs,
+        unreachableMajorityTimeoutMs, exitStateAction, autoRejoinTries, autoRejoinIntervalMs, faultInjection,
+        flowControl, groupAdvertise, ipAllowlist);
+  }
+
   /** Where peers reach this member's group endpoint: {@code groupAdvertise}, else {@code groupListen}. */
   public String groupAdvertised() {
     return groupAdvertise.isEmpty() ? groupListen : groupAdvertise;

@@ -143,6 +143,19 @@ public record MemberConfig(
         communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress, tls);
   }
 
+  /**
+   * This configuration without seeds that name this member itself (its listen or advertised
+   * address): a container or pod template lists every member as a seed, itself included.
+   */
+  public MemberConfig withoutOwnSeed() {
+    java.util.List<String> others = group.seeds().stream().filter(s -> !s.equals(address()) && !s.equals(advertised()))
+        .toList();
+    return others.size() == group.seeds().size() ? this : new MemberConfig(memberId, listenHost, listenPort, dataDir,
+        groupName, fsync, maxTransactionBytes, maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers,
+        consistency, consistencyWaitTimeoutSeconds, communicationMaxMessageSize, compressionThreshold, recovery,
+        group.withSeeds(others), httpListen, advertiseAddress, tls);
+  }
+
   /** host:port this member listens on for clients. */
   public String address() {
     return listenHost + ":" + listenPort;

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A member's HTTP endpoint ({@code http-listen}): {@code /metrics} in Prometheus' text format,
  * the live dashboard at {@code /ui} (one static page, no build step) and the JSON it polls at
- * {@code /api/status}. It serves on a thread of its own, so a slow scraper never holds up the
+ * {@code /api/status}, and probes: {@code /livez} (the process serves) and {@code /readyz} (200
+ * only while the member is ONLINE). It serves on a thread of its own, so a slow scraper never holds up the
  * member.
  */
 public final class HttpEndpoint implements AutoCloseable {
@@ -32,8 +33,8 @@ public final class HttpEndpoint implements AutoCloseable {
   }
 
   /** Listens on {@code host:port} (0: any free port). */
-  public static HttpEndpoint start(String host, int port, MemberMetrics metrics, Supplier<String> dashboardJson)
-      throws IOException {
+  public static HttpEndpoint start(String host, int port, MemberMetrics metrics, Supplier<String> dashboardJson,
+      Supplier<String> state) throws IOException {
     byte[] page;
     try (InputStream in = HttpEndpoint.class.getResourceAsStream("/ui/index.html")) {
       if (in == null) {
@@ -62,6 +63,13 @@ public final class HttpEndpoint implements AutoCloseable {
         return;
       }
       reply(ex, 200, "text/html; charset=utf-8", page);
+    });
+    // Probes for supervisors (Kubernetes): alive while this endpoint answers; ready only while the
+    // member is ONLINE in its group, so a load balancer sends clients to members that serve them.
+    server.createContext("/livez", ex -> reply(ex, 200, "text/plain; charset=utf-8", "alive\n"));
+    server.createContext("/readyz", ex -> {
+      String s = state.get();
+      reply(ex, "ONLINE".equals(s) ? 200 : 503, "text/plain; charset=utf-8", s + "\n");
     });
     server.createContext("/api/status", ex -> {
       String json;

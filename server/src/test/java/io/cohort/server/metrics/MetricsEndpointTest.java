@@ -114,6 +114,30 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void probesTheDashboardAndItsJsonAreServedBesideTheMetrics() throws Exception {
+    assertThat(get("/livez").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).as("ready while ONLINE").isEqualTo(200);
+    assertThat(ready.body()).isEqualTo("ONLINE\n");
+    HttpResponse<String> ui = get("/ui");
+    assertThat(ui.statusCode()).isEqualTo(200);
+    assertThat(ui.headers().firstValue("Content-Type")).hasValue("text/html; charset=utf-8");
+    assertThat(ui.body()).contains("<title>Cohort member</title>", "/api/status");
+    put(1, 1);
+    HttpResponse<String> json = get("/api/status");
+    assertThat(json.statusCode()).isEqualTo(200);
+    assertThat(json.headers().firstValue("Content-Type")).hasValue("application/json");
+    com.google.protobuf.Struct.Builder parsed = com.google.protobuf.Struct.newBuilder();
+    com.google.protobuf.util.JsonFormat.parser().merge(json.body(), parsed);
+    com.google.protobuf.Struct status = parsed.getFieldsOrThrow("status").getStructValue();
+    assertThat(status.getFieldsOrThrow("memberId").getStringValue()).isEqualTo("m1");
+    assertThat(status.getFieldsOrThrow("state").getStringValue()).isEqualTo("ONLINE");
+    assertThat(parsed.getFieldsOrThrow("commitLatency").getStructValue().getFieldsOrThrow("count").getNumberValue())
+        .as("commits timed").isGreaterThanOrEqualTo(1);
+    assertThat(get("/ui/other").statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void metricsAreServedInPrometheusTextFormatAndCountTheCommitsMade() throws Exception {
     HttpResponse<String> first = get("/metrics");
     assertThat(first.statusCode()).isEqualTo(200);
