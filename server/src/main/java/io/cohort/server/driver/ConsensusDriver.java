@@ -265,7 +265,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
     }
     ConsensusDriver d = new ConsensusDriver(consensus, settings, store, transport, core,
         Objects.requireNonNull(listener, "listener"), clock, threaded);
-    LOG.info("consensus driver of member {} starting: incarnation {}, delivering from slot {},"
+    LOG.debug("consensus driver of member {} starting: incarnation {}, delivering from slot {},"
             + " members {} (latest {}), next own slot {}, {} acceptor records; {}", d.self,
         restored.incarnation() + 1, core.frontier(), core.membership().members(),
         core.latestConfiguration().members(), restored.nextOwnSlot(), restored.acceptor().size(),
@@ -763,7 +763,7 @@ public final class ConsensusDriver implements ConsensusPort, AutoCloseable {
       }
     }
     pending.failAll(stopped);
-    LOG.info("consensus driver of member {} {} at frontier {}", self,
+    LOG.debug("consensus driver of member {} {} at frontier {}", self,
         cause == null ? "stopped" : "failed", frontier);
   }
 

@@ -242,7 +242,7 @@ public final class ConsensusLoop {
     }
     List<Integer> after = detector.watched();
     if (!after.equals(before)) {
-      LOG.info("member {} now watches members {} (was {}): the configurations changed", core.self(),
+      LOG.debug("member {} now watches members {} (was {}): the configurations changed", core.self(),
           after, before);
     }
     return !dropped.isEmpty();

@@ -185,7 +185,7 @@ public final class MemberLifecycle {
     GroupSession r = retiring;
     if (phase == Phase.RETIRING && r != null) {
       if (r.retired()) {
-        LOG.info("member {} stops serving as an acceptor: the group's checkpoints passed slot {}", memberId,
+        LOG.debug("member {} stops serving as an acceptor: the group's checkpoints passed slot {}", memberId,
             r.retireUntil());
         finish(r);
       } else if (now - retireDeadline >= 0) {
@@ -231,7 +231,7 @@ public final class MemberLifecycle {
     // effect and the members that go on delivered past it: leaving at once could cost them their
     // quorum for the slots in between, or a decision only this member still holds (the whole-group
     // simulator found groups stuck both ways).
-    LOG.info("member {} serves as an acceptor until slot {}, where the group stops counting it", memberId,
+    LOG.debug("member {} serves as an acceptor until slot {}, where the group stops counting it", memberId,
         s.retireUntil());
     phase = Phase.RETIRING;
     retiring = s;

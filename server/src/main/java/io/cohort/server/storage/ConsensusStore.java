@@ -121,7 +121,7 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
         store.close();
         throw e;
       }
-      LOG.info("consensus store of member {} opened at {} (fsync {})", self, dir,
+      LOG.debug("consensus store of member {} opened at {} (fsync {})", self, dir,
           fsync ? "on" : "off");
       return store;
     } catch (RocksDBException | IOException e) {
@@ -219,7 +219,7 @@ public final class ConsensusStore implements AcceptorStore, AutoCloseable {
       writeOptions.close();
       dbOptions.close();
       cfOptions.close();
-      LOG.info("consensus store of member {} closed", self);
+      LOG.debug("consensus store of member {} closed", self);
     } finally {
       lifecycle.writeLock().unlock();
     }

@@ -170,7 +170,7 @@ public final class GrpcTransport implements Transport {
       handler.start(inbound);
       links.values().forEach(PeerLink::start);
     }
-    LOG.info("peer transport started: member {} of group {}, peers {}, {}{}", self, groupId,
+    LOG.debug("peer transport started: member {} of group {}, peers {}, {}{}", self, groupId,
         new TreeMap<>(links).keySet(), options,
         ownServer == null ? "" : ", listening on port " + listenPort());
   }
@@ -216,7 +216,7 @@ public final class GrpcTransport implements Transport {
       });
       handler.setPeers(next.keySet());
       if (!added.isEmpty() || !removed.isEmpty() || !moved.isEmpty()) {
-        LOG.info("peer list of member {} changed: added {}, removed {}, new address for {};"
+        LOG.debug("peer list of member {} changed: added {}, removed {}, new address for {};"
             + " peers now {}", self, added, removed, moved, next);
       }
     }
@@ -296,7 +296,7 @@ public final class GrpcTransport implements Transport {
       Thread.currentThread().interrupt();
     }
     if (started.get()) {
-      LOG.info("peer transport of member {} closed", self);
+      LOG.debug("peer transport of member {} closed", self);
     }
   }
 

@@ -255,7 +255,7 @@ final class PeerLink {
       counters.connected();
       counters.refusedBy(peer, false);
       backoff.reset();
-      LOG.info("connected to member {} at {}", peer, address);
+      LOG.debug("connected to member {} at {}", peer, address);
       synchronized (sendLock) {
         open = out;
       }
@@ -363,7 +363,7 @@ final class PeerLink {
     counters.refusedBy(peer, everReached && end.getCode() == Status.Code.FAILED_PRECONDITION
         && description != null && description.contains(InboundPeerStream.NOT_A_PEER));
     if (wasOpen) {
-      LOG.info("lost connection to member {} at {} ({}); redialing", peer, address, why);
+      LOG.debug("lost connection to member {} at {} ({}); redialing", peer, address, why);
     } else if (end.getCode() == Status.Code.FAILED_PRECONDITION) {
       if (refusals.isNew(why)) {
         LOG.warn("member {} at {} refused this member ({}); retrying with backoff until the "
