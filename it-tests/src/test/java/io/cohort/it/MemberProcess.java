@@ -125,6 +125,11 @@ final class MemberProcess implements AutoCloseable {
     return memberId;
   }
 
+  /** Where this member keeps its data (--data-dir). */
+  Path dataDir() {
+    return dataDir;
+  }
+
   /** Arguments for the next start (how to enter the group differs between starts). */
   MemberProcess withArgs(List<String> args) {
     this.extraArgs = args;

@@ -6,8 +6,14 @@ import io.cohort.cli.CohortCli;
 import io.cohort.client.ClientOptions;
 import io.cohort.client.Cohort;
 import io.cohort.client.CohortClient;
+import io.cohort.client.ColumnType;
 import io.cohort.client.Key;
 import io.cohort.client.Row;
+import io.cohort.client.TableDefinition;
+import io.cohort.server.recovery.CloneReceiver;
+import io.cohort.server.storage.Batch;
+import io.cohort.server.storage.ReadView;
+import io.cohort.server.storage.Storage;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -19,15 +25,20 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code cohort verify} against a group of three member processes: list-append passes while a
- * secondary and then the primary are killed with SIGKILL and restarted; bank finds the anomaly a
- * rogue client injects (money added outside any transfer).
+ * The checkers users run, against a group of three member processes. {@code cohort verify}:
+ * list-append passes while a secondary and then the primary are killed with SIGKILL and
+ * restarted; bank finds the anomaly a rogue client injects (money added outside any transfer).
+ * {@code cohort checksum}: the members agree, until a row is deleted from one member's RocksDB
+ * behind its back while it is stopped.
  */
 @ExtendWith(MemberLogsOnFailure.class)
 class VerifyIT {
   @TempDir Path dir;
 
   private record Run(int code, String output) {}
+
+  /** Above every row key (keys start with a table id; none is this long and this high). */
+  private static final byte[] EVERY_KEY = new byte[] {-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1};
 
   @Test
   void passesThroughKillsAndRestartsAndFindsAnInjectedAnomaly() throws Exception {
@@ -70,16 +81,47 @@ class VerifyIT {
       Run injected = bank.get(240, TimeUnit.SECONDS);
       assertThat(injected.code()).as(injected.output()).isEqualTo(1);
       assertThat(injected.output()).contains("total drift").contains("account 0");
+
+      try (CohortClient c = Cohort.connect(g.addresses(), ClientOptions.builder().deadline(Duration.ofSeconds(20))
+          .build())) {
+        c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).column("v", ColumnType.STRING)
+            .primaryKey("k").build());
+        for (long k = 1; k <= 20; k++) {
+          c.insert("kv", Row.of("k", k, "v", "row " + k));
+        }
+      }
+      Run same = cli(g, "checksum");
+      assertThat(same.code()).as(same.output()).isZero();
+      assertThat(same.output()).contains("every member holds the same rows");
+      MemberProcess m3 = g.member("m3");
+      m3.stop();
+      try (Storage s = Storage.open(CloneReceiver.databaseDir(m3.dataDir()), true); ReadView v = s.snapshot();
+          ReadView.Cursor rows = v.scanRows(new byte[0], EVERY_KEY, false); Batch b = s.newBatch()) {
+        assertThat(rows.hasNext()).isTrue();
+        b.deleteRow(rows.key()); // bit rot, or a hand that should not have been there
+        s.write(b);
+      }
+      g.restart(m3);
+      Run differ = cli(g, "checksum");
+      assertThat(differ.code()).as(differ.output()).isEqualTo(1);
+      assertThat(differ.output()).contains("DIFFERENT on some members: [kv]").contains(m3.address() + " 19:");
     }
   }
 
   private static Run verify(GroupCluster g, String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "verify";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return cli(g, all);
+  }
+
+  /** Runs {@code cohort --connect <the group> ARGS} in this JVM. */
+  private static Run cli(GroupCluster g, String... args) {
     StringWriter out = new StringWriter();
-    String[] all = new String[args.length + 3];
+    String[] all = new String[args.length + 2];
     all[0] = "--connect";
     all[1] = g.addresses();
-    all[2] = "verify";
-    System.arraycopy(args, 0, all, 3, args.length);
+    System.arraycopy(args, 0, all, 2, args.length);
     int code = CohortCli.commandLine(new PrintWriter(out, true), new PrintWriter(out, true)).execute(all);
     return new Run(code, out.toString());
   }

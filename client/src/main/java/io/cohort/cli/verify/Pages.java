@@ -7,12 +7,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Reads a whole table page by page, in primary-key order. */
-final class Pages {
+public final class Pages {
   private static final int PAGE = 10_000;
 
   private Pages() {}
 
-  static List<Row> all(CohortClient c, String table, String pk) {
+  /** Every row of {@code table}, read with autocommit scans (one snapshot per page). */
+  public static List<Row> all(CohortClient c, String table, String pk) {
+    return all(c::scan, table, List.of(pk));
+  }
+
+  /** Every row of {@code table} through {@code reads} (a transaction's: one snapshot for all pages). */
+  public static List<Row> all(io.cohort.client.ReadOperations reads, String table, List<String> pk) {
+    return all((t, from, to, limit) -> reads.scan(t, from, to, limit), table, pk);
+  }
+
+  private interface Scan {
+    List<Row> scan(String table, Key from, Key to, int limit);
+  }
+
+  private static List<Row> all(Scan c, String table, List<String> pk) {
     List<Row> out = new ArrayList<>();
     Key from = null;
     while (true) {
@@ -23,7 +37,8 @@ final class Pages {
       if (page.size() < PAGE) {
         return out;
       }
-      from = Key.of(page.get(page.size() - 1).get(pk));
+      Row last = page.get(page.size() - 1);
+      from = Key.of(pk.stream().map(last::get).toArray());
     }
   }
 }
