@@ -1099,6 +1099,12 @@ public final class ConsensusGroup implements GroupReplication {
   }
 
   @Override
+  public io.cohort.server.driver.ConsensusDriver.Stats consensusStats() {
+    GroupSession s = session;
+    return s == null ? null : s.consensusStats();
+  }
+
+  @Override
   public List<io.cohort.proto.GroupEvent> events() {
     return timeline.events();
   }

@@ -47,6 +47,9 @@ public interface GroupReplication extends AutoCloseable {
   /** Mode, primary, member table and every member's last reported counters, all of one view. */
   GroupStatus status();
 
+  /** The consensus module's counters in the current session; null while there is none. */
+  io.cohort.server.driver.ConsensusDriver.Stats consensusStats();
+
   /** The latest group events this member delivered, oldest first (at most 100). */
   List<io.cohort.proto.GroupEvent> events();
 

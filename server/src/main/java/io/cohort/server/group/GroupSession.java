@@ -1096,6 +1096,12 @@ final class GroupSession {
     return d == null ? Set.of() : d.stats().suspected();
   }
 
+  /** The consensus module's counters in this session; null before it started. */
+  ConsensusDriver.Stats consensusStats() {
+    ConsensusPort d = driver;
+    return d == null ? null : d.stats();
+  }
+
   ConsensusPort driver() {
     return driver;
   }

@@ -3,6 +3,7 @@ package io.cohort.server.metrics;
 import io.cohort.proto.FlowControlStatus;
 import io.cohort.server.api.MemberContext;
 import io.cohort.server.group.GroupReplication;
+import io.cohort.server.driver.ConsensusDriver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -81,6 +82,20 @@ public final class MemberMetrics {
     counter("cohort.transactions.local.rolledback", "transactions this member proposed that were rolled back", g,
         x -> x.stats().localRolledBack());
     gauge("cohort.certifier.size", "write-set entries the certifier holds", g, x -> x.stats().certifierSize());
+    // The consensus module's, counted since the member last entered its group (a new session
+    // starts them at zero, which Prometheus reads as a counter reset).
+    counter("cohort.consensus.delivered", "values the consensus module delivered here, every member's", g,
+        x -> consensus(x, ConsensusDriver.Stats::deliveredValues));
+    counter("cohort.consensus.fsyncs", "saves of acceptor state (one synced write each with fsync on)", g,
+        x -> consensus(x, ConsensusDriver.Stats::fsyncs));
+    counter("cohort.consensus.dropped.messages", "peer messages dropped because the input queue was full", g,
+        x -> consensus(x, ConsensusDriver.Stats::droppedMessages));
+    gauge("cohort.consensus.pending.proposals", "this member's proposals accepted and not yet delivered", g,
+        x -> consensus(x, st -> st.pendingProposals()));
+    gauge("cohort.consensus.queued.inputs", "peer messages and proposals waiting for the consensus loop", g,
+        x -> consensus(x, st -> st.queuedInputs()));
+    gauge("cohort.consensus.suspected.members", "peers the failure detector suspects (their slots get revoked)", g,
+        x -> consensus(x, st -> st.suspected().size()));
     gauge("cohort.applier.queue", "transactions certified and not yet applied", m, x -> x.applier().queueSize());
     gauge("cohort.applied.seqno", "sequence number of the last transaction applied", m, x -> x.applier().lastApplied());
     gauge("cohort.transactions.open", "client transactions open on this member", m, x -> x.registry().openCount());
@@ -111,6 +126,11 @@ public final class MemberMetrics {
         x -> x.storage().longProperty("rocksdb.estimate-pending-compaction-bytes"));
     gauge("cohort.rocksdb.sst.bytes", "bytes in RocksDB's table files", m,
         x -> x.storage().longProperty("rocksdb.total-sst-files-size"));
+  }
+
+  private static double consensus(GroupReplication g, java.util.function.ToLongFunction<ConsensusDriver.Stats> f) {
+    ConsensusDriver.Stats st = g.consensusStats();
+    return st == null ? 0 : f.applyAsLong(st);
   }
 
   private static FlowControlStatus flow(GroupReplication g) {

@@ -169,6 +169,9 @@ class MetricsEndpointTest {
         .as("transactions certified committed").isEqualTo(21);
     assertThat(sum(after, "cohort_transactions_conflicts_total") - sum(before, "cohort_transactions_conflicts_total"))
         .isEqualTo(1);
+    assertThat(sum(after, "cohort_consensus_delivered_total") - sum(before, "cohort_consensus_delivered_total"))
+        .as("the 22 transactions went through consensus").isGreaterThanOrEqualTo(22);
+    assertThat(sum(after, "cohort_consensus_fsyncs_total")).as("acceptor saves").isGreaterThan(0);
     assertThat(sum(after, "cohort_member_state", "state=\"ONLINE\"")).isEqualTo(1);
     assertThat(sum(after, "cohort_member_primary")).isEqualTo(1);
     assertThat(sum(after, "cohort_applied_seqno")).isEqualTo(sum(before, "cohort_applied_seqno") + 21);
@@ -178,7 +181,7 @@ class MetricsEndpointTest {
     after.keySet().forEach(k -> families.add(k.replaceFirst("\\{.*", "")));
     assertThat(families).contains("cohort_applier_queue", "cohort_certifier_size", "cohort_flowcontrol_throttling",
         "cohort_view_members", "cohort_rocksdb_live_data_bytes", "cohort_clone_done_bytes", "jvm_memory_used_bytes",
-        "jvm_gc_pause_seconds_count", "process_uptime_seconds");
+        "jvm_gc_memory_allocated_bytes_total", "process_uptime_seconds"); // gc pauses appear only after a collection
     assertThat(after.keySet()).allMatch(k -> !k.startsWith("cohort_") || k.contains("member=\"m1\""),
         "every cohort series names its member");
     assertThat(get("/nothing").statusCode()).isEqualTo(404);
