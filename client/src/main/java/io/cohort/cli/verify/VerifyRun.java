@@ -100,7 +100,7 @@ public final class VerifyRun implements Callable<Integer> {
       out.println("final state checked on " + checked.keySet() + (checked.isEmpty() ? "" : " at gtid_executed "
           + checked.values().iterator().next()));
       if (!keep) {
-        h.tearDown(admin);
+        tearDown(h);
       }
     }
     long n = h.anomalies.count();
@@ -208,11 +208,43 @@ public final class VerifyRun implements Callable<Integer> {
       }
     }
     for (String a : gtids.keySet()) {
-      try (CohortClient c = pinned.apply(a)) {
-        h.check(a, c);
-      }
+      checkWhenReachable(h, a);
     }
     return gtids;
+  }
+
+  /** Drops the workload's tables with a new client, trying three times; a failure is reported, not fatal. */
+  private void tearDown(History h) {
+    for (int attempt = 1; ; attempt++) {
+      try (CohortClient c = connect.apply(ClientOptions.Routing.PRIMARY)) {
+        h.tearDown(c);
+        return;
+      } catch (CohortException e) {
+        if (attempt == 3) {
+          out.println("note: the workload's tables were not dropped (" + e.getMessage() + ")");
+          return;
+        }
+        pause(1000);
+      }
+    }
+  }
+
+  /**
+   * Reads a member's final state; a read that fails (a member that was just restarted can still
+   * drop a connection) is tried again for half a minute before the member is reported unchecked.
+   */
+  private void checkWhenReachable(History h, String member) {
+    CohortException last = null;
+    for (int attempt = 0; attempt < 30; attempt++) {
+      try (CohortClient c = pinned.apply(member)) {
+        h.check(member, c);
+        return;
+      } catch (CohortException e) {
+        last = e;
+        pause(1000);
+      }
+    }
+    out.println("not checked: " + member + " did not answer its final reads (" + last.getMessage() + ")");
   }
 
   private static void pause(long millis) {
