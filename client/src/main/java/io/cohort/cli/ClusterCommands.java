@@ -52,6 +52,11 @@ final class ClusterCommands {
         + " group has DIR/tls/ca.pem keeps TLS without this flag.")
     boolean tls;
 
+    @Option(names = "--auth", description = "Members require a user (auth on); the bootstrap administrator is"
+        + " 'admin' with a random password written to DIR/admin-password. A DIR with that file keeps auth on"
+        + " without this flag.")
+    boolean auth;
+
     @Override
     public Integer call() {
       LocalCluster cluster = new LocalCluster(dir, out());
@@ -61,6 +66,9 @@ final class ClusterCommands {
       Path tlsDir = root().tlsDir != null ? root().tlsDir : dir.resolve("tls");
       if (tls || root().tlsDir != null || java.nio.file.Files.exists(tlsDir.resolve(CertificateSet.CA))) {
         cluster.tls(tlsDir, members);
+      }
+      if (auth || java.nio.file.Files.exists(cluster.adminPasswordFile())) {
+        cluster.auth();
       }
       cluster.up(members, basePort, fsync, serverJar(), Duration.ofSeconds(waitSeconds));
       return 0;

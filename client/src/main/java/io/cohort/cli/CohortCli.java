@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         RowCommands.Get.class, RowCommands.Delete.class, RowCommands.Scan.class,
         StatusCommand.class, LogCommand.class,
         ClusterCommands.Up.class, ClusterCommands.Down.class, GroupCommands.class, CertsCommand.class,
-        BenchCommand.class, VerifyCommand.class, ChecksumCommand.class})
+        UserCommands.class, BenchCommand.class, VerifyCommand.class, ChecksumCommand.class})
 public final class CohortCli implements Runnable {
   @Option(names = "--connect", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:7001",
       paramLabel = "ADDR[,ADDR...]",
@@ -51,6 +51,15 @@ public final class CohortCli implements Runnable {
           + " With 'up', the local group uses TLS with the certificates in DIR.")
   Path tlsDir;
 
+  @Option(names = "--user", scope = ScopeType.INHERIT, paramLabel = "NAME", defaultValue = "${env:COHORT_USER}",
+      description = "Call the members as this user, for members with auth on (default: $COHORT_USER). The password"
+          + " comes from $COHORT_PASSWORD, else --password-file, else a prompt.")
+  String user;
+
+  @Option(names = "--password-file", scope = ScopeType.INHERIT, paramLabel = "FILE",
+      description = "A file whose first line is the --user's password.")
+  Path passwordFile;
+
   @Spec
   CommandSpec spec;
 
@@ -70,9 +79,48 @@ public final class CohortCli implements Runnable {
     return Cohort.connect(connect, options);
   }
 
-  /** Client options from the defaults and {@code --tls-dir}. */
+  /** Client options from the defaults, {@code --tls-dir} and {@code --user}. */
   ClientOptions.Builder clientOptions() {
-    return withTls(ClientOptions.builder(), tlsDir);
+    ClientOptions.Builder b = withTls(ClientOptions.builder(), tlsDir);
+    if (user != null && !user.isEmpty()) {
+      b.credentials(user, password(System.getenv("COHORT_PASSWORD"), passwordFile, user));
+    }
+    return b;
+  }
+
+  /** The --user's password: the environment's, the file's first line, or typed at a prompt. */
+  static String password(String fromEnv, Path file, String user) {
+    if (fromEnv != null && !fromEnv.isEmpty()) {
+      return fromEnv;
+    }
+    if (file != null) {
+      return firstLine(file, "--password-file");
+    }
+    java.io.Console console = System.console();
+    if (console == null) {
+      throw new CliException("--user " + user + " needs a password: set COHORT_PASSWORD or give --password-file");
+    }
+    char[] typed = console.readPassword("password for %s: ", user);
+    if (typed == null) {
+      throw new CliException("no password typed for --user " + user);
+    }
+    return new String(typed);
+  }
+
+  /** The first line of {@code file} ("-": standard input), which must not be empty. */
+  static String firstLine(Path file, String option) {
+    try {
+      String text = file.toString().equals("-")
+          ? new String(System.in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+          : Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+      String line = text.lines().findFirst().orElse("");
+      if (line.isEmpty()) {
+        throw new CliException(option + " " + file + ": the first line is empty");
+      }
+      return line;
+    } catch (java.io.IOException e) {
+      throw new CliException(option + " " + file + ": cannot read it (" + e.getMessage() + ")");
+    }
   }
 
   /**

@@ -46,6 +46,8 @@ public final class LocalCluster {
   private Path serverConfig;
   /** Certificates members and this command's client use; null for plain text. */
   private Path tlsDir;
+  /** The bootstrap administrator's password, with accounts on (null: off). */
+  private String adminPassword;
 
   /**
    * Creates a handle on a cluster directory.
@@ -103,6 +105,36 @@ public final class LocalCluster {
     }
     this.serverConfig = file.toAbsolutePath();
     return this;
+  }
+
+  /**
+   * Has every member require a user (auth on), with the bootstrap administrator {@code admin}
+   * whose password is in DIR/admin-password (a new random one when missing).
+   *
+   * @return this
+   */
+  public LocalCluster auth() {
+    Path file = adminPasswordFile();
+    try {
+      if (!Files.exists(file)) {
+        Files.createDirectories(file.getParent());
+        byte[] random = new byte[18];
+        new java.security.SecureRandom().nextBytes(random);
+        String pw = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+        Files.writeString(file, pw + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        out.println("wrote the bootstrap administrator's password (user admin) to " + file);
+      }
+      this.adminPassword = CohortCli.firstLine(file, "admin password file");
+    } catch (IOException e) {
+      throw new CliException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+    return this;
+  }
+
+  /** Where {@link #auth} keeps the administrator's password: DIR/admin-password. */
+  public Path adminPasswordFile() {
+    return dir.toAbsolutePath().resolve("admin-password");
   }
 
   /**
@@ -203,7 +235,8 @@ public final class LocalCluster {
       addresses.add(m.address());
     }
     out.println((restart ? "restarted" : "started") + " group " + group + "; connect with "
-        + "--connect " + String.join(",", addresses) + (tlsDir == null ? "" : " --tls-dir " + tlsDir));
+        + "--connect " + String.join(",", addresses) + (tlsDir == null ? "" : " --tls-dir " + tlsDir)
+        + (adminPassword == null ? "" : " --user admin --password-file " + adminPasswordFile()));
     return addresses;
   }
 
@@ -357,9 +390,16 @@ public final class LocalCluster {
           "--tls-key", tlsDir.resolve(m.id() + "-key.pem").toString(), "--tls-ca",
           tlsDir.resolve(CertificateSet.CA).toString(), "--client-tls", "on", "--group-tls", "on"));
     }
+    if (adminPassword != null) {
+      cmd.addAll(List.of("--auth", "on"));
+    }
     try {
       Files.createDirectories(m.dataDir());
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+      if (adminPassword != null) {
+        pb.environment().put("COHORT_ADMIN_PASSWORD", adminPassword);
+      }
+      pb
           .redirectOutput(ProcessBuilder.Redirect.appendTo(m.logFile().toFile()))
           // The member outlives this command: it must not hold our stdin open.
           .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -380,8 +420,11 @@ public final class LocalCluster {
       long deadlineNanos, Duration wait) {
     MemberSpec m = specs.get(i);
     Process p = started.get(i);
-    ClientOptions opts = CohortCli.withTls(ClientOptions.builder(), tlsDir).deadline(Duration.ofSeconds(2))
-        .routing(ClientOptions.Routing.PINNED).build();
+    ClientOptions.Builder b = CohortCli.withTls(ClientOptions.builder(), tlsDir);
+    if (adminPassword != null) {
+      b.credentials("admin", adminPassword);
+    }
+    ClientOptions opts = b.deadline(Duration.ofSeconds(2)).routing(ClientOptions.Routing.PINNED).build();
     String last = "no answer to Status";
     try (CohortClient client = Cohort.connect(m.address(), opts)) {
       while (true) {

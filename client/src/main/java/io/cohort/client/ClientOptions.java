@@ -40,8 +40,12 @@ public final class ClientOptions {
   private final Path tlsCa;
   private final Path tlsCert;
   private final Path tlsKey;
+  private final String user;
+  private final String password;
 
   private ClientOptions(Builder b) {
+    this.user = b.user;
+    this.password = b.password;
     this.tlsCa = b.tlsCa;
     this.tlsCert = b.tlsCert;
     this.tlsKey = b.tlsKey;
@@ -160,6 +164,20 @@ public final class ClientOptions {
   }
 
   /**
+   * The user every call is sent as ({@link Builder#credentials}).
+   *
+   * @return the user name, or null for none
+   */
+  public String user() {
+    return user;
+  }
+
+  /** The password of {@link #user()}; package-private so that it is never printed by accident. */
+  String password() {
+    return password;
+  }
+
+  /**
    * Returns a builder holding these options.
    *
    * @return a builder
@@ -177,6 +195,8 @@ public final class ClientOptions {
     b.tlsCa = tlsCa;
     b.tlsCert = tlsCert;
     b.tlsKey = tlsKey;
+    b.user = user;
+    b.password = password;
     return b;
   }
 
@@ -184,7 +204,7 @@ public final class ClientOptions {
   public String toString() {
     return "ClientOptions{deadline=" + deadline + ", maxAttempts=" + maxAttempts
         + ", initialBackoff=" + initialBackoff + ", maxBackoff=" + maxBackoff
-        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + ", consistency=" + consistency + ", tls=" + (tlsCa == null ? "off" : tlsCa) + "}";
+        + ", retryableCodes=" + retryableCodes + ", routing=" + routing + ", consistency=" + consistency + ", tls=" + (tlsCa == null ? "off" : tlsCa) + ", user=" + (user == null ? "(none)" : user) + "}";
   }
 
   /** Collects {@link ClientOptions}; not thread-safe. */
@@ -199,8 +219,28 @@ public final class ClientOptions {
     private Path tlsCa;
     private Path tlsCert;
     private Path tlsKey;
+    private String user;
+    private String password;
 
     private Builder() {}
+
+    /**
+     * Sends this user and password with every call, for members with {@code auth on}. They
+     * travel in each call's headers: use TLS ({@link #tls}) where anyone else can see the
+     * traffic.
+     *
+     * @param user the user name
+     * @param password its password
+     * @return this builder
+     */
+    public Builder credentials(String user, String password) {
+      if (user == null || user.isEmpty() || user.contains(":")) {
+        throw new IllegalArgumentException("a user name is not empty and has no ':'");
+      }
+      this.user = user;
+      this.password = Objects.requireNonNull(password, "password");
+      return this;
+    }
 
     /**
      * Speaks TLS to the members (their {@code client-tls} is on), trusting the certificates

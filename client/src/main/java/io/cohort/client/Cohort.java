@@ -51,8 +51,15 @@ public final class Cohort {
     return new CohortClient(members, address -> open(address, options, credentials), options);
   }
 
-  /** Plain text, or TLS with the options' CA and client certificate; the PEM files are read now. */
+  /** The transport's credentials, with the options' user on every call when there is one. */
   private static ChannelCredentials credentials(ClientOptions options) {
+    ChannelCredentials transport = transportCredentials(options);
+    return options.user() == null ? transport : io.grpc.CompositeChannelCredentials.create(transport,
+        new UserCredentials(options.user(), options.password()));
+  }
+
+  /** Plain text, or TLS with the options' CA and client certificate; the PEM files are read now. */
+  private static ChannelCredentials transportCredentials(ClientOptions options) {
     if (options.tlsCa() == null) {
       return InsecureChannelCredentials.create();
     }

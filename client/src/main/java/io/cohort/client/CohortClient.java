@@ -511,6 +511,63 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     return forced(execute ? "ForceMembers" : "ForceMembers (plan)", s -> s.forceMembers(req));
   }
 
+  // ---- accounts (members with auth on; the caller needs ADMIN) ----
+
+  /**
+   * Creates a user of the group (MySQL's CREATE USER with GRANT). It is replicated: every member
+   * admits it once it has applied the change.
+   *
+   * @param user the name: 1-64 letters, digits, '_', '.', '@', '-'
+   * @param password 1-256 characters
+   * @param privileges READ, WRITE, DDL, ADMIN, REPLICATION or ALL
+   * @return the GTID of the change and the user as created
+   * @throws DuplicateKeyException if the user exists
+   */
+  public io.cohort.proto.UserResponse createUser(String user, String password, String... privileges) {
+    io.cohort.proto.CreateUserRequest req = io.cohort.proto.CreateUserRequest.newBuilder().setUser(user)
+        .setPassword(password).addAllPrivileges(List.of(privileges)).build();
+    return routed("CreateUser " + user, false, (m, s) -> s.createUser(req));
+  }
+
+  /**
+   * Changes a user's password or privileges (MySQL's ALTER USER, GRANT and REVOKE).
+   *
+   * @param user the user
+   * @param passwordOrNull a new password, or null to keep it
+   * @param grant privileges to add
+   * @param revoke privileges to take away
+   * @return the GTID of the change and the user as it is now
+   * @throws NotFoundException if there is no such user
+   */
+  public io.cohort.proto.UserResponse alterUser(String user, String passwordOrNull, List<String> grant,
+      List<String> revoke) {
+    io.cohort.proto.AlterUserRequest req = io.cohort.proto.AlterUserRequest.newBuilder().setUser(user)
+        .setPassword(passwordOrNull == null ? "" : passwordOrNull).addAllGrant(grant).addAllRevoke(revoke).build();
+    return routed("AlterUser " + user, false, (m, s) -> s.alterUser(req));
+  }
+
+  /**
+   * Drops a user; its calls are refused from then on.
+   *
+   * @param user the user
+   * @return the GTID of the change
+   * @throws NotFoundException if there is no such user
+   */
+  public io.cohort.proto.UserResponse dropUser(String user) {
+    io.cohort.proto.DropUserRequest req = io.cohort.proto.DropUserRequest.newBuilder().setUser(user).build();
+    return routed("DropUser " + user, false, (m, s) -> s.dropUser(req));
+  }
+
+  /**
+   * The users a member admits: its bootstrap administrator, then the group's users.
+   *
+   * @return each user with its privileges
+   */
+  public List<io.cohort.proto.UserInfo> listUsers() {
+    return onMembers("ListUsers", router.anyOrder(),
+        (m, s) -> s.listUsers(io.cohort.proto.ListUsersRequest.getDefaultInstance())).getUsersList();
+  }
+
   private GroupAction groupAction(String operation,
       BiFunction<MemberConnection, CohortServiceBlockingStub, GroupActionResponse> rpc) {
     // Repeating one on another member after a broken connection is harmless: each names the

@@ -49,6 +49,12 @@ final class GroupCluster implements AutoCloseable {
     return this;
   }
 
+  /** Every member requires a user, with the bootstrap administrator admin ({@link MemberProcess#withAuth}). */
+  GroupCluster auth(String adminPassword) {
+    members.forEach(m -> m.withAuth(adminPassword, Map.of()));
+    return this;
+  }
+
   /** Bootstraps on m1, then joins the others one at a time; every member ONLINE. */
   GroupCluster start() {
     MemberProcess first = members.get(0);

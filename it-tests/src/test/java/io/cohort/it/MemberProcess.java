@@ -34,6 +34,10 @@ final class MemberProcess implements AutoCloseable {
   private int httpPort;
   /** Member TLS flags for every start; empty for plain text. */
   private List<String> tlsArgs = List.of();
+  /** Environment variables for every start (COHORT_ADMIN_PASSWORD and the like). */
+  private final java.util.Map<String, String> env = new java.util.HashMap<>();
+  /** Status reads call as this user (accounts on), or null. */
+  private io.grpc.CallCredentials user;
 
   MemberProcess(String memberId, Path baseDir, List<String> extraArgs) {
     this.memberId = memberId;
@@ -87,6 +91,19 @@ final class MemberProcess implements AutoCloseable {
         "--tls-key", certs.resolve(memberId + "-key.pem").toString(), "--tls-ca", trusted.resolve("ca.pem").toString(),
         "--client-tls", clientTls, "--group-tls", "on");
     this.credentials = MemberReads.tls(certs, "client");
+    return this;
+  }
+
+  /**
+   * Requires a user on every call (auth on), with the bootstrap administrator {@code admin} and
+   * {@code adminPassword}, which status reads then call as; {@code environment} adds settings
+   * such as COHORT_REPLICATION_USER.
+   */
+  MemberProcess withAuth(String adminPassword, java.util.Map<String, String> environment) {
+    env.put("COHORT_AUTH", "on");
+    env.put("COHORT_ADMIN_PASSWORD", adminPassword);
+    env.putAll(environment);
+    user = new io.cohort.server.auth.BasicCredentials("admin", adminPassword).asCallCredentials();
     return this;
   }
 
@@ -176,8 +193,10 @@ final class MemberProcess implements AutoCloseable {
     cmd.addAll(extraArgs);
     try {
       Files.createDirectories(dataDir);
-      process = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      pb.environment().putAll(env);
+      process = pb.start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -265,7 +284,8 @@ final class MemberProcess implements AutoCloseable {
 
   /** Status straight from the wire ({@link MemberReads#status}). */
   StatusResponse status() {
-    return MemberReads.status(address(), 2, credentials);
+    return MemberReads.status(address(), 2,
+        user == null ? credentials : io.grpc.CompositeChannelCredentials.create(credentials, user));
   }
 
   /** SIGKILL: no shutdown hook, no flush; what was not synced is lost. */

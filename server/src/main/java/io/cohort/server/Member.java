@@ -1,7 +1,9 @@
 package io.cohort.server;
 
 import io.cohort.proto.TableSchema;
+import io.cohort.server.api.Authorization;
 import io.cohort.server.api.CohortService;
+import io.cohort.server.auth.Accounts;
 import io.cohort.server.api.MemberContext;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.apply.MetaKeys;
@@ -94,7 +96,7 @@ public final class Member implements AutoCloseable {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
-    MemberCredentials credentials = MemberCredentials.of(config.tls());
+    MemberCredentials credentials = MemberCredentials.of(config.tls(), config.auth());
     try {
       CloneStart.cloneIfNeeded(config, credentials, VERSION, report);
     } catch (InterruptedException e) {
@@ -128,19 +130,24 @@ public final class Member implements AutoCloseable {
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
       MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
+      Accounts accounts = new Accounts(config.auth(), applier::snapshot, applier::systemTablesChangedAt);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
-          report, System::currentTimeMillis, System.currentTimeMillis(), metrics);
+          report, System::currentTimeMillis, System.currentTimeMillis(), metrics, accounts);
       metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
       ServerInterceptor allowlist = new AllowlistCheck(config.group().ipAllowlist(), config.memberId());
-      // The last interceptor runs first: the allowlist, then the certificate check.
-      ServerInterceptor[] membersOnly = credentials.internalCallsNeedCertificate()
+      // The last interceptor runs first: the allowlist, then the certificate check or, with
+      // accounts on, a certificate or a user with REPLICATION.
+      ServerInterceptor[] membersOnly = config.auth().enabled()
+          ? new ServerInterceptor[] {Authorization.memberServices(accounts), allowlist}
+          : credentials.internalCallsNeedCertificate()
           ? new ServerInterceptor[] {new MemberCertificateCheck(), allowlist}
           : new ServerInterceptor[] {allowlist};
       NettyServerBuilder builder = NettyServerBuilder.forAddress(
               new InetSocketAddress(config.listenHost(), config.listenPort()), credentials.clientPort())
-          .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group))))
+          .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group),
+              Authorization.clientApi(accounts))))
           .addService(RequestGuard.guard(ServerInterceptors.intercept(new GroupServiceHandler(group), membersOnly)))
           .addService(RequestGuard.guard(ServerInterceptors.intercept(donor, membersOnly)))
           .addService(ProtoReflectionServiceV1.newInstance())

@@ -4,6 +4,7 @@ import io.cohort.server.model.Shown;
 import io.cohort.server.tools.ConsensusBench;
 import io.cohort.server.tools.ConsensusNodeCommand;
 import io.cohort.server.tools.StorageBench;
+import io.cohort.server.config.AuthConfig;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.MemberConfig;
 import io.cohort.server.config.IpAllowlist;
@@ -178,6 +179,14 @@ public final class ServerMain implements Runnable {
     @Option(names = "--client-tls", description = "off (default), on (TLS on the client port; members' own calls"
         + " need a certificate from tls-ca) or require-client-cert (every caller needs one).")
     String clientTls;
+
+    @Option(names = "--auth", description = "off (default) or on: every call names a user and its password and"
+        + " needs the privilege it uses (READ, WRITE, DDL, ADMIN, REPLICATION). The bootstrap administrator's"
+        + " password comes from admin-password in the config file or COHORT_ADMIN_PASSWORD, never a flag.")
+    String auth;
+
+    @Option(names = "--admin-user", description = "The bootstrap administrator's name (default: admin).")
+    String adminUser;
 
     @Option(names = "--group-tls", description = "off (default) or on: mutual TLS between members; plain-text"
         + " peers and certificates from another CA are refused.")
@@ -398,7 +407,7 @@ public final class ServerMain implements Runnable {
           group(p, hostPort[0], port),
           pick(httpListen, p, "http-listen", ""),
           pick(advertiseAddress, p, "advertise-address", ""),
-          tls(p)).withoutOwnSeed();
+          tls(p), auth(p)).withoutOwnSeed();
     }
 
     private TlsConfig tls(Properties p) {
@@ -408,6 +417,12 @@ public final class ServerMain implements Runnable {
       return new TlsConfig(cert.isEmpty() ? null : Path.of(cert), key.isEmpty() ? null : Path.of(key),
           ca.isEmpty() ? null : Path.of(ca), TlsConfig.clientTls(pick(clientTls, p, "client-tls", "off")),
           TlsConfig.groupTls(pick(groupTls, p, "group-tls", "off")));
+    }
+
+    private AuthConfig auth(Properties p) {
+      return new AuthConfig(AuthConfig.parseEnabled(pick(auth, p, "auth", "off")),
+          pick(adminUser, p, "admin-user", AuthConfig.DEFAULT_ADMIN_USER), p.getProperty("admin-password", ""),
+          p.getProperty("replication-user", "").trim(), p.getProperty("replication-password", ""));
     }
 
     private static io.cohort.proto.Consistency consistencyLevel(String name) {
@@ -485,6 +500,7 @@ public final class ServerMain implements Runnable {
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
         "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "ip-allowlist",
+        "auth", "admin-user", "admin-password", "replication-user", "replication-password",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",

@@ -36,6 +36,7 @@ import io.cohort.proto.Transaction;
 import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.apply.DataSnapshot;
 import io.cohort.server.model.DbException;
+import io.cohort.server.model.Names;
 import io.cohort.server.model.Table;
 import io.cohort.server.txn.DdlPlanner;
 import io.cohort.server.txn.ServerTransaction;
@@ -63,10 +64,12 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   private final MemberContext m;
   private final Committer committer;
+  private final AccountCalls accounts;
 
   public CohortService(MemberContext member) {
     this.m = member;
     this.committer = new Committer(member);
+    this.accounts = new AccountCalls(member, committer);
   }
 
   @Override
@@ -262,25 +265,33 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void createTable(CreateTableRequest req, StreamObserver<DdlResponse> out) {
-    ddl(out, snap -> DdlPlanner.createTable(snap, req.getTable(), req.getIfNotExists()), req.getTable().getName());
+    ddl(out, snap -> DdlPlanner.createTable(snap, req.getTable(), req.getIfNotExists()), req.getTable().getName(),
+        req.getTable().getName());
   }
 
   @Override
   public void dropTable(DropTableRequest req, StreamObserver<DdlResponse> out) {
-    ddl(out, snap -> DdlPlanner.dropTable(snap, req.getTable(), req.getIfExists()), null);
+    ddl(out, snap -> DdlPlanner.dropTable(snap, req.getTable(), req.getIfExists()), null, req.getTable());
   }
 
   @Override
   public void createUniqueKey(CreateUniqueKeyRequest req, StreamObserver<DdlResponse> out) {
-    ddl(out, snap -> DdlPlanner.createUniqueKey(snap, req.getTable(), req.getKey()), req.getTable());
+    ddl(out, snap -> DdlPlanner.createUniqueKey(snap, req.getTable(), req.getKey()), req.getTable(), req.getTable());
   }
 
   @Override
   public void dropUniqueKey(DropUniqueKeyRequest req, StreamObserver<DdlResponse> out) {
-    ddl(out, snap -> DdlPlanner.dropUniqueKey(snap, req.getTable(), req.getKeyName()), req.getTable());
+    ddl(out, snap -> DdlPlanner.dropUniqueKey(snap, req.getTable(), req.getKeyName()), req.getTable(), req.getTable());
   }
 
-  private void ddl(StreamObserver<DdlResponse> out, Function<DataSnapshot, Transaction> plan, String tableAfter) {
+  private void ddl(StreamObserver<DdlResponse> out, Function<DataSnapshot, Transaction> plan, String tableAfter,
+      String table) {
+    try {
+      Names.refuseSystem(table);
+    } catch (DbException e) {
+      out.onError(Errors.toStatus(e));
+      return;
+    }
     SnapshotPins.Pin pin = m.registry().pinSnapshot();
     try {
       Transaction built;
@@ -306,15 +317,17 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void describeTable(DescribeTableRequest req, StreamObserver<DescribeTableResponse> out) {
-    unary(out, () -> DescribeTableResponse.newBuilder()
-        .setTable(m.applier().catalog().require(req.getTable()).schema()).build());
+    unary(out, () -> {
+      Names.refuseSystem(req.getTable());
+      return DescribeTableResponse.newBuilder().setTable(m.applier().catalog().require(req.getTable()).schema()).build();
+    });
   }
 
   @Override
   public void listTables(ListTablesRequest req, StreamObserver<ListTablesResponse> out) {
     unary(out, () -> {
       ListTablesResponse.Builder b = ListTablesResponse.newBuilder();
-      m.applier().catalog().tables().forEach(t -> b.addTables(t.schema()));
+      m.applier().catalog().tables().stream().filter(t -> !Names.isSystem(t.name())).forEach(t -> b.addTables(t.schema()));
       return b.build();
     });
   }
@@ -403,6 +416,40 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         out.onCompleted();
       }
     });
+  }
+
+  // ---- accounts ----
+
+  @Override
+  public void createUser(io.cohort.proto.CreateUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
+    try {
+      accounts.create(req, out);
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void alterUser(io.cohort.proto.AlterUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
+    try {
+      accounts.alter(req, out);
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void dropUser(io.cohort.proto.DropUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
+    try {
+      accounts.drop(req, out);
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
+  @Override
+  public void listUsers(io.cohort.proto.ListUsersRequest req, StreamObserver<io.cohort.proto.ListUsersResponse> out) {
+    unary(out, accounts::list);
   }
 
   @Override

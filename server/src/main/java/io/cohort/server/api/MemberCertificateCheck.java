@@ -27,7 +27,7 @@ public final class MemberCertificateCheck implements ServerInterceptor {
     return next.startCall(call, headers);
   }
 
-  private static boolean hasPeerCertificate(SSLSession session) {
+  static boolean hasPeerCertificate(SSLSession session) {
     if (session == null) {
       return false;
     }

@@ -21,7 +21,8 @@ public record MemberContext(
     io.cohort.server.recovery.RecoveryReport recovery,
     LongSupplier wallClock,
     long startedAtMillis,
-    io.cohort.server.metrics.MemberMetrics metrics) {
+    io.cohort.server.metrics.MemberMetrics metrics,
+    io.cohort.server.auth.Accounts accounts) {
 
   public String memberId() {
     return config.memberId();

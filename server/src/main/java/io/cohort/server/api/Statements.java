@@ -3,7 +3,9 @@ package io.cohort.server.api;
 import io.cohort.proto.OpResult;
 import io.cohort.proto.Operation;
 import io.cohort.proto.Row;
+import io.cohort.server.auth.Privilege;
 import io.cohort.server.model.DbException;
+import io.cohort.server.model.Names;
 import io.cohort.server.txn.ServerTransaction;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +47,7 @@ final class Statements {
   }
 
   private static OpResult runOne(ServerTransaction tx, Operation op) {
+    check(op);
     return switch (op.getOpCase()) {
       case GET -> {
         Optional<Row> r = op.getGet().getIndex().isEmpty()
@@ -63,6 +66,29 @@ final class Statements {
       case DELETE -> affected(tx.delete(op.getDelete().getTable(), op.getDelete().getKey()));
       case OP_NOT_SET -> throw DbException.invalid("operation has no statement set (get, scan, insert, ...)");
     };
+  }
+
+  /** A statement on a system table, or one its user may not run, is refused before it runs. */
+  private static void check(Operation op) {
+    switch (op.getOpCase()) {
+      case GET -> read(op.getGet().getTable(), "a get");
+      case SCAN -> read(op.getScan().getTable(), "a scan");
+      case INSERT -> write(op.getInsert().getTable(), "an insert");
+      case UPDATE -> write(op.getUpdate().getTable(), "an update");
+      case UPSERT -> write(op.getUpsert().getTable(), "an upsert");
+      case DELETE -> write(op.getDelete().getTable(), "a delete");
+      case OP_NOT_SET -> { }
+    }
+  }
+
+  private static void read(String table, String what) {
+    Names.refuseSystem(table);
+    Authorization.require(Privilege.READ, what);
+  }
+
+  private static void write(String table, String what) {
+    Names.refuseSystem(table);
+    Authorization.require(Privilege.WRITE, what);
   }
 
   private static OpResult affected(int n) {

@@ -5,6 +5,7 @@ import io.cohort.proto.Transaction;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
 import io.cohort.server.model.KeyCodec;
+import io.cohort.server.model.Names;
 import io.cohort.server.storage.Batch;
 import io.cohort.server.storage.ReadView;
 import io.cohort.server.storage.Storage;
@@ -92,6 +93,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   private volatile Catalog catalog;
   private volatile GtidSet executed;
   private volatile long lastApplied;
+  /** The last applied transaction that changed a system table (0: none since start). */
+  private volatile long systemTablesChangedAt;
   private volatile long lastQueued;
   /** The history hash at {@link #lastApplied} (applier thread writes, any reads). */
   private volatile AppliedPoint appliedPoint;
@@ -456,6 +459,28 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     return appliedPoint;
   }
 
+  /**
+   * The last applied transaction that changed a system table (its rows or its schema), 0 when
+   * none did since this applier started: what reads them ({@code auth.Accounts}) reads again
+   * when this moves.
+   */
+  public long systemTablesChangedAt() {
+    return systemTablesChangedAt;
+  }
+
+  private static boolean changesSystemTable(Transaction tx) {
+    if (tx.hasDdl()) {
+      io.cohort.proto.DdlChange d = tx.getDdl();
+      return Names.isSystem(d.getCreateTable().getName()) || Names.isSystem(d.getDropTable().getTable());
+    }
+    for (int i = 0; i < tx.getChangesCount(); i++) {
+      if (Names.isSystem(tx.getChanges(i).getTable())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** A sequence number and the history hash at it. */
   public record AppliedPoint(long seqno, byte[] hash) {}
 
@@ -478,6 +503,11 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     executed = gtids;
     appliedPoint = new AppliedPoint(last, pendingHash);
     lastApplied = last;
+    for (Certified c : run) {
+      if (changesSystemTable(c.tx())) {
+        systemTablesChangedAt = c.seqno();
+      }
+    }
     for (Certified c : run) {
       listener.applied(c.seqno(), c.tx(), groupUuid + ":" + c.seqno());
     }

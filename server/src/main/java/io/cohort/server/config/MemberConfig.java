@@ -29,7 +29,8 @@ public record MemberConfig(
     GroupConfig group,
     String httpListen,
     String advertiseAddress,
-    TlsConfig tls) {
+    TlsConfig tls,
+    AuthConfig auth) {
 
   /** MySQL's group_replication_transaction_size_limit. */
   public static final long DEFAULT_MAX_TRANSACTION_BYTES = 150_000_000L;
@@ -69,7 +70,19 @@ public record MemberConfig(
         transactionIdleTimeoutMs, DEFAULT_APPLIER_WORKERS, DEFAULT_CONSISTENCY,
         DEFAULT_CONSISTENCY_WAIT_TIMEOUT_SECONDS, DEFAULT_COMMUNICATION_MAX_MESSAGE_SIZE,
         DEFAULT_COMPRESSION_THRESHOLD, RecoveryConfig.defaults(), GroupConfig.alone(), listenHost + ":0", "",
-        TlsConfig.off());
+        TlsConfig.off(), AuthConfig.off());
+  }
+
+  /** Without accounts ({@link AuthConfig#off()}). */
+  public MemberConfig(String memberId, String listenHost, int listenPort, Path dataDir, String groupName,
+      boolean fsync, long maxTransactionBytes, int maxOpenTransactions, long transactionIdleTimeoutMs,
+      int applierWorkers, io.cohort.proto.Consistency consistency, int consistencyWaitTimeoutSeconds,
+      int communicationMaxMessageSize, int compressionThreshold, RecoveryConfig recovery, GroupConfig group,
+      String httpListen, String advertiseAddress, TlsConfig tls) {
+    this(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes, maxOpenTransactions,
+        transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
+        communicationMaxMessageSize, compressionThreshold, recovery, group, httpListen, advertiseAddress, tls,
+        AuthConfig.off());
   }
 
   public MemberConfig {
@@ -81,6 +94,9 @@ public record MemberConfig(
     }
     if (tls == null) {
       throw new ConfigException("TLS settings are required (TlsConfig.off() for none)");
+    }
+    if (auth == null) {
+      throw new ConfigException("account settings are required (AuthConfig.off() for none)");
     }
     advertiseAddress = advertiseAddress == null ? "" : advertiseAddress;
     if (!advertiseAddress.isEmpty()) {
@@ -140,7 +156,7 @@ public record MemberConfig(
   public MemberConfig withRecovery(RecoveryConfig r) {
     return new MemberConfig(memberId, listenHost, listenPort, dataDir, groupName, fsync, maxTransactionBytes,
         maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers, consistency, consistencyWaitTimeoutSeconds,
-        communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress, tls);
+        communicationMaxMessageSize, compressionThreshold, r, group, httpListen, advertiseAddress, tls, auth);
   }
 
   /**
@@ -153,7 +169,7 @@ public record MemberConfig(
     return others.size() == group.seeds().size() ? this : new MemberConfig(memberId, listenHost, listenPort, dataDir,
         groupName, fsync, maxTransactionBytes, maxOpenTransactions, transactionIdleTimeoutMs, applierWorkers,
         consistency, consistencyWaitTimeoutSeconds, communicationMaxMessageSize, compressionThreshold, recovery,
-        group.withSeeds(others), httpListen, advertiseAddress, tls);
+        group.withSeeds(others), httpListen, advertiseAddress, tls, auth);
   }
 
   /** host:port this member listens on for clients. */
@@ -187,6 +203,7 @@ public record MemberConfig(
     m.putAll(recovery.describe());
     m.putAll(group.describe());
     m.putAll(tls.describe());
+    m.putAll(auth.describe());
     return m;
   }
 

@@ -11,5 +11,9 @@ public enum ErrorCode {
   FAILED_PRECONDITION,
   UNAVAILABLE,
   DEADLINE_EXCEEDED,
+  /** No user, an unknown user or a wrong password, where the member requires one. */
+  UNAUTHENTICATED,
+  /** The user lacks the privilege the request needs, or the request touches a system table. */
+  PERMISSION_DENIED,
   INTERNAL
 }

@@ -4,7 +4,26 @@ package io.cohort.server.model;
 public final class Names {
   public static final int MAX_LENGTH = 64;
 
+  /**
+   * Tables whose names start with this are the member's own (the accounts, in {@code cohort$users}):
+   * replicated like any table, but no client statement, DDL or listing reaches them.
+   */
+  public static final String SYSTEM_PREFIX = "cohort$";
+
   private Names() {}
+
+  /** Whether {@code table} names a system table ({@link #SYSTEM_PREFIX}). */
+  public static boolean isSystem(String table) {
+    return table != null && table.startsWith(SYSTEM_PREFIX);
+  }
+
+  /** Throws PERMISSION_DENIED when a client statement names a system table. */
+  public static void refuseSystem(String table) {
+    if (isSystem(table)) {
+      throw new DbException(ErrorCode.PERMISSION_DENIED, "table '" + Shown.of(table) + "' is a system table (names"
+          + " starting with " + SYSTEM_PREFIX + " are the member's own); accounts change through 'cohort user'");
+    }
+  }
 
   /** Throws INVALID_ARGUMENT naming {@code what} unless {@code name} is a valid identifier. */
   public static String check(String what, String name) {

@@ -68,6 +68,12 @@ public final class CloneCommand implements Callable<Integer> {
       System.err.println("cohort clone: " + e.getMessage());
       return 2;
     }
+    String user = System.getenv("COHORT_USER");
+    if (user != null && !user.isEmpty()) { // donors with auth on serve a user with REPLICATION
+      credentials = io.grpc.CompositeChannelCredentials.create(credentials,
+          new io.cohort.server.auth.BasicCredentials(user, String.valueOf(System.getenv("COHORT_PASSWORD")))
+              .asCallCredentials());
+    }
     Path db = CloneReceiver.databaseDir(dataDir);
     boolean resuming = Files.exists(dataDir.resolve("clone-staging").resolve("clone.state"));
     if (Files.exists(db) && !resuming) {

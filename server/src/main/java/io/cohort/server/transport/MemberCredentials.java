@@ -1,5 +1,7 @@
 package io.cohort.server.transport;
 
+import io.cohort.server.auth.BasicCredentials;
+import io.cohort.server.config.AuthConfig;
 import io.cohort.server.config.ConfigException;
 import io.cohort.server.config.TlsConfig;
 import io.grpc.ChannelCredentials;
@@ -38,6 +40,23 @@ public final class MemberCredentials {
   public static MemberCredentials plaintext() {
     return new MemberCredentials(InsecureServerCredentials.create(), InsecureServerCredentials.create(),
         InsecureChannelCredentials.create(), InsecureChannelCredentials.create(), false);
+  }
+
+  /**
+   * The credentials {@code tls} asks for, and with accounts on, this member's user ({@link
+   * AuthConfig#callerUser()}) on every call it makes to another member's client port.
+   *
+   * @throws ConfigException if a PEM file cannot be read
+   */
+  public static MemberCredentials of(TlsConfig tls, AuthConfig auth) {
+    MemberCredentials c = of(tls);
+    if (!auth.enabled()) {
+      return c;
+    }
+    io.grpc.CallCredentials user = new BasicCredentials(auth.callerUser(), auth.callerPassword()).asCallCredentials();
+    return new MemberCredentials(c.clientPort, c.groupPort,
+        io.grpc.CompositeChannelCredentials.create(c.toClientPorts, user), c.toGroupPorts,
+        c.internalCallsNeedCertificate);
   }
 
   /**
