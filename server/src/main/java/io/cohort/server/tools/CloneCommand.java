@@ -60,20 +60,19 @@ public final class CloneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ChannelCredentials credentials;
+    ChannelCredentials transport;
     try {
-      credentials = tlsCa == null && tlsCert == null && tlsKey == null ? InsecureChannelCredentials.create()
+      transport = tlsCa == null && tlsCert == null && tlsKey == null ? InsecureChannelCredentials.create()
           : MemberCredentials.of(new TlsConfig(tlsCert, tlsKey, tlsCa, TlsConfig.ClientTls.ON, false)).toClientPorts();
     } catch (ConfigException e) {
       System.err.println("cohort clone: " + e.getMessage());
       return 2;
     }
     String user = System.getenv("COHORT_USER");
-    if (user != null && !user.isEmpty()) { // donors with auth on serve a user with REPLICATION
-      credentials = io.grpc.CompositeChannelCredentials.create(credentials,
-          new io.cohort.server.auth.BasicCredentials(user, String.valueOf(System.getenv("COHORT_PASSWORD")))
-              .asCallCredentials());
-    }
+    // Donors with auth on serve a user with REPLICATION.
+    ChannelCredentials credentials = user == null || user.isEmpty() ? transport
+        : io.grpc.CompositeChannelCredentials.create(transport, new io.cohort.server.auth.BasicCredentials(user,
+            String.valueOf(System.getenv("COHORT_PASSWORD"))).asCallCredentials());
     Path db = CloneReceiver.databaseDir(dataDir);
     boolean resuming = Files.exists(dataDir.resolve("clone-staging").resolve("clone.state"));
     if (Files.exists(db) && !resuming) {
