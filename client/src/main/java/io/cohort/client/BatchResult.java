@@ -27,7 +27,7 @@ public record BatchResult(List<OpResult> results, CommitInfo commit) {
     List<OpResult> results = new ArrayList<>(response.getResultsCount());
     response.getResultsList().forEach(r -> results.add(OpResult.fromProto(r)));
     CommitInfo commit = response.hasCommit() && response.getCommit().getCommitted()
-        ? new CommitInfo(response.getCommit().getGtid()) : null;
+        ? CommitInfo.of(response.getCommit()) : null;
     return new BatchResult(results, commit);
   }
 

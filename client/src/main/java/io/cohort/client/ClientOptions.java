@@ -59,7 +59,7 @@ public final class ClientOptions {
   }
 
   /**
-   * The defaults: 30 s deadline, 10 attempts, backoff 5 ms to 500 ms, retry on ABORTED only,
+   * The defaults: 30 s deadline, 10 attempts, backoff 5 ms to 500 ms, retry on ABORTED and UNAVAILABLE,
    * {@link Routing#PRIMARY} routing.
    *
    * @return the default options
@@ -213,7 +213,7 @@ public final class ClientOptions {
     private int maxAttempts = 10;
     private Duration initialBackoff = Duration.ofMillis(5);
     private Duration maxBackoff = Duration.ofMillis(500);
-    private EnumSet<ErrorCode> retryableCodes = EnumSet.of(ErrorCode.ABORTED);
+    private EnumSet<ErrorCode> retryableCodes = EnumSet.of(ErrorCode.ABORTED, ErrorCode.UNAVAILABLE);
     private Routing routing = Routing.PRIMARY;
     private Consistency consistency;
     private Path tlsCa;
@@ -331,12 +331,11 @@ public final class ClientOptions {
     }
 
     /**
-     * Replaces the set of codes on which the transaction helper retries. ABORTED is always
-     * safe. Adding UNAVAILABLE lets a transaction survive the loss of the primary (the retry
-     * goes to the member elected next), but a commit that failed with UNAVAILABLE may have
-     * committed before the member or the connection went away, so the retry can apply the
-     * body twice: enable it only when the body's effects are idempotent or checked. The same
-     * holds for DEADLINE_EXCEEDED.
+     * Replaces the set of codes on which the transaction helper retries (default: ABORTED and
+     * UNAVAILABLE). ABORTED is always safe. UNAVAILABLE lets a transaction survive the loss of
+     * the primary (the retry goes to the member elected next); it is safe because every attempt
+     * commits under one request id, which the group commits once (a retry of a commit that had
+     * committed returns that commit). The same holds for DEADLINE_EXCEEDED.
      *
      * @param codes the codes
      * @return this builder

@@ -112,18 +112,34 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * @return the open transaction
    */
   public Transaction begin(Consistency consistency) {
+    return begin(consistency, newRequestId());
+  }
+
+  private Transaction begin(Consistency consistency, String requestId) {
     return new Transaction(router.writeMember(), (request, operation, safeToRepeat) -> routed(operation,
         safeToRepeat, (m, s) -> new Transaction.Started(m, s.execute(request.toBuilder()
-            .setConsistency(Consistency.toProto(consistency)).build()))), router::failed);
+            .setConsistency(Consistency.toProto(consistency)).build()))), router::failed, requestId);
+  }
+
+  /**
+   * A client request id: 128 random bits, unique, so the group can tell a retry from a new
+   * commit. Not from SecureRandom (UUID.randomUUID), which every client thread would share.
+   */
+  private static String newRequestId() {
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    return Long.toHexString(r.nextLong()) + "-" + Long.toHexString(r.nextLong());
   }
 
   /**
    * Runs the body in a new transaction and commits it, running the whole body again (in a new
-   * transaction, after a jittered backoff) when it fails with a retryable code — by default
-   * only a certification conflict. A secondary's refusal of the commit is not a failure: the
-   * body runs again at once on the primary it named. If UNAVAILABLE is made retryable, note
-   * that a commit that failed with UNAVAILABLE may have committed, so the body can take effect
-   * twice. Any other failure, or an exception thrown by the body, rolls back and propagates.
+   * transaction, after a jittered backoff) when it fails with a retryable code — by default a
+   * certification conflict and UNAVAILABLE (a member or the primary lost). A secondary's refusal
+   * of the commit is not a failure: the body runs again at once on the primary it named. Every
+   * attempt commits with the same request id, which the group commits at most once: when a commit
+   * that failed with UNAVAILABLE had in fact committed, the retry's commit writes nothing and
+   * returns the first one's GTID ({@link CommitInfo#duplicate()}), within the members' request
+   * id retention (300 s). The body's own effects outside the database may still happen twice.
+   * Any other failure, or an exception thrown by the body, rolls back and propagates.
    *
    * @param body the work; may run more than once
    * @return the commit outcome; empty if the body rolled back itself
@@ -151,14 +167,16 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   private record Attempt<T>(T value, CommitInfo commit) {}
 
   private <T> Attempt<T> runWithRetries(TransactionFunction<T> body) {
+    String requestId = newRequestId(); // every attempt's commit is one request: committed once at most
     for (int attempt = 1; ; attempt++) {
       try {
-        return runOnce(body);
+        return runOnce(body, requestId);
       } catch (NotPrimaryException e) {
         // Redirects ran out: the primary they name is gone and the group has not elected a new
         // one yet (a failover under way). Nothing was committed; to the caller this is the
         // group being unavailable for a moment, so it is retried when UNAVAILABLE is.
-        if (!options.retryableCodes().contains(ErrorCode.UNAVAILABLE) || attempt >= options.maxAttempts()) {
+        if (!options.retryableCodes().contains(ErrorCode.UNAVAILABLE) || attempt >= options.maxAttempts()
+            || options.routing() == ClientOptions.Routing.PINNED) { // pinned, it would only ask the same member
           throw e;
         }
         router.forget();
@@ -173,9 +191,9 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
   }
 
   /** One attempt: the body on the write member, again on the primary if redirected. */
-  private <T> Attempt<T> runOnce(TransactionFunction<T> body) {
+  private <T> Attempt<T> runOnce(TransactionFunction<T> body, String requestId) {
     for (int redirects = 0; ; redirects++) {
-      Transaction tx = begin();
+      Transaction tx = begin(options.consistency(), requestId);
       try {
         T value = body.apply(tx);
         if (tx.isOpen()) {
@@ -240,7 +258,9 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
         .addAllOps(ops.stream().map(Op::toProto).toList()).build();
     String operation = Transaction.describe(ops);
     if (ops.stream().anyMatch(Op::isWrite)) {
-      return BatchResult.fromProto(routed(operation, false, (m, s) -> s.execute(request)));
+      // With a request id, sending it again after a broken connection cannot commit it twice.
+      ExecuteRequest keyed = request.toBuilder().setRequestId(newRequestId()).build();
+      return BatchResult.fromProto(routed(operation, true, (m, s) -> s.execute(keyed)));
     }
     return BatchResult.fromProto(onMembers(operation, router.readOrder(),
         (m, s) -> s.execute(request)));

@@ -51,11 +51,18 @@ public final class Transaction implements ReadOperations, AutoCloseable {
   private final BiConsumer<MemberConnection, CohortException> onFailure;
   private State state = State.OPEN;
   private CommitInfo commitInfo;
+  /**
+   * Sent with the commit, and with every retry of it ({@link CohortClient#transaction}): the group
+   * commits a request id once, so a retry after UNAVAILABLE cannot commit twice.
+   */
+  private final String requestId;
 
-  Transaction(MemberConnection member, Starter starter, BiConsumer<MemberConnection, CohortException> onFailure) {
+  Transaction(MemberConnection member, Starter starter, BiConsumer<MemberConnection, CohortException> onFailure,
+      String requestId) {
     this.member = member;
     this.starter = starter;
     this.onFailure = onFailure;
+    this.requestId = requestId;
   }
 
   /**
@@ -194,14 +201,14 @@ public final class Transaction implements ReadOperations, AutoCloseable {
     CommitResult result;
     try {
       result = member.call("Commit of transaction " + id,
-          s -> s.commit(CommitRequest.newBuilder().setTxnId(id).build())).getResult();
+          s -> s.commit(CommitRequest.newBuilder().setTxnId(id).setRequestId(requestId).build())).getResult();
     } catch (CohortException e) {
       state = afterFailure(e, true);
       onFailure.accept(member, e);
       throw e;
     }
     state = State.COMMITTED;
-    commitInfo = new CommitInfo(result.getGtid());
+    commitInfo = CommitInfo.of(result);
     return commitInfo;
   }
 
@@ -240,7 +247,7 @@ public final class Transaction implements ReadOperations, AutoCloseable {
       return start(ops, commit);
     }
     ExecuteRequest request = ExecuteRequest.newBuilder().setTxnId(id).setCommit(commit)
-        .addAllOps(ops.stream().map(Op::toProto).toList()).build();
+        .setRequestId(commit ? requestId : "").addAllOps(ops.stream().map(Op::toProto).toList()).build();
     try {
       return BatchResult.fromProto(member.call(describe(ops) + " in transaction " + id,
           s -> s.execute(request)));
@@ -261,7 +268,9 @@ public final class Transaction implements ReadOperations, AutoCloseable {
     String operation = describe(ops) + (commit ? " committed at once" : " beginning a transaction");
     Started started;
     try {
-      started = starter.start(commit ? request.build() : request.setBegin(true).build(), operation, !commit);
+      // Committing at once, it carries the request id, so it is safe to send to the next member.
+      started = starter.start(commit ? request.setRequestId(requestId).build() : request.setBegin(true).build(),
+          operation, true);
     } catch (CohortException e) {
       state = afterFailure(e, commit);
       throw e;

@@ -72,14 +72,17 @@ class TransactionRetryTest {
   }
 
   @Test
-  void unavailableIsRetriedOnlyWhenTheCallerAsks() throws Exception {
-    // The first statement begins the transaction: its Execute is where a member is unavailable.
-    cluster.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
-    assertThatThrownBy(() -> client.transaction(tx -> tx.insert("accounts", Row.of("id", 3, "balance", 1))))
-        .isInstanceOf(UnavailableException.class);
+  void unavailableIsRetriedUnlessTheCallerOptsOut() throws Exception {
+    try (InProcessCluster c = new InProcessCluster(1, ClientOptions.builder().retryOn(ErrorCode.ABORTED)
+        .backoff(Duration.ofMillis(1), Duration.ofMillis(2)).build())) {
+      c.client.createTable(ACCOUNTS);
+      // The first statement begins the transaction: its Execute is where a member is unavailable.
+      c.fake(0).inject("Execute", Status.UNAVAILABLE, 1);
+      assertThatThrownBy(() -> c.client.transaction(tx -> tx.insert("accounts", Row.of("id", 3, "balance", 1))))
+          .isInstanceOf(UnavailableException.class);
+    }
 
-    try (InProcessCluster c = new InProcessCluster(1, ClientOptions.builder()
-        .retryOn(ErrorCode.ABORTED, ErrorCode.UNAVAILABLE)
+    try (InProcessCluster c = new InProcessCluster(1, ClientOptions.builder() // the default: ABORTED, UNAVAILABLE
         .backoff(Duration.ofMillis(1), Duration.ofMillis(2)).build())) {
       c.client.createTable(ACCOUNTS);
       c.fake(0).inject("Execute", Status.UNAVAILABLE, 2);

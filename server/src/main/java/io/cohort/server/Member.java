@@ -144,9 +144,10 @@ public final class Member implements AutoCloseable {
           : credentials.internalCallsNeedCertificate()
           ? new ServerInterceptor[] {new MemberCertificateCheck(), allowlist}
           : new ServerInterceptor[] {allowlist};
+      CohortService service = new CohortService(ctx);
       NettyServerBuilder builder = NettyServerBuilder.forAddress(
               new InetSocketAddress(config.listenHost(), config.listenPort()), credentials.clientPort())
-          .addService(RequestGuard.guard(ServerInterceptors.intercept(new CohortService(ctx), new OfflineModeInterceptor(group),
+          .addService(RequestGuard.guard(ServerInterceptors.intercept(service, new OfflineModeInterceptor(group),
               Authorization.clientApi(accounts))))
           .addService(RequestGuard.guard(ServerInterceptors.intercept(new GroupServiceHandler(group), membersOnly)))
           .addService(RequestGuard.guard(ServerInterceptors.intercept(donor, membersOnly)))
@@ -165,7 +166,7 @@ public final class Member implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger), 1, 1, TimeUnit.SECONDS);
+      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger, service), 1, 1, TimeUnit.SECONDS);
       // What clients and peers are told: the advertised address, else the one listened on.
       String address = config.advertiseAddress().isEmpty() ? config.listenHost() + ":" + server.getPort()
           : config.advertiseAddress();
@@ -225,7 +226,12 @@ public final class Member implements AutoCloseable {
     return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
-  private static void housekeeping(TransactionRegistry registry, LogPurger purger) {
+  private static void housekeeping(TransactionRegistry registry, LogPurger purger, CohortService service) {
+    try {
+      service.housekeeping();
+    } catch (RuntimeException e) {
+      LOG.error("forgetting old client request ids failed", e);
+    }
     try {
       registry.expireIdle();
     } catch (RuntimeException e) {

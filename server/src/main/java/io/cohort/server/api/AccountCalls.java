@@ -9,7 +9,6 @@ import io.cohort.proto.Transaction;
 import io.cohort.proto.UserInfo;
 import io.cohort.proto.UserResponse;
 import io.cohort.proto.Value;
-import io.cohort.server.apply.DataSnapshot;
 import io.cohort.server.auth.Account;
 import io.cohort.server.auth.Accounts;
 import io.cohort.server.auth.PasswordHash;
@@ -17,7 +16,6 @@ import io.cohort.server.auth.Privilege;
 import io.cohort.server.config.AuthConfig;
 import io.cohort.server.model.DbException;
 import io.cohort.server.model.Shown;
-import io.cohort.server.txn.DdlPlanner;
 import io.cohort.server.txn.ServerTransaction;
 import io.cohort.server.txn.SnapshotPins;
 import io.grpc.stub.StreamObserver;
@@ -136,42 +134,7 @@ final class AccountCalls {
 
   /** Runs {@code next} once the users table exists, creating it first when it does not. */
   private void withTable(StreamObserver<UserResponse> out, Runnable next) {
-    if (m.applier().catalog().byName(Accounts.TABLE) != null) {
-      next.run();
-      return;
-    }
-    SnapshotPins.Pin pin = m.registry().pinSnapshot();
-    Transaction built;
-    try (DataSnapshot snap = m.applier().snapshot()) {
-      built = DdlPlanner.createTable(snap, Accounts.tableDefinition(), true);
-    } catch (RuntimeException e) {
-      pin.release();
-      throw e;
-    }
-    if (built == null) {
-      pin.release();
-      next.run();
-      return;
-    }
-    built = built.toBuilder().setOriginMember(m.memberId()).setOriginTimestampMs(m.wallClock().getAsLong()).build();
-    committer.commit(m.config().consistency(), built, pin, new StreamObserver<io.cohort.proto.CommitResult>() {
-      @Override
-      public void onNext(io.cohort.proto.CommitResult value) {
-        try {
-          next.run();
-        } catch (RuntimeException e) {
-          out.onError(Errors.toStatus(e));
-        }
-      }
-
-      @Override
-      public void onError(Throwable t) {
-        out.onError(t);
-      }
-
-      @Override
-      public void onCompleted() {}
-    }, Function.identity());
+    SystemTables.ensure(m, committer, Accounts.tableDefinition(), next, e -> out.onError(Errors.toStatus(e)));
   }
 
   private String checkUser(String user) {

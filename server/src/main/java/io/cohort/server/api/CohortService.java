@@ -35,6 +35,7 @@ import io.cohort.proto.StatusResponse;
 import io.cohort.proto.Transaction;
 import io.cohort.server.recovery.LogPurger;
 import io.cohort.server.apply.DataSnapshot;
+import io.cohort.server.model.ClientRequests;
 import io.cohort.server.model.DbException;
 import io.cohort.server.model.Names;
 import io.cohort.server.model.Table;
@@ -65,11 +66,18 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   private final MemberContext m;
   private final Committer committer;
   private final AccountCalls accounts;
+  private final RequestIdRetention requestIds;
 
   public CohortService(MemberContext member) {
     this.m = member;
     this.committer = new Committer(member);
     this.accounts = new AccountCalls(member, committer);
+    this.requestIds = new RequestIdRetention(member);
+  }
+
+  /** Periodic work of the service (every second): forgets old client request ids. */
+  public void housekeeping() {
+    requestIds.run();
   }
 
   @Override
@@ -154,6 +162,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   }
 
   private void executeAutocommit(ExecuteRequest req, Consistency level, StreamObserver<ExecuteResponse> out) {
+    String requestId = req.getRequestId().isEmpty() ? null : ClientRequests.check(req.getRequestId());
     ServerTransaction tx = m.registry().startUnregistered();
     tx.consistency(level);
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
@@ -161,12 +170,24 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     SnapshotPins.Pin pin;
     try {
       resp.addAllResults(Statements.run(tx, req.getOpsList()));
+      if (requestId != null && !tx.changesRows()) {
+        requestId = null; // nothing to commit, so nothing to commit twice
+      }
+      if (requestId != null) {
+        try {
+          RequestIds.add(tx, requestId, m.wallClock().getAsLong());
+        } catch (RequestIds.Duplicate d) {
+          out.onNext(resp.setCommit(RequestIds.duplicate(m, d.seqno)).build());
+          out.onCompleted();
+          return;
+        }
+      }
       built = tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
       pin = tx.detachPin();
     } finally {
       tx.close();
     }
-    committer.commit(level, built, pin, out, result -> resp.setCommit(result).build());
+    committer.commit(level, built, pin, requestId, out, result -> resp.setCommit(result).build());
   }
 
   /** Begin and the first statements in one round trip: a failed statement leaves nothing open. */
@@ -195,6 +216,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     ExecuteResponse.Builder resp = ExecuteResponse.newBuilder();
     Transaction built;
     SnapshotPins.Pin pin;
+    String requestId;
     synchronized (tx) {
       ensureOpen(tx);
       resp.addAllResults(Statements.runAtomically(tx, req.getOpsList()));
@@ -203,10 +225,17 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         out.onCompleted();
         return;
       }
+      try {
+        requestId = withRequestId(tx, req.getRequestId());
+      } catch (RequestIds.Duplicate d) {
+        out.onNext(resp.setCommit(RequestIds.duplicate(m, d.seqno)).build());
+        out.onCompleted();
+        return;
+      }
       pin = tx.detachPin();
       built = finish(tx, pin);
     }
-    committer.commit(tx.consistency(), built, pin, out, result -> resp.setCommit(result).build());
+    committer.commit(tx.consistency(), built, pin, requestId, out, result -> resp.setCommit(result).build());
   }
 
   @Override
@@ -215,16 +244,46 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       ServerTransaction tx = m.registry().get(req.getTxnId());
       Transaction built;
       SnapshotPins.Pin pin;
+      String requestId;
       synchronized (tx) {
         ensureOpen(tx);
+        try {
+          requestId = withRequestId(tx, req.getRequestId());
+        } catch (RequestIds.Duplicate d) {
+          out.onNext(CommitResponse.newBuilder().setResult(RequestIds.duplicate(m, d.seqno)).build());
+          out.onCompleted();
+          return;
+        }
         pin = tx.detachPin();
         built = finish(tx, pin);
       }
-      committer.commit(tx.consistency(), built, pin, out,
+      committer.commit(tx.consistency(), built, pin, requestId, out,
           result -> CommitResponse.newBuilder().setResult(result).build());
     } catch (Throwable t) {
       out.onError(Errors.toStatus(t));
     }
+  }
+
+  /**
+   * Adds the row of client request {@code id} (empty: none) to an explicit transaction about to
+   * commit, and returns the id, or null when there is none or nothing to commit. On a duplicate
+   * the transaction ends here.
+   *
+   * @throws RequestIds.Duplicate when an earlier attempt of the request committed
+   */
+  private String withRequestId(ServerTransaction tx, String id) {
+    if (id.isEmpty() || !tx.changesRows()) {
+      return null;
+    }
+    ClientRequests.check(id);
+    try {
+      RequestIds.add(tx, id, m.wallClock().getAsLong());
+    } catch (RequestIds.Duplicate d) {
+      m.registry().remove(tx);
+      tx.close();
+      throw d;
+    }
+    return id;
   }
 
   /**

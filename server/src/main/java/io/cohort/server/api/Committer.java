@@ -28,10 +28,21 @@ final class Committer {
    */
   <T> void commit(io.cohort.proto.Consistency level, Transaction built, SnapshotPins.Pin pin, StreamObserver<T> out,
       Function<CommitResult, T> response) {
+    commit(level, built, pin, null, out, response);
+  }
+
+  /**
+   * As {@link #commit(io.cohort.proto.Consistency, Transaction, SnapshotPins.Pin, StreamObserver,
+   * Function)}, for a transaction that carries the row of client request {@code requestId} (null:
+   * none): rolled back by certification, it is answered with the commit of an earlier attempt of
+   * that request when there was one.
+   */
+  <T> void commit(io.cohort.proto.Consistency level, Transaction built, SnapshotPins.Pin pin, String requestId,
+      StreamObserver<T> out, Function<CommitResult, T> response) {
     boolean after = level == io.cohort.proto.Consistency.AFTER || level == io.cohort.proto.Consistency.BEFORE_AND_AFTER;
     long start = System.nanoTime();
     try {
-      submit(after && built != null ? built.toBuilder().setAfter(true).build() : built, out, response)
+      submit(after && built != null ? built.toBuilder().setAfter(true).build() : built, requestId, out, response)
           .whenComplete((r, e) -> {
             pin.release();
             if (built != null) {
@@ -53,7 +64,7 @@ final class Committer {
     }
   }
 
-  private <T> CompletableFuture<?> submit(Transaction built, StreamObserver<T> out,
+  private <T> CompletableFuture<?> submit(Transaction built, String requestId, StreamObserver<T> out,
       Function<CommitResult, T> response) {
     if (built == null) {
       reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).build()));
@@ -69,6 +80,15 @@ final class Committer {
     return m.group().submit(built).whenComplete((outcome, err) -> {
       if (err != null) {
         out.onError(Errors.toStatus(err));
+      } else if (!outcome.committed() && requestId != null) {
+        // The conflict may be with an earlier attempt of the same request, ordered first.
+        RequestIds.committedEarlier(m, requestId, m.applier().lastQueued()).whenComplete((seqno, e) -> {
+          if (e == null && seqno.isPresent()) {
+            reply(out, response.apply(RequestIds.duplicate(m, seqno.get())));
+          } else {
+            out.onError(conflict(outcome));
+          }
+        });
       } else if (!outcome.committed()) {
         out.onError(conflict(outcome));
       } else if (built.getAfter()) {

@@ -368,7 +368,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       return new Executed(c, cat, null, null);
     }
     PendingRows rows = new PendingRows();
-    writer.writeRows(rows, cat, c.tx());
+    writer.writeRows(rows, cat, c.tx(), c.seqno());
     byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
     return new Executed(c, cat, rows, canonical);
   }
@@ -393,7 +393,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
         Executed e = done.remove(seqno);
         Certified c = e.c();
         if (e.deferred()) {
-          writer.writeRows(batch, e.catalog(), c.tx());
+          writer.writeRows(batch, e.catalog(), c.tx(), c.seqno());
           pendingHash = LogEntries.logHashing(storage, batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
               c.lastCommitted());
           gtids = gtids.add(groupUuid, c.seqno());
@@ -471,14 +471,18 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   private static boolean changesSystemTable(Transaction tx) {
     if (tx.hasDdl()) {
       io.cohort.proto.DdlChange d = tx.getDdl();
-      return Names.isSystem(d.getCreateTable().getName()) || Names.isSystem(d.getDropTable().getTable());
+      return watched(d.getCreateTable().getName()) || watched(d.getDropTable().getTable());
     }
     for (int i = 0; i < tx.getChangesCount(); i++) {
-      if (Names.isSystem(tx.getChanges(i).getTable())) {
+      if (watched(tx.getChanges(i).getTable())) {
         return true;
       }
     }
     return false;
+  }
+
+  private static boolean watched(String table) {
+    return Names.isSystem(table);
   }
 
   /** A sequence number and the history hash at it. */

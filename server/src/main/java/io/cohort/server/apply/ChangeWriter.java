@@ -7,6 +7,7 @@ import io.cohort.proto.TableSchema;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.UniqueKey;
 import io.cohort.server.model.Catalog;
+import io.cohort.server.model.ClientRequests;
 import io.cohort.server.model.KeyCodec;
 import io.cohort.server.model.Table;
 import io.cohort.server.storage.Batch;
@@ -29,8 +30,15 @@ final class ChangeWriter {
     this.storage = storage;
   }
 
-  /** Adds a row transaction's writes to {@code batch}. */
-  void writeRows(RowWrites batch, Catalog catalog, Transaction tx) {
+  /**
+   * Adds a row transaction's writes to {@code batch}, and the entry of its client request id if
+   * it has one ({@link ClientRequests}); {@code seqno} is its sequence number.
+   */
+  void writeRows(RowWrites batch, Catalog catalog, Transaction tx, long seqno) {
+    if (!tx.getRequestId().isEmpty()) {
+      batch.putRow(ClientRequests.key(ClientRequests.bucket(tx.getOriginTimestampMs()), tx.getRequestId()),
+          ClientRequests.value(seqno));
+    }
     // Remove old unique entries of every row first, then add the new ones, so that a
     // transaction that swaps unique values between rows ends with both entries present.
     for (RowChange ch : tx.getChangesList()) {

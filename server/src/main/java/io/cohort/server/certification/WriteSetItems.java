@@ -30,6 +30,11 @@ public final class WriteSetItems {
     return HASH.newHasher().putByte((byte) 'd').putLong(tableId).hash().asLong();
   }
 
+  /** A client request id: two commits of one request conflict, whichever members they ran on. */
+  public static long requestId(String id) {
+    return HASH.newHasher().putByte((byte) 'r').putString(id, StandardCharsets.UTF_8).hash().asLong();
+  }
+
   /** A table name: CREATE and DROP of the same name conflict. */
   public static long tableName(String name) {
     return HASH.newHasher().putByte((byte) 'n').putString(name, StandardCharsets.UTF_8).hash().asLong();

@@ -35,6 +35,11 @@ public final class Batch implements RowWrites, AutoCloseable {
     run(() -> wb.delete(storage.rows, key));
   }
 
+  /** Deletes the rows whose keys are at least {@code from} and below {@code to}. */
+  public void deleteRowRange(byte[] from, byte[] to) {
+    run(() -> wb.deleteRange(storage.rows, from, to));
+  }
+
   @Override
   public void putUnique(byte[] key, byte[] primaryKey) {
     run(() -> wb.put(storage.uniq, key, primaryKey));

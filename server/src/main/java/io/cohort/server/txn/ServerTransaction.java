@@ -48,6 +48,8 @@ public final class ServerTransaction implements AutoCloseable {
   private boolean pinDetached;
   private final long maxBytes;
   private final TreeMap<byte[], Pending> rows = new TreeMap<>(ORDER);
+  /** The client request id the commit carries, or null. */
+  private String requestId;
   /** Unique-key entries as this transaction changed them: owner's row key, or TOMBSTONE. */
   private final TreeMap<byte[], byte[]> uniqueOverlay = new TreeMap<>(ORDER);
   private long bytes;
@@ -356,6 +358,10 @@ public final class ServerTransaction implements AutoCloseable {
     if (tx.getChangesCount() == 0) {
       return null;
     }
+    if (requestId != null) {
+      tx.setRequestId(requestId);
+      writeSet.add(WriteSetItems.requestId(requestId));
+    }
     tx.addAllWriteSet(writeSet);
     for (long tableId : tables) {
       tx.addReadSet(WriteSetItems.tableSchema(tableId));
@@ -377,6 +383,24 @@ public final class ServerTransaction implements AutoCloseable {
         writeSet.add(WriteSetItems.key(k));
       }
     }
+  }
+
+  /**
+   * Has the commit carry client request {@code id}: its WriteSet names it, so another commit of
+   * the same request conflicts with this one.
+   */
+  public void requestId(String id) {
+    this.requestId = id;
+  }
+
+  /** Whether committing would change a row (not only rows changed and changed back). */
+  public boolean changesRows() {
+    for (Pending p : rows.values()) {
+      if (p.before() == null ? p.after() != null : !p.before().equals(p.after())) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The snapshot this transaction reads (for DDL validation). */

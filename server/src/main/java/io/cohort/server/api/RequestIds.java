@@ -1,0 +1,97 @@
+package io.cohort.server.api;
+
+import io.cohort.proto.CommitResult;
+import io.cohort.server.apply.DataSnapshot;
+import io.cohort.server.model.ClientRequests;
+import io.cohort.server.storage.ReadView;
+import io.cohort.server.txn.ServerTransaction;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Client request ids on commits ({@link ClientRequests}): a commit carrying one inserts its row,
+ * so the group commits each request id at most once, and a retry learns how its first attempt
+ * ended.
+ */
+final class RequestIds {
+  /** Where a conflicted commit waits for this member to apply what was ordered before it. */
+  private static final ScheduledExecutorService WAITS = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "cohort-request-ids");
+    t.setDaemon(true);
+    return t;
+  });
+
+  private RequestIds() {}
+
+  /**
+   * Has {@code tx} commit as request {@code id}.
+   *
+   * @throws Duplicate when an earlier attempt of the request committed (this member applied it)
+   */
+  static void add(ServerTransaction tx, String id, long nowMs) {
+    Optional<Long> earlier = find(tx.snapshot().view(), id, nowMs);
+    if (earlier.isPresent()) {
+      throw new Duplicate(earlier.get());
+    }
+    tx.requestId(id);
+  }
+
+  private static Optional<Long> find(ReadView view, String id, long nowMs) {
+    for (byte[] key : ClientRequests.keysAround(nowMs, id)) {
+      byte[] v = view.getRow(key);
+      if (v != null) {
+        return Optional.of(ClientRequests.seqno(v));
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** An earlier attempt of the request committed, with this sequence number. */
+  static final class Duplicate extends RuntimeException {
+    final long seqno;
+
+    Duplicate(long seqno) {
+      super(null, null, false, false);
+      this.seqno = seqno;
+    }
+  }
+
+  static CommitResult duplicate(MemberContext m, long seqno) {
+    return CommitResult.newBuilder().setCommitted(true).setDuplicate(true).setGtid(m.groupUuid() + ":" + seqno).build();
+  }
+
+  /**
+   * After a commit of request {@code id} was rolled back by certification: the sequence number of
+   * an attempt of it that committed before (the conflict was with that attempt's row), or empty.
+   * Waits until this member applied what was ordered before the verdict ({@code orderedUpTo}).
+   */
+  static CompletableFuture<Optional<Long>> committedEarlier(MemberContext m, String id, long orderedUpTo) {
+    CompletableFuture<Optional<Long>> f = new CompletableFuture<>();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(m.config().consistencyWaitTimeoutSeconds());
+    Runnable check = new Runnable() {
+      @Override
+      public void run() {
+        try {
+          if (m.applier().lastApplied() < orderedUpTo && System.nanoTime() - deadline < 0) {
+            WAITS.schedule(this, 2, TimeUnit.MILLISECONDS);
+            return;
+          }
+          f.complete(lookup(m, id));
+        } catch (RuntimeException e) {
+          f.completeExceptionally(e);
+        }
+      }
+    };
+    WAITS.execute(check);
+    return f;
+  }
+
+  private static Optional<Long> lookup(MemberContext m, String id) {
+    try (DataSnapshot snap = m.applier().snapshot()) {
+      return find(snap.view(), id, m.wallClock().getAsLong());
+    }
+  }
+}
