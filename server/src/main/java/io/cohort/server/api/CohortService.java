@@ -481,26 +481,23 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
 
   @Override
   public void createUser(io.cohort.proto.CreateUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
-    try {
-      accounts.create(req, out);
-    } catch (RuntimeException e) {
-      out.onError(Errors.toStatus(e));
-    }
+    answered(out, () -> accounts.create(req, out));
   }
 
   @Override
   public void alterUser(io.cohort.proto.AlterUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
-    try {
-      accounts.alter(req, out);
-    } catch (RuntimeException e) {
-      out.onError(Errors.toStatus(e));
-    }
+    answered(out, () -> accounts.alter(req, out));
   }
 
   @Override
   public void dropUser(io.cohort.proto.DropUserRequest req, StreamObserver<io.cohort.proto.UserResponse> out) {
+    answered(out, () -> accounts.drop(req, out));
+  }
+
+  /** Runs a call that answers {@code out} itself (later), or answers with the error it threw. */
+  private static void answered(StreamObserver<?> out, Runnable call) {
     try {
-      accounts.drop(req, out);
+      call.run();
     } catch (RuntimeException e) {
       out.onError(Errors.toStatus(e));
     }
