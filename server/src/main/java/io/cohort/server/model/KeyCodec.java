@@ -1,8 +1,8 @@
 package io.cohort.server.model;
 
 import io.cohort.proto.Value;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -25,7 +25,7 @@ public final class KeyCodec {
 
   /** {@code prefix} (8 bytes per id) followed by the encoded values. */
   public static byte[] encode(long[] prefix, List<Value> values) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 + values.size() * 10);
+    Out out = new Out(8 * prefix.length + values.size() * 12);
     for (long id : prefix) {
       writeLong(out, id);
     }
@@ -37,14 +37,14 @@ public final class KeyCodec {
 
   /** The 8-byte big-endian prefix of a table or an index: all its keys start with it. */
   public static byte[] prefix(long... ids) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(ids.length * 8);
+    Out out = new Out(ids.length * 8);
     for (long id : ids) {
       writeLong(out, id);
     }
     return out.toByteArray();
   }
 
-  private static void encodeValue(ByteArrayOutputStream out, Value v) {
+  private static void encodeValue(Out out, Value v) {
     switch (v.getKindCase()) {
       case KIND_NOT_SET, NULL_VALUE -> out.write(TAG_NULL);
       case INT64_VALUE -> {
@@ -72,7 +72,7 @@ public final class KeyCodec {
     }
   }
 
-  private static void writeEscaped(ByteArrayOutputStream out, byte[] bytes) {
+  private static void writeEscaped(Out out, byte[] bytes) {
     for (byte b : bytes) {
       out.write(b);
       if (b == 0) {
@@ -83,9 +83,33 @@ public final class KeyCodec {
     out.write(0x01);
   }
 
-  private static void writeLong(ByteArrayOutputStream out, long v) {
+  private static void writeLong(Out out, long v) {
     for (int shift = 56; shift >= 0; shift -= 8) {
       out.write((int) (v >>> shift) & 0xFF);
+    }
+  }
+
+  /**
+   * A growing byte buffer: every commit encodes each key it touches, and
+   * ByteArrayOutputStream takes a lock per byte.
+   */
+  private static final class Out {
+    private byte[] buf;
+    private int size;
+
+    Out(int expected) {
+      buf = new byte[Math.max(expected, 8)];
+    }
+
+    void write(int b) {
+      if (size == buf.length) {
+        buf = Arrays.copyOf(buf, buf.length * 2);
+      }
+      buf[size++] = (byte) b;
+    }
+
+    byte[] toByteArray() {
+      return size == buf.length ? buf : Arrays.copyOf(buf, size);
     }
   }
 
@@ -95,7 +119,7 @@ public final class KeyCodec {
     for (int i = end.length - 1; i >= 0; i--) {
       if (end[i] != (byte) 0xFF) {
         end[i]++;
-        return java.util.Arrays.copyOf(end, i + 1);
+        return Arrays.copyOf(end, i + 1);
       }
     }
     throw new IllegalArgumentException("prefix has no upper bound");
