@@ -115,12 +115,15 @@ final class MemberProcess implements AutoCloseable {
     return this;
   }
 
-  /** http://127.0.0.1:port of the HTTP endpoint ({@link #withHttp}). */
+  /**
+   * http://127.0.0.1:port of the HTTP endpoint ({@link #withHttp}), or https:// with TLS on
+   * (http-tls follows client-tls).
+   */
   String httpUrl() {
     if (httpPort == 0) {
       throw new IllegalStateException(memberId + " serves no HTTP: call withHttp() before it starts");
     }
-    return "http://127.0.0.1:" + httpPort;
+    return (tlsArgs.isEmpty() ? "http" : "https") + "://127.0.0.1:" + httpPort;
   }
 
   /** Listens on {@code host} (0.0.0.0, say) and tells clients and peers it is at {@code advertised}. */

@@ -21,10 +21,23 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * certificates from {@code cohort certs create}. Clients with the group's CA commit and read;
  * a plain-text client, a client showing a certificate from another CA, a caller of the members'
  * own services without a certificate, and a member whose certificate another CA signed are all
- * refused, and none of them changes anything (gtid_executed and the view stay as they were).
+ * refused, and none of them changes anything (gtid_executed and the view stay as they were). The
+ * HTTP endpoint speaks HTTPS with the member's certificate.
  */
 @ExtendWith(MemberLogsOnFailure.class)
 class TlsIT {
@@ -106,7 +120,7 @@ class TlsIT {
       // not one without, nor one showing another CA's (its client has nothing the member asks for).
       MemberProcess m3 = g.member("m3");
       m3.stop();
-      m3.withTls(certs, certs, "require-client-cert");
+      m3.withTls(certs, certs, "require-client-cert").withHttp();
       g.restart(m3);
       for (ClientOptions refused : List.of(noCert, ClientOptions.builder().tls(certs.resolve("ca.pem"),
           other.resolve("client.pem"), other.resolve("client-key.pem")).build())) {
@@ -123,6 +137,45 @@ class TlsIT {
       for (MemberProcess m : g.members) {
         assertThat(m.status().getGtidExecuted()).as("%s's gtid_executed", m.memberId()).isEqualTo(before);
       }
+
+      // Its HTTP endpoint (http-tls follows client-tls) speaks HTTPS with the member's certificate,
+      // which a scraper that trusts the group's CA accepts without showing one; plain HTTP gets nothing.
+      String url = m3.httpUrl();
+      assertThat(url).startsWith("https://");
+      HttpClient scraper = HttpClient.newBuilder().sslContext(trusting(certs.resolve("ca.pem")))
+          .connectTimeout(Duration.ofSeconds(10)).build();
+      HttpResponse<String> metrics = scraper.send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).isEqualTo(200);
+      assertThat(metrics.body()).contains("# TYPE");
+      assertThat(scraper.send(HttpRequest.newBuilder(URI.create(url + "/readyz")).timeout(Duration.ofSeconds(10))
+          .build(), HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("ONLINE\n");
+      HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      assertThatThrownBy(() -> plain.send(HttpRequest.newBuilder(URI.create(url.replace("https://", "http://")
+          + "/metrics")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()))
+          .as("plain HTTP to an HTTPS endpoint").isInstanceOf(IOException.class);
+      HttpClient otherCa = HttpClient.newBuilder().sslContext(trusting(other.resolve("ca.pem")))
+          .connectTimeout(Duration.ofSeconds(10)).build();
+      assertThatThrownBy(() -> otherCa.send(HttpRequest.newBuilder(URI.create(url + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()))
+          .as("a scraper that trusts another CA").isInstanceOf(SSLHandshakeException.class);
     }
+  }
+
+  /** A TLS context that trusts the certificates in {@code caPem} only. */
+  private static SSLContext trusting(Path caPem) throws Exception {
+    KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+    store.load(null, null);
+    try (InputStream in = Files.newInputStream(caPem)) {
+      int i = 0;
+      for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+        store.setCertificateEntry("ca" + i++, c);
+      }
+    }
+    TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(store);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(null, trust.getTrustManagers(), null);
+    return context;
   }
 }

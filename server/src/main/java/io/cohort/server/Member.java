@@ -37,6 +37,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.ServerInterceptor;
 import io.cohort.server.transport.AllowlistCheck;
+import io.cohort.server.transport.HttpsContext;
 import io.cohort.server.transport.MemberCredentials;
 import io.cohort.server.api.DashboardState;
 import io.cohort.server.api.MemberCertificateCheck;
@@ -51,6 +52,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -97,6 +99,7 @@ public final class Member implements AutoCloseable {
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
     MemberCredentials credentials = MemberCredentials.of(config.tls(), config.auth());
+    SSLContext https = config.tls().http() ? HttpsContext.server(config.tls()) : null;
     try {
       CloneStart.cloneIfNeeded(config, credentials, VERSION, report);
     } catch (InterruptedException e) {
@@ -180,8 +183,9 @@ public final class Member implements AutoCloseable {
       if (!config.httpListen().isEmpty()) {
         String[] hp = MemberConfig.splitAddress(config.httpListen());
         try {
-          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]), metrics, new DashboardState(ctx, metrics)::json,
-              group::localState);
+          http = HttpEndpoint.start(hp[0], Integer.parseInt(hp[1]),
+              https, metrics,
+              new DashboardState(ctx, metrics)::json, group::localState);
         } catch (IOException e) {
           server.shutdownNow();
           calls.close();

@@ -167,7 +167,8 @@ public final class ServerMain implements Runnable {
         + " group endpoint at, when it differs from --group-listen.")
     String groupAdvertiseAddress;
 
-    @Option(names = "--tls-cert", description = "This member's certificate chain, PEM (for client-tls and group-tls).")
+    @Option(names = "--tls-cert", description = "This member's certificate chain, PEM (for client-tls, group-tls"
+        + " and http-tls).")
     String tlsCert;
 
     @Option(names = "--tls-key", description = "This member's private key, PEM (PKCS#8).")
@@ -187,6 +188,10 @@ public final class ServerMain implements Runnable {
 
     @Option(names = "--admin-user", description = "The bootstrap administrator's name (default: admin).")
     String adminUser;
+
+    @Option(names = "--http-tls", description = "off or on: HTTPS on http-listen (/metrics, /ui, probes) with"
+        + " tls-cert and tls-key. Default: on when client-tls is on.")
+    String httpTls;
 
     @Option(names = "--group-tls", description = "off (default) or on: mutual TLS between members; plain-text"
         + " peers and certificates from another CA are refused.")
@@ -414,9 +419,10 @@ public final class ServerMain implements Runnable {
       String cert = pick(tlsCert, p, "tls-cert", "");
       String key = pick(tlsKey, p, "tls-key", "");
       String ca = pick(tlsCa, p, "tls-ca", "");
+      TlsConfig.ClientTls client = TlsConfig.clientTls(pick(clientTls, p, "client-tls", "off"));
       return new TlsConfig(cert.isEmpty() ? null : Path.of(cert), key.isEmpty() ? null : Path.of(key),
-          ca.isEmpty() ? null : Path.of(ca), TlsConfig.clientTls(pick(clientTls, p, "client-tls", "off")),
-          TlsConfig.groupTls(pick(groupTls, p, "group-tls", "off")));
+          ca.isEmpty() ? null : Path.of(ca), client, TlsConfig.groupTls(pick(groupTls, p, "group-tls", "off")),
+          TlsConfig.httpTls(pick(httpTls, p, "http-tls", client == TlsConfig.ClientTls.OFF ? "off" : "on")));
     }
 
     private AuthConfig auth(Properties p) {
@@ -499,7 +505,7 @@ public final class ServerMain implements Runnable {
         "consistency-wait-timeout", "transaction-idle-timeout-ms", "communication-max-message-size",
         "compression-threshold", "log-retention-seconds", "log-retention-bytes", "clone-threshold", "clone-max-rate", "recovery-retry-count",
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
-        "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "ip-allowlist",
+        "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "http-tls", "ip-allowlist",
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
         "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",

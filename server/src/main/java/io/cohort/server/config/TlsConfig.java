@@ -23,8 +23,16 @@ import java.util.Map;
  * @param client TLS on the client port
  * @param group  mutual TLS on the group port: each member shows its certificate and checks the
  *               other's
+ * @param http   HTTPS on the HTTP endpoint ({@code http-listen}: /metrics, /ui, probes), with
+ *               the same certificate; no client certificate is asked for there, since scrapers,
+ *               browsers and probes seldom have one
  */
-public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean group) {
+public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean group, boolean http) {
+
+  /** TLS as set, with the HTTP endpoint following the client port (https when client-tls is on). */
+  public TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean group) {
+    this(cert, key, ca, client, group, client != ClientTls.OFF);
+  }
 
   /**
    * TLS on the client port. With {@code ON} a client certificate is optional for clients, and
@@ -49,16 +57,16 @@ public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean 
     if (client == null) {
       throw new ConfigException("client-tls is required (off, on or require-client-cert)");
     }
-    if (client != ClientTls.OFF || group) { // the fields are not set yet: enabled() would read nulls
+    if (client != ClientTls.OFF || group || http) { // the fields are not set yet: enabled() would read nulls
       requireFile("tls-cert", cert);
       requireFile("tls-key", key);
       requireFile("tls-ca", ca);
     }
   }
 
-  /** Whether either endpoint uses TLS. */
+  /** Whether any endpoint uses TLS. */
   public boolean enabled() {
-    return client != ClientTls.OFF || group;
+    return client != ClientTls.OFF || group || http;
   }
 
   /** Parses client-tls: off, on or require-client-cert. */
@@ -73,10 +81,19 @@ public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean 
 
   /** Parses group-tls: off or on. */
   public static boolean groupTls(String text) {
+    return onOff("group-tls", text);
+  }
+
+  /** Parses http-tls: off or on. */
+  public static boolean httpTls(String text) {
+    return onOff("http-tls", text);
+  }
+
+  private static boolean onOff(String key, String text) {
     return switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "off" -> false;
       case "on" -> true;
-      default -> throw new ConfigException("group-tls '" + Shown.of(text) + "' is not off or on");
+      default -> throw new ConfigException(key + " '" + Shown.of(text) + "' is not off or on");
     };
   }
 
@@ -85,6 +102,7 @@ public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean 
     Map<String, String> m = new LinkedHashMap<>();
     m.put("client-tls", client.key());
     m.put("group-tls", group ? "on" : "off");
+    m.put("http-tls", http ? "on" : "off");
     if (enabled()) {
       m.put("tls-cert", cert.toString());
       m.put("tls-key", key.toString());
@@ -95,7 +113,7 @@ public record TlsConfig(Path cert, Path key, Path ca, ClientTls client, boolean 
 
   private static void requireFile(String key, Path p) {
     if (p == null) {
-      throw new ConfigException(key + " is required when client-tls or group-tls is on (a PEM file)");
+      throw new ConfigException(key + " is required when client-tls, group-tls or http-tls is on (a PEM file)");
     }
     if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
       throw new ConfigException(key + " " + p + " is not a readable file");

@@ -2,6 +2,8 @@ package io.cohort.server.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * the live dashboard at {@code /ui} (one static page, no build step) and the JSON it polls at
  * {@code /api/status}, and probes: {@code /livez} (the process serves) and {@code /readyz} (200
  * only while the member is ONLINE). It serves on a thread of its own, so a slow scraper never holds up the
- * member.
+ * member. With {@code http-tls} on it speaks HTTPS only, with the member's certificate.
  */
 public final class HttpEndpoint implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(HttpEndpoint.class);
@@ -32,9 +35,9 @@ public final class HttpEndpoint implements AutoCloseable {
     this.executor = executor;
   }
 
-  /** Listens on {@code host:port} (0: any free port). */
-  public static HttpEndpoint start(String host, int port, MemberMetrics metrics, Supplier<String> dashboardJson,
-      Supplier<String> state) throws IOException {
+  /** Listens on {@code host:port} (0: any free port), with HTTPS when {@code tls} is not null. */
+  public static HttpEndpoint start(String host, int port, SSLContext tls, MemberMetrics metrics,
+      Supplier<String> dashboardJson, Supplier<String> state) throws IOException {
     byte[] page;
     try (InputStream in = HttpEndpoint.class.getResourceAsStream("/ui/index.html")) {
       if (in == null) {
@@ -42,7 +45,14 @@ public final class HttpEndpoint implements AutoCloseable {
       }
       page = in.readAllBytes();
     }
-    HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    HttpServer server;
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress(host, port), 16);
+    } else {
+      HttpsServer https = HttpsServer.create(new InetSocketAddress(host, port), 16);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      server = https;
+    }
     ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "cohort-http");
       t.setDaemon(true);
@@ -87,7 +97,8 @@ public final class HttpEndpoint implements AutoCloseable {
             ? "cohort member: /metrics (Prometheus text format), /ui (dashboard), /api/status (JSON)\n"
             : "not found; see /metrics, /ui\n"));
     server.start();
-    LOG.info("metrics at http://{}:{}/metrics, dashboard at /ui", host, server.getAddress().getPort());
+    LOG.info("metrics at {}://{}:{}/metrics, dashboard at /ui", tls == null ? "http" : "https", host,
+        server.getAddress().getPort());
     return new HttpEndpoint(server, executor);
   }
 

@@ -3,6 +3,7 @@ package io.cohort.server.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cohort.server.transport.HttpsContext;
 import io.cohort.server.transport.MemberCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +22,22 @@ class TlsConfigTest {
         TlsConfig.ClientTls.OFF, true))
         .isInstanceOf(ConfigException.class).hasMessageContaining("tls-cert").hasMessageContaining("not a readable file");
     assertThat(TlsConfig.off().enabled()).isFalse();
+    assertThat(TlsConfig.off().http()).isFalse();
+    assertThatThrownBy(() -> new TlsConfig(null, null, null, TlsConfig.ClientTls.OFF, false, true))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("tls-cert is required when client-tls, group-tls"
+            + " or http-tls is on");
+  }
+
+  @Test
+  void theHttpEndpointFollowsTheClientPortUnlessSet() throws Exception {
+    Path f = Files.writeString(dir.resolve("f.pem"), "x");
+    assertThat(new TlsConfig(f, f, f, TlsConfig.ClientTls.ON, false).http()).isTrue();
+    assertThat(new TlsConfig(f, f, f, TlsConfig.ClientTls.REQUIRE_CLIENT_CERT, true).http()).isTrue();
+    assertThat(new TlsConfig(f, f, f, TlsConfig.ClientTls.OFF, true).http()).isFalse();
+    assertThat(new TlsConfig(f, f, f, TlsConfig.ClientTls.ON, true, false).http()).isFalse();
+    assertThat(TlsConfig.httpTls(" Off")).isFalse();
+    assertThatThrownBy(() -> TlsConfig.httpTls("https")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http-tls 'https' is not off or on");
   }
 
   @Test
@@ -40,5 +57,7 @@ class TlsConfigTest {
     TlsConfig tls = new TlsConfig(junk, junk, junk, TlsConfig.ClientTls.ON, true);
     assertThatThrownBy(() -> MemberCredentials.of(tls)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("tls-cert").hasMessageContaining("is not a PEM certificate");
+    assertThatThrownBy(() -> HttpsContext.server(tls)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("tls-cert").hasMessageContaining("PEM certificate");
   }
 }
