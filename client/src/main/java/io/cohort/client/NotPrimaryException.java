@@ -27,14 +27,17 @@ public class NotPrimaryException extends CohortException {
   public NotPrimaryException(String serverMessage, String member, String operation,
       Throwable cause, String primaryId, String primaryAddress) {
     super(ErrorCode.FAILED_PRECONDITION, serverMessage, member, operation, cause,
-        advice(primaryId, primaryAddress));
+        advice(serverMessage, primaryId, primaryAddress));
     this.primaryId = primaryId == null ? "" : primaryId;
     this.primaryAddress = primaryAddress == null ? "" : primaryAddress;
   }
 
-  private static String advice(String id, String address) {
+  private static String advice(String serverMessage, String id, String address) {
     if (address == null || address.isEmpty()) {
       return "(this member is a secondary; send writes to the primary)";
+    }
+    if (serverMessage != null && serverMessage.contains(address) && serverMessage.contains("rolled back")) {
+      return null; // the member said it all: what became of the transaction, and where the primary is
     }
     return "(this member is a secondary; the primary is " + id + " at " + address
         + ": run the transaction again there, nothing was committed)";

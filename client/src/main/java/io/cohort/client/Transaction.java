@@ -23,7 +23,10 @@ public final class Transaction implements ReadOperations, AutoCloseable {
     OPEN,
     /** Committed. */
     COMMITTED,
-    /** Rolled back by the caller. */
+    /**
+     * Rolled back: by the caller, or by its member when the commit reached it as a secondary
+     * (NotPrimaryException: the primary changed while the transaction ran).
+     */
     ROLLED_BACK,
     /** Gone on the member after a conflict (ABORTED). */
     ABORTED,
@@ -187,9 +190,9 @@ public final class Transaction implements ReadOperations, AutoCloseable {
    *
    * @return the commit outcome (empty GTID for a transaction that wrote nothing)
    * @throws ConflictException if certification failed (the transaction is gone; retry it)
-   * @throws NotPrimaryException if the transaction wrote and its member is a secondary; the
-   *     transaction stays open (roll it back and run it again: the client now sends new
-   *     transactions to the primary)
+   * @throws NotPrimaryException if the transaction wrote and its member is a secondary (the
+   *     primary changed while it ran): the member rolled it back and committed nothing; run it
+   *     again, and the client sends it to the primary the exception names
    */
   public CommitInfo commit() {
     requireOpen("commit");
@@ -286,6 +289,9 @@ public final class Transaction implements ReadOperations, AutoCloseable {
   private State afterFailure(CohortException e, boolean committing) {
     if (e.code() == ErrorCode.ABORTED) {
       return State.ABORTED;
+    }
+    if (committing && e instanceof NotPrimaryException) {
+      return State.ROLLED_BACK; // the member ended it on receiving the commit, and proposed nothing
     }
     boolean ambiguous = e.code() == ErrorCode.UNAVAILABLE
         || e.code() == ErrorCode.DEADLINE_EXCEEDED;

@@ -89,9 +89,11 @@ class PrimaryRoutingTest {
         assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION);
         assertThat(e.primaryId()).isEqualTo("m2");
         assertThat(e.primaryAddress()).isEqualTo("member-2");
-      }).hasMessageContaining("the primary is m2 at member-2");
-      assertThat(tx.isOpen()).isTrue();
-      tx.rollback();
+      }).hasMessageContaining("transaction rolled back, nothing of it was committed")
+          .hasMessageContaining("writes go to the primary m2");
+      assertThat(tx.state()).isEqualTo(Transaction.State.ROLLED_BACK); // the member ended it
+      assertThat(c.fake(0).openTransactions()).isZero();
+      tx.rollback(); // nothing left to do
       try (Transaction next = c.client.begin()) {
         assertThat(next.member()).isEqualTo("member-2");
       }

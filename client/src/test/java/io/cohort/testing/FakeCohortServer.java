@@ -202,6 +202,19 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
     group.requireWritable(memberId);
   }
 
+  /** As a real member refuses a commit it may not take: it rolled the transaction back. */
+  private void requireWritableToCommit() {
+    try {
+      requireWritable();
+    } catch (StatusRuntimeException e) {
+      if (e.getStatus().getCode() != Status.Code.FAILED_PRECONDITION) {
+        throw e;
+      }
+      throw e.getStatus().withDescription("transaction rolled back, nothing of it was committed: "
+          + e.getStatus().getDescription()).asRuntimeException(e.getTrailers());
+    }
+  }
+
   /** Creates a table on this member alone, as if replicated from another member. */
   public synchronized void addTable(TableSchema schema) {
     tables.put(schema.getName(), new Table(schema));
@@ -347,10 +360,10 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
       txn.seen.clear();
       txn.seen.putAll(work.seen);
       if (auto || req.getCommit()) {
+        txns.remove(req.getTxnId()); // a commit ends the transaction here, whatever its outcome
         if (wrote(txn)) {
-          requireWritable();
+          requireWritableToCommit();
         }
-        txns.remove(req.getTxnId());
         resp.setCommit(commit(txn));
       }
       if (beginning) {
@@ -365,10 +378,10 @@ public final class FakeCohortServer extends CohortServiceGrpc.CohortServiceImplB
   public void commit(CommitRequest req, StreamObserver<CommitResponse> obs) {
     answer("Commit", obs, () -> {
       Txn txn = txn(req.getTxnId());
+      txns.remove(req.getTxnId()); // a commit ends the transaction here, whatever its outcome
       if (wrote(txn)) {
-        requireWritable();
+        requireWritableToCommit();
       }
-      txns.remove(req.getTxnId());
       return CommitResponse.newBuilder().setResult(commit(txn)).build();
     });
   }

@@ -73,6 +73,11 @@ class GroupReplicationIT {
     }
   }
 
+  /** How many transactions a gtid_executed holds. */
+  private static long transactions(String gtidExecuted) {
+    return io.cohort.server.gtid.GtidSet.parse(gtidExecuted).count();
+  }
+
   /** Waits until every given member has applied the same gtid_executed. */
   private static void awaitConverged(List<MemberProcess> on) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -114,6 +119,67 @@ class GroupReplicationIT {
             .isInstanceOfSatisfying(CohortException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.FAILED_PRECONDITION))
             .hasMessageContaining("PRIMARY");
+      }
+    }
+  }
+
+  /**
+   * A primary switch between a transaction's statements and its commit: the old primary, now a
+   * secondary, rolls the transaction back and says so, naming the new primary, and commits
+   * nothing; a transaction body is instead run again whole on the new primary, and commits once.
+   */
+  @Test
+  void aCommitThatReachesTheOldPrimaryAfterASwitchIsRolledBackOrRedirectedWhole() {
+    try (GroupCluster g = new GroupCluster(dir, 3).start();
+        CohortClient admin = Cohort.connect(g.addresses(), failoverOptions())) {
+      kv(admin);
+      MemberProcess first = g.member(g.members.get(0).status().getPrimary());
+      MemberProcess second = g.members.stream().filter(m -> m != first).findFirst().orElseThrow();
+
+      try (CohortClient pinned = Cohort.connect(first.address(), ClientOptions.builder()
+          .routing(ClientOptions.Routing.PINNED).deadline(Duration.ofSeconds(10)).build())) {
+        io.cohort.client.Transaction tx = pinned.begin();
+        tx.insert("kv", Row.of("k", 1L, "v", 1L));
+        assertThat(admin.setPrimary(second.memberId()).primary()).isEqualTo(second.memberId());
+        awaitConverged(g.members);
+        String before = first.status().getGtidExecuted();
+        assertThatThrownBy(tx::commit).isInstanceOfSatisfying(NotPrimaryException.class, e -> {
+          assertThat(e.primaryId()).isEqualTo(second.memberId());
+          assertThat(e.getMessage()).contains("transaction rolled back, nothing of it was committed")
+              .contains(second.memberId()).hasSizeLessThan(400);
+        });
+        assertThat(tx.state()).isEqualTo(io.cohort.client.Transaction.State.ROLLED_BACK);
+        tx.close(); // nothing left to roll back
+        admin.insert("kv", Row.of("k", 2L, "v", 2L)); // ordered after anything the commit could have proposed
+        awaitConverged(g.members);
+        for (MemberProcess m : g.members) {
+          try (CohortClient on = Cohort.connect(m.address(), ClientOptions.builder()
+              .routing(ClientOptions.Routing.PINNED).build())) {
+            assertThat(on.get("kv", Key.of(1L))).as("the rolled-back row on %s", m.memberId()).isEmpty();
+            assertThat(on.get("kv", Key.of(2L))).as("the later row on %s", m.memberId()).isPresent();
+          }
+        }
+        assertThat(transactions(first.status().getGtidExecuted())
+            - transactions(before)).as("transactions committed after the switch").isEqualTo(1);
+      }
+
+      // A body whose first attempt runs on the primary of the moment, which is switched away
+      // before the commit: the client runs the body again on the new primary.
+      try (CohortClient c = Cohort.connect(second.address() + "," + first.address(), failoverOptions())) {
+        c.insert("kv", Row.of("k", 3L, "v", 3L)); // the client now writes to the primary, second
+        String before = second.status().getGtidExecuted();
+        AtomicLong runs = new AtomicLong();
+        c.transaction(tx -> {
+          tx.insert("kv", Row.of("k", 4L, "v", runs.incrementAndGet()));
+          if (runs.get() == 1) {
+            assertThat(admin.setPrimary(first.memberId()).primary()).isEqualTo(first.memberId());
+          }
+        });
+        assertThat(runs.get()).as("runs of the body").isEqualTo(2);
+        awaitConverged(g.members);
+        assertThat(c.get("kv", Key.of(4L))).hasValueSatisfying(r -> assertThat(r.getLong("v")).isEqualTo(2L));
+        assertThat(transactions(first.status().getGtidExecuted())
+            - transactions(before)).as("transactions the body committed").isEqualTo(1);
       }
     }
   }

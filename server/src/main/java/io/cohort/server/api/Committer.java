@@ -3,6 +3,7 @@ package io.cohort.server.api;
 import io.cohort.proto.CommitResult;
 import io.cohort.proto.Transaction;
 import io.cohort.server.group.CommitOutcome;
+import io.cohort.server.group.NotPrimaryException;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -78,7 +79,11 @@ final class Committer {
       return CompletableFuture.completedFuture(null);
     }
     return m.group().submit(built).whenComplete((outcome, err) -> {
-      if (err != null) {
+      Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
+          ? err.getCause() : err;
+      if (cause instanceof NotPrimaryException notPrimary) {
+        out.onError(Errors.toStatus(notPrimary.rolledBack())); // the transaction ended here; nothing was proposed
+      } else if (err != null) {
         out.onError(Errors.toStatus(err));
       } else if (!outcome.committed() && requestId != null) {
         // The conflict may be with an earlier attempt of the same request, ordered first.

@@ -20,6 +20,13 @@ public final class NotPrimaryException extends RuntimeException {
     this.primaryAddress = "";
   }
 
+  /** {@code message}, naming the same primary as {@code like}. */
+  private NotPrimaryException(String message, NotPrimaryException like) {
+    super(message);
+    this.primaryId = like.primaryId;
+    this.primaryAddress = like.primaryAddress;
+  }
+
   public NotPrimaryException(String self, String primaryId, String primaryAddress) {
     super(primaryId.isEmpty()
         ? "member " + self + " is a SECONDARY and the group has no primary right now (an election is"
@@ -28,6 +35,15 @@ public final class NotPrimaryException extends RuntimeException {
             + " writes to the PRIMARY " + primaryId + " at " + primaryAddress);
     this.primaryId = primaryId;
     this.primaryAddress = primaryAddress;
+  }
+
+  /**
+   * The same refusal of a commit, saying what became of the transaction: the member ended it
+   * when the commit arrived, and proposed nothing (a primary switch between its statements and
+   * its commit, say). Run it again on the primary named.
+   */
+  public NotPrimaryException rolledBack() {
+    return new NotPrimaryException("transaction rolled back, nothing of it was committed: " + getMessage(), this);
   }
 
   public String primaryId() {
