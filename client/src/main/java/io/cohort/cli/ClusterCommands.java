@@ -69,6 +69,9 @@ final class ClusterCommands {
       }
       if (auth || java.nio.file.Files.exists(cluster.adminPasswordFile())) {
         cluster.auth();
+      } else if (root().user != null && !root().user.isEmpty()) {
+        cluster.callAs(root().user, CohortCli.password(System.getenv("COHORT_PASSWORD"), root().passwordFile,
+            root().user));
       }
       cluster.up(members, basePort, fsync, serverJar(), Duration.ofSeconds(waitSeconds));
       return 0;

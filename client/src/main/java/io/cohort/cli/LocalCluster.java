@@ -48,6 +48,7 @@ public final class LocalCluster {
   private Path tlsDir;
   /** The bootstrap administrator's password, with accounts on (null: off). */
   private String adminPassword;
+  private String[] caller; // user and password up's own status calls use when not auth()'s administrator
 
   /**
    * Creates a handle on a cluster directory.
@@ -129,6 +130,17 @@ public final class LocalCluster {
     } catch (IOException e) {
       throw new CliException("cannot write " + file + ": " + e.getMessage(), e);
     }
+    return this;
+  }
+
+  /**
+   * Has up's own calls (waiting for members to turn ONLINE) name {@code user}: for members that
+   * require one through settings of their own (a config file, COHORT_AUTH in the environment).
+   *
+   * @return this
+   */
+  public LocalCluster callAs(String user, String password) {
+    this.caller = new String[] {user, password};
     return this;
   }
 
@@ -423,6 +435,8 @@ public final class LocalCluster {
     ClientOptions.Builder b = CohortCli.withTls(ClientOptions.builder(), tlsDir);
     if (adminPassword != null) {
       b.credentials("admin", adminPassword);
+    } else if (caller != null) {
+      b.credentials(caller[0], caller[1]);
     }
     ClientOptions opts = b.deadline(Duration.ofSeconds(2)).routing(ClientOptions.Routing.PINNED).build();
     String last = "no answer to Status";
