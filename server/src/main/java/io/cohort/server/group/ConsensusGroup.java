@@ -357,89 +357,134 @@ public final class ConsensusGroup implements GroupReplication {
    * joins again as a new member ({@link #checkFailures}). True when it resumed.
    */
   private GroupSession resumePlace() {
-    SessionCheckpoint cp = places.load();
-    if (cp == null) {
-      return null;
+    return PlaceResumption.resume(new KeptPlace());
+  }
+
+  /** {@link PlaceResumption}'s work on this member's stores, its peers over gRPC, and its consensus. */
+  private final class KeptPlace implements PlaceResumption.Shell {
+    private ConsensusStore store;
+
+    @Override
+    public SessionCheckpoint keptPlace() {
+      return places.load();
     }
-    // Taken up again in a process that lived on (it had lost its majority): what the session
-    // before delivered is applied first, so delivering it again finds it in the log.
-    try {
-      if (!applier.awaitDrained(30_000)) {
+
+    @Override
+    public boolean applierDrained() {
+      try {
+        if (applier.awaitDrained(30_000)) {
+          return true;
+        }
         LOG.warn("member {} does not take its place up again yet: its applier did not finish its queue",
             config.memberId());
-        return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return null;
+      return false;
     }
-    GroupState st = cp.getState();
-    int id = cp.getConsensusId();
-    String why = notResumable(cp);
-    ConsensusStore store = null;
-    if (why == null) {
+
+    @Override
+    public String notOurs(SessionCheckpoint cp) {
+      return notResumable(cp);
+    }
+
+    @Override
+    public long openConsensusState(int id) {
       store = ConsensusStore.open(consensusDir(), id, config.fsync());
-      if (store.load().incarnation() == 0) {
+      return store.load().incarnation();
+    }
+
+    @Override
+    public void closeConsensusState() {
+      if (store != null) {
         store.close();
         store = null;
-        why = "its consensus state is empty";
       }
     }
-    if (why != null) {
+
+    @Override
+    public void forget(SessionCheckpoint cp, String why) {
       LOG.warn("member {} does not resume its place in group {} (consensus member {}): {}; it joins as a new"
-          + " member", config.memberId(), groupUuid, id, why);
+          + " member", config.memberId(), groupUuid, cp.getConsensusId(), why);
       places.clear();
-      return null;
     }
-    // A seed that holds another history under the same GTIDs (a second group bootstrapped under
-    // this name, say) refuses this member here as it would refuse its join: divergence is never
-    // carried on behind the operator's back. Seeds that do not answer are skipped.
-    for (String seed : gc.seeds()) {
-      if (!seed.equals(clientAddress) && !faults.isolated()) {
-        try {
+
+    /** Seeds that do not answer are skipped. */
+    @Override
+    public void checkHistory() {
+      for (String seed : gc.seeds()) {
+        if (!seed.equals(clientAddress) && !faults.isolated()) {
           checkHistoryWith(seed, coordinator.channel(seed));
-        } catch (GroupRefusedException e) {
-          store.close();
-          throw e;
         }
       }
     }
-    storeEpoch(st.getEpoch());
-    if (!cp.getRecovering()) {
-      pipeline.install(recovery.certifierFromOwnLog(st.getGcSeqno(), st.getCertifiedSeqno()));
+
+    @Override
+    public void adoptEpoch(long epoch) {
+      storeEpoch(epoch);
     }
-    GroupMembership gm = GroupMembership.fromState(st);
-    places.begin(st.getEpoch(), id);
-    GroupSession s = newSession(id, gm, cp.getRecovering());
-    if (!cp.getRecovering()) {
-      // ONLINE once the group decides something with it: until then, its peers may have expelled it.
-      s.awaitConfirmation(report::online);
+
+    @Override
+    public Certifier certifierFromOwnLog(long collected, long certified) {
+      return recovery.certifierFromOwnLog(collected, certified);
     }
-    GrpcTransport transport;
-    try {
-      // The port listened on: the configured one, or (an ephemeral one) the one the view records.
-      transport = openTransport(st.getEpoch(), id, s.peerAddresses(),
-          gc.groupPort() != 0 ? gc.groupPort() : portOf(selfIn(cp).getGroupAddress()));
-    } catch (RuntimeException e) {
-      store.close();
-      throw e;
+
+    @Override
+    public void install(Certifier c) {
+      pipeline.install(c);
     }
-    startConsensus(s, gm, transport, store);
-    if (cp.getRecovering()) {
-      // Admitted, then down before it was ONLINE: the same place, RECOVERING, from the same state.
+
+    @Override
+    public GroupMembership membership(GroupState st) {
+      return GroupMembership.fromState(st);
+    }
+
+    @Override
+    public GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
+      places.begin(gm.epoch(), id);
+      return ConsensusGroup.this.newSession(id, gm, recovering);
+    }
+
+    @Override
+    public Runnable online() {
+      return report::online;
+    }
+
+    @Override
+    public void startConsensus(GroupSession s, SessionCheckpoint cp, GroupMembership gm) {
+      GrpcTransport transport;
+      try {
+        // The port listened on: the configured one, or (an ephemeral one) the one the view records.
+        transport = openTransport(gm.epoch(), cp.getConsensusId(), s.peerAddresses(),
+            gc.groupPort() != 0 ? gc.groupPort() : portOf(selfIn(cp).getGroupAddress()));
+      } catch (RuntimeException e) {
+        closeConsensusState();
+        throw e;
+      }
+      ConsensusGroup.this.startConsensus(s, gm, transport, store);
+    }
+
+    @Override
+    public void recoverLater(GroupSession s, GroupState st, int id) {
       LOG.info("member {} resumes the place it was admitted to in group {} as consensus member {}: RECOVERING"
           + " again up to transaction {} ({} applied here), delivering again from slot {}", config.memberId(),
           groupUuid, id, st.getCertifiedSeqno(), applier.lastApplied(), st.getFrontier());
       pendingRecovery = () -> recover(s, st, donors(st, id, null));
-      return s;
     }
-    report.resumedPlace("it kept its place (consensus member " + id + " in view " + gm.viewId() + ") and takes it"
-        + " up again from its own data, catching up from its peers");
-    LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
-        + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
-        config.memberId(), groupUuid, id, gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
-        applier.lastApplied());
-    return s;
+
+    @Override
+    public void resumed(GroupSession s, SessionCheckpoint cp, GroupMembership gm) {
+      if (cp.getRecovering()) {
+        return;
+      }
+      GroupState st = cp.getState();
+      report.resumedPlace("it kept its place (consensus member " + cp.getConsensusId() + " in view " + gm.viewId()
+          + ") and takes it up again from its own data, catching up from its peers");
+      LOG.info("member {} resumes its place in group {} as consensus member {} in view {}: delivering again from"
+          + " slot {} (transaction {}; {} applied here) and catching up from its peers, no donor recovery",
+          config.memberId(), groupUuid, cp.getConsensusId(), gm.viewId(), st.getFrontier(), st.getCertifiedSeqno(),
+          applier.lastApplied());
+    }
   }
 
   /** Why the kept place cannot be taken up again here, or null. */

@@ -1344,6 +1344,14 @@ final class GroupSimulation {
 
   /** A new session ({@code restored} null: ConsensusGroup.newStore), or a resumed place's. */
   private Session startSession(Proc p, int id, GroupMembership gm, boolean recovering, DurableState restored) {
+    Session s = newSessionOf(p, id, gm, recovering, restored);
+    s.start();
+    drain(p);
+    return s;
+  }
+
+  /** A session of {@code p} in place {@code id}, not started: a new incarnation's ({@code restored} null) or a kept one's. */
+  private Session newSessionOf(Proc p, int id, GroupMembership gm, boolean recovering, DurableState restored) {
     if (gm.epoch() == ownerEpoch && owner.putIfAbsent(id, p) != null && owner.get(id) != p) {
       throw new AssertionError("consensus id " + id + " given to " + p.memberId + " and " + owner.get(id).memberId);
     }
@@ -1356,8 +1364,6 @@ final class GroupSimulation {
     p.leaving = false;
     Session s = new Session(p, id, gm, recovering, restored);
     p.session = s;
-    s.start();
-    drain(p);
     return s;
   }
 
@@ -1395,9 +1401,6 @@ final class GroupSimulation {
 
     @Override
     public GroupSession resumePlace() {
-      if (!p.applyQueue.isEmpty()) {
-        return null; // ConsensusGroup.resumePlace: the applier finishes its queue first
-      }
       boolean looking = p.lifecycle.phase() == MemberLifecycle.Phase.LOOKING;
       Session s = GroupSimulation.this.resumePlace(p);
       if (s != null && looking) {
@@ -1572,50 +1575,129 @@ final class GroupSimulation {
     p.epoch = Math.max(p.epoch, donor.epoch);
   }
 
-  /** ConsensusGroup.resumePlace: take the kept place up again (its session), or null: join as a new member. */
+  /**
+   * ConsensusGroup.resumePlace, which is {@link PlaceResumption} (production) over this shell: take
+   * the kept place up again (its session), or null: join as a new member. The shell works on the
+   * simulated stores and network, and checks what must hold on the way.
+   */
   private Session resumePlace(Proc p) {
-    SessionCheckpoint cp = p.places.load();
-    if (cp == null) {
-      return null;
-    }
-    GroupState st = cp.getState();
-    DurableState restored = p.acceptorStore.load();
-    if (cp.getRecovering()) {
-      return resumeRecovering(p, cp, restored);
-    }
-    if (restored.incarnation() == 0 || p.log.size() < st.getCertifiedSeqno()) {
-      throw new AssertionError(p.memberId + " kept a place it cannot resume: incarnation " + restored.incarnation()
-          + ", applied " + p.log.size() + " of " + st.getCertifiedSeqno());
-    }
-    CheckedCertifier c = new CheckedCertifier(p, st.getGcSeqno());
-    for (long n = st.getGcSeqno() + 1; n <= st.getCertifiedSeqno(); n++) {
-      c.restore(n, ownEntry(p, n));
-    }
-    p.epoch = Math.max(p.epoch, st.getEpoch());
-    coverage.placesResumed++;
-    trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
-        + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
-    p.pipeline.install(c);
-    Session s = startSession(p, cp.getConsensusId(), membershipFrom(st), false, restored);
-    s.gs.awaitConfirmation(() -> coverage.placesConfirmed++); // as ConsensusGroup.resumePlace: ONLINE once confirmed
-    return s;
+    SimPlace shell = new SimPlace(p);
+    GroupSession gs = PlaceResumption.resume(shell);
+    return gs == null ? null : shell.session;
   }
 
-  /** ConsensusGroup.resumePlace for a place kept since the join: the same id, RECOVERING again. */
-  private Session resumeRecovering(Proc p, SessionCheckpoint cp, DurableState restored) {
-    GroupState st = cp.getState();
-    if (restored.incarnation() == 0) {
-      p.places.clear(); // its consensus state is empty: it joins as a new member
-      return null;
+  /** {@link PlaceResumption}'s work on a simulated member. */
+  private final class SimPlace implements PlaceResumption.Shell {
+    private final Proc p;
+    private DurableState restored;
+    Session session;
+
+    SimPlace(Proc p) {
+      this.p = p;
     }
-    p.epoch = Math.max(p.epoch, st.getEpoch());
-    coverage.recoveringPlacesResumed++;
-    trace(p.memberId + " resumes the place it was admitted to as id " + cp.getConsensusId() + ", RECOVERING again"
-        + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + "; applied here "
-        + p.log.size() + ")");
-    Session s = startSession(p, cp.getConsensusId(), membershipFrom(st), true, restored);
-    s.recovery = new Recovery(st, donorsIn(st, p, null));
-    return s;
+
+    @Override
+    public SessionCheckpoint keptPlace() {
+      return p.places.load();
+    }
+
+    @Override
+    public boolean applierDrained() {
+      return p.applyQueue.isEmpty();
+    }
+
+    @Override
+    public String notOurs(SessionCheckpoint cp) {
+      return null; // a simulated member keeps its identity and addresses
+    }
+
+    @Override
+    public long openConsensusState(int id) {
+      restored = p.acceptorStore.load();
+      return restored.incarnation();
+    }
+
+    @Override
+    public void closeConsensusState() {
+    }
+
+    @Override
+    public void forget(SessionCheckpoint cp, String why) {
+      if (!cp.getRecovering()) {
+        // Only a place kept since the join may have no consensus state yet; an ONLINE one always has it.
+        throw new AssertionError(p.memberId + " kept a place it cannot resume: " + why);
+      }
+      p.places.clear();
+    }
+
+    @Override
+    public void checkHistory() {
+      // Every simulated member holds the one history; GroupSimulation checks that it stays so.
+    }
+
+    @Override
+    public void adoptEpoch(long epoch) {
+      p.epoch = Math.max(p.epoch, epoch);
+    }
+
+    @Override
+    public Certifier certifierFromOwnLog(long collected, long certified) {
+      if (p.log.size() < certified) {
+        throw new AssertionError(p.memberId + " kept a place it cannot resume: applied " + p.log.size() + " of "
+            + certified);
+      }
+      CheckedCertifier c = new CheckedCertifier(p, collected);
+      for (long n = collected + 1; n <= certified; n++) {
+        c.restore(n, ownEntry(p, n));
+      }
+      return c;
+    }
+
+    @Override
+    public void install(Certifier c) {
+      p.pipeline.install(c);
+    }
+
+    @Override
+    public GroupMembership membership(GroupState st) {
+      return membershipFrom(st);
+    }
+
+    @Override
+    public GroupSession newSession(int id, GroupMembership gm, boolean recovering) {
+      session = newSessionOf(p, id, gm, recovering, restored);
+      return session.gs;
+    }
+
+    @Override
+    public Runnable online() {
+      return () -> coverage.placesConfirmed++;
+    }
+
+    @Override
+    public void startConsensus(GroupSession s, SessionCheckpoint cp, GroupMembership gm) {
+      session.start();
+      drain(p);
+    }
+
+    @Override
+    public void recoverLater(GroupSession s, GroupState st, int id) {
+      coverage.recoveringPlacesResumed++;
+      trace(p.memberId + " resumes the place it was admitted to as id " + id + ", RECOVERING again from slot "
+          + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + "; applied here " + p.log.size() + ")");
+      session.recovery = new Recovery(st, donorsIn(st, p, null));
+    }
+
+    @Override
+    public void resumed(GroupSession s, SessionCheckpoint cp, GroupMembership gm) {
+      if (cp.getRecovering()) {
+        return;
+      }
+      GroupState st = cp.getState();
+      coverage.placesResumed++;
+      trace(p.memberId + " resumes its place as id " + cp.getConsensusId() + " in epoch " + st.getEpoch()
+          + " from slot " + st.getFrontier() + " (transaction " + st.getCertifiedSeqno() + ")");
+    }
   }
 
   /** Who to recover from: {@code first} (may be null), then the ONLINE members of {@code st} but {@code p}. */
