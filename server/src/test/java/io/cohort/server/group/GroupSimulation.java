@@ -1623,7 +1623,7 @@ final class GroupSimulation {
 
     @Override
     public void forget(SessionCheckpoint cp, String why) {
-      if (!cp.getRecovering()) {
+      if (!cp.getRecovering() && !consensusStateLost) {
         // Only a place kept since the join may have no consensus state yet; an ONLINE one always has it.
         throw new AssertionError(p.memberId + " kept a place it cannot resume: " + why);
       }
@@ -2228,6 +2228,8 @@ final class GroupSimulation {
   private boolean forceWhenOut;
   /** The run takes the whole group down and forces it up from a survivor (force-bootstrap). */
   private boolean bootstrapAfterOutage;
+  /** ... and the survivors come back without their consensus state: they keep no place to take up. */
+  private boolean consensusStateLost;
   /** When the operator first runs force-members ({@link #forceAt}: the next attempt). */
   private long forceDue;
   private long epochBeforeForce;
@@ -2265,16 +2267,23 @@ final class GroupSimulation {
       bootstrapAfterOutage = rng.nextInt(4) == 0;
       forceWhenOut = !bootstrapAfterOutage && rng.nextInt(3) == 0;
       if (bootstrapAfterOutage) {
-        // The whole group went down; only the survivors start again, and wait for a majority of
-        // their last view that never comes: an operator runs force-bootstrap.
+        // The whole group went down; only the survivors start again. With their consensus state
+        // (their places) they take them up again in a minority, where force-bootstrap is refused
+        // and force-members needed; without it (its directory lost, rows and log kept) they wait
+        // for a majority of their last view that never comes: an operator runs force-bootstrap.
+        consensusStateLost = rng.nextBoolean();
         for (Proc p : survivors) {
           crash(p);
+          if (consensusStateLost) {
+            p.acceptorStore = new SimStorage(0);
+          }
           p.restartAt = now + 10 + rng.nextInt(200);
         }
         forceAt = Math.max(forceAt, now + 250);
       }
       trace("quorum loss: " + names(gone) + " gone for good, " + names(survivors) + " survive"
-          + (bootstrapAfterOutage ? " and start again" : "") + "; force at " + forceAt);
+          + (bootstrapAfterOutage ? " and start again" + (consensusStateLost ? " without their consensus state" : "")
+          : "") + "; force at " + forceAt);
       return;
     }
     for (Proc p : survivors) {

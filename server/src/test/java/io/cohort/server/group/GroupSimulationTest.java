@@ -171,6 +171,11 @@ class GroupSimulationTest {
       assertThat(coverage.forcedInSession).as("forced while still in the minority session").isPositive();
       assertThat(coverage.forced - coverage.forcedInSession - coverage.forcedBootstraps).as("forced once out of it")
           .isPositive();
+      // The whole group down and back without a majority: survivors that took their places up
+      // again refused force-bootstrap (force-members then), and survivors that had lost their
+      // consensus state waited for their last view and were resumed by force-bootstrap.
+      assertThat(coverage.forceRefusals).isPositive();
+      assertThat(coverage.forcedBootstraps).isPositive();
       assertThat(coverage.clones).as("members gone came back by clone").isPositive();
       assertThat(coverage.acknowledged).isPositive();
     }
