@@ -60,8 +60,7 @@ public final class ClientRequests {
 
   /** The key of request {@code id}'s entry in period {@code bucket}. */
   public static byte[] key(long bucket, String id) {
-    return KeyCodec.encode(new long[] {SPACE}, List.of(Value.newBuilder().setInt64Value(bucket).build(),
-        Value.newBuilder().setStringValue(id).build()));
+    return KeyCodec.encodeInt64String(SPACE, bucket, id);
   }
 
   /** The keys a retry at {@code nowMs} looks for: the kept periods and the one ahead. */

@@ -35,6 +35,21 @@ public final class KeyCodec {
     return out.toByteArray();
   }
 
+  /**
+   * {@code encode(new long[] {prefix}, [int64 v, string s])} without building the values: the
+   * key of a client request id's record, three of which every commit carrying one looks up.
+   */
+  public static byte[] encodeInt64String(long prefix, long v, String s) {
+    byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+    Out out = new Out(8 + 9 + 3 + utf8.length);
+    writeLong(out, prefix);
+    out.write(TAG_INT64);
+    writeLong(out, v ^ Long.MIN_VALUE);
+    out.write(TAG_STRING);
+    writeEscaped(out, utf8);
+    return out.toByteArray();
+  }
+
   /** The 8-byte big-endian prefix of a table or an index: all its keys start with it. */
   public static byte[] prefix(long... ids) {
     Out out = new Out(ids.length * 8);

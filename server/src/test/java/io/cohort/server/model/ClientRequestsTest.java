@@ -25,6 +25,17 @@ class ClientRequestsTest {
   }
 
   @Test
+  void recordKeysAreTheKeysOfTheirPeriodAndIdInTheKeySpaceOfTableIdZero() {
+    for (long bucket : new long[] {0, 1, -1, ClientRequests.bucket(T), Long.MAX_VALUE}) {
+      for (String id : new String[] {"req", "3f2a-9c:retry_1.x", "a\0b", "é"}) {
+        assertThat(ClientRequests.key(bucket, id)).as("bucket %d id %s", bucket, id).isEqualTo(KeyCodec.encode(
+            new long[] {0}, java.util.List.of(io.cohort.proto.Value.newBuilder().setInt64Value(bucket).build(),
+                io.cohort.proto.Value.newBuilder().setStringValue(id).build())));
+      }
+    }
+  }
+
+  @Test
   void theDeletedRangeHoldsOnlyOlderPeriods() {
     byte[] from = ClientRequests.spaceStart();
     byte[] to = ClientRequests.keptFrom(T);
