@@ -169,18 +169,26 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     Transaction built;
     SnapshotPins.Pin pin;
     try {
-      resp.addAllResults(Statements.run(tx, req.getOpsList()));
-      if (requestId != null && !tx.changesRows()) {
-        requestId = null; // nothing to commit, so nothing to commit twice
-      }
       if (requestId != null) {
+        // Before the statements: run again, they might fail (an insert of the row the first
+        // attempt inserted) or answer otherwise than the first attempt did.
         try {
           RequestIds.add(tx, requestId, m.wallClock().getAsLong());
         } catch (RequestIds.Duplicate d) {
-          out.onNext(resp.setCommit(RequestIds.duplicate(m, d.seqno)).build());
+          out.onNext(resp.addAllResults(RequestIds.results(d.record, req.getOpsCount()))
+              .setCommit(RequestIds.duplicate(m, d.record)).build());
           out.onCompleted();
           return;
         }
+      }
+      java.util.List<io.cohort.proto.OpResult> results = Statements.run(tx, req.getOpsList());
+      resp.addAllResults(results);
+      if (requestId != null && !tx.changesRows()) {
+        requestId = null; // nothing to commit, so nothing to commit twice
+        tx.requestId(null);
+      }
+      if (requestId != null) {
+        tx.requestAffected(results.stream().map(io.cohort.proto.OpResult::getAffected).toList());
       }
       built = tx.buildCommit(m.memberId(), m.wallClock().getAsLong());
       pin = tx.detachPin();
@@ -228,7 +236,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       try {
         requestId = withRequestId(tx, req.getRequestId());
       } catch (RequestIds.Duplicate d) {
-        out.onNext(resp.setCommit(RequestIds.duplicate(m, d.seqno)).build());
+        out.onNext(resp.setCommit(RequestIds.duplicate(m, d.record)).build());
         out.onCompleted();
         return;
       }
@@ -250,7 +258,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         try {
           requestId = withRequestId(tx, req.getRequestId());
         } catch (RequestIds.Duplicate d) {
-          out.onNext(CommitResponse.newBuilder().setResult(RequestIds.duplicate(m, d.seqno)).build());
+          out.onNext(CommitResponse.newBuilder().setResult(RequestIds.duplicate(m, d.record)).build());
           out.onCompleted();
           return;
         }

@@ -32,35 +32,49 @@ final class RequestIds {
    * @throws Duplicate when an earlier attempt of the request committed (this member applied it)
    */
   static void add(ServerTransaction tx, String id, long nowMs) {
-    Optional<Long> earlier = find(tx.snapshot().view(), id, nowMs);
+    Optional<ClientRequests.Record> earlier = find(tx.snapshot().view(), id, nowMs);
     if (earlier.isPresent()) {
       throw new Duplicate(earlier.get());
     }
     tx.requestId(id);
   }
 
-  private static Optional<Long> find(ReadView view, String id, long nowMs) {
+  private static Optional<ClientRequests.Record> find(ReadView view, String id, long nowMs) {
     for (byte[] key : ClientRequests.keysAround(nowMs, id)) {
       byte[] v = view.getRow(key);
       if (v != null) {
-        return Optional.of(ClientRequests.seqno(v));
+        return Optional.of(ClientRequests.record(v));
       }
     }
     return Optional.empty();
   }
 
-  /** An earlier attempt of the request committed, with this sequence number. */
+  /** An earlier attempt of the request committed: what this member recorded of it. */
   static final class Duplicate extends RuntimeException {
-    final long seqno;
+    final ClientRequests.Record record;
 
-    Duplicate(long seqno) {
+    Duplicate(ClientRequests.Record record) {
       super(null, null, false, false);
-      this.seqno = seqno;
+      this.record = record;
     }
   }
 
-  static CommitResult duplicate(MemberContext m, long seqno) {
-    return CommitResult.newBuilder().setCommitted(true).setDuplicate(true).setGtid(m.groupUuid() + ":" + seqno).build();
+  static CommitResult duplicate(MemberContext m, ClientRequests.Record earlier) {
+    return CommitResult.newBuilder().setCommitted(true).setDuplicate(true).setGtid(m.groupUuid() + ":"
+        + earlier.seqno()).build();
+  }
+
+  /**
+   * The answer the first attempt's statements got ({@code ops} of them): the rows each affected,
+   * as recorded with the request. Nothing is run again.
+   */
+  static java.util.List<io.cohort.proto.OpResult> results(ClientRequests.Record earlier, int ops) {
+    java.util.List<io.cohort.proto.OpResult> results = new java.util.ArrayList<>();
+    for (int i = 0; i < ops; i++) {
+      results.add(io.cohort.proto.OpResult.newBuilder()
+          .setAffected(i < earlier.affected().size() ? earlier.affected().get(i) : 0).build());
+    }
+    return results;
   }
 
   /**
@@ -68,8 +82,9 @@ final class RequestIds {
    * an attempt of it that committed before (the conflict was with that attempt's row), or empty.
    * Waits until this member applied what was ordered before the verdict ({@code orderedUpTo}).
    */
-  static CompletableFuture<Optional<Long>> committedEarlier(MemberContext m, String id, long orderedUpTo) {
-    CompletableFuture<Optional<Long>> f = new CompletableFuture<>();
+  static CompletableFuture<Optional<ClientRequests.Record>> committedEarlier(MemberContext m, String id,
+      long orderedUpTo) {
+    CompletableFuture<Optional<ClientRequests.Record>> f = new CompletableFuture<>();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(m.config().consistencyWaitTimeoutSeconds());
     Runnable check = new Runnable() {
       @Override
@@ -89,7 +104,7 @@ final class RequestIds {
     return f;
   }
 
-  private static Optional<Long> lookup(MemberContext m, String id) {
+  private static Optional<ClientRequests.Record> lookup(MemberContext m, String id) {
     try (DataSnapshot snap = m.applier().snapshot()) {
       return find(snap.view(), id, m.wallClock().getAsLong());
     }

@@ -37,7 +37,7 @@ final class ChangeWriter {
   void writeRows(RowWrites batch, Catalog catalog, Transaction tx, long seqno) {
     if (!tx.getRequestId().isEmpty()) {
       batch.putRow(ClientRequests.key(ClientRequests.bucket(tx.getOriginTimestampMs()), tx.getRequestId()),
-          ClientRequests.value(seqno));
+          ClientRequests.value(seqno, tx.getRequestAffectedList()));
     }
     // Remove old unique entries of every row first, then add the new ones, so that a
     // transaction that swaps unique values between rows ends with both entries present.

@@ -84,12 +84,26 @@ public final class ClientRequests {
     return KeyCodec.prefix(SPACE);
   }
 
-  /** An entry's value: the sequence number. */
-  public static byte[] value(long seqno) {
-    return ByteBuffer.allocate(8).putLong(seqno).array();
+  /** What a member recorded of a committed request: its sequence number and its statements' answer. */
+  public record Record(long seqno, List<Integer> affected) {}
+
+  /**
+   * An entry's value: the sequence number, then the rows each statement affected (none for a
+   * commit of an explicit transaction), four bytes each.
+   */
+  public static byte[] value(long seqno, List<Integer> affected) {
+    ByteBuffer b = ByteBuffer.allocate(8 + 4 * affected.size()).putLong(seqno);
+    affected.forEach(b::putInt);
+    return b.array();
   }
 
-  public static long seqno(byte[] value) {
-    return ByteBuffer.wrap(value).getLong();
+  public static Record record(byte[] value) {
+    ByteBuffer b = ByteBuffer.wrap(value);
+    long seqno = b.getLong();
+    List<Integer> affected = new java.util.ArrayList<>();
+    while (b.remaining() >= 4) {
+      affected.add(b.getInt());
+    }
+    return new Record(seqno, List.copyOf(affected));
   }
 }

@@ -50,6 +50,7 @@ public final class ServerTransaction implements AutoCloseable {
   private final TreeMap<byte[], Pending> rows = new TreeMap<>(ORDER);
   /** The client request id the commit carries, or null. */
   private String requestId;
+  private List<Integer> requestAffected = List.of();
   /** Unique-key entries as this transaction changed them: owner's row key, or TOMBSTONE. */
   private final TreeMap<byte[], byte[]> uniqueOverlay = new TreeMap<>(ORDER);
   private long bytes;
@@ -359,7 +360,7 @@ public final class ServerTransaction implements AutoCloseable {
       return null;
     }
     if (requestId != null) {
-      tx.setRequestId(requestId);
+      tx.setRequestId(requestId).addAllRequestAffected(requestAffected);
       writeSet.add(WriteSetItems.requestId(requestId));
     }
     tx.addAllWriteSet(writeSet);
@@ -391,6 +392,11 @@ public final class ServerTransaction implements AutoCloseable {
    */
   public void requestId(String id) {
     this.requestId = id;
+  }
+
+  /** The rows each statement of the request affected, recorded with its id for a retry's answer. */
+  public void requestAffected(List<Integer> affected) {
+    this.requestAffected = List.copyOf(affected);
   }
 
   /** Whether committing would change a row (not only rows changed and changed back). */

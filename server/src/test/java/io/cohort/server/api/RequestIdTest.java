@@ -67,6 +67,30 @@ class RequestIdTest {
         .setTable("counter"))).build()).getResults(0).getRowsCount();
   }
 
+  /**
+   * Run again, an INSERT would fail on the row its first attempt inserted: a retry is recognised
+   * before anything runs, and answered as the first attempt was (its GTID, one row affected).
+   */
+  @Test
+  void anInsertSentAgainAfterItCommittedGetsTheFirstAnswerNotADuplicateKey() {
+    Operation insert = Operation.newBuilder().setInsert(WriteOp.newBuilder().setTable("counter").setRow(
+        Row.newBuilder().putColumns("k", Value.newBuilder().setInt64Value(7).build()))).build();
+    ExecuteRequest first = ExecuteRequest.newBuilder().addOps(insert).addOps(upsert(8, 1)).setRequestId("ins-1").build();
+    ExecuteResponse one = api.execute(first);
+    assertThat(one.getResults(0).getAffected()).isEqualTo(1);
+    String after = gtidExecuted();
+
+    ExecuteResponse again = api.execute(first);
+    assertThat(again.getCommit().getDuplicate()).isTrue();
+    assertThat(again.getCommit().getGtid()).isEqualTo(one.getCommit().getGtid());
+    assertThat(again.getResultsList()).extracting(io.cohort.proto.OpResult::getAffected).containsExactly(1, 1);
+    assertThat(gtidExecuted()).isEqualTo(after);
+    // The same statement under another id is a new request, and fails as it should.
+    assertThatThrownBy(() -> api.execute(first.toBuilder().setRequestId("ins-2").build()))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS));
+  }
+
   @Test
   void anAutocommitSentAgainCommitsOnce() {
     ExecuteRequest first = ExecuteRequest.newBuilder().addOps(upsert(1, 1)).setRequestId("req-1").build();
