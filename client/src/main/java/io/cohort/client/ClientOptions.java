@@ -297,7 +297,8 @@ public final class ClientOptions {
     }
 
     /**
-     * Sets how many times the transaction helper runs the body at most.
+     * Sets how many times the transaction helper runs the body at most, and how many times an
+     * autocommit write is sent while the group is unavailable (a failover).
      *
      * @param maxAttempts at least 1
      * @return this builder
@@ -335,7 +336,9 @@ public final class ClientOptions {
      * UNAVAILABLE). ABORTED is always safe. UNAVAILABLE lets a transaction survive the loss of
      * the primary (the retry goes to the member elected next); it is safe because every attempt
      * commits under one request id, which the group commits once (a retry of a commit that had
-     * committed returns that commit). The same holds for DEADLINE_EXCEEDED.
+     * committed returns that commit). The same holds for DEADLINE_EXCEEDED. With UNAVAILABLE,
+     * autocommit writes are sent again too, under their one request id, until the group elects
+     * its next primary.
      *
      * @param codes the codes
      * @return this builder

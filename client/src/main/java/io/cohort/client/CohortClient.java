@@ -190,6 +190,28 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     }
   }
 
+  /**
+   * Runs a write keyed by a request id again, with backoff, while the group is unavailable to it:
+   * a failover leaves the group without a primary for a moment, and every member may fail or
+   * name the dead primary until the group elects the next. Retried as transactions are (while
+   * {@link ClientOptions#retryableCodes()} holds UNAVAILABLE, at most
+   * {@link ClientOptions#maxAttempts()} tries), and as safely: every try is the one request.
+   */
+  private <T> T untilAvailable(java.util.function.Supplier<T> write) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return write.get();
+      } catch (UnavailableException | NotPrimaryException e) {
+        if (!options.retryableCodes().contains(ErrorCode.UNAVAILABLE) || attempt >= options.maxAttempts()
+            || (e instanceof NotPrimaryException && options.routing() == ClientOptions.Routing.PINNED)) {
+          throw e;
+        }
+        router.forget();
+        sleep(backoff.delay(attempt, ThreadLocalRandom.current().nextDouble()).toNanos(), e);
+      }
+    }
+  }
+
   /** One attempt: the body on the write member, again on the primary if redirected. */
   private <T> Attempt<T> runOnce(TransactionFunction<T> body, String requestId) {
     for (int redirects = 0; ; redirects++) {
@@ -260,7 +282,7 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     if (ops.stream().anyMatch(Op::isWrite)) {
       // With a request id, sending it again after a broken connection cannot commit it twice.
       ExecuteRequest keyed = request.toBuilder().setRequestId(newRequestId()).build();
-      return BatchResult.fromProto(routed(operation, true, (m, s) -> s.execute(keyed)));
+      return BatchResult.fromProto(untilAvailable(() -> routed(operation, true, (m, s) -> s.execute(keyed))));
     }
     return BatchResult.fromProto(onMembers(operation, router.readOrder(),
         (m, s) -> s.execute(request)));
