@@ -17,6 +17,7 @@ import io.cohort.server.api.NonBlockingCalls;
 import io.cohort.server.api.OfflineModeInterceptor;
 import io.cohort.server.api.RequestGuard;
 import io.cohort.server.metrics.HttpEndpoint;
+import io.cohort.server.replica.ReadReplica;
 import io.cohort.server.metrics.MemberMetrics;
 import io.cohort.server.group.ConsensusGroup;
 import io.cohort.server.api.FaultInjectionHandler;
@@ -93,8 +94,16 @@ public final class Member implements AutoCloseable {
     this.calls = calls;
   }
 
-  /** Opens storage, recovers, and starts serving on the configured address. */
+  /** Opens storage, recovers, and starts serving on the configured address, as a member of its group. */
   public static Member start(MemberConfig config) throws IOException {
+    return start(config, List.of());
+  }
+
+  /**
+   * Opens storage, recovers, and starts serving on the configured address: as a member of its
+   * group, or with {@code replicaOf} (source addresses) as a read replica of it ({@link ReadReplica}).
+   */
+  public static Member start(MemberConfig config, List<String> replicaOf) throws IOException {
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
@@ -112,9 +121,11 @@ public final class Member implements AutoCloseable {
       GtidSet executed = loadExecuted(storage);
       Catalog catalog = loadCatalog(storage);
       long last = executed.last(groupUuid);
-      if (config.group().bootstrap()) {
+      if (!replicaOf.isEmpty() && config.group().bootstrap()) {
+        throw new ConfigException("a read replica (replica-of) is in no group and never bootstraps one");
+      } else if (config.group().bootstrap()) {
         refuseBootstrapOverHistory(storage, config, groupUuid, executed);
-      } else if (config.group().seeds().isEmpty() && storage.getMeta(MetaKeys.LAST_VIEW) == null) {
+      } else if (replicaOf.isEmpty() && config.group().seeds().isEmpty() && storage.getMeta(MetaKeys.LAST_VIEW) == null) {
         throw new ConfigException("nothing to join: give --seeds (members of an existing group) or --bootstrap"
             + " (start a new group on this member; only in an empty data dir)");
       }
@@ -127,9 +138,19 @@ public final class Member implements AutoCloseable {
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
       FaultSwitch faults = new FaultSwitch();
       applier.delayEachTransaction(faults::applierDelayMicros);
-      ConsensusGroup group = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
-          () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults, report,
-          why -> requestClone(config, why, restart), credentials);
+      ConsensusGroup consensus = null;
+      ReadReplica replica = null;
+      GroupReplication group;
+      if (replicaOf.isEmpty()) {
+        consensus = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
+            () -> registry.minSnapshot(applier.lastApplied()), VERSION, Member::abortServer, faults, report,
+            why -> requestClone(config, why, restart), credentials);
+        group = consensus;
+      } else {
+        replica = new ReadReplica(config.memberId(), VERSION, groupUuid, pipeline, applier, replicaOf,
+            credentials.toClientPorts());
+        group = replica;
+      }
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
       MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
@@ -195,7 +216,12 @@ public final class Member implements AutoCloseable {
               + e.getMessage(), e);
         }
       }
-      group.start(address);
+      if (consensus != null) {
+        consensus.start(address);
+      } else {
+        replica.start(address);
+        LOG.info("member {} is a read replica of group {}, from {}", config.memberId(), groupUuid, replicaOf);
+      }
       return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart, http);
     } catch (RuntimeException | IOException e) {
       storage.close();

@@ -156,6 +156,13 @@ public final class ServerMain implements Runnable {
     @Option(names = "--seeds", description = "Comma-separated client addresses (host:port) of group members to join through.")
     String seeds;
 
+    @Option(names = "--replica-of", description = "Run as a read replica (in no group, super_read_only) of the group"
+        + " whose members (or replicas) are at these comma-separated client addresses; needs --group-name.")
+    String replicaOf;
+
+    /** The sources resolve() read (replica-of); empty for a member of a group. */
+    private List<String> replicaSources = List.of();
+
     @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
     String groupListen;
 
@@ -278,7 +285,7 @@ public final class ServerMain implements Runnable {
       Member first;
       try {
         config = resolve();
-        first = Member.start(config);
+        first = Member.start(config, replicaSources);
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
@@ -322,7 +329,7 @@ public final class ServerMain implements Runnable {
           member = null;
         }
         old.close();
-        Member m = Member.start(config);
+        Member m = Member.start(config, List.of());
         synchronized (this) {
           if (stopping) {
             m.close();
@@ -377,6 +384,7 @@ public final class ServerMain implements Runnable {
       }
       p = withEnvironment(p, System.getenv());
       logFormat(pick(logFormat, p, "log-format", "text"));
+      replicaSources = addresses(pick(replicaOf, p, "replica-of", ""));
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
       int port;
@@ -444,6 +452,11 @@ public final class ServerMain implements Runnable {
           + " BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER, BEFORE_AND_AFTER");
     }
 
+    private static List<String> addresses(String text) {
+      return text.isEmpty() ? List.of()
+          : Arrays.stream(text.split(",")).map(String::trim).filter(x -> !x.isEmpty()).toList();
+    }
+
     private GroupConfig group(Properties p, String host, int port) {
       String seedText = pick(seeds, p, "seeds", "");
       List<String> seedList = seedText.isEmpty() ? List.of()
@@ -507,7 +520,7 @@ public final class ServerMain implements Runnable {
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
         "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "http-tls", "ip-allowlist",
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
-        "bootstrap", "seeds", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "bootstrap", "seeds", "replica-of", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",

@@ -1,0 +1,124 @@
+package io.cohort.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cohort.client.ClientOptions;
+import io.cohort.client.Cohort;
+import io.cohort.client.CohortClient;
+import io.cohort.client.CohortException;
+import io.cohort.client.ColumnType;
+import io.cohort.client.ErrorCode;
+import io.cohort.client.Row;
+import io.cohort.client.TableDefinition;
+import io.cohort.proto.StatusResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Read replicas (replica-of) with real processes: r1 replicates from a member of a 3-member
+ * group and r2 from r1 (a chain), while a writer commits to the group. r1's source is killed with
+ * SIGKILL and r1 follows to another member; r2 is killed with SIGKILL and restarted. At the end
+ * both replicas hold every acknowledged row and the group's gtid_executed, and a write sent to a
+ * replica is refused and changes nothing.
+ */
+@ExtendWith(MemberLogsOnFailure.class)
+class ReplicaIT {
+  @TempDir Path dir;
+
+  @Test
+  void replicasFollowTheGroupThroughTheLossOfTheirSourceAndTheirOwnKillsAndTakeNoWrites() throws Exception {
+    try (GroupCluster g = new GroupCluster(dir, 3).start();
+        CohortClient c = Cohort.connect(g.addresses(), ClientOptions.builder().deadline(Duration.ofSeconds(10))
+            .maxAttempts(60).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build());
+        MemberProcess r1 = new MemberProcess("r1", dir, List.of());
+        MemberProcess r2 = new MemberProcess("r2", dir, List.of())) {
+      c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).column("v", ColumnType.INT64)
+          .primaryKey("k").build());
+      MemberProcess source = g.member(g.members.get(0).status().getPrimary());
+      r1.withArgs(List.of("--group-name", g.groupName, "--replica-of", source.address())).start();
+      r2.withArgs(List.of("--group-name", g.groupName, "--replica-of", r1.address())).start();
+
+      Set<Long> acked = ConcurrentHashMap.newKeySet();
+      AtomicBoolean stop = new AtomicBoolean();
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      Future<?> writer = pool.submit(() -> {
+        for (long k = 1; k <= 20_000 && !stop.get(); k++) {
+          c.insert("kv", Row.of("k", k, "v", k));
+          acked.add(k);
+        }
+        return null;
+      });
+      try {
+        awaitAcked(acked, 100);
+        source.kill9();
+        awaitAcked(acked, acked.size() + 200);
+        r2.kill9();
+        awaitAcked(acked, acked.size() + 100);
+        r2.start();
+        awaitAcked(acked, acked.size() + 100);
+      } finally {
+        stop.set(true);
+        writer.get(120, TimeUnit.SECONDS);
+        pool.shutdownNow();
+      }
+
+      // super_read_only: refused, for anything that writes, and nothing changes.
+      try (CohortClient onReplica = Cohort.connect(r1.address(), ClientOptions.builder()
+          .routing(ClientOptions.Routing.PINNED).deadline(Duration.ofSeconds(10)).build())) {
+        assertThatThrownBy(() -> onReplica.insert("kv", Row.of("k", -1L, "v", -1L)))
+            .isInstanceOfSatisfying(CohortException.class, e -> assertThat(e.code())
+                .isEqualTo(ErrorCode.FAILED_PRECONDITION))
+            .hasMessageContaining("member r1 is a read replica (super_read_only) and takes no writes");
+      }
+
+      MemberProcess survivor = g.members.stream().filter(m -> m != source).findFirst().orElseThrow();
+      String executed = survivor.status().getGtidExecuted();
+      GroupCluster.awaitOn(List.of(r1, r2), s -> s.getGtidExecuted().equals(executed), 60,
+          "both replicas applied the group's gtid_executed " + executed);
+      Set<Long> onGroup = keys(survivor.address());
+      assertThat(onGroup).containsAll(acked).doesNotContain(-1L);
+      for (MemberProcess r : List.of(r1, r2)) {
+        assertThat(keys(r.address())).as("rows on %s", r.memberId()).isEqualTo(onGroup);
+        StatusResponse s = r.status();
+        assertThat(s.getState()).isEqualTo("ONLINE");
+        assertThat(s.getRole()).isEqualTo("REPLICA");
+      }
+      assertThat(r1.status().getPrimary()).as("r1's source after its first one was killed")
+          .isNotEqualTo(source.address()).isNotEmpty();
+      assertThat(r1.log()).contains("replica: streaming from " + source.address())
+          .contains("trying the next source");
+    }
+  }
+
+  private static void awaitAcked(Set<Long> acked, int atLeast) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (acked.size() < atLeast) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("only " + acked.size() + " writes acknowledged, waiting for " + atLeast);
+      }
+      MemberProcess.sleep(20);
+    }
+  }
+
+  private static Set<Long> keys(String address) {
+    try (CohortClient c = Cohort.connect(address, ClientOptions.builder().routing(ClientOptions.Routing.PINNED)
+        .deadline(Duration.ofSeconds(20)).build())) {
+      Set<Long> keys = new TreeSet<>();
+      c.scan("kv", null, null, 100_000).forEach(r -> keys.add(r.getLong("k")));
+      return keys;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+package io.cohort.server.replica;
+
+import io.cohort.proto.CohortServiceGrpc;
+import io.cohort.proto.LogEntry;
+import io.cohort.proto.ReadLogRequest;
+import io.cohort.proto.StatusRequest;
+import io.cohort.proto.StatusResponse;
+import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.certification.Certifier;
+import io.cohort.server.group.GroupRefusedException;
+import io.cohort.server.recovery.IncrementalRecovery;
+import io.grpc.ChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A read replica's receiver: streams the source's log from the transaction after the last one
+ * this replica applied (GTID auto-positioning: the source sends what the replica lacks), checks
+ * that every entry extends the history this replica holds, and queues it for the replica's
+ * applier, which writes rows, log and gtid_executed in one batch (a kill -9 loses nothing and
+ * repeats nothing: the receiver starts again from what was applied).
+ *
+ * <p>Sources are the configured members and the ONLINE members the first one that answers names:
+ * when the source in use fails or leaves, the next is asked, from the same point (MySQL's
+ * asynchronous connection failover). A source may be another replica (a chain).
+ */
+final class ReplicaReceiver implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaReceiver.class);
+  /** What the applier may have queued ahead of what it applied before the receiver waits. */
+  private static final long MAX_QUEUED = 2_000;
+  private static final int PAGE = 1_000;
+  private static final long POLL_MS = 20;
+
+  private final String groupUuid;
+  private final Applier applier;
+  private final List<String> configured;
+  private final ChannelCredentials credentials;
+  private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private volatile boolean stopped;
+  private volatile String source = "";
+  private volatile String state = "CONNECTING";
+  private volatile String lastError = "";
+  private volatile long lastHeardNanos;
+
+  ReplicaReceiver(String groupUuid, Applier applier, List<String> sources, ChannelCredentials credentials) {
+    if (sources.isEmpty()) {
+      throw new IllegalArgumentException("a replica needs a source (replica-of)");
+    }
+    this.groupUuid = groupUuid;
+    this.applier = applier;
+    this.configured = List.copyOf(sources);
+    this.credentials = credentials;
+  }
+
+  /** The member streamed from last ("" before any). */
+  String source() {
+    return source;
+  }
+
+  /** CONNECTING, CONNECTED (a source answered within the last few seconds) or ERROR (divergent history, purged log). */
+  String state() {
+    if (state.equals("CONNECTED") && System.nanoTime() - lastHeardNanos > TimeUnit.SECONDS.toNanos(5)) {
+      return "CONNECTING";
+    }
+    return state;
+  }
+
+  /** Why the receiver last failed ("" when it has not). */
+  String lastError() {
+    return lastError;
+  }
+
+  void stop() {
+    stopped = true;
+    channels.values().forEach(ManagedChannel::shutdownNow);
+  }
+
+  @Override
+  public void run() {
+    try {
+      receive();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      if (!stopped) {
+        state = "ERROR";
+        lastError = e.getMessage();
+        LOG.error("replica receiver stopped: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void receive() throws InterruptedException {
+    if (!applier.awaitDrained(300_000)) {
+      throw new IllegalStateException("the applier did not finish its queue");
+    }
+    long applied = applier.lastApplied();
+    // Dependencies on transactions applied before the start are met already: the certifier,
+    // which gives each entry the newest one it depends on for the parallel applier, starts here.
+    Certifier certifier = new Certifier(applied);
+    List<String> sources = sources();
+    byte[] here = applier.lastHash();
+    IncrementalRecovery stream = new IncrementalRecovery(groupUuid, certifier, applied + 1, Long.MAX_VALUE, sources,
+        here, (from, seqno, hash) -> {
+          if (!Arrays.equals(hash, here)) {
+            throw new GroupRefusedException("source " + from + " holds another history at " + groupUuid + ":" + seqno
+                + " than this replica (history hash " + HistoryHash.show(hash) + ", here " + HistoryHash.show(here)
+                + "): it replicates nothing from it");
+          }
+        });
+    LOG.info("replica: applied up to {}:{}; sources {}", groupUuid, applied, sources);
+    String failing = null;
+    while (!stopped) {
+      String from = stream.donor();
+      long before = stream.askFrom();
+      boolean failed = false;
+      try {
+        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channel(from)).withDeadlineAfter(30, TimeUnit.SECONDS)
+            .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(PAGE).build());
+        while (it.hasNext() && !stopped) {
+          LogEntry e = it.next();
+          IncrementalRecovery.ToApply next = stream.received(from, e);
+          if (next != null) {
+            while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped) {
+              Thread.sleep(1);
+            }
+            applier.enqueue(e.getSeqno(), next.tx(), next.lastCommitted());
+          }
+        }
+        if (!from.equals(source)) {
+          LOG.info("replica: streaming from {} (from transaction {})", from, before);
+        }
+        source = from;
+        state = "CONNECTED";
+        lastHeardNanos = System.nanoTime();
+        failing = null;
+      } catch (StatusRuntimeException e) {
+        failed = true;
+        if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
+          lastError = "source " + from + " purged transaction " + groupUuid + ":" + before + ", which this replica"
+              + " needs next";
+        } else {
+          lastError = "source " + from + " failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
+        }
+        if (!from.equals(failing)) {
+          LOG.warn("replica: {}; trying the next source", lastError);
+          failing = from;
+        }
+      }
+      certifier.garbageCollect(applier.lastApplied());
+      if (stream.askFrom() == before) {
+        if (failed) {
+          stream.passOver();
+        }
+        Thread.sleep(failed ? 200 : POLL_MS);
+      }
+    }
+  }
+
+  /** The configured sources, then the ONLINE members the first that answers names. */
+  private List<String> sources() throws InterruptedException {
+    LinkedHashSet<String> all = new LinkedHashSet<>(configured);
+    while (!stopped) {
+      for (String s : configured) {
+        try {
+          StatusResponse st = CohortServiceGrpc.newBlockingStub(channel(s)).withDeadlineAfter(10, TimeUnit.SECONDS)
+              .status(StatusRequest.getDefaultInstance());
+          if (!st.getGroupName().isEmpty() && !st.getGroupName().equals(groupUuid)) {
+            throw new GroupRefusedException("source " + s + " serves group " + st.getGroupName() + ", not " + groupUuid);
+          }
+          st.getMembersList().stream().filter(m -> m.getState().equals("ONLINE")).forEach(m -> all.add(m.getAddress()));
+          return new ArrayList<>(all);
+        } catch (StatusRuntimeException e) {
+          lastError = "source " + s + " failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
+        }
+      }
+      Thread.sleep(500);
+    }
+    return new ArrayList<>(all);
+  }
+
+  private ManagedChannel channel(String address) {
+    return channels.computeIfAbsent(address, a -> NettyChannelBuilder.forTarget(a, credentials)
+        .maxInboundMessageSize(Integer.MAX_VALUE).build());
+  }
+}
