@@ -29,7 +29,7 @@ import picocli.CommandLine.Spec;
         RowCommands.Get.class, RowCommands.Delete.class, RowCommands.Scan.class,
         StatusCommand.class, LogCommand.class,
         ClusterCommands.Up.class, ClusterCommands.Down.class, GroupCommands.class, CertsCommand.class,
-        UserCommands.class, BenchCommand.class, VerifyCommand.class, ChecksumCommand.class})
+        UserCommands.class, ReplicaCommands.class, BenchCommand.class, VerifyCommand.class, ChecksumCommand.class})
 public final class CohortCli implements Runnable {
   @Option(names = "--connect", scope = ScopeType.INHERIT, defaultValue = "127.0.0.1:7001",
       paramLabel = "ADDR[,ADDR...]",

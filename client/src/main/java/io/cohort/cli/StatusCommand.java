@@ -65,6 +65,12 @@ final class StatusCommand extends CliCommand {
         out.printf("clone          %s%n", clone(s.getRecovery().getClone()));
       }
     }
+    if (s.hasReplica()) {
+      io.cohort.proto.ReplicaStatus r = s.getReplica();
+      out.printf("replica        source %s  receiver %s  behind %s%s%n", orDash(r.getSource()), r.getReceiverState(),
+          r.getSecondsBehindSource() < 0 ? "NULL" : r.getSecondsBehindSource() + " s",
+          r.getLastError().isEmpty() ? "" : "  last error: " + r.getLastError());
+    }
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());

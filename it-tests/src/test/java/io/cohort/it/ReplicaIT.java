@@ -96,8 +96,18 @@ class ReplicaIT {
         assertThat(s.getState()).isEqualTo("ONLINE");
         assertThat(s.getRole()).isEqualTo("REPLICA");
       }
-      assertThat(r1.status().getPrimary()).as("r1's source after its first one was killed")
+      // SHOW REPLICA STATUS: r1 streams from another member now, everything received is applied.
+      GroupCluster.awaitOn(List.of(r1, r2), st -> st.getReplica().getSecondsBehindSource() == 0, 30,
+          "no lag once caught up");
+      io.cohort.proto.ReplicaStatus rs = r1.status().getReplica();
+      assertThat(rs.getSource()).as("r1's source after its first one was killed")
           .isNotEqualTo(source.address()).isNotEmpty();
+      assertThat(rs.getReceiverState()).isEqualTo("CONNECTED");
+      assertThat(rs.getRetrievedGtidSet()).isEqualTo(executed);
+      assertThat(rs.getSourcesList()).contains(source.address());
+      assertThat(rs.getLastError()).contains(source.address()); // what it failed on before it moved
+      assertThat(r2.status().getReplica().getSource()).isEqualTo(r1.address());
+      assertThat(survivor.status().hasReplica()).as("a member of the group is no replica").isFalse();
       assertThat(r1.log()).contains("replica: streaming from " + source.address())
           .contains("trying the next source");
     }

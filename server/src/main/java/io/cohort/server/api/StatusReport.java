@@ -47,6 +47,10 @@ final class StatusReport {
         b.setRole(v.role());
       }
     }
+    io.cohort.proto.ReplicaStatus replica = g.replicaStatus();
+    if (replica != null) {
+      b.setReplica(replica);
+    }
     return b.build();
   }
 

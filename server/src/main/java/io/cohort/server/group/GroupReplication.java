@@ -110,4 +110,9 @@ public interface GroupReplication extends AutoCloseable {
    * restart can need any more (the log purger keeps everything after it); 0 when not ONLINE.
    */
   long logNeededAbove();
+
+  /** A read replica's replication (SHOW REPLICA STATUS); null on a member of a group. */
+  default io.cohort.proto.ReplicaStatus replicaStatus() {
+    return null;
+  }
 }

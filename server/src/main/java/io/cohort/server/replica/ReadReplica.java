@@ -177,6 +177,11 @@ public final class ReadReplica implements GroupReplication {
     return CompletableFuture.failedFuture(new GroupRefusedException(refusal("writes")));
   }
 
+  @Override
+  public io.cohort.proto.ReplicaStatus replicaStatus() {
+    return receiver.status(System.currentTimeMillis());
+  }
+
   /** A replica's own restart needs nothing before what it applied; replicas chained to it are held by ReadLog. */
   @Override
   public long logNeededAbove() {

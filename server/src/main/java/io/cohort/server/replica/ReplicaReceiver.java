@@ -54,6 +54,13 @@ final class ReplicaReceiver implements Runnable {
   private volatile String state = "CONNECTING";
   private volatile String lastError = "";
   private volatile long lastHeardNanos;
+  private volatile List<String> sourceList = List.of();
+  /** The last transaction received, and whether the last poll of the source found nothing after it. */
+  private volatile long received;
+  private volatile boolean caughtUp;
+  /** Original commit times of what was received and not applied yet, oldest first. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<long[]> unapplied =
+      new java.util.concurrent.ConcurrentLinkedDeque<>();
 
   ReplicaReceiver(String groupUuid, Applier applier, List<String> sources, ChannelCredentials credentials) {
     if (sources.isEmpty()) {
@@ -81,6 +88,28 @@ final class ReplicaReceiver implements Runnable {
   /** Why the receiver last failed ("" when it has not). */
   String lastError() {
     return lastError;
+  }
+
+  /** SHOW REPLICA STATUS at {@code nowMs}. */
+  io.cohort.proto.ReplicaStatus status(long nowMs) {
+    long applied = applier.lastApplied();
+    long[] oldest = forgetApplied(applied);
+    String st = state();
+    long behind = !st.equals("CONNECTED") ? -1 : oldest != null ? Math.max(0, (nowMs - oldest[1]) / 1000)
+        : caughtUp ? 0 : -1;
+    long got = Math.max(received, applied);
+    return io.cohort.proto.ReplicaStatus.newBuilder().setSource(source).addAllSources(sourceList)
+        .setReceiverState(st).setRetrievedGtidSet(got == 0 ? "" : groupUuid + ":1-" + got)
+        .setSecondsBehindSource(behind).setLastError(lastError).build();
+  }
+
+  /** Drops the commit times of what was applied; returns the oldest left (null: none). */
+  private long[] forgetApplied(long applied) {
+    long[] oldest;
+    while ((oldest = unapplied.peekFirst()) != null && oldest[0] <= applied) {
+      unapplied.pollFirst();
+    }
+    return oldest;
   }
 
   void stop() {
@@ -112,6 +141,8 @@ final class ReplicaReceiver implements Runnable {
     // which gives each entry the newest one it depends on for the parallel applier, starts here.
     Certifier certifier = new Certifier(applied);
     List<String> sources = sources();
+    sourceList = List.copyOf(sources);
+    received = applied;
     byte[] here = applier.lastHash();
     IncrementalRecovery stream = new IncrementalRecovery(groupUuid, certifier, applied + 1, Long.MAX_VALUE, sources,
         here, (from, seqno, hash) -> {
@@ -138,12 +169,15 @@ final class ReplicaReceiver implements Runnable {
               Thread.sleep(1);
             }
             applier.enqueue(e.getSeqno(), next.tx(), next.lastCommitted());
+            unapplied.addLast(new long[] {e.getSeqno(), e.getCommitTimestampMs()});
+            received = e.getSeqno();
           }
         }
         if (!from.equals(source)) {
           LOG.info("replica: streaming from {} (from transaction {})", from, before);
         }
         source = from;
+        caughtUp = stream.askFrom() == before;
         state = "CONNECTED";
         lastHeardNanos = System.nanoTime();
         failing = null;
@@ -161,6 +195,7 @@ final class ReplicaReceiver implements Runnable {
         }
       }
       certifier.garbageCollect(applier.lastApplied());
+      forgetApplied(applier.lastApplied());
       if (stream.askFrom() == before) {
         if (failed) {
           stream.passOver();

@@ -1,0 +1,59 @@
+package io.cohort.cli;
+
+import io.cohort.client.CohortClient;
+import io.cohort.proto.ReplicaStatus;
+import io.cohort.proto.StatusResponse;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort replica ...}: read replicas (a member started with {@code replica-of}). A replica
+ * itself runs as {@code cohort server --replica-of ADDRS --group-name UUID}.
+ */
+@Command(name = "replica", mixinStandardHelpOptions = true,
+    description = "Read replicas of a group (started with 'cohort server --replica-of ADDRS --group-name UUID').",
+    subcommands = {ReplicaCommands.Status.class})
+final class ReplicaCommands implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: status");
+  }
+
+  /** MySQL's SHOW REPLICA STATUS, one field a line. */
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Show a replica's replication (SHOW REPLICA STATUS): source, receiver, GTID sets, lag, last error.")
+  static final class Status extends CliCommand {
+    @Override
+    public Integer call() {
+      try (CohortClient client = connect()) {
+        StatusResponse s = client.status();
+        if (!s.hasReplica()) {
+          throw new CliException("member " + s.getMemberId() + " at " + s.getAddress() + " is not a read replica"
+              + " (it is " + s.getState() + " " + s.getRole() + " in group " + s.getGroupName() + ")");
+        }
+        print(out(), s);
+      }
+      return 0;
+    }
+  }
+
+  static void print(PrintWriter out, StatusResponse s) {
+    ReplicaStatus r = s.getReplica();
+    out.printf("Replica: %s at %s%n", s.getMemberId(), s.getAddress());
+    out.printf("Source: %s%n", r.getSource());
+    out.printf("Sources: %s%n", String.join(",", r.getSourcesList()));
+    out.printf("Receiver_State: %s%n", r.getReceiverState());
+    out.printf("Applier_State: %s%n", s.getState());
+    out.printf("Retrieved_Gtid_Set: %s%n", r.getRetrievedGtidSet());
+    out.printf("Executed_Gtid_Set: %s%n", s.getGtidExecuted());
+    out.printf("Seconds_Behind_Source: %s%n", r.getSecondsBehindSource() < 0 ? "NULL"
+        : Long.toString(r.getSecondsBehindSource()));
+    out.printf("Last_Error: %s%n", r.getLastError());
+  }
+}
