@@ -44,12 +44,14 @@ class ReplicaIT {
         CohortClient c = Cohort.connect(g.addresses(), ClientOptions.builder().deadline(Duration.ofSeconds(10))
             .maxAttempts(60).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build());
         MemberProcess r1 = new MemberProcess("r1", dir, List.of());
-        MemberProcess r2 = new MemberProcess("r2", dir, List.of())) {
+        MemberProcess r2 = new MemberProcess("r2", dir, List.of());
+        MemberProcess r3 = new MemberProcess("r3", dir, List.of())) {
       c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).column("v", ColumnType.INT64)
           .primaryKey("k").build());
       MemberProcess source = g.member(g.members.get(0).status().getPrimary());
       r1.withArgs(List.of("--group-name", g.groupName, "--replica-of", source.address())).start();
       r2.withArgs(List.of("--group-name", g.groupName, "--replica-of", r1.address())).start();
+      r3.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--source-delay", "3")).start();
 
       Set<Long> acked = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
@@ -108,6 +110,26 @@ class ReplicaIT {
       assertThat(rs.getLastError()).contains(source.address()); // what it failed on before it moved
       assertThat(r2.status().getReplica().getSource()).isEqualTo(r1.address());
       assertThat(survivor.status().hasReplica()).as("a member of the group is no replica").isFalse();
+
+      // Delayed (source-delay 3, MySQL's SOURCE_DELAY): r3 applies a transaction no sooner than
+      // 3 s after its original commit, and then holds what the group holds.
+      long sent = System.currentTimeMillis();
+      String gtid = c.insert("kv", Row.of("k", -2L, "v", -2L)).gtid();
+      long seen;
+      try (CohortClient onR3 = Cohort.connect(r3.address(), ClientOptions.builder()
+          .routing(ClientOptions.Routing.PINNED).deadline(Duration.ofSeconds(10)).build())) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (onR3.get("kv", io.cohort.client.Key.of(-2L)).isEmpty()) {
+          assertThat(System.nanoTime()).as("r3 applied %s", gtid).isLessThan(deadline);
+          MemberProcess.sleep(50);
+        }
+        seen = System.currentTimeMillis();
+      }
+      assertThat(seen - sent).as("ms from the commit to the row on the delayed replica").isGreaterThanOrEqualTo(3000);
+      assertThat(r3.status().getReplica().getSqlDelay()).isEqualTo(3);
+      String last = survivor.status().getGtidExecuted();
+      GroupCluster.awaitOn(List.of(r3), st -> st.getGtidExecuted().equals(last), 60, "r3 caught up");
+      assertThat(keys(r3.address())).isEqualTo(keys(survivor.address()));
       assertThat(r1.log()).contains("replica: streaming from " + source.address())
           .contains("trying the next source");
     }

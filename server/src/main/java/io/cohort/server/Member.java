@@ -96,14 +96,15 @@ public final class Member implements AutoCloseable {
 
   /** Opens storage, recovers, and starts serving on the configured address, as a member of its group. */
   public static Member start(MemberConfig config) throws IOException {
-    return start(config, List.of());
+    return start(config, null);
   }
 
   /**
    * Opens storage, recovers, and starts serving on the configured address: as a member of its
-   * group, or with {@code replicaOf} (source addresses) as a read replica of it ({@link ReadReplica}).
+   * group, or with {@code replica} settings (null: none) as a read replica of it ({@link ReadReplica}).
    */
-  public static Member start(MemberConfig config, List<String> replicaOf) throws IOException {
+  public static Member start(MemberConfig config, ReadReplica.Settings replica) throws IOException {
+    List<String> replicaOf = replica == null ? List.of() : replica.sources();
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
     CompletableFuture<String> restart = new CompletableFuture<>();
@@ -139,7 +140,7 @@ public final class Member implements AutoCloseable {
       FaultSwitch faults = new FaultSwitch();
       applier.delayEachTransaction(faults::applierDelayMicros);
       ConsensusGroup consensus = null;
-      ReadReplica replica = null;
+      ReadReplica readReplica = null;
       GroupReplication group;
       if (replicaOf.isEmpty()) {
         consensus = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
@@ -147,9 +148,9 @@ public final class Member implements AutoCloseable {
             why -> requestClone(config, why, restart), credentials);
         group = consensus;
       } else {
-        replica = new ReadReplica(config.memberId(), VERSION, groupUuid, pipeline, applier, replicaOf,
+        readReplica = new ReadReplica(config.memberId(), VERSION, groupUuid, pipeline, applier, replica,
             credentials.toClientPorts());
-        group = replica;
+        group = readReplica;
       }
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
@@ -219,7 +220,7 @@ public final class Member implements AutoCloseable {
       if (consensus != null) {
         consensus.start(address);
       } else {
-        replica.start(address);
+        readReplica.start(address);
         LOG.info("member {} is a read replica of group {}, from {}", config.memberId(), groupUuid, replicaOf);
       }
       return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart, http);

@@ -160,8 +160,12 @@ public final class ServerMain implements Runnable {
         + " whose members (or replicas) are at these comma-separated client addresses; needs --group-name.")
     String replicaOf;
 
-    /** The sources resolve() read (replica-of); empty for a member of a group. */
-    private List<String> replicaSources = List.of();
+    @Option(names = "--source-delay", description = "With --replica-of: apply each transaction no sooner than this"
+        + " many seconds after its original commit (MySQL's SOURCE_DELAY; default 0).")
+    Long sourceDelay;
+
+    /** What resolve() read of replica-of and source-delay; null for a member of a group. */
+    private io.cohort.server.replica.ReadReplica.Settings replica;
 
     @Option(names = "--group-listen", description = "host:port of this member's group endpoint (default: listen port + 1000).")
     String groupListen;
@@ -285,7 +289,7 @@ public final class ServerMain implements Runnable {
       Member first;
       try {
         config = resolve();
-        first = Member.start(config, replicaSources);
+        first = Member.start(config, replica);
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
@@ -329,7 +333,7 @@ public final class ServerMain implements Runnable {
           member = null;
         }
         old.close();
-        Member m = Member.start(config, List.of());
+        Member m = Member.start(config, null);
         synchronized (this) {
           if (stopping) {
             m.close();
@@ -384,7 +388,15 @@ public final class ServerMain implements Runnable {
       }
       p = withEnvironment(p, System.getenv());
       logFormat(pick(logFormat, p, "log-format", "text"));
-      replicaSources = addresses(pick(replicaOf, p, "replica-of", ""));
+      List<String> sources = addresses(pick(replicaOf, p, "replica-of", ""));
+      long delay = parseLong(sourceDelay, p, "source-delay", 0);
+      if (delay < 0 || delay > 365L * 24 * 3600) {
+        throw new ConfigException("source-delay " + delay + " is not between 0 and 31536000 seconds");
+      }
+      if (delay > 0 && sources.isEmpty()) {
+        throw new ConfigException("source-delay is for a read replica: give replica-of too");
+      }
+      replica = sources.isEmpty() ? null : new io.cohort.server.replica.ReadReplica.Settings(sources, delay);
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
       int port;
@@ -520,7 +532,7 @@ public final class ServerMain implements Runnable {
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
         "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "http-tls", "ip-allowlist",
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
-        "bootstrap", "seeds", "replica-of", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "bootstrap", "seeds", "replica-of", "source-delay", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",

@@ -40,13 +40,16 @@ public final class ReadReplica implements GroupReplication {
   private final Thread thread;
   private volatile String address = "";
 
+  /** How a member is a replica: its sources, and {@code delaySeconds} of source-delay (MySQL's SOURCE_DELAY). */
+  public record Settings(List<String> sources, long delaySeconds) {}
+
   public ReadReplica(String memberId, String version, String groupUuid, CertificationPipeline pipeline,
-      Applier applier, List<String> sources, ChannelCredentials credentials) {
+      Applier applier, Settings settings, ChannelCredentials credentials) {
     this.memberId = memberId;
     this.version = version;
     this.pipeline = pipeline;
     this.applier = applier;
-    this.receiver = new ReplicaReceiver(groupUuid, applier, sources, credentials);
+    this.receiver = new ReplicaReceiver(groupUuid, applier, settings.sources(), settings.delaySeconds(), credentials);
     this.thread = new Thread(receiver, "cohort-replica-receiver");
     thread.setDaemon(true);
   }

@@ -11,6 +11,7 @@ import io.cohort.server.certification.Certifier;
 import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.recovery.IncrementalRecovery;
 import io.grpc.ChannelCredentials;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -48,6 +49,9 @@ final class ReplicaReceiver implements Runnable {
   private final Applier applier;
   private final List<String> configured;
   private final ChannelCredentials credentials;
+  private final long delayMs;
+  /** When the next transaction is due, while the receiver waits for it (source-delay); 0 when not waiting. */
+  private volatile long waitingUntilMs;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean stopped;
   private volatile String source = "";
@@ -62,7 +66,8 @@ final class ReplicaReceiver implements Runnable {
   private final java.util.concurrent.ConcurrentLinkedDeque<long[]> unapplied =
       new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-  ReplicaReceiver(String groupUuid, Applier applier, List<String> sources, ChannelCredentials credentials) {
+  ReplicaReceiver(String groupUuid, Applier applier, List<String> sources, long delaySeconds,
+      ChannelCredentials credentials) {
     if (sources.isEmpty()) {
       throw new IllegalArgumentException("a replica needs a source (replica-of)");
     }
@@ -70,6 +75,7 @@ final class ReplicaReceiver implements Runnable {
     this.applier = applier;
     this.configured = List.copyOf(sources);
     this.credentials = credentials;
+    this.delayMs = delaySeconds * 1000;
   }
 
   /** The member streamed from last ("" before any). */
@@ -100,7 +106,8 @@ final class ReplicaReceiver implements Runnable {
     long got = Math.max(received, applied);
     return io.cohort.proto.ReplicaStatus.newBuilder().setSource(source).addAllSources(sourceList)
         .setReceiverState(st).setRetrievedGtidSet(got == 0 ? "" : groupUuid + ":1-" + got)
-        .setSecondsBehindSource(behind).setLastError(lastError).build();
+        .setSecondsBehindSource(behind).setLastError(lastError).setSqlDelay(delayMs / 1000)
+        .setSqlRemainingDelay(waitingUntilMs == 0 ? -1 : Math.max(0, (waitingUntilMs - nowMs + 999) / 1000)).build();
   }
 
   /** Drops the commit times of what was applied; returns the oldest left (null: none). */
@@ -158,11 +165,19 @@ final class ReplicaReceiver implements Runnable {
       String from = stream.donor();
       long before = stream.askFrom();
       boolean failed = false;
+      long dueAt = 0;
+      // The stream is cancelled when left early (a transaction not due yet under source-delay).
+      Context.CancellableContext call = Context.current().withCancellation();
+      Context previous = call.attach();
       try {
         Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channel(from)).withDeadlineAfter(30, TimeUnit.SECONDS)
             .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(PAGE).build());
         while (it.hasNext() && !stopped) {
           LogEntry e = it.next();
+          if (delayMs > 0 && e.getSeqno() == stream.next() && e.getCommitTimestampMs() + delayMs > System.currentTimeMillis()) {
+            dueAt = e.getCommitTimestampMs() + delayMs; // asked for again once due: nothing is held in memory
+            break;
+          }
           IncrementalRecovery.ToApply next = stream.received(from, e);
           if (next != null) {
             while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped) {
@@ -193,7 +208,16 @@ final class ReplicaReceiver implements Runnable {
           LOG.warn("replica: {}; trying the next source", lastError);
           failing = from;
         }
+      } finally {
+        call.detach(previous);
+        call.cancel(null);
       }
+      if (dueAt > 0) {
+        waitingUntilMs = dueAt;
+        Thread.sleep(Math.max(1, Math.min(500, dueAt - System.currentTimeMillis())));
+        continue;
+      }
+      waitingUntilMs = 0;
       certifier.garbageCollect(applier.lastApplied());
       forgetApplied(applier.lastApplied());
       if (stream.askFrom() == before) {
