@@ -1521,6 +1521,7 @@ final class GroupSimulation {
     cloneIfNeeded(p);
     p.views = p.newViews();
     p.places = p.newPlaces();
+    p.syncEachBatch = true; // a new Applier syncs each batch until its place is held again
     p.startPipeline();
     p.lifecycle.start(false);
   }
@@ -1749,6 +1750,8 @@ final class GroupSimulation {
   /** The page cache is gone: the applied transactions no synced write covered may be lost. */
   private void loseUnsynced(Proc p) {
     int keep = p.syncedApplied + rng.nextInt(p.log.size() - p.syncedApplied + 1);
+    // What reached the disk before the power went is on it: a second outage cannot take it.
+    p.syncedApplied = keep;
     if (keep == p.log.size()) {
       return;
     }
