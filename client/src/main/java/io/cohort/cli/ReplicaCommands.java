@@ -15,14 +15,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "replica", mixinStandardHelpOptions = true,
     description = "Read replicas of a group (started with 'cohort server --replica-of ADDRS --group-name UUID').",
-    subcommands = {ReplicaCommands.Status.class})
+    subcommands = {ReplicaCommands.Status.class, ReplicaCommands.Skip.class})
 final class ReplicaCommands implements Runnable {
   @Spec
   CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: status");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing subcommand: status or skip");
   }
 
   /** MySQL's SHOW REPLICA STATUS, one field a line. */
@@ -43,6 +43,24 @@ final class ReplicaCommands implements Runnable {
     }
   }
 
+  /** Skips the transaction a replica's applier stopped on (MySQL: an empty transaction under GTID_NEXT). */
+  @Command(name = "skip", mixinStandardHelpOptions = true,
+      description = "On a read replica whose applier stopped on GTID (Last_SQL_Error), commit an empty transaction"
+          + " under that GTID and restart replication after it. Its changes are never applied on that replica.")
+  static final class Skip extends CliCommand {
+    @CommandLine.Parameters(index = "0", paramLabel = "GTID", description = "UUID:N, as 'cohort replica status'"
+        + " shows it in Last_SQL_Error_Gtid")
+    String gtid;
+
+    @Override
+    public Integer call() {
+      try (CohortClient client = connect()) {
+        out().println(client.skipReplicaTransaction(gtid));
+      }
+      return 0;
+    }
+  }
+
   static void print(PrintWriter out, StatusResponse s) {
     ReplicaStatus r = s.getReplica();
     out.printf("Replica: %s at %s%n", s.getMemberId(), s.getAddress());
@@ -57,6 +75,12 @@ final class ReplicaCommands implements Runnable {
     out.printf("SQL_Delay: %d%n", r.getSqlDelay());
     out.printf("SQL_Remaining_Delay: %s%n", r.getSqlRemainingDelay() < 0 ? "NULL"
         : Long.toString(r.getSqlRemainingDelay()));
+    out.printf("Replicate_Do_Table: %s%n", r.getReplicateDoTable());
+    out.printf("Replicate_Ignore_Table: %s%n", r.getReplicateIgnoreTable());
+    out.printf("Replicate_Wild_Do_Table: %s%n", r.getReplicateWildDoTable());
+    out.printf("Replicate_Wild_Ignore_Table: %s%n", r.getReplicateWildIgnoreTable());
     out.printf("Last_Error: %s%n", r.getLastError());
+    out.printf("Last_SQL_Error: %s%n", r.getLastApplierError());
+    out.printf("Last_SQL_Error_Gtid: %s%n", r.getLastApplierErrorGtid());
   }
 }

@@ -524,6 +524,19 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
     return forced(execute ? "ForceBootstrap" : "ForceBootstrap (plan)", s -> s.forceBootstrap(req));
   }
 
+  /**
+   * On a read replica whose applier stopped on transaction {@code gtid} (its status's
+   * last_applier_error_gtid): commits it empty in its place and restarts replication after it,
+   * so its changes are never applied there. Sent to the first address given. Needs ADMIN.
+   *
+   * @return what the replica did, for the operator
+   */
+  public String skipReplicaTransaction(String gtid) {
+    io.cohort.proto.SkipReplicaTransactionRequest req = io.cohort.proto.SkipReplicaTransactionRequest.newBuilder()
+        .setGtid(gtid).build();
+    return router.allMembers().get(0).call("SkipReplicaTransaction", s -> s.skipReplicaTransaction(req)).getMessage();
+  }
+
   /** Sends a forced restart of the group to the first address given. */
   private ForceBootstrapResponse forced(String operation,
       java.util.function.Function<CohortServiceBlockingStub, ForceBootstrapResponse> rpc) {

@@ -207,6 +207,12 @@ final class GroupCluster implements AutoCloseable {
     faults(m, stub -> stub.setApplierDelay(SetApplierDelayRequest.newBuilder().setMicrosPerTransaction(micros).build()));
   }
 
+  /** Deletes row {@code k} of {@code table} on {@code m} by hand: unlogged, with no GTID. */
+  static void deleteRowUnlogged(MemberProcess m, String table, long k) {
+    faults(m, stub -> stub.deleteRowUnlogged(io.cohort.proto.DeleteRowUnloggedRequest.newBuilder().setTable(table)
+        .setKey(io.cohort.proto.Key.newBuilder().addValues(io.cohort.proto.Value.newBuilder().setInt64Value(k))).build()));
+  }
+
   private static void faults(MemberProcess m, java.util.function.Consumer<FaultInjectionGrpc.FaultInjectionBlockingStub> call) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(m.address()).usePlaintext().build();
     try {

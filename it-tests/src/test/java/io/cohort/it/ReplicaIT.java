@@ -135,6 +135,122 @@ class ReplicaIT {
     }
   }
 
+  /**
+   * A filtered replica (replicate-ignore-table and a wild pattern) killed with SIGKILL three
+   * times under a writer: it ends with every GTID of the group exactly once, in order, the kept
+   * table's rows, and no trace of the filtered tables. A row deleted on it by hand then stops its
+   * applier on the group's next update of that row, with the GTID; 'cohort replica skip' gets it
+   * past, and it replicates on, through one more kill.
+   */
+  @Test
+  void aFilteredReplicaKilledDuringApplyMissesAndRepeatsNothingAndIsSkippedPastABrokenRow() throws Exception {
+    try (GroupCluster g = new GroupCluster(dir.resolve("group"), 1).start();
+        CohortClient c = Cohort.connect(g.addresses(), ClientOptions.builder().deadline(Duration.ofSeconds(10))
+            .maxAttempts(60).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build());
+        MemberProcess r4 = new MemberProcess("r4", dir, List.of());
+        CliCluster cli = new CliCluster(dir.resolve("cli"))) {
+      for (String table : List.of("kv", "audit", "tmp_a")) {
+        c.createTable(TableDefinition.builder(table).column("k", ColumnType.INT64).column("v", ColumnType.INT64)
+            .primaryKey("k").build());
+      }
+      r4.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--enable-fault-injection",
+          "--replicate-ignore-table", "audit", "--replicate-wild-ignore-table", "tmp\\_%")).start();
+      Set<Long> acked = ConcurrentHashMap.newKeySet();
+      AtomicBoolean stop = new AtomicBoolean();
+      ExecutorService pool = Executors.newSingleThreadExecutor();
+      Future<?> writer = pool.submit(() -> {
+        for (long k = 1; k <= 20_000 && !stop.get(); k++) {
+          long key = k;
+          c.transaction(tx -> {
+            tx.insert("kv", Row.of("k", key, "v", key));
+            tx.insert("audit", Row.of("k", key, "v", key)); // the replica keeps the kv half
+          });
+          if (k % 10 == 0) {
+            c.insert("tmp_a", Row.of("k", key, "v", key)); // empty on the replica
+          }
+          acked.add(k);
+        }
+        return null;
+      });
+      try {
+        for (int kill = 0; kill < 3; kill++) {
+          awaitAcked(acked, acked.size() + 150);
+          r4.kill9();
+          awaitAcked(acked, acked.size() + 50);
+          r4.start();
+        }
+        awaitAcked(acked, acked.size() + 100);
+      } finally {
+        stop.set(true);
+        writer.get(120, TimeUnit.SECONDS);
+        pool.shutdownNow();
+      }
+      MemberProcess m1 = g.members.get(0);
+      String executed = m1.status().getGtidExecuted();
+      GroupCluster.awaitOn(List.of(r4), s -> s.getGtidExecuted().equals(executed), 60,
+          "the filtered replica applied the group's gtid_executed " + executed);
+      assertThat(keys(r4.address())).isEqualTo(keys(m1.address())).containsAll(acked);
+      try (CohortClient onR4 = pinned(r4)) {
+        assertThat(onR4.listTables()).extracting(t -> t.definition().name()).containsExactly("kv");
+        // No gap, no duplicate: the replica's own log holds every GTID once, in order.
+        long last = Long.parseLong(executed.substring(executed.lastIndexOf('-') + 1));
+        List<Long> seqnos = new java.util.ArrayList<>();
+        long emptyOnes = 0;
+        for (long from = 1; from <= last; from = seqnos.get(seqnos.size() - 1) + 1) {
+          for (io.cohort.proto.LogEntry e : onR4.readLog(from, 1000)) {
+            seqnos.add(e.getSeqno());
+            emptyOnes += e.getTransaction().getChangesCount() == 0 && !e.getTransaction().hasDdl() ? 1 : 0;
+            assertThat(e.getTransaction().getChangesList()).allSatisfy(ch -> assertThat(ch.getTable()).isEqualTo("kv"));
+          }
+        }
+        assertThat(seqnos).hasSize((int) last).doesNotHaveDuplicates().isSorted();
+        assertThat(emptyOnes).as("the tmp_a inserts and the DDL of filtered tables, kept as empty transactions")
+            .isGreaterThanOrEqualTo(acked.size() / 10 + 2);
+      }
+      io.cohort.proto.ReplicaStatus rs = r4.status().getReplica();
+      assertThat(rs.getReplicateIgnoreTable()).isEqualTo("audit");
+      assertThat(rs.getReplicateWildIgnoreTable()).isEqualTo("tmp\\_%");
+
+      // A row changed by hand: the group's next update of it cannot be applied on r4.
+      GroupCluster.deleteRowUnlogged(r4, "kv", 1);
+      String broken = c.update("kv", Row.of("k", 1L, "v", -1L)).gtid();
+      c.insert("kv", Row.of("k", -5L, "v", -5L));
+      GroupCluster.awaitOn(List.of(r4), s -> s.getState().equals("ERROR"), 60, "r4's applier stopped");
+      rs = r4.status().getReplica();
+      assertThat(rs.getLastApplierErrorGtid()).isEqualTo(broken);
+      assertThat(rs.getLastApplierError()).contains("could not apply transaction " + broken)
+          .contains("finds no row with primary key");
+      assertThat(r4.status().getGtidExecuted()).as("stopped just before it")
+          .isEqualTo(executed);
+      CliCluster.CliResult status = cli.cli(Duration.ofSeconds(60), "--connect", r4.address(), "replica", "status");
+      assertThat(status.output()).contains("Last_SQL_Error_Gtid: " + broken).contains("Applier_State: ERROR");
+      CliCluster.CliResult wrong = cli.cli(Duration.ofSeconds(60), "--connect", r4.address(), "replica", "skip",
+          g.groupName + ":1");
+      assertThat(wrong.exitCode()).isNotZero();
+      assertThat(wrong.output()).contains("stopped on " + broken + ", not " + g.groupName + ":1");
+      CliCluster.CliResult skip = cli.cli(Duration.ofSeconds(60), "--connect", r4.address(), "replica", "skip", broken);
+      assertThat(skip.exitCode()).as(skip.output()).isZero();
+      assertThat(skip.output()).contains("transaction " + broken + " is committed empty in its place");
+      String after = m1.status().getGtidExecuted();
+      GroupCluster.awaitOn(List.of(r4), s -> s.getState().equals("ONLINE") && s.getGtidExecuted().equals(after), 60,
+          "r4 replicates on past the skipped transaction");
+      r4.kill9();
+      c.insert("kv", Row.of("k", -6L, "v", -6L));
+      r4.start();
+      String end = m1.status().getGtidExecuted();
+      GroupCluster.awaitOn(List.of(r4), s -> s.getGtidExecuted().equals(end), 60, "r4 caught up after its restart");
+      Set<Long> expected = new TreeSet<>(keys(m1.address()));
+      expected.remove(1L); // deleted by hand, its update skipped
+      assertThat(keys(r4.address())).isEqualTo(expected).contains(-5L, -6L);
+      assertThat(r4.log()).contains("replica: transaction " + broken + " skipped");
+    }
+  }
+
+  private static CohortClient pinned(MemberProcess m) {
+    return Cohort.connect(m.address(), ClientOptions.builder().routing(ClientOptions.Routing.PINNED)
+        .deadline(Duration.ofSeconds(10)).build());
+  }
+
   private static void awaitAcked(Set<Long> acked, int atLeast) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
     while (acked.size() < atLeast) {

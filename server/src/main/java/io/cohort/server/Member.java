@@ -75,7 +75,10 @@ public final class Member implements AutoCloseable {
   private final NonBlockingCalls calls;
   private final CloneDonor donor;
   private final HttpEndpoint http; // null without http-listen
-  /** Completed, with the reason, when this member must restart itself (to clone a donor's data). */
+  /**
+   * Completed, with the reason, when this member must restart itself: to clone a donor's data, or
+   * a read replica past a transaction it skips.
+   */
   private final CompletableFuture<String> restart;
 
   private Member(MemberConfig config, Storage storage, Applier applier, GroupReplication group,
@@ -149,7 +152,7 @@ public final class Member implements AutoCloseable {
         group = consensus;
       } else {
         readReplica = new ReadReplica(config.memberId(), VERSION, groupUuid, pipeline, applier, replica,
-            credentials.toClientPorts());
+            credentials.toClientPorts(), storage, restart::complete);
         group = readReplica;
       }
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
@@ -182,7 +185,7 @@ public final class Member implements AutoCloseable {
           .maxInboundMessageSize((int) Math.min(Integer.MAX_VALUE, config.maxTransactionBytes() + (4 << 20)));
       NonBlockingCalls calls = NonBlockingCalls.install(builder);
       if (config.group().faultInjection()) {
-        builder.addService(RequestGuard.guard(ServerInterceptors.intercept(new FaultInjectionHandler(faults), membersOnly)));
+        builder.addService(RequestGuard.guard(ServerInterceptors.intercept(new FaultInjectionHandler(faults, storage, applier), membersOnly)));
         LOG.warn("fault injection is enabled: anyone who can reach this member can cut it off from its group");
       }
       Server server = builder.build().start();

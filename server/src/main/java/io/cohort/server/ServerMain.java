@@ -164,6 +164,21 @@ public final class ServerMain implements Runnable {
         + " many seconds after its original commit (MySQL's SOURCE_DELAY; default 0).")
     Long sourceDelay;
 
+    @Option(names = "--replicate-do-table", description = "With --replica-of: apply only changes to these"
+        + " comma-separated tables (and those --replicate-wild-do-table matches).")
+    String replicateDoTable;
+
+    @Option(names = "--replicate-ignore-table", description = "With --replica-of: apply no change to these"
+        + " comma-separated tables; their transactions still take their GTIDs, as empty ones.")
+    String replicateIgnoreTable;
+
+    @Option(names = "--replicate-wild-do-table", description = "As --replicate-do-table, with patterns:"
+        + " % any run of characters, _ any one, \\_ an underscore.")
+    String replicateWildDoTable;
+
+    @Option(names = "--replicate-wild-ignore-table", description = "As --replicate-ignore-table, with patterns.")
+    String replicateWildIgnoreTable;
+
     /** What resolve() read of replica-of and source-delay; null for a member of a group. */
     private io.cohort.server.replica.ReadReplica.Settings replica;
 
@@ -301,10 +316,10 @@ public final class ServerMain implements Runnable {
         if (why == null) {
           return 0;
         }
-        // As mysqld after a clone: the member starts again in the same process, on the copy.
-        LoggerFactory.getLogger(ServerMain.class).warn("member {} restarts to clone a donor's data: {}",
-            config.memberId(), why);
-        m = running.restart(config);
+        // As mysqld after a clone: the member starts again in the same process, on the copy (or,
+        // on a read replica, past a skipped transaction).
+        LoggerFactory.getLogger(ServerMain.class).warn("member {} restarts: {}", config.memberId(), why);
+        m = running.restart(config, replica);
       }
       return 0;
     }
@@ -323,7 +338,8 @@ public final class ServerMain implements Runnable {
        * not held while it starts (a clone takes minutes): a shutdown meanwhile ends the process,
        * and the clone resumes at the next start.
        */
-      Member restart(MemberConfig config) throws java.io.IOException {
+      Member restart(MemberConfig config, io.cohort.server.replica.ReadReplica.Settings replica)
+          throws java.io.IOException {
         Member old;
         synchronized (this) {
           if (stopping) {
@@ -333,7 +349,7 @@ public final class ServerMain implements Runnable {
           member = null;
         }
         old.close();
-        Member m = Member.start(config, null);
+        Member m = Member.start(config, replica);
         synchronized (this) {
           if (stopping) {
             m.close();
@@ -396,7 +412,19 @@ public final class ServerMain implements Runnable {
       if (delay > 0 && sources.isEmpty()) {
         throw new ConfigException("source-delay is for a read replica: give replica-of too");
       }
-      replica = sources.isEmpty() ? null : new io.cohort.server.replica.ReadReplica.Settings(sources, delay);
+      io.cohort.server.replica.ReplicationFilter filter;
+      try {
+        filter = new io.cohort.server.replica.ReplicationFilter(addresses(pick(replicateDoTable, p, "replicate-do-table", "")),
+            addresses(pick(replicateIgnoreTable, p, "replicate-ignore-table", "")),
+            addresses(pick(replicateWildDoTable, p, "replicate-wild-do-table", "")),
+            addresses(pick(replicateWildIgnoreTable, p, "replicate-wild-ignore-table", "")));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
+      if (!filter.keepsAll() && sources.isEmpty()) {
+        throw new ConfigException("replicate-* filters are for a read replica: give replica-of too");
+      }
+      replica = sources.isEmpty() ? null : new io.cohort.server.replica.ReadReplica.Settings(sources, delay, filter);
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
       int port;
@@ -532,7 +560,8 @@ public final class ServerMain implements Runnable {
         "recovery-reconnect-interval", "recovery-complete-at", "http-listen", "log-format", "advertise-address", "group-advertise-address",
         "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "http-tls", "ip-allowlist",
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
-        "bootstrap", "seeds", "replica-of", "source-delay", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "bootstrap", "seeds", "replica-of", "source-delay", "replicate-do-table", "replicate-ignore-table",
+        "replicate-wild-do-table", "replicate-wild-ignore-table", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",

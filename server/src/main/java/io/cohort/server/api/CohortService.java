@@ -454,6 +454,18 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     forced(() -> m.group().forceMembers(req.getMembersList(), req.getExecute()), out);
   }
 
+  @Override
+  public void skipReplicaTransaction(io.cohort.proto.SkipReplicaTransactionRequest req,
+      StreamObserver<io.cohort.proto.SkipReplicaTransactionResponse> out) {
+    try {
+      out.onNext(io.cohort.proto.SkipReplicaTransactionResponse.newBuilder()
+          .setMessage(m.group().skipReplicaTransaction(req.getGtid())).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
+  }
+
   /** An operator's forced restart of the group (it blocks while the group resumes). */
   private interface ForcedAction {
     io.cohort.proto.ForceBootstrapResponse run() throws InterruptedException;

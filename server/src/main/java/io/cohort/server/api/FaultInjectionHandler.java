@@ -15,9 +15,39 @@ import org.slf4j.LoggerFactory;
 public final class FaultInjectionHandler extends FaultInjectionGrpc.FaultInjectionImplBase {
   private static final Logger LOG = LoggerFactory.getLogger(FaultInjectionHandler.class);
   private final FaultSwitch faults;
+  private final io.cohort.server.storage.Storage storage;
+  private final io.cohort.server.apply.Applier applier;
 
-  public FaultInjectionHandler(FaultSwitch faults) {
+  public FaultInjectionHandler(FaultSwitch faults, io.cohort.server.storage.Storage storage,
+      io.cohort.server.apply.Applier applier) {
     this.faults = faults;
+    this.storage = storage;
+    this.applier = applier;
+  }
+
+  @Override
+  public void deleteRowUnlogged(io.cohort.proto.DeleteRowUnloggedRequest req,
+      StreamObserver<io.cohort.proto.DeleteRowUnloggedResponse> out) {
+    try {
+      io.cohort.server.model.Table t = applier.catalog().byName(req.getTable());
+      if (t == null) {
+        throw new io.cohort.server.model.DbException(io.cohort.server.model.ErrorCode.NOT_FOUND, "table '"
+            + io.cohort.server.model.Shown.of(req.getTable()) + "' does not exist");
+      }
+      byte[] key = t.rowKey(req.getKey(), false);
+      boolean there;
+      try (io.cohort.server.storage.ReadView view = storage.snapshot()) {
+        there = view.getRow(key) != null;
+      }
+      io.cohort.server.storage.Batch b = storage.newBatch();
+      b.deleteRow(key);
+      storage.write(b, true);
+      LOG.warn("fault injection: a row of table {} deleted by hand, unlogged{}", t.name(), there ? "" : " (it was not there)");
+      out.onNext(io.cohort.proto.DeleteRowUnloggedResponse.newBuilder().setDeleted(there).build());
+      out.onCompleted();
+    } catch (RuntimeException e) {
+      out.onError(Errors.toStatus(e));
+    }
   }
 
   @Override

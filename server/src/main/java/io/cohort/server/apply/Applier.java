@@ -106,6 +106,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
    */
   private volatile boolean syncEachBatch = true;
   private volatile Throwable failure;
+  /** A read replica's check of each row change against its data (null: none, in a group). */
+  private volatile RowCheck rowCheck;
   /** Extra microseconds per transaction (fault injection: a slow disk); none unless set. */
   private volatile java.util.function.IntSupplier delayMicros = () -> 0;
   /** The hash chained over the batch being built (applier thread only). */
@@ -164,6 +166,20 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     if (on && !was) {
       storage.syncWal();
     }
+  }
+
+  /**
+   * Checks, at commit, that every row change finds the data its source found, and stops on the
+   * first that does not ({@link ReplicaApplyException}): for a read replica, whose data someone
+   * may have changed by hand. Before {@link #start}.
+   */
+  public void checkRowsAsAReplica() {
+    this.rowCheck = new RowCheck(storage, groupUuid);
+  }
+
+  /** Why this applier stopped, or null while it runs. */
+  public Throwable failure() {
+    return failure;
   }
 
   /** Makes each transaction take this many more microseconds to apply (fault injection drills). */
@@ -280,6 +296,11 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (ReplicaApplyException e) {
+      failure = e;
+      LOG.error("replica applier stopped: {}; once the data is mended, or to skip it: stop the replica, run"
+          + " 'cohort replica skip {}' and start it again", e.getMessage(), e.gtid());
+      listener.failed(e);
     } catch (Throwable t) {
       failure = t;
       LOG.error("applier stopped: {}", t.toString(), t);
@@ -389,9 +410,25 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       Batch batch = storage.newBatch(expected);
       GtidSet gtids = executed;
       List<Certified> certified = new ArrayList<>(run.size());
+      RowCheck check = rowCheck;
+      if (check != null) {
+        check.startBatch();
+      }
       for (long seqno : run) {
         Executed e = done.remove(seqno);
         Certified c = e.c();
+        if (check != null) {
+          try {
+            check.check(e.catalog(), c.tx(), c.seqno());
+          } catch (ReplicaApplyException x) {
+            check.endBatch();
+            if (!certified.isEmpty()) { // what came before it is applied: the replica stops exactly on it
+              finish(batch, certified, gtids, null);
+              schedule.committed(certified.get(certified.size() - 1).seqno());
+            }
+            throw x;
+          }
+        }
         if (e.deferred()) {
           writer.writeRows(batch, e.catalog(), c.tx(), c.seqno());
           pendingHash = LogEntries.logHashing(storage, batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
@@ -402,6 +439,9 @@ public final class Applier implements ApplyQueue, AutoCloseable {
           gtids = logAndCount(batch, c, e.canonical(), gtids);
         }
         certified.add(c);
+      }
+      if (check != null) {
+        check.endBatch();
       }
       finish(batch, certified, gtids, null);
       schedule.committed(run.get(run.size() - 1));

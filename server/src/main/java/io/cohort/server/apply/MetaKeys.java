@@ -24,6 +24,11 @@ public final class MetaKeys {
   public static final String LOG_PURGED_UP_TO = "log_purged_up_to";
   /** The log's age checkpoints ({@code LogRetention.encode}). */
   public static final String LOG_CHECKPOINTS = "log_checkpoints";
+  /**
+   * A read replica's skip of a transaction its applier stopped on ({@code ReadReplica.skip}):
+   * a {@code LogEntry} with the seqno and the source's history hash there, done at the next start.
+   */
+  public static final String REPLICA_SKIP = "replica_skip";
   /** Prefix of one entry per table: the TableSchema. */
   public static final String TABLE_PREFIX = "table/";
 

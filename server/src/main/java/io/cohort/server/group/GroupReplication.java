@@ -111,6 +111,15 @@ public interface GroupReplication extends AutoCloseable {
    */
   long logNeededAbove();
 
+  /**
+   * A read replica's skip of the transaction {@code gtid} its applier stopped on: the answer for
+   * the operator. Refused on a member of a group.
+   */
+  default String skipReplicaTransaction(String gtid) {
+    throw new GroupRefusedException("this member is in a group, not a read replica: there is no replica applier"
+        + " to skip a transaction of");
+  }
+
   /** A read replica's replication (SHOW REPLICA STATUS); null on a member of a group. */
   default io.cohort.proto.ReplicaStatus replicaStatus() {
     return null;

@@ -135,6 +135,11 @@ public final class IncrementalRecovery {
     return new ToApply(e.getTransaction(), dependsOn);
   }
 
+  /** The donors' history hash at the last transaction {@link #received} returned. */
+  public byte[] chain() {
+    return chain;
+  }
+
   /** The donor asked last gave nothing: the next one is asked. */
   public void passOver() {
     turn++;

@@ -11,7 +11,15 @@ import io.cohort.proto.JoinResponse;
 import io.cohort.proto.ProbeRequest;
 import io.cohort.proto.ProbeResponse;
 import io.cohort.proto.Transaction;
+import io.cohort.proto.LogEntry;
 import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.LogEntries;
+import io.cohort.server.apply.MetaKeys;
+import io.cohort.server.apply.ReplicaApplyException;
+import io.cohort.server.model.Shown;
+import io.cohort.server.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.cohort.server.driver.ConsensusDriver;
 import io.cohort.server.group.CertificationPipeline;
 import io.cohort.server.group.CommitOutcome;
@@ -31,8 +39,12 @@ import java.util.concurrent.CompletableFuture;
 public final class ReadReplica implements GroupReplication {
   /** The role a replica shows in status. */
   public static final String ROLE = "REPLICA";
+  private static final Logger LOG = LoggerFactory.getLogger(ReadReplica.class);
 
   private final String memberId;
+  private final String groupUuid;
+  private final Storage storage;
+  private final java.util.function.Consumer<String> restart;
   private final String version;
   private final Applier applier;
   private final CertificationPipeline pipeline;
@@ -40,16 +52,31 @@ public final class ReadReplica implements GroupReplication {
   private final Thread thread;
   private volatile String address = "";
 
-  /** How a member is a replica: its sources, and {@code delaySeconds} of source-delay (MySQL's SOURCE_DELAY). */
-  public record Settings(List<String> sources, long delaySeconds) {}
+  /**
+   * How a member is a replica: its sources, {@code delaySeconds} of source-delay (MySQL's
+   * SOURCE_DELAY), and which tables it keeps.
+   */
+  public record Settings(List<String> sources, long delaySeconds, ReplicationFilter filter) {
+    public Settings(List<String> sources, long delaySeconds) {
+      this(sources, delaySeconds, ReplicationFilter.NONE);
+    }
+  }
 
+  /**
+   * @param storage this replica's data, log and metadata
+   * @param restart asks for the member to be closed and started again in this process, with why
+   */
   public ReadReplica(String memberId, String version, String groupUuid, CertificationPipeline pipeline,
-      Applier applier, Settings settings, ChannelCredentials credentials) {
+      Applier applier, Settings settings, ChannelCredentials credentials, Storage storage,
+      java.util.function.Consumer<String> restart) {
     this.memberId = memberId;
+    this.groupUuid = groupUuid;
+    this.storage = storage;
+    this.restart = restart;
     this.version = version;
     this.pipeline = pipeline;
     this.applier = applier;
-    this.receiver = new ReplicaReceiver(groupUuid, applier, settings.sources(), settings.delaySeconds(), credentials);
+    this.receiver = new ReplicaReceiver(groupUuid, applier, settings, credentials, n -> LogEntries.at(storage, n));
     this.thread = new Thread(receiver, "cohort-replica-receiver");
     thread.setDaemon(true);
   }
@@ -57,8 +84,85 @@ public final class ReadReplica implements GroupReplication {
   /** Starts receiving; {@code address} is where clients reach this replica. */
   public void start(String address) {
     this.address = address;
+    applier.checkRowsAsAReplica();
     pipeline.start(); // the applier
+    finishSkip();
     thread.start();
+  }
+
+  /**
+   * Commits the transaction an operator skipped ({@link #skipReplicaTransaction}) empty in its
+   * place, with the source's history hash there, before the receiver asks for what follows it. A
+   * crash before the skip record is deleted finds it done already and only deletes it.
+   */
+  private void finishSkip() {
+    byte[] b = storage.getMeta(MetaKeys.REPLICA_SKIP);
+    if (b == null) {
+      return;
+    }
+    LogEntry skip;
+    try {
+      skip = LogEntry.parseFrom(b);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("this replica's record of a skipped transaction is unreadable", e);
+    }
+    long seqno = skip.getSeqno();
+    long applied = applier.lastApplied();
+    if (applied == seqno - 1) {
+      applier.enqueue(seqno, Transaction.newBuilder().setTxnId("skipped " + groupUuid + ":" + seqno)
+          .setOriginMember(memberId).setSourceHistoryHash(skip.getHistoryHash()).build(), seqno - 1);
+      try {
+        if (!applier.awaitDrained(60_000)) {
+          throw new IllegalStateException("the applier did not commit the skipped transaction " + groupUuid + ":"
+              + seqno + ": " + applier.failure());
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while skipping " + groupUuid + ":" + seqno, e);
+      }
+      LOG.warn("replica: transaction {}:{} skipped: committed empty in its place, its changes never applied here",
+          groupUuid, seqno);
+    } else {
+      LOG.warn("replica: the skip of {}:{} was done already (applied up to {})", groupUuid, seqno, applied);
+    }
+    storage.deleteMetaNow(MetaKeys.REPLICA_SKIP);
+  }
+
+  @Override
+  public String skipReplicaTransaction(String gtid) {
+    String shown = Shown.of(gtid);
+    int colon = gtid.lastIndexOf(':');
+    long seqno;
+    try {
+      seqno = colon < 0 || !gtid.substring(0, colon).equals(groupUuid) ? -1 : Long.parseLong(gtid.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      seqno = -1;
+    }
+    if (seqno < 1) {
+      throw new IllegalArgumentException("'" + shown + "' is not a GTID of group " + groupUuid + " (" + groupUuid
+          + ":N, N >= 1)");
+    }
+    Throwable failure = applier.failure();
+    if (!(failure instanceof ReplicaApplyException r)) {
+      throw new GroupRefusedException("the applier of replica " + memberId + " has not stopped on a transaction"
+          + (failure == null ? " (it runs; Executed_Gtid_Set " + applier.executed() + ")" : ": " + failure.getMessage())
+          + "; nothing to skip");
+    }
+    if (r.seqno() != seqno) {
+      throw new GroupRefusedException("the applier of replica " + memberId + " stopped on " + r.gtid() + ", not "
+          + shown + ": skip that one");
+    }
+    byte[] sourceHash = receiver.sourceHashOf(seqno);
+    if (sourceHash == null) {
+      throw new IllegalStateException("replica " + memberId + " no longer knows its source's history hash at "
+          + r.gtid() + "; restart it and try again");
+    }
+    storage.putMetaNow(MetaKeys.REPLICA_SKIP, LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(seqno)
+        .setHistoryHash(com.google.protobuf.ByteString.copyFrom(sourceHash)).build().toByteArray());
+    LOG.warn("replica: skipping {} at an operator's request; replication restarts after it", r.gtid());
+    restart.accept("skipping transaction " + r.gtid() + " at an operator's request");
+    return "transaction " + r.gtid() + " is committed empty in its place and replication starts again after it;"
+        + " its changes are never applied on " + memberId;
   }
 
   private String refusal(String what) {
@@ -85,6 +189,9 @@ public final class ReadReplica implements GroupReplication {
   /** ONLINE while a source answers, CONNECTING while none does, ERROR once replication stopped. */
   @Override
   public String localState() {
+    if (applier.failure() != null) {
+      return "ERROR";
+    }
     return switch (receiver.state()) {
       case "CONNECTED" -> "ONLINE";
       case "ERROR" -> "ERROR";
@@ -107,6 +214,12 @@ public final class ReadReplica implements GroupReplication {
   public void close() {
     receiver.stop();
     thread.interrupt();
+    try {
+      thread.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    applier.close(); // what was queued is applied before storage closes
   }
 
   @Override
@@ -114,7 +227,8 @@ public final class ReadReplica implements GroupReplication {
     String state = localState();
     String reason = switch (state) {
       case "ONLINE" -> "";
-      case "ERROR" -> "replication stopped: " + receiver.lastError();
+      case "ERROR" -> "replication stopped: " + (applier.failure() != null ? applier.failure().getMessage()
+          : receiver.lastError());
       default -> "no source answers" + (receiver.lastError().isEmpty() ? " yet" : ": " + receiver.lastError());
     };
     return new GroupStatus(ROLE, receiver.source(), reason, Map.of(), FlowControlStatus.getDefaultInstance(), "",
@@ -182,7 +296,15 @@ public final class ReadReplica implements GroupReplication {
 
   @Override
   public io.cohort.proto.ReplicaStatus replicaStatus() {
-    return receiver.status(System.currentTimeMillis());
+    io.cohort.proto.ReplicaStatus.Builder b = receiver.status(System.currentTimeMillis()).toBuilder();
+    Throwable failure = applier.failure();
+    if (failure != null) {
+      b.setLastApplierError(failure.getMessage() == null ? failure.toString() : failure.getMessage());
+      if (failure instanceof ReplicaApplyException r) {
+        b.setLastApplierErrorGtid(r.gtid());
+      }
+    }
+    return b.build();
   }
 
   /** A replica's own restart needs nothing before what it applied; replicas chained to it are held by ReadLog. */

@@ -1,7 +1,9 @@
 package io.cohort.server.replica;
 
 import io.cohort.proto.CohortServiceGrpc;
+import com.google.protobuf.ByteString;
 import io.cohort.proto.LogEntry;
+import io.cohort.proto.Transaction;
 import io.cohort.proto.ReadLogRequest;
 import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +53,8 @@ final class ReplicaReceiver implements Runnable {
   private final List<String> configured;
   private final ChannelCredentials credentials;
   private final long delayMs;
+  private final ReplicationFilter filter;
+  private final LongFunction<LogEntry> log;
   /** When the next transaction is due, while the receiver waits for it (source-delay); 0 when not waiting. */
   private volatile long waitingUntilMs;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
@@ -62,20 +67,37 @@ final class ReplicaReceiver implements Runnable {
   /** The last transaction received, and whether the last poll of the source found nothing after it. */
   private volatile long received;
   private volatile boolean caughtUp;
-  /** Original commit times of what was received and not applied yet, oldest first. */
-  private final java.util.concurrent.ConcurrentLinkedDeque<long[]> unapplied =
+  /** What was received and not applied yet, oldest first. */
+  private final java.util.concurrent.ConcurrentLinkedDeque<Received> unapplied =
       new java.util.concurrent.ConcurrentLinkedDeque<>();
 
-  ReplicaReceiver(String groupUuid, Applier applier, List<String> sources, long delaySeconds,
-      ChannelCredentials credentials) {
-    if (sources.isEmpty()) {
+  /** A transaction received: its original commit time and the source's history hash there. */
+  private record Received(long seqno, long commitMs, byte[] sourceHash) {}
+
+  ReplicaReceiver(String groupUuid, Applier applier, ReadReplica.Settings settings, ChannelCredentials credentials,
+      LongFunction<LogEntry> log) {
+    if (settings.sources().isEmpty()) {
       throw new IllegalArgumentException("a replica needs a source (replica-of)");
     }
     this.groupUuid = groupUuid;
     this.applier = applier;
-    this.configured = List.copyOf(sources);
+    this.configured = List.copyOf(settings.sources());
     this.credentials = credentials;
-    this.delayMs = delaySeconds * 1000;
+    this.delayMs = settings.delaySeconds() * 1000;
+    this.filter = settings.filter();
+    this.log = log;
+  }
+
+  /**
+   * The source's history hash kept with transaction {@code applied}, or null when there is none
+   * (the replica's own hash is the source's: no filter changed what it logged).
+   */
+  private byte[] keptSourceHash(long applied) {
+    LogEntry last = applied == 0 ? null : log.apply(applied);
+    if (last != null && !last.getTransaction().getSourceHistoryHash().isEmpty()) {
+      return last.getTransaction().getSourceHistoryHash().toByteArray();
+    }
+    return null;
   }
 
   /** The member streamed from last ("" before any). */
@@ -83,7 +105,10 @@ final class ReplicaReceiver implements Runnable {
     return source;
   }
 
-  /** CONNECTING, CONNECTED (a source answered within the last few seconds) or ERROR (divergent history, purged log). */
+  /**
+   * CONNECTING, CONNECTED (a source answered within the last few seconds), ERROR (divergent
+   * history, purged log) or STOPPED (the applier stopped on a transaction).
+   */
   String state() {
     if (state.equals("CONNECTED") && System.nanoTime() - lastHeardNanos > TimeUnit.SECONDS.toNanos(5)) {
       return "CONNECTING";
@@ -99,24 +124,34 @@ final class ReplicaReceiver implements Runnable {
   /** SHOW REPLICA STATUS at {@code nowMs}. */
   io.cohort.proto.ReplicaStatus status(long nowMs) {
     long applied = applier.lastApplied();
-    long[] oldest = forgetApplied(applied);
+    Received oldest = forgetApplied(applied);
     String st = state();
-    long behind = !st.equals("CONNECTED") ? -1 : oldest != null ? Math.max(0, (nowMs - oldest[1]) / 1000)
+    long behind = !st.equals("CONNECTED") ? -1 : oldest != null ? Math.max(0, (nowMs - oldest.commitMs()) / 1000)
         : caughtUp ? 0 : -1;
     long got = Math.max(received, applied);
-    return io.cohort.proto.ReplicaStatus.newBuilder().setSource(source).addAllSources(sourceList)
+    return filter.showIn(io.cohort.proto.ReplicaStatus.newBuilder()).setSource(source).addAllSources(sourceList)
         .setReceiverState(st).setRetrievedGtidSet(got == 0 ? "" : groupUuid + ":1-" + got)
         .setSecondsBehindSource(behind).setLastError(lastError).setSqlDelay(delayMs / 1000)
         .setSqlRemainingDelay(waitingUntilMs == 0 ? -1 : Math.max(0, (waitingUntilMs - nowMs + 999) / 1000)).build();
   }
 
-  /** Drops the commit times of what was applied; returns the oldest left (null: none). */
-  private long[] forgetApplied(long applied) {
-    long[] oldest;
-    while ((oldest = unapplied.peekFirst()) != null && oldest[0] <= applied) {
+  /** Forgets what was applied; returns the oldest transaction left (null: none). */
+  private Received forgetApplied(long applied) {
+    Received oldest;
+    while ((oldest = unapplied.peekFirst()) != null && oldest.seqno() <= applied) {
       unapplied.pollFirst();
     }
     return oldest;
+  }
+
+  /** The source's history hash at {@code seqno}, received and not applied; null when not known. */
+  byte[] sourceHashOf(long seqno) {
+    for (Received r : unapplied) {
+      if (r.seqno() == seqno) {
+        return r.sourceHash();
+      }
+    }
+    return null;
   }
 
   void stop() {
@@ -150,7 +185,11 @@ final class ReplicaReceiver implements Runnable {
     List<String> sources = sources();
     sourceList = List.copyOf(sources);
     received = applied;
-    byte[] here = applier.lastHash();
+    byte[] kept = keptSourceHash(applied);
+    byte[] here = kept != null ? kept : applier.lastHash();
+    // Once a filtered transaction is logged here, this replica's history hash is its own: every
+    // later one keeps the source's, filters or not, so that a restart can take up the stream.
+    boolean keepSourceHash = !filter.keepsAll() || kept != null;
     IncrementalRecovery stream = new IncrementalRecovery(groupUuid, certifier, applied + 1, Long.MAX_VALUE, sources,
         here, (from, seqno, hash) -> {
           if (!Arrays.equals(hash, here)) {
@@ -162,6 +201,11 @@ final class ReplicaReceiver implements Runnable {
     LOG.info("replica: applied up to {}:{}; sources {}", groupUuid, applied, sources);
     String failing = null;
     while (!stopped) {
+      if (applier.failure() != null) {
+        state = "STOPPED";
+        LOG.warn("replica: receiving stopped because the applier stopped");
+        return;
+      }
       String from = stream.donor();
       long before = stream.askFrom();
       boolean failed = false;
@@ -180,11 +224,19 @@ final class ReplicaReceiver implements Runnable {
           }
           IncrementalRecovery.ToApply next = stream.received(from, e);
           if (next != null) {
-            while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped) {
+            while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped
+                && applier.failure() == null) {
               Thread.sleep(1);
             }
-            applier.enqueue(e.getSeqno(), next.tx(), next.lastCommitted());
-            unapplied.addLast(new long[] {e.getSeqno(), e.getCommitTimestampMs()});
+            if (applier.failure() != null) {
+              break;
+            }
+            Transaction tx = filter.apply(next.tx());
+            if (keepSourceHash) {
+              tx = tx.toBuilder().setSourceHistoryHash(ByteString.copyFrom(stream.chain())).build();
+            }
+            applier.enqueue(e.getSeqno(), tx, next.lastCommitted());
+            unapplied.addLast(new Received(e.getSeqno(), e.getCommitTimestampMs(), stream.chain()));
             received = e.getSeqno();
           }
         }

@@ -24,7 +24,7 @@ class AuthorizationTest {
     }
     expected.put("ReadLog", Privilege.REPLICATION);
     for (String m : Set.of("SetPrimary", "SwitchToMultiPrimary", "SwitchToSinglePrimary", "ForceBootstrap",
-        "ForceMembers", "CreateUser", "AlterUser", "DropUser", "ListUsers")) {
+        "ForceMembers", "CreateUser", "AlterUser", "DropUser", "ListUsers", "SkipReplicaTransaction")) {
       expected.put(m, Privilege.ADMIN);
     }
     for (MethodDescriptor<?, ?> md : CohortServiceGrpc.getServiceDescriptor().getMethods()) {
