@@ -72,6 +72,7 @@ final class ReplicaCommands implements Runnable {
     out.printf("Executed_Gtid_Set: %s%n", s.getGtidExecuted());
     out.printf("Seconds_Behind_Source: %s%n", r.getSecondsBehindSource() < 0 ? "NULL"
         : Long.toString(r.getSecondsBehindSource()));
+    out.printf("Semi_Sync: %s%n", r.getSemiSync() ? "ON" : "OFF");
     out.printf("SQL_Delay: %d%n", r.getSqlDelay());
     out.printf("SQL_Remaining_Delay: %s%n", r.getSqlRemainingDelay() < 0 ? "NULL"
         : Long.toString(r.getSqlRemainingDelay()));

@@ -71,6 +71,13 @@ final class StatusCommand extends CliCommand {
           r.getSecondsBehindSource() < 0 ? "NULL" : r.getSecondsBehindSource() + " s",
           r.getLastError().isEmpty() ? "" : "  last error: " + r.getLastError());
     }
+    if (s.hasSemiSync()) {
+      io.cohort.proto.SemiSyncStatus ss = s.getSemiSync();
+      out.printf("semi-sync      %s  %s, %d ack%s, timeout %d ms  replicas %s  yes %d  no %d%s%n", ss.getStatus(),
+          ss.getWaitPoint(), ss.getWaitForReplicaCount(), ss.getWaitForReplicaCount() == 1 ? "" : "s",
+          ss.getTimeoutMs(), ss.getClientsCount() == 0 ? "-" : String.join(",", ss.getClientsList()), ss.getYesTx(),
+          ss.getNoTx(), ss.getReason().isEmpty() ? "" : "  (" + ss.getReason() + ")");
+    }
     out.printf("transactions   committed %d  aborted %d  open %d%n",
         s.getTransactionsCommitted(), s.getTransactionsAborted(), s.getOpenTransactions());
     out.printf("fsync          %s%n", s.getFsync());

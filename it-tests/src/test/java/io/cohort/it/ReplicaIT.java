@@ -51,7 +51,7 @@ class ReplicaIT {
       MemberProcess source = g.member(g.members.get(0).status().getPrimary());
       r1.withArgs(List.of("--group-name", g.groupName, "--replica-of", source.address())).start();
       r2.withArgs(List.of("--group-name", g.groupName, "--replica-of", r1.address())).start();
-      r3.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--source-delay", "3")).start();
+      r3.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--source-delay", "5")).start();
 
       Set<Long> acked = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
@@ -111,8 +111,8 @@ class ReplicaIT {
       assertThat(r2.status().getReplica().getSource()).isEqualTo(r1.address());
       assertThat(survivor.status().hasReplica()).as("a member of the group is no replica").isFalse();
 
-      // Delayed (source-delay 3, MySQL's SOURCE_DELAY): r3 applies a transaction no sooner than
-      // 3 s after its original commit, and then holds what the group holds.
+      // Delayed (source-delay 5, MySQL's SOURCE_DELAY): r3 applies a transaction no sooner than
+      // 5 s after its original commit, and then holds what the group holds.
       long sent = System.currentTimeMillis();
       String gtid = c.insert("kv", Row.of("k", -2L, "v", -2L)).gtid();
       long seen;
@@ -125,8 +125,8 @@ class ReplicaIT {
         }
         seen = System.currentTimeMillis();
       }
-      assertThat(seen - sent).as("ms from the commit to the row on the delayed replica").isGreaterThanOrEqualTo(3000);
-      assertThat(r3.status().getReplica().getSqlDelay()).isEqualTo(3);
+      assertThat(seen - sent).as("ms from the commit to the row on the delayed replica").isGreaterThanOrEqualTo(5000);
+      assertThat(r3.status().getReplica().getSqlDelay()).isEqualTo(5);
       String last = survivor.status().getGtidExecuted();
       GroupCluster.awaitOn(List.of(r3), st -> st.getGtidExecuted().equals(last), 60, "r3 caught up");
       assertThat(keys(r3.address())).isEqualTo(keys(survivor.address()));

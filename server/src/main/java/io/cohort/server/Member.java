@@ -18,6 +18,7 @@ import io.cohort.server.api.OfflineModeInterceptor;
 import io.cohort.server.api.RequestGuard;
 import io.cohort.server.metrics.HttpEndpoint;
 import io.cohort.server.replica.ReadReplica;
+import io.cohort.server.replica.SemiSyncSource;
 import io.cohort.server.metrics.MemberMetrics;
 import io.cohort.server.group.ConsensusGroup;
 import io.cohort.server.api.FaultInjectionHandler;
@@ -107,6 +108,15 @@ public final class Member implements AutoCloseable {
    * group, or with {@code replica} settings (null: none) as a read replica of it ({@link ReadReplica}).
    */
   public static Member start(MemberConfig config, ReadReplica.Settings replica) throws IOException {
+    return start(config, replica, SemiSyncSource.Settings.OFF);
+  }
+
+  /**
+   * As {@link #start(MemberConfig, ReadReplica.Settings)}, a member of a group with {@code semiSync}
+   * replication to its read replicas (ignored on a replica).
+   */
+  public static Member start(MemberConfig config, ReadReplica.Settings replica, SemiSyncSource.Settings semiSyncSettings)
+      throws IOException {
     List<String> replicaOf = replica == null ? List.of() : replica.sources();
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
@@ -142,6 +152,13 @@ public final class Member implements AutoCloseable {
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
       FaultSwitch faults = new FaultSwitch();
       applier.delayEachTransaction(faults::applierDelayMicros);
+      SemiSyncSource semiSync = new SemiSyncSource(replicaOf.isEmpty() ? semiSyncSettings : SemiSyncSource.Settings.OFF,
+          applier::lastApplied);
+      if (semiSync.enabled()) {
+        applier.serveUnapplied(semiSync::beforeVisible);
+        LOG.info("semi-sync source: commits wait for {} replica acknowledgement(s) at {}, for at most {} ms",
+            semiSyncSettings.waitForReplicaCount(), semiSyncSettings.waitPoint(), semiSyncSettings.timeoutMs());
+      }
       ConsensusGroup consensus = null;
       ReadReplica readReplica = null;
       GroupReplication group;
@@ -160,7 +177,7 @@ public final class Member implements AutoCloseable {
       MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
       Accounts accounts = new Accounts(config.auth(), applier::snapshot, applier::systemTablesChangedAt);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
-          report, System::currentTimeMillis, System.currentTimeMillis(), metrics, accounts);
+          report, System::currentTimeMillis, System.currentTimeMillis(), metrics, accounts, semiSync);
       metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);

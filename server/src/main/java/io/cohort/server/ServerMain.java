@@ -179,6 +179,29 @@ public final class ServerMain implements Runnable {
     @Option(names = "--replicate-wild-ignore-table", description = "As --replicate-ignore-table, with patterns.")
     String replicateWildIgnoreTable;
 
+    @Option(names = "--semi-sync-source-enabled", paramLabel = "on|off", description = "On a member of a group:"
+        + " commits wait for read replicas started with --semi-sync-replica-enabled to acknowledge them (default off).")
+    String semiSyncSourceEnabled;
+
+    @Option(names = "--semi-sync-wait-point", paramLabel = "AFTER_SYNC|AFTER_COMMIT", description = "AFTER_SYNC"
+        + " (default): this member makes a transaction visible only once acknowledged; AFTER_COMMIT: only the client's"
+        + " answer waits.")
+    String semiSyncWaitPoint;
+
+    @Option(names = "--semi-sync-wait-for-replica-count", description = "Acknowledgements each commit waits for (default 1).")
+    Integer semiSyncWaitForReplicaCount;
+
+    @Option(names = "--semi-sync-timeout", paramLabel = "MS", description = "After this long without enough"
+        + " acknowledgements, commits stop waiting (semi-sync OFF) until a replica catches up (default 10000).")
+    Long semiSyncTimeout;
+
+    @Option(names = "--semi-sync-replica-enabled", paramLabel = "on|off", description = "With --replica-of:"
+        + " acknowledge what is applied to the source, for its semi-synchronous commits (default off).")
+    String semiSyncReplicaEnabled;
+
+    /** What resolve() read of the semi-sync source settings. */
+    private io.cohort.server.replica.SemiSyncSource.Settings semiSync = io.cohort.server.replica.SemiSyncSource.Settings.OFF;
+
     /** What resolve() read of replica-of and source-delay; null for a member of a group. */
     private io.cohort.server.replica.ReadReplica.Settings replica;
 
@@ -304,7 +327,7 @@ public final class ServerMain implements Runnable {
       Member first;
       try {
         config = resolve();
-        first = Member.start(config, replica);
+        first = Member.start(config, replica, semiSync);
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
@@ -319,7 +342,7 @@ public final class ServerMain implements Runnable {
         // As mysqld after a clone: the member starts again in the same process, on the copy (or,
         // on a read replica, past a skipped transaction).
         LoggerFactory.getLogger(ServerMain.class).warn("member {} restarts: {}", config.memberId(), why);
-        m = running.restart(config, replica);
+        m = running.restart(config, replica, semiSync);
       }
       return 0;
     }
@@ -338,8 +361,8 @@ public final class ServerMain implements Runnable {
        * not held while it starts (a clone takes minutes): a shutdown meanwhile ends the process,
        * and the clone resumes at the next start.
        */
-      Member restart(MemberConfig config, io.cohort.server.replica.ReadReplica.Settings replica)
-          throws java.io.IOException {
+      Member restart(MemberConfig config, io.cohort.server.replica.ReadReplica.Settings replica,
+          io.cohort.server.replica.SemiSyncSource.Settings semiSync) throws java.io.IOException {
         Member old;
         synchronized (this) {
           if (stopping) {
@@ -349,7 +372,7 @@ public final class ServerMain implements Runnable {
           member = null;
         }
         old.close();
-        Member m = Member.start(config, replica);
+        Member m = Member.start(config, replica, semiSync);
         synchronized (this) {
           if (stopping) {
             m.close();
@@ -424,7 +447,31 @@ public final class ServerMain implements Runnable {
       if (!filter.keepsAll() && sources.isEmpty()) {
         throw new ConfigException("replicate-* filters are for a read replica: give replica-of too");
       }
-      replica = sources.isEmpty() ? null : new io.cohort.server.replica.ReadReplica.Settings(sources, delay, filter);
+      boolean semiSyncReplica = onOff(pick(semiSyncReplicaEnabled, p, "semi-sync-replica-enabled", "off"),
+          "semi-sync-replica-enabled");
+      if (semiSyncReplica && sources.isEmpty()) {
+        throw new ConfigException("semi-sync-replica-enabled is for a read replica: give replica-of too");
+      }
+      replica = sources.isEmpty() ? null
+          : new io.cohort.server.replica.ReadReplica.Settings(sources, delay, filter, semiSyncReplica);
+      boolean semiSource = onOff(pick(semiSyncSourceEnabled, p, "semi-sync-source-enabled", "off"),
+          "semi-sync-source-enabled");
+      if (semiSource && !sources.isEmpty()) {
+        throw new ConfigException("semi-sync-source-enabled is for a member of a group, not a read replica");
+      }
+      String point = pick(semiSyncWaitPoint, p, "semi-sync-wait-point", "AFTER_SYNC").toUpperCase(java.util.Locale.ROOT);
+      if (!point.equals("AFTER_SYNC") && !point.equals("AFTER_COMMIT")) {
+        throw new ConfigException("semi-sync-wait-point must be AFTER_SYNC or AFTER_COMMIT, not '"
+            + io.cohort.server.model.Shown.of(point) + "'");
+      }
+      try {
+        semiSync = new io.cohort.server.replica.SemiSyncSource.Settings(semiSource,
+            io.cohort.server.replica.SemiSyncSource.WaitPoint.valueOf(point),
+            parseInt(semiSyncWaitForReplicaCount, p, "semi-sync-wait-for-replica-count", 1),
+            parseLong(semiSyncTimeout, p, "semi-sync-timeout", 10_000));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
+      }
       String id = pick(memberId, p, "member-id", "m1");
       String[] hostPort = MemberConfig.splitAddress(pick(listen, p, "listen", "127.0.0.1:7001"));
       int port;
@@ -561,7 +608,8 @@ public final class ServerMain implements Runnable {
         "tls-cert", "tls-key", "tls-ca", "client-tls", "group-tls", "http-tls", "ip-allowlist",
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
         "bootstrap", "seeds", "replica-of", "source-delay", "replicate-do-table", "replicate-ignore-table",
-        "replicate-wild-do-table", "replicate-wild-ignore-table", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "replicate-wild-do-table", "replicate-wild-ignore-table", "semi-sync-source-enabled", "semi-sync-wait-point",
+        "semi-sync-wait-for-replica-count", "semi-sync-timeout", "semi-sync-replica-enabled", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",
@@ -588,6 +636,14 @@ public final class ServerMain implements Runnable {
     /** The environment variable of a key: COHORT_ and the key in upper case, '-' as '_'. */
     static String envName(String key) {
       return "COHORT_" + key.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+    }
+
+    private static boolean onOff(String value, String key) {
+      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+        case "on", "true" -> true;
+        case "off", "false" -> false;
+        default -> throw new ConfigException(key + " must be on or off, not '" + io.cohort.server.model.Shown.of(value) + "'");
+      };
     }
 
     private static String pick(String flag, Properties p, String key, String dflt) {

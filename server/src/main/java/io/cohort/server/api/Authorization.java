@@ -93,7 +93,7 @@ public final class Authorization implements ServerInterceptor {
       case "Begin", "Execute", "Commit", "Rollback", "Status" -> null;
       case "DescribeTable", "ListTables" -> Privilege.READ;
       case "CreateTable", "DropTable", "CreateUniqueKey", "DropUniqueKey" -> Privilege.DDL;
-      case "ReadLog" -> Privilege.REPLICATION;
+      case "ReadLog", "ReplicaAck" -> Privilege.REPLICATION;
       default -> Privilege.ADMIN; // group actions, forced restarts, accounts, and anything added later
     };
   }

@@ -55,6 +55,8 @@ import java.util.function.Function;
 public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase {
   static final int DEFAULT_LOG_LIMIT = 1000;
   static final int MAX_LOG_LIMIT = 100_000;
+  /** The longest a ReadLog call waits for the next transaction (wait_ms). */
+  static final int MAX_LOG_WAIT_MS = 10_000;
   /** Where a request that waited for its consistency level goes on (the network thread never waits). */
   private static final java.util.concurrent.Executor CONSISTENCY_THREADS =
       java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -538,12 +540,29 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         throw DbException.invalid("log limit %d is over the maximum %d", Integer.toUnsignedLong(req.getLimit()),
             MAX_LOG_LIMIT); // as a scan's
       }
+      if (Integer.toUnsignedLong(req.getWaitMs()) > MAX_LOG_WAIT_MS) {
+        throw DbException.invalid("log wait_ms %d is over the maximum %d", Integer.toUnsignedLong(req.getWaitMs()),
+            MAX_LOG_WAIT_MS);
+      }
       int limit = req.getLimit() == 0 ? DEFAULT_LOG_LIMIT : req.getLimit();
       LogPurger purger = m.logPurger();
       // 0 = from the oldest entry kept. What a reader asked for stays a while (it reads on).
       long from = req.getFromSeqno() == 0 ? purger.purgedUpTo() + 1 : req.getFromSeqno();
       purger.hold(from);
+      // A semi-synchronous replica also gets what was certified and is not applied here yet.
+      boolean semi = !req.getSemiSyncReplicaId().isEmpty() && m.semiSync().enabled();
+      if (semi) {
+        m.semiSync().heardFrom(Shown.of(req.getSemiSyncReplicaId()));
+      }
       List<byte[]> entries = m.storage().readLog(from, limit);
+      List<LogEntry> unapplied = semi && entries.size() < limit
+          ? m.applier().unappliedFrom(from + entries.size(), limit - entries.size()) : List.of();
+      if (entries.isEmpty() && unapplied.isEmpty() && req.getWaitMs() > 0 && from > purger.purgedUpTo()
+          && m.applier().awaitBeyond(from - 1, req.getWaitMs())) {
+        entries = m.storage().readLog(from, limit); // a long poll: answered as soon as there is more
+        unapplied = semi && entries.size() < limit
+            ? m.applier().unappliedFrom(from + entries.size(), limit - entries.size()) : List.of();
+      }
       for (int i = 0; i < entries.size(); i++) {
         if (Context.current().isCancelled()) {
           return;
@@ -554,13 +573,26 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         }
         out.onNext(e);
       }
-      if (entries.isEmpty() && from <= purger.purgedUpTo()) {
+      if (entries.isEmpty() && unapplied.isEmpty() && from <= purger.purgedUpTo()) {
         throw purged(from, purger);
       }
+      unapplied.forEach(out::onNext);
       out.onCompleted();
     } catch (Throwable t) {
       out.onError(Errors.toStatus(t));
     }
+  }
+
+  @Override
+  public void replicaAck(io.cohort.proto.ReplicaAckRequest req, StreamObserver<io.cohort.proto.ReplicaAckResponse> out) {
+    unary(out, () -> {
+      if (!m.semiSync().enabled()) {
+        throw new DbException(io.cohort.server.model.ErrorCode.FAILED_PRECONDITION, "member " + m.memberId() + " is not a semi-sync source"
+            + " (semi-sync-source-enabled off): its commits wait for no replica");
+      }
+      m.semiSync().ack(Shown.of(req.getReplicaId()), req.getSeqno());
+      return io.cohort.proto.ReplicaAckResponse.getDefaultInstance();
+    });
   }
 
   /** A read from a purged transaction: OUT_OF_RANGE, saying what is gone and where the log starts. */

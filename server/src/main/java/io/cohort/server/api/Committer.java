@@ -96,12 +96,23 @@ final class Committer {
         });
       } else if (!outcome.committed()) {
         out.onError(conflict(outcome));
-      } else if (built.getAfter()) {
-        afterEveryMember(outcome, out, response);
+      } else if (m.semiSync().enabled()) {
+        // Semi-sync (AFTER_COMMIT; under AFTER_SYNC the applier waited already): the answer
+        // waits for the replicas' acknowledgement, or the timeout that turns it off.
+        m.semiSync().acknowledged(outcome.seqno()).whenComplete((v, e) -> answer(built, outcome, out, response));
       } else {
-        reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).setGtid(outcome.gtid()).build()));
+        answer(built, outcome, out, response);
       }
     });
+  }
+
+  private <T> void answer(Transaction built, CommitOutcome outcome, StreamObserver<T> out,
+      Function<CommitResult, T> response) {
+    if (built.getAfter()) {
+      afterEveryMember(outcome, out, response);
+    } else {
+      reply(out, response.apply(CommitResult.newBuilder().setCommitted(true).setGtid(outcome.gtid()).build()));
+    }
   }
 
   /**

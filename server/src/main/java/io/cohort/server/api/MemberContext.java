@@ -22,7 +22,8 @@ public record MemberContext(
     LongSupplier wallClock,
     long startedAtMillis,
     io.cohort.server.metrics.MemberMetrics metrics,
-    io.cohort.server.auth.Accounts accounts) {
+    io.cohort.server.auth.Accounts accounts,
+    io.cohort.server.replica.SemiSyncSource semiSync) {
 
   public String memberId() {
     return config.memberId();

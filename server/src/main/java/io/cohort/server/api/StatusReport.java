@@ -51,6 +51,10 @@ final class StatusReport {
     if (replica != null) {
       b.setReplica(replica);
     }
+    io.cohort.proto.SemiSyncStatus semi = m.semiSync().status();
+    if (semi != null) {
+      b.setSemiSync(semi);
+    }
     return b.build();
   }
 

@@ -106,6 +106,15 @@ public final class Applier implements ApplyQueue, AutoCloseable {
    */
   private volatile boolean syncEachBatch = true;
   private volatile Throwable failure;
+  /**
+   * Transactions queued and not yet applied, for semi-synchronous replicas to fetch before this
+   * member makes them visible (null: not kept).
+   */
+  private volatile java.util.concurrent.ConcurrentSkipListMap<Long, Certified> unapplied;
+  /** Told the last sequence number of each batch before it becomes visible (semi-sync AFTER_SYNC). */
+  private volatile java.util.function.LongConsumer beforeVisible = s -> { };
+  /** Notified whenever something is applied, or queued while {@link #unapplied} is kept. */
+  private final Object progress = new Object();
   /** A read replica's check of each row change against its data (null: none, in a group). */
   private volatile RowCheck rowCheck;
   /** Extra microseconds per transaction (fault injection: a slow disk); none unless set. */
@@ -177,6 +186,57 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     this.rowCheck = new RowCheck(storage, groupUuid);
   }
 
+  /**
+   * Keeps queued transactions readable ({@link #unappliedFrom}) until they are applied, and calls
+   * {@code beforeVisible} with the last sequence number of each batch before it writes it: a
+   * semi-synchronous source. Before {@link #start}.
+   */
+  public void serveUnapplied(java.util.function.LongConsumer beforeVisible) {
+    this.unapplied = new java.util.concurrent.ConcurrentSkipListMap<>();
+    this.beforeVisible = beforeVisible;
+  }
+
+  /**
+   * Queued, not yet applied transactions from {@code from} on, consecutive, at most {@code limit},
+   * as log entries without a history hash (it is computed as they are applied); empty when none
+   * or when they are not kept.
+   */
+  public List<LogEntry> unappliedFrom(long from, int limit) {
+    var map = unapplied;
+    List<LogEntry> out = new ArrayList<>();
+    if (map == null) {
+      return out;
+    }
+    long next = from;
+    for (Certified c : map.tailMap(from).values()) {
+      if (c.seqno() != next || out.size() >= limit) {
+        break;
+      }
+      out.add(LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(c.seqno()).setTransaction(c.tx())
+          .setCommitTimestampMs(c.tx().getOriginTimestampMs()).setLastCommitted(c.lastCommitted()).build());
+      next++;
+    }
+    return out;
+  }
+
+  /**
+   * Waits at most {@code timeoutMs} until a transaction after {@code seqno} is applied, or queued
+   * while {@link #serveUnapplied} keeps them; true when one is.
+   */
+  public boolean awaitBeyond(long seqno, long timeoutMs) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+    synchronized (progress) {
+      while (lastApplied <= seqno && (unapplied == null || lastQueued <= seqno) && failure == null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
+      return true;
+    }
+  }
+
   /** Why this applier stopped, or null while it runs. */
   public Throwable failure() {
     return failure;
@@ -200,7 +260,15 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       throw new IllegalArgumentException("transaction " + seqno + " cannot depend on " + lastCommitted);
     }
     lastQueued = seqno;
-    inbox.add(new Certified(seqno, tx, lastCommitted));
+    Certified c = new Certified(seqno, tx, lastCommitted);
+    var map = unapplied;
+    if (map != null) {
+      map.put(seqno, c);
+      synchronized (progress) {
+        progress.notifyAll();
+      }
+    }
+    inbox.add(c);
   }
 
   /** Threads that execute transactions. */
@@ -530,6 +598,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   private void finish(Batch batch, List<Certified> run, GtidSet gtids, Catalog newCatalog) {
     long last = run.get(run.size() - 1).seqno();
+    beforeVisible.accept(last);
     batch.putMeta(MetaKeys.GTID_EXECUTED, gtids.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
     batch.putMeta(MetaKeys.LAST_SEQNO, KeyCodec.seqnoKey(last));
     boolean sync = syncEachBatch;
@@ -547,6 +616,13 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     executed = gtids;
     appliedPoint = new AppliedPoint(last, pendingHash);
     lastApplied = last;
+    var map = unapplied;
+    if (map != null) {
+      map.headMap(last, true).clear();
+    }
+    synchronized (progress) {
+      progress.notifyAll();
+    }
     for (Certified c : run) {
       if (changesSystemTable(c.tx())) {
         systemTablesChangedAt = c.seqno();

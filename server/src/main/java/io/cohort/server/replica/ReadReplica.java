@@ -50,15 +50,17 @@ public final class ReadReplica implements GroupReplication {
   private final CertificationPipeline pipeline;
   private final ReplicaReceiver receiver;
   private final Thread thread;
+  /** Sends a semi-sync replica's acknowledgements (null: not semi-sync). */
+  private final Thread acker;
   private volatile String address = "";
 
   /**
    * How a member is a replica: its sources, {@code delaySeconds} of source-delay (MySQL's
    * SOURCE_DELAY), and which tables it keeps.
    */
-  public record Settings(List<String> sources, long delaySeconds, ReplicationFilter filter) {
+  public record Settings(List<String> sources, long delaySeconds, ReplicationFilter filter, boolean semiSync) {
     public Settings(List<String> sources, long delaySeconds) {
-      this(sources, delaySeconds, ReplicationFilter.NONE);
+      this(sources, delaySeconds, ReplicationFilter.NONE, false);
     }
   }
 
@@ -76,9 +78,14 @@ public final class ReadReplica implements GroupReplication {
     this.version = version;
     this.pipeline = pipeline;
     this.applier = applier;
-    this.receiver = new ReplicaReceiver(groupUuid, applier, settings, credentials, n -> LogEntries.at(storage, n));
+    this.receiver = new ReplicaReceiver(memberId, groupUuid, applier, settings, credentials,
+        n -> LogEntries.at(storage, n));
     this.thread = new Thread(receiver, "cohort-replica-receiver");
     thread.setDaemon(true);
+    this.acker = settings.semiSync() ? new Thread(receiver::acknowledge, "cohort-replica-acks") : null;
+    if (acker != null) {
+      acker.setDaemon(true);
+    }
   }
 
   /** Starts receiving; {@code address} is where clients reach this replica. */
@@ -88,6 +95,9 @@ public final class ReadReplica implements GroupReplication {
     pipeline.start(); // the applier
     finishSkip();
     thread.start();
+    if (acker != null) {
+      acker.start();
+    }
   }
 
   /**
@@ -214,6 +224,9 @@ public final class ReadReplica implements GroupReplication {
   public void close() {
     receiver.stop();
     thread.interrupt();
+    if (acker != null) {
+      acker.interrupt();
+    }
     try {
       thread.join(10_000);
     } catch (InterruptedException e) {

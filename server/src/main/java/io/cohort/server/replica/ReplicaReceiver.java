@@ -47,6 +47,8 @@ final class ReplicaReceiver implements Runnable {
   private static final long MAX_QUEUED = 2_000;
   private static final int PAGE = 1_000;
   private static final long POLL_MS = 20;
+  /** How long a source holds a request for the next transaction before answering with nothing. */
+  private static final int LONG_POLL_MS = 1_000;
 
   private final String groupUuid;
   private final Applier applier;
@@ -54,6 +56,8 @@ final class ReplicaReceiver implements Runnable {
   private final ChannelCredentials credentials;
   private final long delayMs;
   private final ReplicationFilter filter;
+  private final String memberId;
+  private final boolean semiSync;
   private final LongFunction<LogEntry> log;
   /** When the next transaction is due, while the receiver waits for it (source-delay); 0 when not waiting. */
   private volatile long waitingUntilMs;
@@ -74,8 +78,8 @@ final class ReplicaReceiver implements Runnable {
   /** A transaction received: its original commit time and the source's history hash there. */
   private record Received(long seqno, long commitMs, byte[] sourceHash) {}
 
-  ReplicaReceiver(String groupUuid, Applier applier, ReadReplica.Settings settings, ChannelCredentials credentials,
-      LongFunction<LogEntry> log) {
+  ReplicaReceiver(String memberId, String groupUuid, Applier applier, ReadReplica.Settings settings,
+      ChannelCredentials credentials, LongFunction<LogEntry> log) {
     if (settings.sources().isEmpty()) {
       throw new IllegalArgumentException("a replica needs a source (replica-of)");
     }
@@ -86,6 +90,53 @@ final class ReplicaReceiver implements Runnable {
     this.delayMs = settings.delaySeconds() * 1000;
     this.filter = settings.filter();
     this.log = log;
+    this.memberId = memberId;
+    this.semiSync = settings.semiSync();
+  }
+
+  /** Whether this replica acknowledges what it applied to its source (semi-sync-replica-enabled). */
+  boolean semiSync() {
+    return semiSync;
+  }
+
+  /**
+   * A semi-synchronous replica's acknowledgements: whenever the applier applied more (each batch
+   * is synced), and at least every second, tells the source in use what is durable here.
+   */
+  void acknowledge() {
+    long acked = -1;
+    while (!stopped) {
+      try {
+        applier.awaitBeyond(Math.max(acked, applier.lastApplied() - 1), 1_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      long applied = applier.lastApplied();
+      String to = source;
+      if (to.isEmpty() || applier.failure() != null) {
+        sleepQuietly(100);
+        continue;
+      }
+      try {
+        CohortServiceGrpc.newBlockingStub(channel(to)).withDeadlineAfter(5, TimeUnit.SECONDS)
+            .replicaAck(io.cohort.proto.ReplicaAckRequest.newBuilder().setReplicaId(memberId).setSeqno(applied).build());
+        acked = applied;
+      } catch (StatusRuntimeException e) {
+        if (!stopped) {
+          LOG.debug("replica: acknowledgement to {} failed: {}", to, e.getStatus());
+          sleepQuietly(100);
+        }
+      }
+    }
+  }
+
+  private static void sleepQuietly(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -129,7 +180,7 @@ final class ReplicaReceiver implements Runnable {
     long behind = !st.equals("CONNECTED") ? -1 : oldest != null ? Math.max(0, (nowMs - oldest.commitMs()) / 1000)
         : caughtUp ? 0 : -1;
     long got = Math.max(received, applied);
-    return filter.showIn(io.cohort.proto.ReplicaStatus.newBuilder()).setSource(source).addAllSources(sourceList)
+    return filter.showIn(io.cohort.proto.ReplicaStatus.newBuilder()).setSemiSync(semiSync).setSource(source).addAllSources(sourceList)
         .setReceiverState(st).setRetrievedGtidSet(got == 0 ? "" : groupUuid + ":1-" + got)
         .setSecondsBehindSource(behind).setLastError(lastError).setSqlDelay(delayMs / 1000)
         .setSqlRemainingDelay(waitingUntilMs == 0 ? -1 : Math.max(0, (waitingUntilMs - nowMs + 999) / 1000)).build();
@@ -208,6 +259,7 @@ final class ReplicaReceiver implements Runnable {
       }
       String from = stream.donor();
       long before = stream.askFrom();
+      long asked = System.nanoTime();
       boolean failed = false;
       long dueAt = 0;
       // The stream is cancelled when left early (a transaction not due yet under source-delay).
@@ -215,7 +267,8 @@ final class ReplicaReceiver implements Runnable {
       Context previous = call.attach();
       try {
         Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channel(from)).withDeadlineAfter(30, TimeUnit.SECONDS)
-            .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(PAGE).build());
+            .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(PAGE).setWaitMs(LONG_POLL_MS)
+                .setSemiSyncReplicaId(semiSync ? memberId : "").build());
         while (it.hasNext() && !stopped) {
           LogEntry e = it.next();
           if (delayMs > 0 && e.getSeqno() == stream.next() && e.getCommitTimestampMs() + delayMs > System.currentTimeMillis()) {
@@ -275,8 +328,10 @@ final class ReplicaReceiver implements Runnable {
       if (stream.askFrom() == before) {
         if (failed) {
           stream.passOver();
+          Thread.sleep(200);
+        } else if (System.nanoTime() - asked < TimeUnit.MILLISECONDS.toNanos(LONG_POLL_MS / 2)) {
+          Thread.sleep(POLL_MS); // answered with nothing at once: a source that does not hold the request
         }
-        Thread.sleep(failed ? 200 : POLL_MS);
       }
     }
   }

@@ -23,6 +23,7 @@ class AuthorizationTest {
       expected.put(m, Privilege.DDL);
     }
     expected.put("ReadLog", Privilege.REPLICATION);
+    expected.put("ReplicaAck", Privilege.REPLICATION);
     for (String m : Set.of("SetPrimary", "SwitchToMultiPrimary", "SwitchToSinglePrimary", "ForceBootstrap",
         "ForceMembers", "CreateUser", "AlterUser", "DropUser", "ListUsers", "SkipReplicaTransaction")) {
       expected.put(m, Privilege.ADMIN);
