@@ -498,11 +498,15 @@ final class GroupSimulation {
     this.shapes = new SplittableRandom(seed ^ 0x3C6EF372FE94F82BL);
     // Drawn apart, so that adding them left every other knob of a seed as it was. Two seeds in
     // three send transactions larger than a fragment, in parts; some compress them too; the parts
-    // of an unfinished message expire soon, so that crashes mid-message are seen through.
+    // of an unfinished message expire soon, so that crashes mid-message are seen through. Not
+    // sooner than 400 slots: under load, with five members, one part at a time and a long queue,
+    // consecutive parts of one message were 47 slots apart with nothing lost, so every message
+    // expired unfinished, was sent again and expired again (soak seed 307757 never settled).
+    // Members use 1,000,000 (GroupMessages.Settings.DEFAULTS).
     this.sizes = new SplittableRandom(seed ^ 0x510E527FADE682D1L);
     this.messageSettings = sizes.nextInt(3) == 0 ? GroupMessages.Settings.DEFAULTS
         : new GroupMessages.Settings(64 + sizes.nextInt(160), sizes.nextBoolean() ? 0 : 96 + sizes.nextInt(300),
-            40 + sizes.nextInt(400), 1 + new SplittableRandom(seed ^ 0x1F83D9ABFB41BD6BL).nextInt(4));
+            400 + sizes.nextInt(400), 1 + new SplittableRandom(seed ^ 0x1F83D9ABFB41BD6BL).nextInt(4));
     this.completeOnceApplied = new SplittableRandom(seed ^ 0x2545F4914F6CDD1DL).nextBoolean();
     this.padShare = messageSettings == GroupMessages.Settings.DEFAULTS ? 0 : 0.2 + sizes.nextDouble() * 0.6;
     SplittableRandom keep = new SplittableRandom(seed ^ 0x9B05688C2B3E6C1FL);
