@@ -44,7 +44,9 @@ public final class LogPrinter {
     List<String> lines = new ArrayList<>();
     lines.add("# GTID " + e.getGroupUuid() + ":" + e.getSeqno() + "  origin="
         + t.getOriginMember() + "  at " + Instant.ofEpochMilli(e.getCommitTimestampMs())
-        + "  txn=" + t.getTxnId());
+        + "  txn=" + t.getTxnId() + (e.getCompressedBytes() == 0 ? ""
+        : String.format(java.util.Locale.ROOT, "  compressed %d -> %d bytes (%.1fx)", t.getSerializedSize(),
+            e.getCompressedBytes(), t.getSerializedSize() / (double) e.getCompressedBytes())));
     if (t.hasDdl()) {
       lines.add(ddl(t.getDdl()) + ";");
     }

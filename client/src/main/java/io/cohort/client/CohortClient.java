@@ -658,7 +658,8 @@ public final class CohortClient implements ReadOperations, AutoCloseable {
    * @param consumer called once per entry, on the calling thread
    */
   public void readLog(long fromSeqno, int limit, Consumer<LogEntry> consumer) {
-    ReadLogRequest req = ReadLogRequest.newBuilder().setFromSeqno(fromSeqno).setLimit(limit)
+    // Entries a member keeps compressed come decompressed, with their compressed size.
+    ReadLogRequest req = ReadLogRequest.newBuilder().setFromSeqno(fromSeqno).setLimit(limit).setDecompress(true)
         .build();
     // Cancelling the context ends the server stream if the consumer stops early by throwing;
     // a blocking iterator that is merely abandoned would keep the call open until its deadline.

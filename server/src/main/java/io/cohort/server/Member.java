@@ -117,6 +117,13 @@ public final class Member implements AutoCloseable {
    */
   public static Member start(MemberConfig config, ReadReplica.Settings replica, SemiSyncSource.Settings semiSyncSettings)
       throws IOException {
+    return start(config, replica, semiSyncSettings, io.cohort.server.apply.LogFormat.DEFAULT);
+  }
+
+  /** As above, writing transactions and the log in {@code logFormat} (row images, compression). */
+  public static Member start(MemberConfig config, ReadReplica.Settings replica, SemiSyncSource.Settings semiSyncSettings,
+      io.cohort.server.apply.LogFormat logFormat) throws IOException {
+    Applier.LogCompression compression = logFormat.compression();
     List<String> replicaOf = replica == null ? List.of() : replica.sources();
     config.describe().forEach((k, v) -> LOG.info("config {} = {}", k, v));
     RecoveryReport report = new RecoveryReport(System::currentTimeMillis, config.recovery().completeAt().name());
@@ -150,8 +157,17 @@ public final class Member implements AutoCloseable {
       CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(last), applier);
       TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
+      registry.minimalRowImage(logFormat.minimalRowImage());
+      if (logFormat.minimalRowImage()) {
+        LOG.info("binlog-row-image MINIMAL: updates and deletes this member originates log the key and what changed");
+      }
       FaultSwitch faults = new FaultSwitch();
       applier.delayEachTransaction(faults::applierDelayMicros);
+      applier.compressLog(compression);
+      if (compression != null) {
+        LOG.info("binlog-transaction-compression on: transactions of {} bytes or more are logged zstd-compressed"
+            + " (level {})", compression.threshold(), compression.level());
+      }
       SemiSyncSource semiSync = new SemiSyncSource(replicaOf.isEmpty() ? semiSyncSettings : SemiSyncSource.Settings.OFF,
           applier::lastApplied);
       if (semiSync.enabled()) {

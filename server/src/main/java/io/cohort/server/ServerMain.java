@@ -199,6 +199,25 @@ public final class ServerMain implements Runnable {
         + " acknowledge what is applied to the source, for its semi-synchronous commits (default off).")
     String semiSyncReplicaEnabled;
 
+    @Option(names = "--binlog-transaction-compression", paramLabel = "on|off", description = "Keep each"
+        + " transaction of at least --binlog-transaction-compression-threshold bytes zstd-compressed in the log, and"
+        + " serve it so to replicas and recovering members (default off).")
+    String binlogCompression;
+
+    @Option(names = "--binlog-transaction-compression-level-zstd", description = "zstd level, 1-22 (default 3).")
+    Integer binlogCompressionLevel;
+
+    @Option(names = "--binlog-transaction-compression-threshold", paramLabel = "BYTES", description = "Smaller"
+        + " transactions are logged as they are (default 256).")
+    Integer binlogCompressionThreshold;
+
+    @Option(names = "--binlog-row-image", paramLabel = "FULL|MINIMAL", description = "FULL (default): the log"
+        + " holds whole rows before and after each change; MINIMAL: the key, and for an update the columns it changed.")
+    String binlogRowImage;
+
+    /** What resolve() read of binlog-transaction-compression and binlog-row-image. */
+    private io.cohort.server.apply.LogFormat binlog = io.cohort.server.apply.LogFormat.DEFAULT;
+
     /** What resolve() read of the semi-sync source settings. */
     private io.cohort.server.replica.SemiSyncSource.Settings semiSync = io.cohort.server.replica.SemiSyncSource.Settings.OFF;
 
@@ -327,7 +346,7 @@ public final class ServerMain implements Runnable {
       Member first;
       try {
         config = resolve();
-        first = Member.start(config, replica, semiSync);
+        first = Member.start(config, replica, semiSync, binlog);
       } catch (ConfigException e) {
         System.err.println("cohort server: " + e.getMessage());
         return 2;
@@ -342,7 +361,7 @@ public final class ServerMain implements Runnable {
         // As mysqld after a clone: the member starts again in the same process, on the copy (or,
         // on a read replica, past a skipped transaction).
         LoggerFactory.getLogger(ServerMain.class).warn("member {} restarts: {}", config.memberId(), why);
-        m = running.restart(config, replica, semiSync);
+        m = running.restart(config, replica, semiSync, binlog);
       }
       return 0;
     }
@@ -362,7 +381,8 @@ public final class ServerMain implements Runnable {
        * and the clone resumes at the next start.
        */
       Member restart(MemberConfig config, io.cohort.server.replica.ReadReplica.Settings replica,
-          io.cohort.server.replica.SemiSyncSource.Settings semiSync) throws java.io.IOException {
+          io.cohort.server.replica.SemiSyncSource.Settings semiSync,
+          io.cohort.server.apply.LogFormat binlog) throws java.io.IOException {
         Member old;
         synchronized (this) {
           if (stopping) {
@@ -372,7 +392,7 @@ public final class ServerMain implements Runnable {
           member = null;
         }
         old.close();
-        Member m = Member.start(config, replica, semiSync);
+        Member m = Member.start(config, replica, semiSync, binlog);
         synchronized (this) {
           if (stopping) {
             m.close();
@@ -458,6 +478,21 @@ public final class ServerMain implements Runnable {
           "semi-sync-source-enabled");
       if (semiSource && !sources.isEmpty()) {
         throw new ConfigException("semi-sync-source-enabled is for a member of a group, not a read replica");
+      }
+      String image = pick(binlogRowImage, p, "binlog-row-image", "FULL").toUpperCase(java.util.Locale.ROOT);
+      if (!image.equals("FULL") && !image.equals("MINIMAL")) {
+        throw new ConfigException("binlog-row-image must be FULL or MINIMAL, not '"
+            + io.cohort.server.model.Shown.of(image) + "'");
+      }
+      try {
+        binlog = new io.cohort.server.apply.LogFormat(
+            !onOff(pick(binlogCompression, p, "binlog-transaction-compression", "off"), "binlog-transaction-compression")
+                ? null : new io.cohort.server.apply.Applier.LogCompression(
+                    parseInt(binlogCompressionLevel, p, "binlog-transaction-compression-level-zstd", 3),
+                    parseInt(binlogCompressionThreshold, p, "binlog-transaction-compression-threshold", 256)),
+            image.equals("MINIMAL"));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException(e.getMessage());
       }
       String point = pick(semiSyncWaitPoint, p, "semi-sync-wait-point", "AFTER_SYNC").toUpperCase(java.util.Locale.ROOT);
       if (!point.equals("AFTER_SYNC") && !point.equals("AFTER_COMMIT")) {
@@ -609,7 +644,9 @@ public final class ServerMain implements Runnable {
         "auth", "admin-user", "admin-password", "replication-user", "replication-password",
         "bootstrap", "seeds", "replica-of", "source-delay", "replicate-do-table", "replicate-ignore-table",
         "replicate-wild-do-table", "replicate-wild-ignore-table", "semi-sync-source-enabled", "semi-sync-wait-point",
-        "semi-sync-wait-for-replica-count", "semi-sync-timeout", "semi-sync-replica-enabled", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
+        "semi-sync-wait-for-replica-count", "semi-sync-timeout", "semi-sync-replica-enabled",
+        "binlog-transaction-compression", "binlog-transaction-compression-level-zstd",
+        "binlog-transaction-compression-threshold", "binlog-row-image", "group-listen", "mode", "weight", "suspect-after-ms", "expel-timeout-ms",
         "unreachable-majority-timeout-ms", "exit-state-action", "autorejoin-tries", "autorejoin-interval-ms",
         "flow-control-mode", "flow-control-certifier-threshold", "flow-control-applier-threshold",
         "flow-control-period", "flow-control-hold-percent", "flow-control-release-percent", "flow-control-min-quota",

@@ -571,7 +571,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
         if (i == 0 && (from <= purger.purgedUpTo() || e.getSeqno() != from) && req.getFromSeqno() != 0) {
           throw purged(from, purger);
         }
-        out.onNext(e);
+        out.onNext(req.getDecompress() ? io.cohort.server.apply.LogEntries.expanded(e) : e);
       }
       if (entries.isEmpty() && unapplied.isEmpty() && from <= purger.purgedUpTo()) {
         throw purged(from, purger);

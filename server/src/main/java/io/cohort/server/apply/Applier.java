@@ -64,11 +64,13 @@ public final class Applier implements ApplyQueue, AutoCloseable {
    * one ({@link #LARGE_TRANSACTION_BYTES}) is left for its commit ({@code rows} and {@code
    * canonical} null), which writes its rows and its log entry (in pieces) straight into the
    * batch: otherwise a member would hold it four times over (parsed, as row writes, as canonical
-   * bytes and as its log entry) before the batch copies it again.
+   * bytes and as its log entry) before the batch copies it again. One with MINIMAL row images
+   * ({@code readsRows}) has its rows written at its commit too ({@code rows} null), from the rows
+   * it changes as they are then.
    */
-  private record Executed(Certified c, Catalog catalog, PendingRows rows, byte[] canonical) {
+  private record Executed(Certified c, Catalog catalog, PendingRows rows, byte[] canonical, boolean readsRows) {
     boolean deferred() {
-      return rows == null;
+      return canonical == null;
     }
   }
 
@@ -115,6 +117,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
   private volatile java.util.function.LongConsumer beforeVisible = s -> { };
   /** Notified whenever something is applied, or queued while {@link #unapplied} is kept. */
   private final Object progress = new Object();
+  private volatile LogCompression compression;
   /** A read replica's check of each row change against its data (null: none, in a group). */
   private volatile RowCheck rowCheck;
   /** Extra microseconds per transaction (fault injection: a slow disk); none unless set. */
@@ -235,6 +238,28 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       }
       return true;
     }
+  }
+
+  /** binlog-transaction-compression: zstd {@code level} for transactions of {@code threshold} bytes or more. */
+  public record LogCompression(int level, int threshold) {
+    public LogCompression {
+      if (level < 1 || level > 22) {
+        throw new IllegalArgumentException("binlog-transaction-compression-level-zstd " + level + " is not between 1"
+            + " and 22");
+      }
+      if (threshold < 0) {
+        throw new IllegalArgumentException("binlog-transaction-compression-threshold " + threshold + " is negative");
+      }
+    }
+  }
+
+  /**
+   * Logs each transaction of at least the threshold's size compressed, when that makes it
+   * smaller (null: none). Transactions over {@link #LARGE_TRANSACTION_BYTES}, logged in pieces as
+   * they are serialised, are not compressed.
+   */
+  public void compressLog(LogCompression c) {
+    this.compression = c;
   }
 
   /** Why this applier stopped, or null while it runs. */
@@ -453,13 +478,17 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     if (delay > 0) {
       java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(delay));
     }
+    boolean minimal = MinimalImages.any(c.tx());
     if (c.tx().getSerializedSize() > LARGE_TRANSACTION_BYTES) {
-      return new Executed(c, cat, null, null);
+      return new Executed(c, cat, null, null, minimal);
+    }
+    byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
+    if (minimal) {
+      return new Executed(c, cat, null, canonical, true);
     }
     PendingRows rows = new PendingRows();
     writer.writeRows(rows, cat, c.tx(), c.seqno());
-    byte[] canonical = HistoryHash.canonical(c.tx()); // serialised once: hashed, then logged as it is
-    return new Executed(c, cat, rows, canonical);
+    return new Executed(c, cat, rows, canonical, false);
   }
 
   /**
@@ -485,6 +514,21 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       for (long seqno : run) {
         Executed e = done.remove(seqno);
         Certified c = e.c();
+        if (e.readsRows() && !certified.isEmpty()) {
+          // It reads the rows it changes: what comes before it in this batch is written first.
+          if (check != null) {
+            check.endBatch();
+          }
+          finish(batch, certified, gtids, null);
+          schedule.committed(certified.get(certified.size() - 1).seqno());
+          batch = storage.newBatch(expected);
+          certified = new ArrayList<>(run.size());
+          gtids = executed;
+          pendingHash = appliedPoint.hash();
+          if (check != null) {
+            check.startBatch();
+          }
+        }
         if (check != null) {
           try {
             check.check(e.catalog(), c.tx(), c.seqno());
@@ -497,11 +541,16 @@ public final class Applier implements ApplyQueue, AutoCloseable {
             throw x;
           }
         }
+        // MINIMAL images are written as full rows, read from the rows as they are; the log keeps them minimal.
+        Transaction rowsOf = e.readsRows() ? MinimalImages.expand(storage, e.catalog(), c.tx(), c.seqno()) : c.tx();
         if (e.deferred()) {
-          writer.writeRows(batch, e.catalog(), c.tx(), c.seqno());
+          writer.writeRows(batch, e.catalog(), rowsOf, c.seqno());
           pendingHash = LogEntries.logHashing(storage, batch, groupUuid, c.seqno(), c.tx(), clock.getAsLong(), pendingHash,
               c.lastCommitted());
           gtids = gtids.add(groupUuid, c.seqno());
+        } else if (e.readsRows()) {
+          writer.writeRows(batch, e.catalog(), rowsOf, c.seqno());
+          gtids = logAndCount(batch, c, e.canonical(), gtids);
         } else {
           e.rows().writeTo(batch);
           gtids = logAndCount(batch, c, e.canonical(), gtids);
@@ -528,8 +577,12 @@ public final class Applier implements ApplyQueue, AutoCloseable {
 
   private GtidSet logAndCount(Batch batch, Certified c, byte[] tx, GtidSet gtids) {
     pendingHash = HistoryHash.next(pendingHash, groupUuid, c.seqno(), tx);
-    batch.putLog(c.seqno(), LogEntries.encode(groupUuid, c.seqno(), tx, clock.getAsLong(), pendingHash,
-        c.lastCommitted()));
+    LogCompression z = compression;
+    byte[] compressed = z != null && tx.length >= z.threshold() ? LogEntries.compress(tx, z.level()) : null;
+    batch.putLog(c.seqno(), compressed != null
+        ? LogEntries.encodeCompressed(groupUuid, c.seqno(), compressed, tx.length, clock.getAsLong(), pendingHash,
+            c.lastCommitted())
+        : LogEntries.encode(groupUuid, c.seqno(), tx, clock.getAsLong(), pendingHash, c.lastCommitted()));
     return gtids.add(groupUuid, c.seqno());
   }
 

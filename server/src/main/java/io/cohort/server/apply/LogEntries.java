@@ -26,7 +26,7 @@ public final class LogEntries {
   /** The entry of transaction {@code seqno}, or null when the log does not hold it. */
   public static LogEntry at(Storage storage, long seqno) {
     byte[] b = storage.logEntry(seqno);
-    return b == null ? null : parse(b);
+    return b == null ? null : expanded(parse(b));
   }
 
   /**
@@ -217,6 +217,50 @@ public final class LogEntries {
       if (piece != null || left != 0 || index != pieces) {
         throw new IllegalStateException("a log entry ended short of the size it was laid out with");
       }
+    }
+  }
+
+  /**
+   * A compressed entry's bytes (binlog-transaction-compression): {@code compressed} is zstd of the
+   * transaction's {@code txBytes} canonical bytes, which {@code historyHash} covers.
+   */
+  public static byte[] encodeCompressed(String groupUuid, long seqno, byte[] compressed, int txBytes,
+      long commitTimestampMs, byte[] historyHash, long lastCommitted) {
+    return LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(seqno)
+        .setCompressedTransaction(com.google.protobuf.ByteString.copyFrom(compressed)).setTransactionBytes(txBytes)
+        .setCommitTimestampMs(commitTimestampMs).setHistoryHash(com.google.protobuf.ByteString.copyFrom(historyHash))
+        .setLastCommitted(lastCommitted).build().toByteArray();
+  }
+
+  /** zstd of {@code canonical} at {@code level}, or null when that is no smaller. */
+  public static byte[] compress(byte[] canonical, int level) {
+    byte[] c = com.github.luben.zstd.Zstd.compress(canonical, level);
+    return c.length < canonical.length ? c : null;
+  }
+
+  /**
+   * {@code e} with its transaction decompressed into {@code transaction} when it was kept
+   * compressed ({@code compressed_bytes} says how large it was); itself otherwise.
+   *
+   * @throws IllegalStateException when the compressed bytes are not a transaction of the size given
+   */
+  public static LogEntry expanded(LogEntry e) {
+    if (e.getCompressedTransaction().isEmpty()) {
+      return e;
+    }
+    byte[] c = e.getCompressedTransaction().toByteArray();
+    try {
+      long size = com.github.luben.zstd.Zstd.getFrameContentSize(c);
+      if (size != e.getTransactionBytes()) {
+        throw new IllegalStateException("compressed transaction " + e.getSeqno() + " holds " + size + " bytes, not "
+            + e.getTransactionBytes());
+      }
+      byte[] tx = com.github.luben.zstd.Zstd.decompress(c, e.getTransactionBytes());
+      return e.toBuilder().clearCompressedTransaction().clearTransactionBytes().setCompressedBytes(c.length)
+          .setTransaction(Transaction.parseFrom(tx)).build();
+    } catch (InvalidProtocolBufferException | RuntimeException ex) {
+      throw new IllegalStateException("transaction " + e.getSeqno() + " of the log does not decompress: "
+          + ex.getMessage(), ex);
     }
   }
 

@@ -99,7 +99,7 @@ public final class DonorRecovery {
         throw new IllegalStateException("this member's log lacks transaction " + next);
       }
       for (byte[] b : entries) {
-        LogEntry e = LogEntries.parse(b);
+        LogEntry e = LogEntries.expanded(LogEntries.parse(b));
         if (e.getSeqno() > upTo) {
           return;
         }

@@ -100,7 +100,7 @@ public final class HistoryCheck {
     if (!mine.getHistoryHash().isEmpty() && !theirs.getHistoryHash().isEmpty()) {
       return mine.getHistoryHash().equals(theirs.getHistoryHash());
     }
-    return mine.getTransaction().equals(theirs.getTransaction());
+    return mine.getTransaction().equals(LogEntries.expanded(theirs).getTransaction());
   }
 
   /** The peer's entry at {@code seqno}, or null when it does not hold it (purged, or not yet applied). */

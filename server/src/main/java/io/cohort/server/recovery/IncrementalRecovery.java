@@ -4,6 +4,7 @@ import io.cohort.proto.GroupState;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.Transaction;
 import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.apply.LogEntries;
 import io.cohort.server.certification.Certifier;
 import java.util.Arrays;
 import java.util.List;
@@ -111,7 +112,8 @@ public final class IncrementalRecovery {
    * @throws IllegalStateException when the entry is not the one asked for or does not extend this
    *     member's history
    */
-  public ToApply received(String donor, LogEntry e) {
+  public ToApply received(String donor, LogEntry entry) {
+    LogEntry e = LogEntries.expanded(entry); // a donor that compresses its log sends it as it keeps it
     long want = askFrom();
     if (e.getSeqno() != want) {
       throw new IllegalStateException("donor " + donor + " sent transaction " + e.getSeqno() + " when " + want

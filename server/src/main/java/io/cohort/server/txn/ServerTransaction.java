@@ -57,7 +57,17 @@ public final class ServerTransaction implements AutoCloseable {
   private volatile long lastUsedNanos;
   private boolean closed;
 
+  /** binlog-row-image MINIMAL: updates and deletes log the key and what changed. */
+  private final boolean minimalRowImage;
+
   public ServerTransaction(String id, DataSnapshot snap, SnapshotPins.Pin pin, long maxBytes, long nowNanos) {
+    this(id, snap, pin, maxBytes, nowNanos, false);
+  }
+
+  /** @param minimalRowImage log the row changes as binlog-row-image MINIMAL does ({@code RowChange.minimal}) */
+  public ServerTransaction(String id, DataSnapshot snap, SnapshotPins.Pin pin, long maxBytes, long nowNanos,
+      boolean minimalRowImage) {
+    this.minimalRowImage = minimalRowImage;
     this.id = id;
     this.snap = snap;
     this.pin = pin;
@@ -340,11 +350,18 @@ public final class ServerTransaction implements AutoCloseable {
       }
       Table t = p.table();
       RowChange.Builder ch = RowChange.newBuilder().setTable(t.name()).setTableId(t.id());
-      if (p.before() != null) {
-        ch.setBefore(p.before());
-      }
-      if (p.after() != null) {
-        ch.setAfter(p.after());
+      if (minimalRowImage && p.before() != null) {
+        ch.setMinimal(true).setBefore(keyOnly(t, p.before()));
+        if (p.after() != null) {
+          ch.setAfter(changedOnly(t, p.before(), p.after()));
+        }
+      } else {
+        if (p.before() != null) {
+          ch.setBefore(p.before());
+        }
+        if (p.after() != null) {
+          ch.setAfter(p.after());
+        }
       }
       ch.setKind(p.before() == null ? RowChange.Kind.INSERT
           : p.after() == null ? RowChange.Kind.DELETE : RowChange.Kind.UPDATE);
@@ -375,6 +392,33 @@ public final class ServerTransaction implements AutoCloseable {
           built.getSerializedSize(), maxBytes));
     }
     return built;
+  }
+
+  /** The primary-key columns of {@code row}. */
+  private static Row keyOnly(Table t, Row row) {
+    Row.Builder b = Row.newBuilder();
+    for (String col : t.schema().getPrimaryKeyList()) {
+      b.putColumns(col, row.getColumnsOrThrow(col));
+    }
+    return b.build();
+  }
+
+  /** The primary-key columns of {@code after}, and the columns whose value differs from {@code before}. */
+  private static Row changedOnly(Table t, Row before, Row after) {
+    Row.Builder b = keyOnly(t, after).toBuilder();
+    Map<String, io.cohort.proto.Value> was = before.getColumnsMap();
+    Map<String, io.cohort.proto.Value> now = after.getColumnsMap();
+    for (Map.Entry<String, io.cohort.proto.Value> e : now.entrySet()) {
+      if (!e.getValue().equals(was.get(e.getKey()))) {
+        b.putColumns(e.getKey(), e.getValue());
+      }
+    }
+    for (String col : was.keySet()) {
+      if (!now.containsKey(col)) {
+        b.putColumns(col, io.cohort.proto.Value.newBuilder().setNullValue(io.cohort.proto.NullValue.NULL_VALUE).build());
+      }
+    }
+    return b.build();
   }
 
   private static void addUnique(Set<Long> writeSet, Table t, UniqueKey uk, Row r) {

@@ -45,6 +45,13 @@ public final class TransactionRegistry {
     this.nanoClock = nanoClock;
   }
 
+  /** binlog-row-image MINIMAL for the transactions begun from now on (FULL by default). */
+  public void minimalRowImage(boolean minimal) {
+    this.minimalRowImage = minimal;
+  }
+
+  private volatile boolean minimalRowImage;
+
   /** Starts a transaction on the latest applied snapshot and registers it. */
   public ServerTransaction begin() {
     if (open.size() >= maxOpen) {
@@ -65,7 +72,7 @@ public final class TransactionRegistry {
     SnapshotPins.Pin pin = pins.pin(applier::lastApplied);
     try {
       return new ServerTransaction(id, applier.snapshot(), pin, maxBytes,
-          nanoClock.getAsLong());
+          nanoClock.getAsLong(), minimalRowImage);
     } catch (RuntimeException e) {
       pin.release();
       throw e;
