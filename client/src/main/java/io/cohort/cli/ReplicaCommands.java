@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
  * itself runs as {@code cohort server --replica-of ADDRS --group-name UUID}.
  */
 @Command(name = "replica", mixinStandardHelpOptions = true,
-    description = "Read replicas of a group (started with 'cohort server --replica-of ADDRS --group-name UUID').",
+    description = {"Read replicas of a group.", "Start one with 'cohort replica start --source ADDRS --group-name UUID"
+        + " --member-id ID --listen HOST:PORT --data-dir DIR' (the same as 'cohort server --replica-of ADDRS ...')."},
     subcommands = {ReplicaCommands.Status.class, ReplicaCommands.Skip.class})
 final class ReplicaCommands implements Runnable {
   @Spec

@@ -78,6 +78,11 @@ class LogFormatIT {
       CliCluster.CliResult log = cli.cli(Duration.ofSeconds(60), "--connect", primary.address(), "log", "--from",
           "2", "--limit", "1");
       assertThat(log.output()).as(log.output()).containsPattern("compressed \\d+ -> \\d+ bytes \\(\\d+\\.\\dx\\)");
+      CliCluster.CliResult stats = cli.cli(Duration.ofSeconds(60), "--connect", primary.address(), "log", "--stats");
+      assertThat(stats.output()).as(stats.output()).containsPattern("entries \\d+ .* compressed [1-9]\\d*");
+      // The launcher runs a replica as `cohort replica start`: the server with --source for --replica-of.
+      CliCluster.CliResult start = cli.launcher(Duration.ofSeconds(120), "replica", "start", "--help");
+      assertThat(start.output()).as(start.output()).contains("Usage: cohort server").contains("--source");
     }
   }
 

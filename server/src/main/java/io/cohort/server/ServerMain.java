@@ -156,7 +156,7 @@ public final class ServerMain implements Runnable {
     @Option(names = "--seeds", description = "Comma-separated client addresses (host:port) of group members to join through.")
     String seeds;
 
-    @Option(names = "--replica-of", description = "Run as a read replica (in no group, super_read_only) of the group"
+    @Option(names = {"--replica-of", "--source"}, description = "Run as a read replica (in no group, super_read_only) of the group"
         + " whose members (or replicas) are at these comma-separated client addresses; needs --group-name.")
     String replicaOf;
 
