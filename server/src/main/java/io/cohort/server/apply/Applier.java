@@ -391,8 +391,8 @@ public final class Applier implements ApplyQueue, AutoCloseable {
       Thread.currentThread().interrupt();
     } catch (ReplicaApplyException e) {
       failure = e;
-      LOG.error("replica applier stopped: {}; once the data is mended, or to skip it: stop the replica, run"
-          + " 'cohort replica skip {}' and start it again", e.getMessage(), e.gtid());
+      LOG.error("replica applier stopped: {}; this replica's data differs from its source's. To go past it"
+          + " without its changes: cohort replica skip {}", e.getMessage(), e.gtid());
       listener.failed(e);
     } catch (Throwable t) {
       failure = t;

@@ -240,8 +240,9 @@ public final class ReadReplica implements GroupReplication {
     String state = localState();
     String reason = switch (state) {
       case "ONLINE" -> "";
-      case "ERROR" -> "replication stopped: " + (applier.failure() != null ? applier.failure().getMessage()
-          : receiver.lastError());
+      case "ERROR" -> "replication stopped: " + (applier.failure() instanceof ReplicaApplyException r
+          ? r.getMessage() + "; to go past it without its changes: cohort replica skip " + r.gtid()
+          : applier.failure() != null ? applier.failure().getMessage() : receiver.lastError());
       default -> "no source answers" + (receiver.lastError().isEmpty() ? " yet" : ": " + receiver.lastError());
     };
     return new GroupStatus(ROLE, receiver.source(), reason, Map.of(), FlowControlStatus.getDefaultInstance(), "",

@@ -53,8 +53,11 @@ public final class SemiSyncSource {
   /** The last transaction committed here (the point a replica must reach to turn this ON). */
   private final LongSupplier committed;
   private final Map<String, Replica> replicas = new HashMap<>();
-  /** Commits waiting, by the sequence number they wait for. */
-  private final TreeMap<Long, List<CompletableFuture<Void>>> waiting = new TreeMap<>();
+  /** Commits (and AFTER_SYNC applier batches) waiting, by the sequence number they wait for. */
+  private final TreeMap<Long, List<Waiter>> waiting = new TreeMap<>();
+
+  /** One wait; {@code commit} when it is a commit's (counted in yes_tx or no_tx), not the applier's. */
+  private record Waiter(CompletableFuture<Void> future, boolean commit) {}
   private boolean on;
   private String reason = "no semi-sync replica has caught up yet";
   private long yes;
@@ -92,9 +95,10 @@ public final class SemiSyncSource {
             + " (semi-sync ON)", replicaId, r.acked, settings.waitForReplicaCount());
       }
       while (!waiting.isEmpty() && ackedBy(waiting.firstKey()) >= settings.waitForReplicaCount()) {
-        List<CompletableFuture<Void>> w = waiting.pollFirstEntry().getValue();
-        yes += w.size();
-        done.addAll(w);
+        for (Waiter w : waiting.pollFirstEntry().getValue()) {
+          yes += w.commit() ? 1 : 0;
+          done.add(w.future());
+        }
       }
     }
     done.forEach(f -> f.complete(null));
@@ -118,20 +122,25 @@ public final class SemiSyncSource {
    * OFF, and at the timeout, which turns this OFF. Never fails.
    */
   public CompletableFuture<Void> acknowledged(long seqno) {
+    return await(seqno, true);
+  }
+
+  /** As {@link #acknowledged}; {@code commit} says whether it counts as a commit in yes_tx and no_tx. */
+  private CompletableFuture<Void> await(long seqno, boolean commit) {
     CompletableFuture<Void> f = new CompletableFuture<>();
     synchronized (this) {
       if (!settings.enabled()) {
         return CompletableFuture.completedFuture(null);
       }
       if (!on) {
-        no++;
+        no += commit ? 1 : 0;
         return CompletableFuture.completedFuture(null);
       }
       if (ackedBy(seqno) >= settings.waitForReplicaCount()) {
-        yes++;
+        yes += commit ? 1 : 0;
         return CompletableFuture.completedFuture(null);
       }
-      waiting.computeIfAbsent(seqno, s -> new ArrayList<>()).add(f);
+      waiting.computeIfAbsent(seqno, s -> new ArrayList<>()).add(new Waiter(f, commit));
     }
     CompletableFuture.delayedExecutor(settings.timeoutMs(), TimeUnit.MILLISECONDS).execute(() -> {
       if (!f.isDone()) {
@@ -147,7 +156,7 @@ public final class SemiSyncSource {
       return;
     }
     try {
-      acknowledged(seqno).get(settings.timeoutMs() + 1_000, TimeUnit.MILLISECONDS);
+      await(seqno, false).get(settings.timeoutMs() + 1_000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
@@ -165,9 +174,11 @@ public final class SemiSyncSource {
             + settings.timeoutMs() + " ms (semi-sync-timeout)";
         LOG.warn("semi-sync: {}; replicating asynchronously until a replica catches up (semi-sync OFF)", reason);
       }
-      for (List<CompletableFuture<Void>> w : waiting.values()) {
-        no += w.size();
-        released.addAll(w);
+      for (List<Waiter> ws : waiting.values()) {
+        for (Waiter w : ws) {
+          no += w.commit() ? 1 : 0;
+          released.add(w.future());
+        }
       }
       waiting.clear();
     }

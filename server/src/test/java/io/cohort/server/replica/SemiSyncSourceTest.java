@@ -70,6 +70,9 @@ class SemiSyncSourceTest {
     sync.ack("r1", 1);
     applier.join(10_000);
     assertThat(applier.isAlive()).isFalse();
+    assertThat(sync.status().getYesTx()).as("the applier's wait is no commit").isZero();
+    assertThat(sync.acknowledged(1)).isDone();
+    assertThat(sync.status().getYesTx()).isEqualTo(1);
     SemiSyncSource commit = source(SemiSyncSource.WaitPoint.AFTER_COMMIT, 1, 60_000);
     commit.ack("r1", 0);
     commit.beforeVisible(1); // returns at once
