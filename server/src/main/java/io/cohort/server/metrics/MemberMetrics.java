@@ -126,6 +126,27 @@ public final class MemberMetrics {
         x -> x.storage().longProperty("rocksdb.estimate-pending-compaction-bytes"));
     gauge("cohort.rocksdb.sst.bytes", "bytes in RocksDB's table files", m,
         x -> x.storage().longProperty("rocksdb.total-sst-files-size"));
+    if (g.replicaStatus() != null) { // a read replica
+      gauge("cohort.replica.seconds.behind.source", "Seconds_Behind_Source: age of the oldest transaction received"
+          + " and not applied (NaN while no source answers)", g, x -> {
+            long s = x.replicaStatus().getSecondsBehindSource();
+            return s < 0 ? Double.NaN : s;
+          });
+      gauge("cohort.replica.sql.delay.seconds", "source-delay (SOURCE_DELAY)", g, x -> x.replicaStatus().getSqlDelay());
+      gauge("cohort.replica.applier.stopped", "1 once the applier stopped on a transaction it cannot apply", g,
+          x -> x.replicaStatus().getLastApplierErrorGtid().isEmpty() ? 0 : 1);
+    }
+    if (m.semiSync().enabled()) {
+      io.cohort.server.replica.SemiSyncSource s = m.semiSync();
+      gauge("cohort.semisync.on", "1 while commits wait for semi-sync replicas' acknowledgements", s,
+          x -> x.status().getStatus().equals("ON") ? 1 : 0);
+      gauge("cohort.semisync.clients", "semi-sync replicas heard from within the timeout", s,
+          x -> x.status().getClientsCount());
+      counter("cohort.semisync.yes", "commits acknowledged by enough replicas (Rpl_semi_sync_source_yes_tx)", s,
+          x -> x.status().getYesTx());
+      counter("cohort.semisync.no", "commits that did not wait for replicas (Rpl_semi_sync_source_no_tx)", s,
+          x -> x.status().getNoTx());
+    }
   }
 
   private static double consensus(GroupReplication g, java.util.function.ToLongFunction<ConsensusDriver.Stats> f) {
