@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cohort.proto.Column;
 import io.cohort.proto.ColumnType;
-import io.cohort.proto.DdlChange;
 import io.cohort.proto.LogEntry;
 import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
 import io.cohort.proto.TableSchema;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.Value;
-import io.cohort.server.certification.Certifier;
 import io.cohort.server.certification.WriteSetItems;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
@@ -31,32 +29,21 @@ import org.junit.jupiter.api.io.TempDir;
 class LogCompressionTest {
   static final String GROUP = "11111111-2222-3333-4444-555555555555";
   @TempDir Path dir;
-  private long head;
 
   @Test
   void largeTransactionsAreLoggedCompressedAndReadBackWhole() throws Exception {
     Storage storage = Storage.open(dir, false);
     Applier applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 7L, 2);
     applier.compressLog(new Applier.LogCompression(3, 512));
-    Certifier certifier = new Certifier(0);
-    TableSchema schema = TableSchema.newBuilder().setName("doc")
+    ApplierHarness h = new ApplierHarness(applier);
+    Table t = h.create(TableSchema.newBuilder().setName("doc")
         .addColumns(Column.newBuilder().setName("id").setType(ColumnType.INT64))
-        .addColumns(Column.newBuilder().setName("body").setType(ColumnType.STRING)).addPrimaryKey("id").build();
-    long created = apply(certifier, applier, Transaction.newBuilder().setTxnId("create")
-        .setDdl(DdlChange.newBuilder().setCreateTable(schema)).addWriteSet(WriteSetItems.tableName("doc")).build());
-    Table t = new Table(schema.toBuilder().setTableId(created).setSchemaSeqno(created).build());
-    long big = apply(certifier, applier, insert(t, 1, "lorem ipsum dolor sit amet ".repeat(200)));
-    long small = apply(certifier, applier, insert(t, 2, "short"));
-    applier.start(new Applier.Listener() {
-      @Override
-      public void applied(long seqno, Transaction tx, String gtid) {}
-
-      @Override
-      public void failed(Throwable cause) {
-        throw new AssertionError(cause);
-      }
-    });
+        .addColumns(Column.newBuilder().setName("body").setType(ColumnType.STRING)).addPrimaryKey("id").build());
+    long big = h.apply(insert(t, 1, "lorem ipsum dolor sit amet ".repeat(200)));
+    long small = h.apply(insert(t, 2, "short"));
+    h.start();
     assertThat(applier.awaitDrained(30_000)).isTrue();
+    assertThat(h.failed).isNotDone();
 
     LogEntry bigRaw = LogEntries.parse(storage.logEntry(big));
     assertThat(bigRaw.hasTransaction()).isFalse();
@@ -68,12 +55,12 @@ class LogCompressionTest {
     assertThat(bigRead.getTransaction().getChanges(0).getAfter().getColumnsOrThrow("body").getStringValue())
         .startsWith("lorem ipsum").hasSize(27 * 200);
     assertThat(bigRead.getCompressedBytes()).isEqualTo(bigRaw.getCompressedTransaction().size());
-    byte[] h = HistoryHash.EMPTY;
+    byte[] hash = HistoryHash.EMPTY;
     for (long n = 1; n <= small; n++) {
-      h = HistoryHash.next(h, GROUP, n, LogEntries.at(storage, n).getTransaction());
-      assertThat(LogEntries.at(storage, n).getHistoryHash().toByteArray()).as("hash at %d", n).isEqualTo(h);
+      hash = HistoryHash.next(hash, GROUP, n, LogEntries.at(storage, n).getTransaction());
+      assertThat(LogEntries.at(storage, n).getHistoryHash().toByteArray()).as("hash at %d", n).isEqualTo(hash);
     }
-    assertThat(applier.lastHash()).isEqualTo(h);
+    assertThat(applier.lastHash()).isEqualTo(hash);
     applier.close();
     storage.close();
   }
@@ -98,11 +85,4 @@ class LogCompressionTest {
             .setKind(RowChange.Kind.INSERT).setTable(t.name()).setTableId(t.id()).setAfter(after)).build();
   }
 
-  private long apply(Certifier certifier, Applier applier, Transaction tx) {
-    Certifier.Verdict v = certifier.certify(tx.toBuilder().setSnapshotSeqno(head).build());
-    assertThat(v.positive()).isTrue();
-    applier.enqueue(v.seqno(), tx, v.lastCommitted());
-    head = v.seqno();
-    return v.seqno();
-  }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cohort.proto.Column;
 import io.cohort.proto.ColumnType;
-import io.cohort.proto.DdlChange;
 import io.cohort.proto.NullValue;
 import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
@@ -12,7 +11,6 @@ import io.cohort.proto.TableSchema;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.UniqueKey;
 import io.cohort.proto.Value;
-import io.cohort.server.certification.Certifier;
 import io.cohort.server.certification.WriteSetItems;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
@@ -32,42 +30,31 @@ import org.junit.jupiter.api.io.TempDir;
 class MinimalRowImageTest {
   static final String GROUP = "11111111-2222-3333-4444-555555555555";
   @TempDir Path dir;
-  private long head;
 
   @Test
   void minimalUpdatesAndDeletesApplyAsTheirFullRowsWould() throws Exception {
     Storage storage = Storage.open(dir, false);
     Applier applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 7L, 3);
-    Certifier certifier = new Certifier(0);
+    ApplierHarness h = new ApplierHarness(applier);
     TableSchema schema = TableSchema.newBuilder().setName("acct")
         .addColumns(Column.newBuilder().setName("id").setType(ColumnType.INT64))
         .addColumns(Column.newBuilder().setName("email").setType(ColumnType.STRING))
         .addColumns(Column.newBuilder().setName("note").setType(ColumnType.STRING))
         .addColumns(Column.newBuilder().setName("n").setType(ColumnType.INT64)).addPrimaryKey("id")
         .addUniqueKeys(UniqueKey.newBuilder().setName("by_email").addColumns("email")).build();
-    long created = apply(certifier, applier, Transaction.newBuilder().setTxnId("create")
-        .setDdl(DdlChange.newBuilder().setCreateTable(schema)).addWriteSet(WriteSetItems.tableName("acct")).build());
-    TableSchema s = schema.toBuilder().setTableId(created).setSchemaSeqno(created)
-        .setUniqueKeys(0, schema.getUniqueKeys(0).toBuilder().setIndexId(1)).build();
-    Table t = new Table(s);
+    Table t = h.create(schema);
+    TableSchema s = t.schema();
     Row one = row(1, "a@x", "first", 10);
-    apply(certifier, applier, change(t, RowChange.Kind.INSERT, null, one, false, "i1"));
-    apply(certifier, applier, change(t, RowChange.Kind.INSERT, null, row(2, "b@x", "second", 20), false, "i2"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, one, false, "i1"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, row(2, "b@x", "second", 20), false, "i2"));
     // In one batch with the insert before it: the update reads the row that insert wrote.
     Row changed = Row.newBuilder().putColumns("id", int64(1)).putColumns("email", string("c@x"))
         .putColumns("note", Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build()).build();
-    long update = apply(certifier, applier, change(t, RowChange.Kind.UPDATE, key(1), changed, true, "u1"));
-    apply(certifier, applier, change(t, RowChange.Kind.DELETE, key(2), null, true, "d2"));
-    applier.start(new Applier.Listener() {
-      @Override
-      public void applied(long seqno, Transaction tx, String gtid) {}
-
-      @Override
-      public void failed(Throwable cause) {
-        throw new AssertionError(cause);
-      }
-    });
+    long update = h.apply(change(t, RowChange.Kind.UPDATE, key(1), changed, true, "u1"));
+    h.apply(change(t, RowChange.Kind.DELETE, key(2), null, true, "d2"));
+    h.start();
     assertThat(applier.awaitDrained(30_000)).isTrue();
+    assertThat(h.failed).isNotDone();
 
     try (ReadView v = storage.snapshot()) {
       Row now = Row.parseFrom(v.getRow(t.rowKey(key(1))));
@@ -117,11 +104,4 @@ class MinimalRowImageTest {
         .addReadSet(WriteSetItems.tableSchema(t.id())).addChanges(ch).build();
   }
 
-  private long apply(Certifier certifier, Applier applier, Transaction tx) {
-    Certifier.Verdict v = certifier.certify(tx.toBuilder().setSnapshotSeqno(head).build());
-    assertThat(v.positive()).as("certified %s", tx.getTxnId()).isTrue();
-    applier.enqueue(v.seqno(), tx, v.lastCommitted());
-    head = v.seqno();
-    return v.seqno();
-  }
 }

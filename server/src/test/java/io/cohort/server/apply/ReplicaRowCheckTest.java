@@ -2,15 +2,10 @@ package io.cohort.server.apply;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cohort.proto.Column;
-import io.cohort.proto.ColumnType;
-import io.cohort.proto.DdlChange;
 import io.cohort.proto.Row;
 import io.cohort.proto.RowChange;
-import io.cohort.proto.TableSchema;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.Value;
-import io.cohort.server.certification.Certifier;
 import io.cohort.server.certification.WriteSetItems;
 import io.cohort.server.gtid.GtidSet;
 import io.cohort.server.model.Catalog;
@@ -31,43 +26,28 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicaRowCheckTest {
   static final String GROUP = "11111111-2222-3333-4444-555555555555";
   @TempDir Path dir;
-  private long head;
 
   @Test
   void anUpdateOfARowDeletedByHandStopsTheApplierOnItsGtid() throws Exception {
     Storage storage = Storage.open(dir, false);
     Applier applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 7L, 2);
     applier.checkRowsAsAReplica();
-    CompletableFuture<Throwable> failed = new CompletableFuture<>();
-    applier.start(new Applier.Listener() {
-      @Override
-      public void applied(long seqno, Transaction tx, String gtid) {}
-
-      @Override
-      public void failed(Throwable cause) {
-        failed.complete(cause);
-      }
-    });
-    Certifier certifier = new Certifier(0);
-    TableSchema schema = TableSchema.newBuilder().setName("kv")
-        .addColumns(Column.newBuilder().setName("k").setType(ColumnType.INT64))
-        .addColumns(Column.newBuilder().setName("v").setType(ColumnType.INT64)).addPrimaryKey("k").build();
-    long created = apply(certifier, applier, Transaction.newBuilder().setTxnId("create")
-        .setDdl(DdlChange.newBuilder().setCreateTable(schema)).addWriteSet(WriteSetItems.tableName("kv")).build());
-    Table t = new Table(schema.toBuilder().setTableId(created).setSchemaSeqno(created).build());
+    ApplierHarness h = new ApplierHarness(applier).start();
+    CompletableFuture<Throwable> failed = h.failed;
+    Table t = h.create(ApplierHarness.int64Table("kv", "k", "v"));
     // An insert and an update of the same row in one batch: the check sees the batch's own writes.
-    apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(1, 10), "i1"));
-    apply(certifier, applier, change(t, created, RowChange.Kind.UPDATE, row(1, 10), row(1, 11), "u1"));
-    apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(2, 20), "i2"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, row(1, 10), "i1"));
+    h.apply(change(t, RowChange.Kind.UPDATE, row(1, 10), row(1, 11), "u1"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, row(2, 20), "i2"));
     assertThat(applier.awaitDrained(30_000)).isTrue();
     assertThat(failed).isNotDone();
 
     Batch byHand = storage.newBatch();
     byHand.deleteRow(t.rowKey(row(2, 20)));
     storage.write(byHand, true);
-    long ok = apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(3, 30), "i3"));
-    long broken = apply(certifier, applier, change(t, created, RowChange.Kind.UPDATE, row(2, 20), row(2, 21), "u2"));
-    apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(4, 40), "i4"));
+    long ok = h.apply(change(t, RowChange.Kind.INSERT, null, row(3, 30), "i3"));
+    long broken = h.apply(change(t, RowChange.Kind.UPDATE, row(2, 20), row(2, 21), "u2"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, row(4, 40), "i4"));
 
     Throwable cause = failed.get(30, TimeUnit.SECONDS);
     assertThat(cause).isInstanceOf(ReplicaApplyException.class)
@@ -86,31 +66,17 @@ class ReplicaRowCheckTest {
     Storage storage = Storage.open(dir, false);
     Applier applier = new Applier(storage, GROUP, Catalog.empty(), GtidSet.empty(), () -> 7L, 1);
     applier.checkRowsAsAReplica();
-    CompletableFuture<Throwable> failed = new CompletableFuture<>();
-    applier.start(new Applier.Listener() {
-      @Override
-      public void applied(long seqno, Transaction tx, String gtid) {}
-
-      @Override
-      public void failed(Throwable cause) {
-        failed.complete(cause);
-      }
-    });
-    Certifier certifier = new Certifier(0);
-    TableSchema schema = TableSchema.newBuilder().setName("kv")
-        .addColumns(Column.newBuilder().setName("k").setType(ColumnType.INT64))
-        .addColumns(Column.newBuilder().setName("v").setType(ColumnType.INT64)).addPrimaryKey("k").build();
-    long created = apply(certifier, applier, Transaction.newBuilder().setTxnId("create")
-        .setDdl(DdlChange.newBuilder().setCreateTable(schema)).addWriteSet(WriteSetItems.tableName("kv")).build());
-    Table t = new Table(schema.toBuilder().setTableId(created).setSchemaSeqno(created).build());
-    apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(1, 10), "i1"));
-    apply(certifier, applier, change(t, created, RowChange.Kind.DELETE, row(1, 10), null, "d1"));
-    long again = apply(certifier, applier, change(t, created, RowChange.Kind.INSERT, null, row(1, 12), "i1b"));
+    ApplierHarness h = new ApplierHarness(applier).start();
+    CompletableFuture<Throwable> failed = h.failed;
+    Table t = h.create(ApplierHarness.int64Table("kv", "k", "v"));
+    h.apply(change(t, RowChange.Kind.INSERT, null, row(1, 10), "i1"));
+    h.apply(change(t, RowChange.Kind.DELETE, row(1, 10), null, "d1"));
+    long again = h.apply(change(t, RowChange.Kind.INSERT, null, row(1, 12), "i1b"));
     assertThat(applier.awaitDrained(30_000)).as("a delete then an insert of the row is fine").isTrue();
     Batch byHand = storage.newBatch();
     byHand.putRow(t.rowKey(row(5, 50)), row(5, 50).toByteArray());
     storage.write(byHand, true);
-    long dup = apply(certifier, applier, change(t, again, RowChange.Kind.INSERT, null, row(5, 51), "i5"));
+    long dup = h.apply(change(t, RowChange.Kind.INSERT, null, row(5, 51), "i5"));
     assertThat(failed.get(30, TimeUnit.SECONDS)).isInstanceOf(ReplicaApplyException.class)
         .hasMessageContaining(GROUP + ":" + dup + ": insert into table kv finds a row with primary key")
         .hasMessageContaining("error 1062");
@@ -123,7 +89,7 @@ class ReplicaRowCheckTest {
         .putColumns("v", Value.newBuilder().setInt64Value(v).build()).build();
   }
 
-  private static Transaction change(Table t, long snapshot, RowChange.Kind kind, Row before, Row after, String id) {
+  private static Transaction change(Table t, RowChange.Kind kind, Row before, Row after, String id) {
     RowChange.Builder ch = RowChange.newBuilder().setKind(kind).setTable(t.name()).setTableId(t.id());
     if (before != null) {
       ch.setBefore(before);
@@ -132,17 +98,10 @@ class ReplicaRowCheckTest {
       ch.setAfter(after);
     }
     Row image = before != null ? before : after;
-    return Transaction.newBuilder().setTxnId(id).setSnapshotSeqno(snapshot)
+    return Transaction.newBuilder().setTxnId(id)
         .addWriteSet(WriteSetItems.key(t.rowKey(image))).addReadSet(WriteSetItems.tableSchema(t.id()))
         .addChanges(ch).build();
   }
 
-  /** Certifies {@code tx} as read at the last transaction certified, and queues it. */
-  private long apply(Certifier certifier, Applier applier, Transaction tx) {
-    Certifier.Verdict v = certifier.certify(tx.toBuilder().setSnapshotSeqno(head).build());
-    assertThat(v.positive()).as("certified %s", tx.getTxnId()).isTrue();
-    applier.enqueue(v.seqno(), tx, v.lastCommitted());
-    head = v.seqno();
-    return v.seqno();
-  }
+
 }
