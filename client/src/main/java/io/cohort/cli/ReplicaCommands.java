@@ -30,6 +30,10 @@ final class ReplicaCommands implements Runnable {
   @Command(name = "status", mixinStandardHelpOptions = true,
       description = "Show a replica's replication (SHOW REPLICA STATUS): source, receiver, GTID sets, lag, last error.")
   static final class Status extends CliCommand {
+    @CommandLine.Option(names = "--channel", paramLabel = "NAME", description = "Only this channel of a"
+        + " multi-source replica (FOR CHANNEL; '' is the default one).")
+    String channel;
+
     @Override
     public Integer call() {
       try (CohortClient client = connect()) {
@@ -38,7 +42,13 @@ final class ReplicaCommands implements Runnable {
           throw new CliException("member " + s.getMemberId() + " at " + s.getAddress() + " is not a read replica"
               + " (it is " + s.getState() + " " + s.getRole() + " in group " + s.getGroupName() + ")");
         }
-        print(out(), s);
+        if (channel != null && !channel.isEmpty() && s.getChannelsList().stream()
+            .noneMatch(c -> c.getChannelName().equalsIgnoreCase(channel))) {
+          throw new CliException("replica " + s.getMemberId() + " has no channel '" + (channel.length() > 64 ? channel.substring(0, 64) + "…" : channel) + "'"
+              + " (channels: ''" + s.getChannelsList().stream().map(c -> ", " + c.getChannelName())
+              .collect(java.util.stream.Collectors.joining()) + ")");
+        }
+        print(out(), s, channel);
       }
       return 0;
     }
@@ -63,14 +73,43 @@ final class ReplicaCommands implements Runnable {
   }
 
   static void print(PrintWriter out, StatusResponse s) {
-    ReplicaStatus r = s.getReplica();
+    print(out, s, null);
+  }
+
+  /**
+   * SHOW REPLICA STATUS: the default channel, then a multi-source replica's named channels, one
+   * block each (only {@code channel}'s when not null).
+   */
+  static void print(PrintWriter out, StatusResponse s, String channel) {
     out.printf("Replica: %s at %s%n", s.getMemberId(), s.getAddress());
+    boolean multi = s.getChannelsCount() > 0;
+    if (channel == null || channel.isEmpty()) {
+      print(out, s.getReplica(), s.getState(), multi ? s.getReplica().getExecutedGtidSet() : s.getGtidExecuted(),
+          multi);
+    }
+    for (ReplicaStatus c : s.getChannelsList()) {
+      if (channel == null || c.getChannelName().equalsIgnoreCase(channel)) {
+        String state = !c.getLastApplierError().isEmpty() || c.getReceiverState().equals("ERROR") ? "ERROR"
+            : c.getReceiverState().equals("CONNECTED") ? "ONLINE" : "CONNECTING";
+        print(out, c, state, c.getExecutedGtidSet(), true);
+      }
+    }
+    if (multi && channel == null) {
+      out.printf("All channels' Executed_Gtid_Set: %s%n", s.getGtidExecuted());
+    }
+  }
+
+  private static void print(PrintWriter out, ReplicaStatus r, String state, String executed, boolean channels) {
+    if (channels) {
+      out.printf("Channel_Name: %s%n", r.getChannelName().isEmpty() ? "''" : r.getChannelName());
+      out.printf("Source_Group: %s%n", r.getGroupName());
+    }
     out.printf("Source: %s%n", r.getSource());
     out.printf("Sources: %s%n", String.join(",", r.getSourcesList()));
     out.printf("Receiver_State: %s%n", r.getReceiverState());
-    out.printf("Applier_State: %s%n", s.getState());
+    out.printf("Applier_State: %s%n", state);
     out.printf("Retrieved_Gtid_Set: %s%n", r.getRetrievedGtidSet());
-    out.printf("Executed_Gtid_Set: %s%n", s.getGtidExecuted());
+    out.printf("Executed_Gtid_Set: %s%n", executed);
     out.printf("Seconds_Behind_Source: %s%n", r.getSecondsBehindSource() < 0 ? "NULL"
         : Long.toString(r.getSecondsBehindSource()));
     out.printf("Semi_Sync: %s%n", r.getSemiSync() ? "ON" : "OFF");
@@ -81,6 +120,9 @@ final class ReplicaCommands implements Runnable {
     out.printf("Replicate_Ignore_Table: %s%n", r.getReplicateIgnoreTable());
     out.printf("Replicate_Wild_Do_Table: %s%n", r.getReplicateWildDoTable());
     out.printf("Replicate_Wild_Ignore_Table: %s%n", r.getReplicateWildIgnoreTable());
+    if (channels) {
+      out.printf("Hidden_Tables: %s%n", r.getHiddenTables());
+    }
     out.printf("Last_Error: %s%n", r.getLastError());
     out.printf("Last_SQL_Error: %s%n", r.getLastApplierError());
     out.printf("Last_SQL_Error_Gtid: %s%n", r.getLastApplierErrorGtid());

@@ -70,6 +70,13 @@ final class StatusCommand extends CliCommand {
       out.printf("replica        source %s  receiver %s  behind %s%s%n", orDash(r.getSource()), r.getReceiverState(),
           r.getSecondsBehindSource() < 0 ? "NULL" : r.getSecondsBehindSource() + " s",
           r.getLastError().isEmpty() ? "" : "  last error: " + r.getLastError());
+      for (io.cohort.proto.ReplicaStatus c : s.getChannelsList()) {
+        out.printf("  channel %s  group %s  source %s  receiver %s  behind %s%s%n", c.getChannelName(), c.getGroupName(),
+            orDash(c.getSource()), c.getReceiverState(),
+            c.getSecondsBehindSource() < 0 ? "NULL" : c.getSecondsBehindSource() + " s",
+            c.getLastApplierError().isEmpty() ? c.getLastError().isEmpty() ? "" : "  last error: " + c.getLastError()
+                : "  stopped: " + c.getLastApplierError());
+      }
     }
     if (s.hasSemiSync()) {
       io.cohort.proto.SemiSyncStatus ss = s.getSemiSync();

@@ -18,6 +18,10 @@ import io.cohort.server.api.OfflineModeInterceptor;
 import io.cohort.server.api.RequestGuard;
 import io.cohort.server.metrics.HttpEndpoint;
 import io.cohort.server.replica.ReadReplica;
+import io.cohort.server.replica.JoinedData;
+import io.cohort.server.replica.MultiSourceReplica;
+import io.cohort.server.replica.ReplicaChannel;
+import io.cohort.server.apply.AppliedData;
 import io.cohort.server.replica.SemiSyncSource;
 import io.cohort.server.metrics.MemberMetrics;
 import io.cohort.server.group.ConsensusGroup;
@@ -137,6 +141,7 @@ public final class Member implements AutoCloseable {
       throw new IOException("interrupted while cloning", e);
     }
     Storage storage = Storage.open(CloneReceiver.databaseDir(config.dataDir()), config.fsync());
+    List<ReplicaChannel> channels = new ArrayList<>(); // a multi-source replica's named channels, as opened
     try {
       String groupUuid = resolveGroupUuid(storage, config.groupName(), config.group().bootstrap());
       GtidSet executed = loadExecuted(storage);
@@ -155,7 +160,11 @@ public final class Member implements AutoCloseable {
       Applier applier = new Applier(storage, groupUuid, catalog, executed, System::currentTimeMillis,
           config.applierWorkers());
       CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(last), applier);
-      TransactionRegistry registry = new TransactionRegistry(applier, config.maxTransactionBytes(),
+      if (replica != null) {
+        openChannels(config, groupUuid, replica, credentials, compression, restart, channels);
+      }
+      AppliedData data = channels.isEmpty() ? applier : new JoinedData(applier, channels);
+      TransactionRegistry registry = new TransactionRegistry(data, config.maxTransactionBytes(),
           config.maxOpenTransactions(), config.transactionIdleTimeoutMs(), System::nanoTime);
       registry.minimalRowImage(logFormat.minimalRowImage());
       if (logFormat.minimalRowImage()) {
@@ -177,6 +186,7 @@ public final class Member implements AutoCloseable {
       }
       ConsensusGroup consensus = null;
       ReadReplica readReplica = null;
+      MultiSourceReplica multiSource = null;
       GroupReplication group;
       if (replicaOf.isEmpty()) {
         consensus = new ConsensusGroup(config, groupUuid, storage, pipeline, applier,
@@ -187,13 +197,17 @@ public final class Member implements AutoCloseable {
         readReplica = new ReadReplica(config.memberId(), VERSION, groupUuid, pipeline, applier, replica,
             credentials.toClientPorts(), storage, restart::complete);
         group = readReplica;
+        if (!channels.isEmpty()) {
+          multiSource = new MultiSourceReplica(readReplica, applier, channels);
+          group = multiSource;
+        }
       }
       LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), groupUuid, applier::lastApplied,
           group::logNeededAbove, System::currentTimeMillis);
       MemberMetrics metrics = new MemberMetrics(config.memberId(), groupUuid);
-      Accounts accounts = new Accounts(config.auth(), applier::snapshot, applier::systemTablesChangedAt);
+      Accounts accounts = new Accounts(config.auth(), data::snapshot, applier::systemTablesChangedAt);
       MemberContext ctx = new MemberContext(config, groupUuid, VERSION, storage, applier, group, registry, purger,
-          report, System::currentTimeMillis, System.currentTimeMillis(), metrics, accounts, semiSync);
+          report, System::currentTimeMillis, System.currentTimeMillis(), metrics, accounts, semiSync, data);
       metrics.bind(ctx);
       CloneDonor donor = new CloneDonor(storage, config.dataDir(), groupUuid, config.memberId(), purger,
           config.recovery().cloneMaxRateMb(), System::currentTimeMillis);
@@ -227,7 +241,8 @@ public final class Member implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
-      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger, service), 1, 1, TimeUnit.SECONDS);
+      List<ReplicaChannel> named = List.copyOf(channels);
+      maintenance.scheduleWithFixedDelay(() -> housekeeping(registry, purger, service, named), 1, 1, TimeUnit.SECONDS);
       // What clients and peers are told: the advertised address, else the one listened on.
       String address = config.advertiseAddress().isEmpty() ? config.listenHost() + ":" + server.getPort()
           : config.advertiseAddress();
@@ -255,14 +270,70 @@ public final class Member implements AutoCloseable {
       }
       if (consensus != null) {
         consensus.start(address);
+      } else if (multiSource != null) {
+        multiSource.start(address);
+        LOG.info("member {} is a multi-source replica: group {} from {}, and channels {}", config.memberId(), groupUuid,
+            replicaOf, channels.stream().map(c -> c.name() + " (group " + c.groupUuid() + ")").toList());
       } else {
         readReplica.start(address);
         LOG.info("member {} is a read replica of group {}, from {}", config.memberId(), groupUuid, replicaOf);
       }
       return new Member(config, storage, applier, group, registry, server, calls, maintenance, donor, restart, http);
     } catch (RuntimeException | IOException e) {
+      channels.forEach(ReplicaChannel::close);
       storage.close();
       throw e;
+    }
+  }
+
+  /**
+   * Opens a multi-source replica's named channels into {@code opened}, each a read replica of its
+   * group in its own store under {@code <data-dir>/channels/<name>}. A channel's store left in the
+   * data dir but no longer configured is kept, untouched, and named in the log.
+   */
+  private static void openChannels(MemberConfig config, String groupUuid, ReadReplica.Settings replica,
+      MemberCredentials credentials, Applier.LogCompression compression, CompletableFuture<String> restart,
+      List<ReplicaChannel> opened) throws IOException {
+    java.nio.file.Path root = config.dataDir().resolve("channels");
+    java.util.Set<String> names = new java.util.HashSet<>();
+    java.util.Set<String> groups = new java.util.HashSet<>(List.of(groupUuid.toLowerCase()));
+    for (ReplicaChannel.Spec spec : replica.channels()) {
+      if (!names.add(spec.name().toLowerCase())) {
+        throw new ConfigException("channel " + spec.name() + " is given twice");
+      }
+      if (!groups.add(spec.groupUuid().toLowerCase())) {
+        throw new ConfigException("channel " + spec.name() + " replicates group " + spec.groupUuid()
+            + ", which another channel of this replica replicates already");
+      }
+    }
+    if (java.nio.file.Files.isDirectory(root)) {
+      try (var dirs = java.nio.file.Files.list(root)) {
+        dirs.map(d -> d.getFileName().toString()).filter(n -> !names.contains(n.toLowerCase())).forEach(n ->
+            LOG.warn("data dir holds channel {} ({}), which is not configured: its data is kept and not served",
+                n, root.resolve(n)));
+      }
+    }
+    for (ReplicaChannel.Spec spec : replica.channels()) {
+      java.nio.file.Path dir = root.resolve(spec.name().toLowerCase());
+      Storage storage = Storage.open(dir, config.fsync());
+      try {
+        String uuid = resolveGroupUuid(storage, spec.groupUuid(), false);
+        GtidSet executed = loadExecuted(storage);
+        Applier applier = new Applier(storage, uuid, loadCatalog(storage), executed, System::currentTimeMillis,
+            config.applierWorkers());
+        applier.compressLog(compression);
+        CertificationPipeline pipeline = new CertificationPipeline(config.memberId(), new Certifier(executed.last(uuid)),
+            applier);
+        ReadReplica channel = new ReadReplica(config.memberId(), VERSION, uuid, pipeline, applier, replica.of(spec),
+            credentials.toClientPorts(), storage, restart::complete);
+        LogPurger purger = new LogPurger(new StorageLog(storage), config.recovery(), uuid, applier::lastApplied,
+            channel::logNeededAbove, System::currentTimeMillis);
+        opened.add(new ReplicaChannel(spec, storage, applier, channel, purger));
+        LOG.info("channel {}: group {}, gtid_executed {}", spec.name(), uuid, executed.isEmpty() ? "(empty)" : executed);
+      } catch (RuntimeException e) {
+        storage.close();
+        throw e;
+      }
     }
   }
 
@@ -293,7 +364,8 @@ public final class Member implements AutoCloseable {
     return io.grpc.protobuf.services.ProtoReflectionService.newInstance();
   }
 
-  private static void housekeeping(TransactionRegistry registry, LogPurger purger, CohortService service) {
+  private static void housekeeping(TransactionRegistry registry, LogPurger purger, CohortService service,
+      List<ReplicaChannel> channels) {
     try {
       service.housekeeping();
     } catch (RuntimeException e) {
@@ -306,6 +378,7 @@ public final class Member implements AutoCloseable {
     }
     try {
       purger.run();
+      channels.forEach(ReplicaChannel::purgeLog);
     } catch (RuntimeException e) {
       LOG.error("purging the transaction log failed", e);
     }

@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import io.cohort.server.config.FlowControlConfig;
 import io.cohort.server.config.GroupConfig;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -163,6 +164,11 @@ public final class ServerMain implements Runnable {
     @Option(names = "--source-delay", description = "With --replica-of: apply each transaction no sooner than this"
         + " many seconds after its original commit (MySQL's SOURCE_DELAY; default 0).")
     Long sourceDelay;
+
+    @Option(names = "--channel", paramLabel = "NAME=GROUP_NAME@HOST:PORT[,HOST:PORT...]", description = "With"
+        + " --replica-of: also replicate another group into this replica, on its own named channel (multi-source;"
+        + " repeat for more; config file: channel.NAME = ...). A replicate-* rule written NAME:rule is that channel's.")
+    List<String> channelOptions;
 
     @Option(names = "--replicate-do-table", description = "With --replica-of: apply only changes to these"
         + " comma-separated tables (and those --replicate-wild-do-table matches).")
@@ -440,7 +446,7 @@ public final class ServerMain implements Runnable {
           p.load(in);
         }
         for (String key : p.stringPropertyNames()) {
-          if (!KNOWN_KEYS.contains(key)) {
+          if (!KNOWN_KEYS.contains(key) && !key.startsWith(CHANNEL_KEY)) {
             throw new ConfigException("unknown key '" + key + "' in " + configFile + "; known keys: " + KNOWN_KEYS);
           }
         }
@@ -456,13 +462,25 @@ public final class ServerMain implements Runnable {
         throw new ConfigException("source-delay is for a read replica: give replica-of too");
       }
       io.cohort.server.replica.ReplicationFilter filter;
+      List<io.cohort.server.replica.ReplicaChannel.Spec> channels = new ArrayList<>();
       try {
-        filter = new io.cohort.server.replica.ReplicationFilter(addresses(pick(replicateDoTable, p, "replicate-do-table", "")),
-            addresses(pick(replicateIgnoreTable, p, "replicate-ignore-table", "")),
-            addresses(pick(replicateWildDoTable, p, "replicate-wild-do-table", "")),
-            addresses(pick(replicateWildIgnoreTable, p, "replicate-wild-ignore-table", "")));
+        java.util.Map<String, String> channelText = channels(p);
+        java.util.Set<String> names = channelText.keySet();
+        List<String> doT = addresses(pick(replicateDoTable, p, "replicate-do-table", ""));
+        List<String> ignoreT = addresses(pick(replicateIgnoreTable, p, "replicate-ignore-table", ""));
+        List<String> wildDo = addresses(pick(replicateWildDoTable, p, "replicate-wild-do-table", ""));
+        List<String> wildIgnore = addresses(pick(replicateWildIgnoreTable, p, "replicate-wild-ignore-table", ""));
+        filter = io.cohort.server.replica.ReplicationFilter.forChannel("", names, doT, ignoreT, wildDo, wildIgnore);
+        for (java.util.Map.Entry<String, String> c : channelText.entrySet()) {
+          channels.add(io.cohort.server.replica.ReplicaChannel.Spec.parse(c.getKey(), c.getValue(),
+              io.cohort.server.replica.ReplicationFilter.forChannel(c.getKey(), names, doT, ignoreT, wildDo, wildIgnore)));
+        }
       } catch (IllegalArgumentException e) {
         throw new ConfigException(e.getMessage());
+      }
+      if (!channels.isEmpty() && sources.isEmpty()) {
+        throw new ConfigException("channel is for a read replica: give replica-of (and group-name) for its default"
+            + " channel too");
       }
       if (!filter.keepsAll() && sources.isEmpty()) {
         throw new ConfigException("replicate-* filters are for a read replica: give replica-of too");
@@ -473,7 +491,7 @@ public final class ServerMain implements Runnable {
         throw new ConfigException("semi-sync-replica-enabled is for a read replica: give replica-of too");
       }
       replica = sources.isEmpty() ? null
-          : new io.cohort.server.replica.ReadReplica.Settings(sources, delay, filter, semiSyncReplica);
+          : new io.cohort.server.replica.ReadReplica.Settings(sources, delay, filter, semiSyncReplica, channels);
       boolean semiSource = onOff(pick(semiSyncSourceEnabled, p, "semi-sync-source-enabled", "off"),
           "semi-sync-source-enabled");
       if (semiSource && !sources.isEmpty()) {
@@ -573,6 +591,32 @@ public final class ServerMain implements Runnable {
       throw new ConfigException("consistency '" + Shown.of(name) + "' is not one of EVENTUAL,"
           + " BEFORE_ON_PRIMARY_FAILOVER, BEFORE, AFTER, BEFORE_AND_AFTER");
     }
+
+    /**
+     * A multi-source replica's named channels, NAME to GROUP_NAME@HOST:PORT[,...], in the order
+     * given: from --channel NAME=..., else from the config file's channel.NAME keys (sorted).
+     */
+    private java.util.Map<String, String> channels(Properties p) {
+      java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+      if (channelOptions != null && !channelOptions.isEmpty()) {
+        for (String c : channelOptions) {
+          int eq = c.indexOf('=');
+          if (eq < 0) {
+            throw new ConfigException("--channel '" + Shown.of(c) + "' is not NAME=GROUP_NAME@HOST:PORT[,HOST:PORT...]");
+          }
+          io.cohort.server.replica.ReplicaChannel.checkName(c.substring(0, eq).trim());
+          if (out.put(c.substring(0, eq).trim(), c.substring(eq + 1).trim()) != null) {
+            throw new ConfigException("channel " + c.substring(0, eq).trim() + " is given twice");
+          }
+        }
+        return out;
+      }
+      new java.util.TreeSet<>(p.stringPropertyNames()).stream().filter(k -> k.startsWith(CHANNEL_KEY))
+          .forEach(k -> out.put(k.substring(CHANNEL_KEY.length()), p.getProperty(k).trim()));
+      return out;
+    }
+
+    private static final String CHANNEL_KEY = "channel.";
 
     private static List<String> addresses(String text) {
       return text.isEmpty() ? List.of()

@@ -75,7 +75,7 @@ final class AccountCalls {
   void drop(DropUserRequest req, StreamObserver<UserResponse> out) {
     String user = checkUser(req.getUser());
     change(out, tx -> {
-      if (m.applier().catalog().byName(Accounts.TABLE) == null || tx.get(Accounts.TABLE, key(user)).isEmpty()) {
+      if (m.data().catalog().byName(Accounts.TABLE) == null || tx.get(Accounts.TABLE, key(user)).isEmpty()) {
         if (req.getIfExists()) {
           return null;
         }
@@ -101,7 +101,7 @@ final class AccountCalls {
   }
 
   private Account existing(ServerTransaction tx, String user) {
-    if (m.applier().catalog().byName(Accounts.TABLE) == null) {
+    if (m.data().catalog().byName(Accounts.TABLE) == null) {
       throw DbException.notFound("user '%s' does not exist", user);
     }
     return tx.get(Accounts.TABLE, key(user)).map(r -> new Account(user,

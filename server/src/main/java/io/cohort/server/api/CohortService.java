@@ -364,7 +364,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
     SnapshotPins.Pin pin = m.registry().pinSnapshot();
     try {
       Transaction built;
-      try (DataSnapshot snap = m.applier().snapshot()) {
+      try (DataSnapshot snap = m.data().snapshot()) {
         built = plan.apply(snap);
       }
       if (built != null) {
@@ -372,7 +372,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
       }
       committer.commit(m.config().consistency(), built, pin, out, result -> {
         DdlResponse.Builder b = DdlResponse.newBuilder().setGtid(result.getGtid());
-        Table t = tableAfter == null ? null : m.applier().catalog().byName(tableAfter);
+        Table t = tableAfter == null ? null : m.data().catalog().byName(tableAfter);
         if (t != null) {
           b.setTable(t.schema());
         }
@@ -388,7 +388,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   public void describeTable(DescribeTableRequest req, StreamObserver<DescribeTableResponse> out) {
     unary(out, () -> {
       Names.refuseSystem(req.getTable());
-      return DescribeTableResponse.newBuilder().setTable(m.applier().catalog().require(req.getTable()).schema()).build();
+      return DescribeTableResponse.newBuilder().setTable(m.data().catalog().require(req.getTable()).schema()).build();
     });
   }
 
@@ -396,7 +396,7 @@ public final class CohortService extends CohortServiceGrpc.CohortServiceImplBase
   public void listTables(ListTablesRequest req, StreamObserver<ListTablesResponse> out) {
     unary(out, () -> {
       ListTablesResponse.Builder b = ListTablesResponse.newBuilder();
-      m.applier().catalog().tables().stream().filter(t -> !Names.isSystem(t.name())).forEach(t -> b.addTables(t.schema()));
+      m.data().catalog().tables().stream().filter(t -> !Names.isSystem(t.name())).forEach(t -> b.addTables(t.schema()));
       return b.build();
     });
   }

@@ -8,7 +8,10 @@ import io.cohort.server.storage.Storage;
 import io.cohort.server.txn.TransactionRegistry;
 import java.util.function.LongSupplier;
 
-/** What the API needs of the member it serves. */
+/**
+ * What the API needs of the member it serves. Clients read {@code data}: the applier's, or on a
+ * multi-source replica every channel's.
+ */
 public record MemberContext(
     MemberConfig config,
     String groupUuid,
@@ -23,7 +26,8 @@ public record MemberContext(
     long startedAtMillis,
     io.cohort.server.metrics.MemberMetrics metrics,
     io.cohort.server.auth.Accounts accounts,
-    io.cohort.server.replica.SemiSyncSource semiSync) {
+    io.cohort.server.replica.SemiSyncSource semiSync,
+    io.cohort.server.apply.AppliedData data) {
 
   public String memberId() {
     return config.memberId();

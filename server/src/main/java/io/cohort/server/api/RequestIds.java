@@ -105,7 +105,7 @@ final class RequestIds {
   }
 
   private static Optional<ClientRequests.Record> lookup(MemberContext m, String id) {
-    try (DataSnapshot snap = m.applier().snapshot()) {
+    try (DataSnapshot snap = m.data().snapshot()) {
       return find(snap.view(), id, m.wallClock().getAsLong());
     }
   }

@@ -26,7 +26,7 @@ final class StatusReport {
         .setState(gs.localState())
         .setVersion(m.version())
         .setGroupName(m.groupUuid())
-        .setGtidExecuted(m.applier().executed().toString())
+        .setGtidExecuted(m.data().executed().toString())
         .setTransactionsCommitted(s.committed())
         .setTransactionsAborted(s.conflicts())
         .setViewId(gs.viewId())
@@ -51,6 +51,7 @@ final class StatusReport {
     if (replica != null) {
       b.setReplica(replica);
     }
+    b.addAllChannels(g.channelStatuses());
     io.cohort.proto.SemiSyncStatus semi = m.semiSync().status();
     if (semi != null) {
       b.setSemiSync(semi);

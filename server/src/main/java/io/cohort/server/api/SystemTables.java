@@ -20,13 +20,13 @@ final class SystemTables {
    * secondary, that writes go to the primary).
    */
   static void ensure(MemberContext m, Committer committer, TableSchema def, Runnable next, Consumer<Throwable> failed) {
-    if (m.applier().catalog().byName(def.getName()) != null) {
+    if (m.data().catalog().byName(def.getName()) != null) {
       next.run();
       return;
     }
     SnapshotPins.Pin pin = m.registry().pinSnapshot();
     Transaction built;
-    try (DataSnapshot snap = m.applier().snapshot()) {
+    try (DataSnapshot snap = m.data().snapshot()) {
       built = DdlPlanner.createTable(snap, def, true);
     } catch (RuntimeException e) {
       pin.release();

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: {@link #enqueue} from the delivery thread; scheduling and commits on the applier
  * thread; execution on the workers; {@link #snapshot} and the getters on any thread.
  */
-public final class Applier implements ApplyQueue, AutoCloseable {
+public final class Applier implements ApplyQueue, AppliedData, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Applier.class);
   private static final int MAX_BATCH = 1024;
   /** With one worker, the applier thread commits at least this often while it executes (ns). */
@@ -317,6 +317,7 @@ public final class Applier implements ApplyQueue, AutoCloseable {
    * from the snapshot itself, so they describe exactly what it contains; DDL is published
    * under a lock so the catalog matches too.
    */
+  @Override
   public DataSnapshot snapshot() {
     ReadView view;
     Catalog cat;
@@ -353,10 +354,12 @@ public final class Applier implements ApplyQueue, AutoCloseable {
     return true;
   }
 
+  @Override
   public Catalog catalog() {
     return catalog;
   }
 
+  @Override
   public GtidSet executed() {
     return executed;
   }

@@ -146,7 +146,7 @@ public final class Accounts {
       Table t = snap.catalog().byName(TABLE);
       if (t != null) {
         byte[] prefix = t.rowPrefix();
-        try (var c = snap.view().scanRows(prefix, KeyCodec.prefixEnd(prefix), false)) {
+        try (var c = snap.view(t).scanRows(prefix, KeyCodec.prefixEnd(prefix), false)) {
           for (; c.hasNext(); c.advance()) {
             Row r = parse(c.value());
             String name = r.getColumnsOrDefault(USER, Value.getDefaultInstance()).getStringValue();

@@ -124,4 +124,9 @@ public interface GroupReplication extends AutoCloseable {
   default io.cohort.proto.ReplicaStatus replicaStatus() {
     return null;
   }
+
+  /** A multi-source replica's named channels, one status each; empty elsewhere. */
+  default List<io.cohort.proto.ReplicaStatus> channelStatuses() {
+    return List.of();
+  }
 }

@@ -63,6 +63,17 @@ public final class GtidSet {
     return set;
   }
 
+  /** Every GTID in this set or in {@code other}. */
+  public GtidSet union(GtidSet other) {
+    GtidSet set = this;
+    for (Map.Entry<String, List<Interval>> e : other.intervals.entrySet()) {
+      for (Interval iv : e.getValue()) {
+        set = set.addRange(e.getKey(), iv.start(), iv.end());
+      }
+    }
+    return set;
+  }
+
   public GtidSet add(String uuid, long n) {
     return addRange(uuid, n, n);
   }

@@ -2,8 +2,10 @@ package io.cohort.server.model;
 
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /** The tables as of some point in the transaction sequence. Immutable; changes return a copy. */
 public final class Catalog {
@@ -25,6 +27,27 @@ public final class Catalog {
       c = c.with(t);
     }
     return c;
+  }
+
+  /**
+   * The tables of several catalogs (a multi-source replica's channels) by name: where two hold a
+   * table of one name, the earlier catalog's is kept and {@code hidden} hears of the one left out
+   * (with the one kept). Ids may repeat across catalogs; {@link #byId} answers the earlier one.
+   */
+  public static Catalog union(List<Catalog> parts, BiConsumer<Table, Table> hidden) {
+    Map<String, Table> n = new TreeMap<>();
+    Map<Long, Table> i = new HashMap<>();
+    for (Catalog part : parts) {
+      for (Table t : part.tables()) {
+        Table kept = n.putIfAbsent(t.name(), t);
+        if (kept != null) {
+          hidden.accept(t, kept);
+        } else {
+          i.putIfAbsent(t.id(), t);
+        }
+      }
+    }
+    return new Catalog(n, i);
   }
 
   public Table byName(String name) {

@@ -56,11 +56,26 @@ public final class ReadReplica implements GroupReplication {
 
   /**
    * How a member is a replica: its sources, {@code delaySeconds} of source-delay (MySQL's
-   * SOURCE_DELAY), and which tables it keeps.
+   * SOURCE_DELAY), which tables it keeps, and the named channels that replicate other groups into
+   * it (multi-source; none by default).
    */
-  public record Settings(List<String> sources, long delaySeconds, ReplicationFilter filter, boolean semiSync) {
+  public record Settings(List<String> sources, long delaySeconds, ReplicationFilter filter, boolean semiSync,
+      List<ReplicaChannel.Spec> channels) {
     public Settings(List<String> sources, long delaySeconds) {
       this(sources, delaySeconds, ReplicationFilter.NONE, false);
+    }
+
+    public Settings(List<String> sources, long delaySeconds, ReplicationFilter filter, boolean semiSync) {
+      this(sources, delaySeconds, filter, semiSync, List.of());
+    }
+
+    public Settings {
+      channels = List.copyOf(channels);
+    }
+
+    /** These settings for the named channel {@code c}: its sources and filters, the same delay and semi-sync. */
+    public Settings of(ReplicaChannel.Spec c) {
+      return new Settings(c.sources(), delaySeconds, c.filter(), semiSync);
     }
   }
 
@@ -310,7 +325,8 @@ public final class ReadReplica implements GroupReplication {
 
   @Override
   public io.cohort.proto.ReplicaStatus replicaStatus() {
-    io.cohort.proto.ReplicaStatus.Builder b = receiver.status(System.currentTimeMillis()).toBuilder();
+    io.cohort.proto.ReplicaStatus.Builder b = receiver.status(System.currentTimeMillis()).toBuilder()
+        .setGroupName(groupUuid).setExecutedGtidSet(applier.executed().toString());
     Throwable failure = applier.failure();
     if (failure != null) {
       b.setLastApplierError(failure.getMessage() == null ? failure.toString() : failure.getMessage());

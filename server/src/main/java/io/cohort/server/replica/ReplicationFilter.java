@@ -54,6 +54,43 @@ public final class ReplicationFilter {
     this.shown = b.toString();
   }
 
+  /**
+   * The filter of one channel of a multi-source replica ({@code ""}: the default channel) from
+   * the rules as configured, where {@code NAME:rule} is a rule of channel NAME only (MySQL's
+   * channel-specific filters) and a bare rule is global. The default channel takes the global
+   * rules; a named channel takes, for each of the four kinds, its own rules of that kind if it has
+   * any, else the global ones.
+   *
+   * @throws IllegalArgumentException when a rule names a channel not in {@code channels}, or is bad
+   */
+  public static ReplicationFilter forChannel(String channel, Set<String> channels, List<String> doTables,
+      List<String> ignoreTables, List<String> wildDo, List<String> wildIgnore) {
+    return new ReplicationFilter(rulesFor(channel, channels, doTables), rulesFor(channel, channels, ignoreTables),
+        rulesFor(channel, channels, wildDo), rulesFor(channel, channels, wildIgnore));
+  }
+
+  private static List<String> rulesFor(String channel, Set<String> channels, List<String> configured) {
+    List<String> global = new ArrayList<>();
+    List<String> own = new ArrayList<>();
+    for (String rule : configured) {
+      int colon = rule.indexOf(':');
+      if (colon < 0) {
+        global.add(rule);
+        continue;
+      }
+      String name = rule.substring(0, colon);
+      if (channels.stream().noneMatch(name::equalsIgnoreCase)) {
+        String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+        throw new IllegalArgumentException("replicate-* rule for channel '" + cut + "', which is not a channel of"
+            + " this replica (channels: " + String.join(", ", channels) + ")");
+      }
+      if (name.equalsIgnoreCase(channel)) {
+        own.add(rule.substring(colon + 1));
+      }
+    }
+    return channel.isEmpty() || own.isEmpty() ? global : own;
+  }
+
   private static List<String> check(List<String> items, Pattern valid, String key) {
     for (String s : items) {
       if (!valid.matcher(s).matches()) {

@@ -95,7 +95,7 @@ public final class DdlPlanner {
     Set<String> seen = new HashSet<>();
     UniqueKey probe = uk.toBuilder().setIndexId(Long.MAX_VALUE).build();
     byte[] prefix = t.rowPrefix();
-    try (var c = snap.view().scanRows(prefix, KeyCodec.prefixEnd(prefix), false)) {
+    try (var c = snap.view(t).scanRows(prefix, KeyCodec.prefixEnd(prefix), false)) {
       for (; c.hasNext(); c.advance()) {
         Row row = ServerTransaction.parse(c.value());
         byte[] k = t.uniqueKey(probe, row);

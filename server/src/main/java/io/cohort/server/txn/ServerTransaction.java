@@ -138,15 +138,15 @@ public final class ServerTransaction implements AutoCloseable {
 
   public Optional<Row> get(String tableName, Key key) {
     Table t = table(tableName);
-    return Optional.ofNullable(current(t.rowKey(key, false)));
+    return Optional.ofNullable(current(t, t.rowKey(key, false)));
   }
 
   public Optional<Row> getByUniqueKey(String tableName, String keyName, Key key) {
     Table t = table(tableName);
     UniqueKey uk = t.uniqueKey(keyName).orElseThrow(() ->
         DbException.notFound("table '%s' has no unique key '%s'", tableName, keyName));
-    byte[] owner = uniqueOwner(t.uniqueKey(uk, key));
-    return owner == null ? Optional.empty() : Optional.ofNullable(current(owner));
+    byte[] owner = uniqueOwner(t, t.uniqueKey(uk, key));
+    return owner == null ? Optional.empty() : Optional.ofNullable(current(t, owner));
   }
 
   /** Rows in primary-key order within the bounds, at most the limit, and whether more exist. */
@@ -174,7 +174,7 @@ public final class ServerTransaction implements AutoCloseable {
     Comparator<byte[]> order = op.getReverse() ? ORDER.reversed() : ORDER;
     Iterator<Map.Entry<byte[], Pending>> own = mine.entrySet().iterator();
     Map.Entry<byte[], Pending> nextOwn = own.hasNext() ? own.next() : null;
-    try (var c = snap.view().scanRows(lo, hi, op.getReverse())) {
+    try (var c = snap.view(t).scanRows(lo, hi, op.getReverse())) {
       while (true) {
         byte[] stored = c.hasNext() ? c.key() : null;
         if (stored == null && nextOwn == null) {
@@ -202,21 +202,21 @@ public final class ServerTransaction implements AutoCloseable {
     }
   }
 
-  private Row current(byte[] rowKey) {
+  private Row current(Table t, byte[] rowKey) {
     Pending p = rows.get(rowKey);
     if (p != null) {
       return p.after();
     }
-    byte[] stored = snap.view().getRow(rowKey);
+    byte[] stored = snap.view(t).getRow(rowKey);
     return stored == null ? null : parse(stored);
   }
 
-  private byte[] uniqueOwner(byte[] ukKey) {
+  private byte[] uniqueOwner(Table t, byte[] ukKey) {
     byte[] mine = uniqueOverlay.get(ukKey);
     if (mine != null) {
       return mine == TOMBSTONE ? null : mine;
     }
-    return snap.view().getUnique(ukKey);
+    return snap.view(t).getUnique(ukKey);
   }
 
   // ---- writes ----
@@ -226,7 +226,7 @@ public final class ServerTransaction implements AutoCloseable {
     Row r = normalize(row);
     t.validateRow(r, true);
     byte[] key = t.rowKey(r);
-    if (current(key) != null) {
+    if (current(t, key) != null) {
       throw DbException.exists("duplicate primary key %s in table '%s'", describeKey(t, r), tableName);
     }
     checkUniqueFree(t, r, key);
@@ -239,7 +239,7 @@ public final class ServerTransaction implements AutoCloseable {
     Row r = normalize(changes);
     t.validateRow(r, false);
     byte[] key = t.rowKey(r);
-    Row cur = current(key);
+    Row cur = current(t, key);
     if (cur == null) {
       return 0;
     }
@@ -263,7 +263,7 @@ public final class ServerTransaction implements AutoCloseable {
     Row r = normalize(row);
     t.validateRow(r, true);
     byte[] key = t.rowKey(r);
-    Row cur = current(key);
+    Row cur = current(t, key);
     checkUniqueFree(t, r, key);
     record(t, key, cur, r);
     return 1;
@@ -272,7 +272,7 @@ public final class ServerTransaction implements AutoCloseable {
   public int delete(String tableName, Key pk) {
     Table t = table(tableName);
     byte[] key = t.rowKey(pk, false);
-    Row cur = current(key);
+    Row cur = current(t, key);
     if (cur == null) {
       return 0;
     }
@@ -301,7 +301,7 @@ public final class ServerTransaction implements AutoCloseable {
       if (k == null) {
         continue;
       }
-      byte[] owner = uniqueOwner(k);
+      byte[] owner = uniqueOwner(t, k);
       if (owner != null && !Arrays.equals(owner, rowKey)) {
         throw DbException.exists("duplicate value %s for unique key '%s' of table '%s'",
             describeColumns(uk.getColumnsList(), r), uk.getName(), t.name());

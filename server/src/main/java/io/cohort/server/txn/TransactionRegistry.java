@@ -1,7 +1,7 @@
 package io.cohort.server.txn;
 
 import io.cohort.server.model.Shown;
-import io.cohort.server.apply.Applier;
+import io.cohort.server.apply.AppliedData;
 import io.cohort.server.model.DbException;
 import io.cohort.server.model.ErrorCode;
 import java.util.UUID;
@@ -22,7 +22,7 @@ public final class TransactionRegistry {
 
   private final ConcurrentHashMap<String, ServerTransaction> open = new ConcurrentHashMap<>();
   private final SnapshotPins pins = new SnapshotPins();
-  private final Applier applier;
+  private final AppliedData applier;
   private final long maxBytes;
   private final int maxOpen;
   private final long idleTimeoutNanos;
@@ -36,7 +36,7 @@ public final class TransactionRegistry {
   private final String statementPrefix = UUID.randomUUID().toString();
   private final AtomicLong statements = new AtomicLong();
 
-  public TransactionRegistry(Applier applier, long maxBytes, int maxOpen, long idleTimeoutMillis,
+  public TransactionRegistry(AppliedData applier, long maxBytes, int maxOpen, long idleTimeoutMillis,
       LongSupplier nanoClock) {
     this.applier = applier;
     this.maxBytes = maxBytes;

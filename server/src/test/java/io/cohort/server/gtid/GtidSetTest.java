@@ -20,6 +20,16 @@ class GtidSetTest {
   }
 
   @Test
+  void aUnionHoldsEveryGtidOfBoth() {
+    String v = "aaaaaaaa-0000-0000-0000-000000000000";
+    GtidSet a = GtidSet.empty().addRange(U, 1, 5).add(v, 2);
+    GtidSet b = GtidSet.empty().addRange(U, 4, 9).addRange(v, 3, 4).add(U, 12);
+    assertThat(a.union(b).toString()).isEqualTo(U + ":1-9:12," + v + ":2-4");
+    assertThat(b.union(a)).isEqualTo(a.union(b));
+    assertThat(a.union(GtidSet.empty())).isEqualTo(a);
+  }
+
+  @Test
   void printedFormRoundTrips() {
     GtidSet s = GtidSet.empty().addRange(U, 1, 1042).add("aaaaaaaa-0000-0000-0000-000000000000", 7);
     assertThat(GtidSet.parse(s.toString())).isEqualTo(s);

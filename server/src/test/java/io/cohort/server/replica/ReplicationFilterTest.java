@@ -93,6 +93,27 @@ class ReplicationFilterTest {
     assertThat(s.getReplicateWildIgnoreTable()).isEmpty();
   }
 
+  @Test
+  void aChannelTakesItsOwnRulesOfAKindAndTheGlobalOnesOfTheOthers() {
+    java.util.Set<String> channels = java.util.Set.of("east", "north");
+    List<String> doT = List.of("orders", "east:items");
+    List<String> ignoreT = List.of("audit");
+    var main = ReplicationFilter.forChannel("", channels, doT, ignoreT, List.of(), List.of())
+        .showIn(io.cohort.proto.ReplicaStatus.newBuilder()).build();
+    assertThat(main.getReplicateDoTable()).as("the default channel: global rules only").isEqualTo("orders");
+    var east = ReplicationFilter.forChannel("EAST", channels, doT, ignoreT, List.of(), List.of())
+        .showIn(io.cohort.proto.ReplicaStatus.newBuilder()).build();
+    assertThat(east.getReplicateDoTable()).as("its own do rules replace the global ones").isEqualTo("items");
+    assertThat(east.getReplicateIgnoreTable()).as("no ignore rule of its own: the global ones").isEqualTo("audit");
+    var north = ReplicationFilter.forChannel("north", channels, doT, ignoreT, List.of(), List.of())
+        .showIn(io.cohort.proto.ReplicaStatus.newBuilder()).build();
+    assertThat(north.getReplicateDoTable()).isEqualTo("orders");
+    assertThatThrownBy(() -> ReplicationFilter.forChannel("", channels, List.of("west:orders"), List.of(), List.of(),
+        List.of())).hasMessageContaining("channel 'west', which is not a channel of this replica");
+    assertThatThrownBy(() -> ReplicationFilter.forChannel("east", channels, List.of("east:a b"), List.of(), List.of(),
+        List.of())).hasMessageContaining("'a b' is not a table name");
+  }
+
   private static Transaction rows(String... tables) {
     Transaction.Builder b = Transaction.newBuilder().setTxnId("t").addWriteSet(42);
     for (String t : tables) {
