@@ -36,6 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(MemberLogsOnFailure.class)
 class ReplicaIT {
+  /** Clients of an update bench run on the group through the first test's failover (0: none). */
+  private static final int BENCH_CLIENTS = Integer.getInteger("cohort.replica.benchClients", 0);
+
   @TempDir Path dir;
 
   @Test
@@ -45,7 +48,8 @@ class ReplicaIT {
             .maxAttempts(60).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build());
         MemberProcess r1 = new MemberProcess("r1", dir, List.of());
         MemberProcess r2 = new MemberProcess("r2", dir, List.of());
-        MemberProcess r3 = new MemberProcess("r3", dir, List.of())) {
+        MemberProcess r3 = new MemberProcess("r3", dir, List.of());
+        CliCluster cli = new CliCluster(dir.resolve("cli"))) {
       c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).column("v", ColumnType.INT64)
           .primaryKey("k").build());
       MemberProcess source = g.member(g.members.get(0).status().getPrimary());
@@ -53,6 +57,20 @@ class ReplicaIT {
       r2.withArgs(List.of("--group-name", g.groupName, "--replica-of", r1.address())).start();
       r3.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--source-delay", "5")).start();
 
+      // The full load (a separate run, see the README): an update bench of BENCH_CLIENTS
+      // clients on the group through the failover, besides the writer whose rows are checked.
+      java.util.concurrent.CompletableFuture<CliCluster.CliResult> bench = null;
+      if (BENCH_CLIENTS > 0) {
+        bench = java.util.concurrent.CompletableFuture.supplyAsync(() -> cli.cli(Duration.ofSeconds(300), "--connect",
+            g.addresses(), "bench", "--workload", "update", "--clients", Integer.toString(BENCH_CLIENTS), "--duration",
+            "60", "--rows", "2000"), run -> new Thread(run, "replica-it-bench").start());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (c.listTables().stream().noneMatch(t -> t.definition().name().equals("bench_update"))) {
+          assertThat(System.nanoTime()).as("the bench created its table").isLessThan(deadline);
+          MemberProcess.sleep(200);
+        }
+        MemberProcess.sleep(5_000); // its rows loaded, its clients updating
+      }
       Set<Long> acked = ConcurrentHashMap.newKeySet();
       AtomicBoolean stop = new AtomicBoolean();
       ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -86,6 +104,10 @@ class ReplicaIT {
             .hasMessageContaining("member r1 is a read replica (super_read_only) and takes no writes");
       }
 
+      if (bench != null) {
+        CliCluster.CliResult b = bench.get(300, TimeUnit.SECONDS);
+        assertThat(b.output()).as("the bench ran through the failover").containsPattern("committed [1-9]");
+      }
       MemberProcess survivor = g.members.stream().filter(m -> m != source).findFirst().orElseThrow();
       String executed = survivor.status().getGtidExecuted();
       GroupCluster.awaitOn(List.of(r1, r2), s -> s.getGtidExecuted().equals(executed), 60,
@@ -110,6 +132,11 @@ class ReplicaIT {
       assertThat(rs.getLastError()).contains(source.address()); // what it failed on before it moved
       assertThat(r2.status().getReplica().getSource()).isEqualTo(r1.address());
       assertThat(survivor.status().hasReplica()).as("a member of the group is no replica").isFalse();
+      // Every table, the bench's too, row for row: the group's two survivors and both replicas.
+      String all = String.join(",", g.members.stream().filter(m -> m != source).map(MemberProcess::address).toList())
+          + "," + r1.address() + "," + r2.address();
+      CliCluster.CliResult sums = cli.cli(Duration.ofSeconds(120), "--connect", all, "checksum");
+      assertThat(sums.exitCode()).as(sums.output()).isZero();
 
       // Delayed (source-delay 5, MySQL's SOURCE_DELAY): r3 applies a transaction no sooner than
       // 5 s after its original commit, and then holds what the group holds.
@@ -243,6 +270,39 @@ class ReplicaIT {
       expected.remove(1L); // deleted by hand, its update skipped
       assertThat(keys(r4.address())).isEqualTo(expected).contains(-5L, -6L);
       assertThat(r4.log()).contains("replica: transaction " + broken + " skipped");
+    }
+  }
+
+  /**
+   * A delayed replica keeps what it received and is not due yet in its relay log, durably: with
+   * its source gone for good and itself killed with SIGKILL, it still applies every transaction
+   * it received once each is due, and holds the group's rows.
+   */
+  @Test
+  void aDelayedReplicaAppliesWhatItsRelayLogHoldsAfterItsSourceIsGoneAndItWasKilled() throws Exception {
+    try (GroupCluster g = new GroupCluster(dir.resolve("group"), 1).start();
+        CohortClient c = Cohort.connect(g.addresses(), ClientOptions.builder().deadline(Duration.ofSeconds(10)).build());
+        MemberProcess r5 = new MemberProcess("r5", dir, List.of())) {
+      c.createTable(TableDefinition.builder("kv").column("k", ColumnType.INT64).column("v", ColumnType.INT64)
+          .primaryKey("k").build());
+      r5.withArgs(List.of("--group-name", g.groupName, "--replica-of", g.addresses(), "--source-delay", "10")).start();
+      for (long k = 1; k <= 50; k++) {
+        c.insert("kv", Row.of("k", k, "v", k));
+      }
+      MemberProcess m1 = g.members.get(0);
+      String executed = m1.status().getGtidExecuted();
+      Set<Long> rows = keys(m1.address());
+      GroupCluster.awaitOn(List.of(r5), s -> s.getReplica().getRetrievedGtidSet().equals(executed), 30,
+          "r5 received everything into its relay log");
+      m1.kill9(); // the source is gone: nothing can be fetched again
+      r5.kill9();
+      r5.launch();
+      assertThat(r5.log()).as("it started with transactions in its relay log not applied yet")
+          .containsPattern("applied up to " + g.groupName + ":(\\d+), relay log up to (?!\\1\\b)\\d+");
+      GroupCluster.awaitOn(List.of(r5), s -> s.getGtidExecuted().equals(executed), 60,
+          "r5 applied its relay log with no source");
+      assertThat(keys(r5.address())).isEqualTo(rows);
+      assertThat(r5.status().getReplica().getSqlDelay()).isEqualTo(10);
     }
   }
 

@@ -79,7 +79,13 @@ public final class MultiSourceReplica implements GroupReplication {
 
   @Override
   public List<MemberView> members() {
-    return main.members();
+    return membersIn(localState());
+  }
+
+  /** This replica's row, in {@code state}: every channel's, not the default channel's alone. */
+  private List<MemberView> membersIn(String state) {
+    return main.members().stream().map(m -> new MemberView(m.memberId(), m.address(), state, m.role(), m.version(),
+        m.groupAddress(), m.weight())).toList();
   }
 
   @Override
@@ -134,7 +140,8 @@ public final class MultiSourceReplica implements GroupReplication {
         }
       }
     }
-    return new GroupStatus(s.mode(), s.primary(), reason, s.memberStats(), s.flowControl(), s.viewId(), members(), state);
+    return new GroupStatus(s.mode(), s.primary(), reason, s.memberStats(), s.flowControl(), s.viewId(),
+        membersIn(state), state);
   }
 
   @Override

@@ -13,7 +13,6 @@ import io.cohort.proto.ProbeResponse;
 import io.cohort.proto.Transaction;
 import io.cohort.proto.LogEntry;
 import io.cohort.server.apply.Applier;
-import io.cohort.server.apply.LogEntries;
 import io.cohort.server.apply.MetaKeys;
 import io.cohort.server.apply.ReplicaApplyException;
 import io.cohort.server.model.Shown;
@@ -50,6 +49,8 @@ public final class ReadReplica implements GroupReplication {
   private final CertificationPipeline pipeline;
   private final ReplicaReceiver receiver;
   private final Thread thread;
+  /** Queues the relay log's transactions for the applier. */
+  private final Thread feeder;
   /** Sends a semi-sync replica's acknowledgements (null: not semi-sync). */
   private final Thread acker;
   private volatile String address = "";
@@ -93,10 +94,11 @@ public final class ReadReplica implements GroupReplication {
     this.version = version;
     this.pipeline = pipeline;
     this.applier = applier;
-    this.receiver = new ReplicaReceiver(memberId, groupUuid, applier, settings, credentials,
-        n -> LogEntries.at(storage, n));
+    this.receiver = new ReplicaReceiver(memberId, groupUuid, applier, settings, credentials, storage);
     this.thread = new Thread(receiver, "cohort-replica-receiver");
     thread.setDaemon(true);
+    this.feeder = new Thread(receiver::feed, "cohort-replica-feeder");
+    feeder.setDaemon(true);
     this.acker = settings.semiSync() ? new Thread(receiver::acknowledge, "cohort-replica-acks") : null;
     if (acker != null) {
       acker.setDaemon(true);
@@ -110,6 +112,7 @@ public final class ReadReplica implements GroupReplication {
     pipeline.start(); // the applier
     finishSkip();
     thread.start();
+    feeder.start();
     if (acker != null) {
       acker.start();
     }
@@ -239,11 +242,13 @@ public final class ReadReplica implements GroupReplication {
   public void close() {
     receiver.stop();
     thread.interrupt();
+    feeder.interrupt();
     if (acker != null) {
       acker.interrupt();
     }
     try {
       thread.join(10_000);
+      feeder.join(10_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

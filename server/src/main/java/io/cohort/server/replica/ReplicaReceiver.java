@@ -9,6 +9,8 @@ import io.cohort.proto.StatusRequest;
 import io.cohort.proto.StatusResponse;
 import io.cohort.server.apply.Applier;
 import io.cohort.server.apply.HistoryHash;
+import io.cohort.server.apply.LogEntries;
+import io.cohort.server.storage.Storage;
 import io.cohort.server.certification.Certifier;
 import io.cohort.server.group.GroupRefusedException;
 import io.cohort.server.recovery.IncrementalRecovery;
@@ -32,10 +34,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A read replica's receiver: streams the source's log from the transaction after the last one
- * this replica applied (GTID auto-positioning: the source sends what the replica lacks), checks
- * that every entry extends the history this replica holds, and queues it for the replica's
- * applier, which writes rows, log and gtid_executed in one batch (a kill -9 loses nothing and
- * repeats nothing: the receiver starts again from what was applied).
+ * this replica holds (GTID auto-positioning: the source sends what the replica lacks), checks
+ * that every entry extends the history this replica holds, and writes it to the relay log, synced.
+ * Its feeder ({@link #feed}) queues the relay log's transactions for the replica's applier, which
+ * writes rows, log and gtid_executed in one batch, and purges the relay log behind it. A kill -9
+ * loses nothing and repeats nothing: the receiver goes on after the relay log's last entry, the
+ * feeder after what was applied. Under source-delay the relay log holds what is not due yet, so
+ * the source need not keep it.
  *
  * <p>Sources are the configured members and the ONLINE members the first one that answers names:
  * when the source in use fails or leaves, the next is asked, from the same point (MySQL's
@@ -43,8 +48,15 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaReceiver implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaReceiver.class);
-  /** What the applier may have queued ahead of what it applied before the receiver waits. */
+  /** What the applier may have queued ahead of what it applied before the feeder waits. */
   private static final long MAX_QUEUED = 2_000;
+  /**
+   * Transactions the relay log may hold ahead of the applier before the receiver waits (MySQL's
+   * relay_log_space_limit, counted in transactions): a day of source-delay at 10 per second.
+   */
+  private static final long RELAY_LIMIT = 1_000_000;
+  private static final int RELAY_BATCH = 100;
+  private static final long RELAY_BATCH_BYTES = 4L << 20;
   private static final int PAGE = 1_000;
   private static final long POLL_MS = 20;
   /** How long a source holds a request for the next transaction before answering with nothing. */
@@ -59,7 +71,8 @@ final class ReplicaReceiver implements Runnable {
   private final String memberId;
   private final boolean semiSync;
   private final LongFunction<LogEntry> log;
-  /** When the next transaction is due, while the receiver waits for it (source-delay); 0 when not waiting. */
+  private final Storage storage;
+  /** When the next transaction is due, while the feeder waits for it (source-delay); 0 when not waiting. */
   private volatile long waitingUntilMs;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean stopped;
@@ -68,18 +81,14 @@ final class ReplicaReceiver implements Runnable {
   private volatile String lastError = "";
   private volatile long lastHeardNanos;
   private volatile List<String> sourceList = List.of();
-  /** The last transaction received, and whether the last poll of the source found nothing after it. */
-  private volatile long received;
+  /** The last transaction in the relay log, and whether the last poll of the source found nothing after it. */
+  private volatile long relayed;
   private volatile boolean caughtUp;
-  /** What was received and not applied yet, oldest first. */
-  private final java.util.concurrent.ConcurrentLinkedDeque<Received> unapplied =
-      new java.util.concurrent.ConcurrentLinkedDeque<>();
-
-  /** A transaction received: its original commit time and the source's history hash there. */
-  private record Received(long seqno, long commitMs, byte[] sourceHash) {}
+  /** Where the feeder waits for the receiver to relay more. */
+  private final Object relayedMore = new Object();
 
   ReplicaReceiver(String memberId, String groupUuid, Applier applier, ReadReplica.Settings settings,
-      ChannelCredentials credentials, LongFunction<LogEntry> log) {
+      ChannelCredentials credentials, Storage storage) {
     if (settings.sources().isEmpty()) {
       throw new IllegalArgumentException("a replica needs a source (replica-of)");
     }
@@ -89,7 +98,8 @@ final class ReplicaReceiver implements Runnable {
     this.credentials = credentials;
     this.delayMs = settings.delaySeconds() * 1000;
     this.filter = settings.filter();
-    this.log = log;
+    this.storage = storage;
+    this.log = n -> LogEntries.at(storage, n);
     this.memberId = memberId;
     this.semiSync = settings.semiSync();
   }
@@ -175,39 +185,124 @@ final class ReplicaReceiver implements Runnable {
   /** SHOW REPLICA STATUS at {@code nowMs}. */
   io.cohort.proto.ReplicaStatus status(long nowMs) {
     long applied = applier.lastApplied();
-    Received oldest = forgetApplied(applied);
+    long got = Math.max(relayed, applied);
+    LogEntry oldest = got > applied ? relayEntry(applied + 1) : null;
     String st = state();
-    long behind = !st.equals("CONNECTED") ? -1 : oldest != null ? Math.max(0, (nowMs - oldest.commitMs()) / 1000)
-        : caughtUp ? 0 : -1;
-    long got = Math.max(received, applied);
+    long behind = !st.equals("CONNECTED") ? -1 : oldest != null
+        ? Math.max(0, (nowMs - oldest.getCommitTimestampMs()) / 1000) : caughtUp ? 0 : -1;
     return filter.showIn(io.cohort.proto.ReplicaStatus.newBuilder()).setSemiSync(semiSync).setSource(source).addAllSources(sourceList)
         .setReceiverState(st).setRetrievedGtidSet(got == 0 ? "" : groupUuid + ":1-" + got)
         .setSecondsBehindSource(behind).setLastError(lastError).setSqlDelay(delayMs / 1000)
         .setSqlRemainingDelay(waitingUntilMs == 0 ? -1 : Math.max(0, (waitingUntilMs - nowMs + 999) / 1000)).build();
   }
 
-  /** Forgets what was applied; returns the oldest transaction left (null: none). */
-  private Received forgetApplied(long applied) {
-    Received oldest;
-    while ((oldest = unapplied.peekFirst()) != null && oldest.seqno() <= applied) {
-      unapplied.pollFirst();
+  /** The relay log's entry of {@code seqno}, or null (not received, or applied and purged). */
+  private LogEntry relayEntry(long seqno) {
+    byte[] b = storage.relayEntry(seqno);
+    if (b == null) {
+      return null;
     }
-    return oldest;
+    try {
+      return LogEntry.parseFrom(b);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new IllegalStateException("the relay log entry of " + groupUuid + ":" + seqno + " is unreadable", e);
+    }
   }
 
   /** The source's history hash at {@code seqno}, received and not applied; null when not known. */
   byte[] sourceHashOf(long seqno) {
-    for (Received r : unapplied) {
-      if (r.seqno() == seqno) {
-        return r.sourceHash();
-      }
-    }
-    return null;
+    LogEntry e = relayEntry(seqno);
+    return e == null ? null : e.getHistoryHash().toByteArray();
   }
 
   void stop() {
     stopped = true;
     channels.values().forEach(ManagedChannel::shutdownNow);
+    synchronized (relayedMore) {
+      relayedMore.notifyAll();
+    }
+  }
+
+  /**
+   * The feeder (MySQL's SQL thread ahead of its workers): queues the relay log's transactions for
+   * the applier in order, each no sooner than source-delay after its original commit, with the
+   * filters applied; and purges the relay log up to what the applier applied.
+   */
+  void feed() {
+    try {
+      feedRelayed();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      if (!stopped) {
+        state = "ERROR";
+        lastError = e.getMessage();
+        LOG.error("replica: feeding the applier from the relay log stopped: {}", e.getMessage());
+      }
+    }
+  }
+
+  private void feedRelayed() throws InterruptedException {
+    if (!applier.awaitDrained(300_000)) {
+      throw new IllegalStateException("the applier did not finish its queue");
+    }
+    long applied = applier.lastApplied();
+    // Once a filtered transaction is logged here, this replica's history hash is its own: every
+    // later one keeps the source's, filters or not, so that a restart can take up the stream.
+    boolean keepSourceHash = !filter.keepsAll() || keptSourceHash(applied) != null;
+    long next = applied + 1;
+    long purgedTo = 0;
+    long purgedAt = System.nanoTime();
+    while (!stopped && applier.failure() == null) {
+      long a = applier.lastApplied();
+      if (a > purgedTo && (a - purgedTo >= PAGE || System.nanoTime() - purgedAt > TimeUnit.SECONDS.toNanos(1))) {
+        try (io.cohort.server.storage.Batch b = storage.newBatch()) {
+          b.deleteRelayUpTo(a);
+          storage.write(b, false); // applied is durable already: a crash before this only repeats the purge
+        }
+        purgedTo = a;
+        purgedAt = System.nanoTime();
+      }
+      List<byte[]> page = next <= relayed ? storage.readRelay(next, PAGE) : List.of();
+      if (page.isEmpty()) {
+        synchronized (relayedMore) {
+          if (next > relayed && !stopped) {
+            relayedMore.wait(100);
+          }
+        }
+        continue;
+      }
+      for (byte[] b : page) {
+        LogEntry e;
+        try {
+          e = LogEntry.parseFrom(b);
+        } catch (com.google.protobuf.InvalidProtocolBufferException x) {
+          throw new IllegalStateException("the relay log entry of " + groupUuid + ":" + next + " is unreadable", x);
+        }
+        if (e.getSeqno() != next) {
+          throw new IllegalStateException("the relay log holds " + groupUuid + ":" + e.getSeqno() + " where "
+              + groupUuid + ":" + next + " belongs");
+        }
+        long due = e.getCommitTimestampMs() + delayMs;
+        while (delayMs > 0 && !stopped && due > System.currentTimeMillis()) {
+          waitingUntilMs = due;
+          Thread.sleep(Math.max(1, Math.min(500, due - System.currentTimeMillis())));
+        }
+        waitingUntilMs = 0;
+        while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped && applier.failure() == null) {
+          Thread.sleep(1);
+        }
+        if (stopped || applier.failure() != null) {
+          return;
+        }
+        Transaction tx = filter.apply(e.getTransaction());
+        if (keepSourceHash) {
+          tx = tx.toBuilder().setSourceHistoryHash(e.getHistoryHash()).build();
+        }
+        applier.enqueue(e.getSeqno(), tx, e.getLastCommitted());
+        next++;
+      }
+    }
   }
 
   @Override
@@ -230,26 +325,32 @@ final class ReplicaReceiver implements Runnable {
       throw new IllegalStateException("the applier did not finish its queue");
     }
     long applied = applier.lastApplied();
-    // Dependencies on transactions applied before the start are met already: the certifier,
-    // which gives each entry the newest one it depends on for the parallel applier, starts here.
-    Certifier certifier = new Certifier(applied);
+    long inRelay = storage.lastRelayed();
+    long from = Math.max(applied, inRelay);
+    byte[] here;
+    if (inRelay > applied) {
+      here = relayEntry(inRelay).getHistoryHash().toByteArray(); // the source's hash there
+    } else {
+      byte[] kept = keptSourceHash(applied);
+      here = kept != null ? kept : applier.lastHash();
+    }
+    // Dependencies on transactions relayed before the start are taken as met, conservatively: the
+    // certifier, which gives each entry the newest one it depends on for the parallel applier,
+    // starts here, so an entry it finds no dependency for waits for everything relayed before.
+    Certifier certifier = new Certifier(from);
+    relayed = from;
+    LOG.info("replica: applied up to {}:{}, relay log up to {}", groupUuid, applied, from);
     List<String> sources = sources();
     sourceList = List.copyOf(sources);
-    received = applied;
-    byte[] kept = keptSourceHash(applied);
-    byte[] here = kept != null ? kept : applier.lastHash();
-    // Once a filtered transaction is logged here, this replica's history hash is its own: every
-    // later one keeps the source's, filters or not, so that a restart can take up the stream.
-    boolean keepSourceHash = !filter.keepsAll() || kept != null;
-    IncrementalRecovery stream = new IncrementalRecovery(groupUuid, certifier, applied + 1, Long.MAX_VALUE, sources,
-        here, (from, seqno, hash) -> {
+    IncrementalRecovery stream = new IncrementalRecovery(groupUuid, certifier, from + 1, Long.MAX_VALUE, sources,
+        here, (who, seqno, hash) -> {
           if (!Arrays.equals(hash, here)) {
-            throw new GroupRefusedException("source " + from + " holds another history at " + groupUuid + ":" + seqno
-                + " than this replica (history hash " + HistoryHash.show(hash) + ", here " + HistoryHash.show(here)
-                + "): it replicates nothing from it");
+            throw new GroupRefusedException("source " + who + " holds another history at " + groupUuid + ":"
+                + seqno + " than this replica (history hash " + HistoryHash.show(hash) + ", here "
+                + HistoryHash.show(here) + "): it replicates nothing from it");
           }
         });
-    LOG.info("replica: applied up to {}:{}; sources {}", groupUuid, applied, sources);
+    LOG.info("replica: sources {}", sources);
     String failing = null;
     while (!stopped) {
       if (applier.failure() != null) {
@@ -257,46 +358,35 @@ final class ReplicaReceiver implements Runnable {
         LOG.warn("replica: receiving stopped because the applier stopped");
         return;
       }
-      String from = stream.donor();
+      if (relayed - applier.lastApplied() >= RELAY_LIMIT) {
+        Thread.sleep(100); // the relay log is full: received up to its limit ahead of the applier
+        continue;
+      }
+      String donor = stream.donor();
       long before = stream.askFrom();
       long asked = System.nanoTime();
       boolean failed = false;
-      long dueAt = 0;
-      // The stream is cancelled when left early (a transaction not due yet under source-delay).
+      Relaying relaying = new Relaying();
+      // The stream is cancelled when left early (the receiver stopping).
       Context.CancellableContext call = Context.current().withCancellation();
       Context previous = call.attach();
       try {
-        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channel(from)).withDeadlineAfter(30, TimeUnit.SECONDS)
+        Iterator<LogEntry> it = CohortServiceGrpc.newBlockingStub(channel(donor)).withDeadlineAfter(30, TimeUnit.SECONDS)
             .readLog(ReadLogRequest.newBuilder().setFromSeqno(before).setLimit(PAGE).setWaitMs(LONG_POLL_MS)
                 .setSemiSyncReplicaId(semiSync ? memberId : "").build());
         while (it.hasNext() && !stopped) {
           LogEntry e = it.next();
-          if (delayMs > 0 && e.getSeqno() == stream.next() && e.getCommitTimestampMs() + delayMs > System.currentTimeMillis()) {
-            dueAt = e.getCommitTimestampMs() + delayMs; // asked for again once due: nothing is held in memory
-            break;
-          }
-          IncrementalRecovery.ToApply next = stream.received(from, e);
+          IncrementalRecovery.ToApply next = stream.received(donor, e);
           if (next != null) {
-            while (applier.lastQueued() - applier.lastApplied() > MAX_QUEUED && !stopped
-                && applier.failure() == null) {
-              Thread.sleep(1);
-            }
-            if (applier.failure() != null) {
-              break;
-            }
-            Transaction tx = filter.apply(next.tx());
-            if (keepSourceHash) {
-              tx = tx.toBuilder().setSourceHistoryHash(ByteString.copyFrom(stream.chain())).build();
-            }
-            applier.enqueue(e.getSeqno(), tx, next.lastCommitted());
-            unapplied.addLast(new Received(e.getSeqno(), e.getCommitTimestampMs(), stream.chain()));
-            received = e.getSeqno();
+            relaying.add(LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(e.getSeqno()).setTransaction(next.tx())
+                .setCommitTimestampMs(e.getCommitTimestampMs()).setHistoryHash(ByteString.copyFrom(stream.chain()))
+                .setLastCommitted(next.lastCommitted()).build());
           }
         }
-        if (!from.equals(source)) {
-          LOG.info("replica: streaming from {} (from transaction {})", from, before);
+        if (!donor.equals(source)) {
+          LOG.info("replica: streaming from {} (from transaction {})", donor, before);
         }
-        source = from;
+        source = donor;
         caughtUp = stream.askFrom() == before;
         state = "CONNECTED";
         lastHeardNanos = System.nanoTime();
@@ -304,27 +394,21 @@ final class ReplicaReceiver implements Runnable {
       } catch (StatusRuntimeException e) {
         failed = true;
         if (e.getStatus().getCode() == Status.Code.OUT_OF_RANGE) {
-          lastError = "source " + from + " purged transaction " + groupUuid + ":" + before + ", which this replica"
+          lastError = "source " + donor + " purged transaction " + groupUuid + ":" + before + ", which this replica"
               + " needs next";
         } else {
-          lastError = "source " + from + " failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
+          lastError = "source " + donor + " failed: " + e.getStatus().getCode() + " " + e.getStatus().getDescription();
         }
-        if (!from.equals(failing)) {
+        if (!donor.equals(failing)) {
           LOG.warn("replica: {}; trying the next source", lastError);
-          failing = from;
+          failing = donor;
         }
       } finally {
         call.detach(previous);
         call.cancel(null);
+        relaying.flush(); // what the stream took as received is in the relay log, also when the call failed
       }
-      if (dueAt > 0) {
-        waitingUntilMs = dueAt;
-        Thread.sleep(Math.max(1, Math.min(500, dueAt - System.currentTimeMillis())));
-        continue;
-      }
-      waitingUntilMs = 0;
       certifier.garbageCollect(applier.lastApplied());
-      forgetApplied(applier.lastApplied());
       if (stream.askFrom() == before) {
         if (failed) {
           stream.passOver();
@@ -332,6 +416,41 @@ final class ReplicaReceiver implements Runnable {
         } else if (System.nanoTime() - asked < TimeUnit.MILLISECONDS.toNanos(LONG_POLL_MS / 2)) {
           Thread.sleep(POLL_MS); // answered with nothing at once: a source that does not hold the request
         }
+      }
+    }
+  }
+
+  /**
+   * Entries on their way into the relay log: written (and synced, with fsync on) in batches of at
+   * most {@link #RELAY_BATCH} entries or {@link #RELAY_BATCH_BYTES}, and made known to the feeder.
+   */
+  private final class Relaying {
+    private final List<LogEntry> pending = new ArrayList<>();
+    private long bytes;
+
+    void add(LogEntry e) {
+      pending.add(e);
+      bytes += e.getSerializedSize();
+      if (pending.size() >= RELAY_BATCH || bytes >= RELAY_BATCH_BYTES) {
+        flush();
+      }
+    }
+
+    void flush() {
+      if (pending.isEmpty()) {
+        return;
+      }
+      try (io.cohort.server.storage.Batch b = storage.newBatch(bytes + 64L * pending.size())) {
+        for (LogEntry e : pending) {
+          b.putRelay(e.getSeqno(), e.toByteArray());
+        }
+        storage.write(b);
+      }
+      relayed = pending.get(pending.size() - 1).getSeqno();
+      pending.clear();
+      bytes = 0;
+      synchronized (relayedMore) {
+        relayedMore.notifyAll();
       }
     }
   }

@@ -84,6 +84,17 @@ public final class Batch implements RowWrites, AutoCloseable {
         io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1)));
   }
 
+  /** A read replica's relay log entry: a transaction received, to be applied. */
+  public void putRelay(long seqno, byte[] entry) {
+    run(() -> wb.put(storage.relay, io.cohort.server.model.KeyCodec.seqnoKey(seqno), entry));
+  }
+
+  /** Deletes the relay log entries up to {@code seqno}: applied, they are purged. */
+  public void deleteRelayUpTo(long seqno) {
+    run(() -> wb.deleteRange(storage.relay, io.cohort.server.model.KeyCodec.seqnoKey(0),
+        io.cohort.server.model.KeyCodec.seqnoKey(seqno + 1)));
+  }
+
   public void putMeta(String key, byte[] value) {
     run(() -> wb.put(storage.meta, key.getBytes(StandardCharsets.UTF_8), value));
   }

@@ -51,7 +51,7 @@ public final class Storage implements AutoCloseable {
   static final long CACHE_BYTES = 128L << 20;
 
   /** The column families, in the order their handles come back from RocksDB. */
-  private static final List<String> COLUMN_FAMILIES = List.of("default", "rows", "uniq", "log", "meta");
+  private static final List<String> COLUMN_FAMILIES = List.of("default", "rows", "uniq", "log", "meta", "relay");
   private static final int META = COLUMN_FAMILIES.indexOf("meta");
 
   private final RocksDB db;
@@ -64,6 +64,8 @@ public final class Storage implements AutoCloseable {
   final ColumnFamilyHandle uniq;
   final ColumnFamilyHandle log;
   final ColumnFamilyHandle meta;
+  /** A read replica's relay log: transactions received from its source and not applied yet. */
+  final ColumnFamilyHandle relay;
   private final WriteOptions writeOptions;
   private final WriteOptions unsyncedWriteOptions = new WriteOptions().setSync(false);
   private final boolean fsync;
@@ -80,6 +82,7 @@ public final class Storage implements AutoCloseable {
     this.uniq = handles.get(2);
     this.log = handles.get(3);
     this.meta = handles.get(META);
+    this.relay = handles.get(COLUMN_FAMILIES.indexOf("relay"));
     this.fsync = fsync;
     this.writeOptions = new WriteOptions().setSync(fsync);
   }
@@ -222,6 +225,35 @@ public final class Storage implements AutoCloseable {
     return out;
   }
 
+  /** Relay log entries (serialized) with sequence number ≥ {@code fromSeqno}, at most {@code limit}. */
+  public List<byte[]> readRelay(long fromSeqno, int limit) {
+    List<byte[]> out = new ArrayList<>();
+    try (RocksIterator it = db.newIterator(relay)) {
+      for (it.seek(io.cohort.server.model.KeyCodec.seqnoKey(fromSeqno)); it.isValid() && out.size() < limit;
+          it.next()) {
+        out.add(it.value());
+      }
+    }
+    return out;
+  }
+
+  /** The relay log entry of one sequence number, or null. */
+  public byte[] relayEntry(long seqno) {
+    try {
+      return db.get(relay, io.cohort.server.model.KeyCodec.seqnoKey(seqno));
+    } catch (RocksDBException e) {
+      throw new StorageException("relay log read failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The sequence number of the last relay log entry; 0 when the relay log is empty. */
+  public long lastRelayed() {
+    try (RocksIterator it = db.newIterator(relay)) {
+      it.seekToLast();
+      return it.isValid() ? io.cohort.server.model.KeyCodec.decodeSeqno(it.key()) : 0;
+    }
+  }
+
   /** Log entries (serialized) with sequence number ≥ {@code fromSeqno}, at most {@code limit}. */
   public List<byte[]> readLog(long fromSeqno, int limit) {
     List<byte[]> out = new ArrayList<>();
@@ -319,15 +351,16 @@ public final class Storage implements AutoCloseable {
    * Metadata values of a database that is not open (a checkpoint), read-only; null for absent keys.
    */
   public static List<byte[]> readMetaOf(Path dir, String... keys) {
+    // Only the families it reads: a database written before a family was added lacks it.
     List<ColumnFamilyDescriptor> cfs = new ArrayList<>();
-    for (String name : COLUMN_FAMILIES) {
+    for (String name : List.of("default", "meta")) {
       cfs.add(new ColumnFamilyDescriptor(name.getBytes(StandardCharsets.UTF_8)));
     }
     List<ColumnFamilyHandle> handles = new ArrayList<>();
     try (DBOptions o = new DBOptions(); RocksDB ro = RocksDB.openReadOnly(o, dir.toString(), cfs, handles)) {
       List<byte[]> out = new ArrayList<>();
       for (String k : keys) {
-        out.add(ro.get(handles.get(META), k.getBytes(StandardCharsets.UTF_8)));
+        out.add(ro.get(handles.get(1), k.getBytes(StandardCharsets.UTF_8)));
       }
       handles.forEach(ColumnFamilyHandle::close);
       return out;
