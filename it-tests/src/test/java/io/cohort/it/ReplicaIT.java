@@ -107,6 +107,7 @@ class ReplicaIT {
       if (bench != null) {
         CliCluster.CliResult b = bench.get(300, TimeUnit.SECONDS);
         assertThat(b.output()).as("the bench ran through the failover").containsPattern("committed [1-9]");
+        System.out.println("ReplicaIT: " + BENCH_CLIENTS + "-client update bench through the failover:\n" + b.output());
       }
       MemberProcess survivor = g.members.stream().filter(m -> m != source).findFirst().orElseThrow();
       String executed = survivor.status().getGtidExecuted();
