@@ -285,6 +285,13 @@ final class MemberProcess implements AutoCloseable {
     throw new IllegalStateException("member " + memberId + " did not answer within 60 s; log:\n" + logTail());
   }
 
+  /** What its HTTP endpoint's /metrics serves now (start it {@link #withHttp}). */
+  String metrics() throws java.io.IOException, InterruptedException {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create(httpUrl() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   /** Status straight from the wire ({@link MemberReads#status}). */
   StatusResponse status() {
     return MemberReads.status(address(), 2,

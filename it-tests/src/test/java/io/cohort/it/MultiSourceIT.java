@@ -54,7 +54,7 @@ class MultiSourceIT {
       w.insert("shared", Row.of("k", 1L, "v", 100L));
       e.insert("shared", Row.of("k", 1L, "v", 200L));
 
-      r.withArgs(List.of("--group-name", west.groupName, "--replica-of", west.addresses(),
+      r.withHttp().withArgs(List.of("--group-name", west.groupName, "--replica-of", west.addresses(),
           "--channel", "east=" + east.groupName + "@" + east.addresses(),
           "--replicate-ignore-table", "east:secret")).start();
       String both = union(west, east);
@@ -81,6 +81,9 @@ class MultiSourceIT {
       assertThat(ch.getHiddenTables()).isEqualTo("shared");
       assertThat(ch.getReceiverState()).isEqualTo("CONNECTED");
 
+      assertThat(r.metrics()).as("lag, delay and applier state per channel")
+          .containsPattern("cohort_replica_seconds_behind_source\\{[^}]*channel=\"east\"[^}]*\\} ")
+          .containsPattern("cohort_replica_applier_stopped\\{[^}]*channel=\"\"[^}]*\\} 0\\.0");
       CliCluster.CliResult status = cli.cli(Duration.ofSeconds(60), "--connect", r.address(), "replica", "status");
       assertThat(status.exitCode()).as(status.output()).isZero();
       assertThat(status.output()).contains("Channel_Name: ''").contains("Channel_Name: east")

@@ -59,8 +59,8 @@ class SemiSyncIT {
           }
         }
         assertThat(m1.status().getSemiSync().getYesTx()).isGreaterThanOrEqualTo(200);
-        assertThat(metrics(r)).containsPattern("cohort_replica_seconds_behind_source\\{[^}]*member=\"r1\"[^}]*\\} ");
-        assertThat(metrics(m1)).containsPattern("cohort_semisync_on\\{[^}]*\\} 1\\.0")
+        assertThat(r.metrics()).containsPattern("cohort_replica_seconds_behind_source\\{[^}]*member=\"r1\"[^}]*\\} ");
+        assertThat(m1.metrics()).containsPattern("cohort_semisync_on\\{[^}]*\\} 1\\.0")
             .containsPattern("cohort_semisync_yes_total\\{[^}]*\\} [1-9]");
         // ... durably: a kill -9 right after the last answer loses none of it.
         String executed = m1.status().getGtidExecuted();
@@ -100,12 +100,6 @@ class SemiSyncIT {
         GroupCluster.awaitOn(List.of(r), s -> s.getGtidExecuted().equals(end), 30, "the replica holds everything");
       }
     }
-  }
-
-  private static String metrics(MemberProcess m) throws Exception {
-    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-        java.net.URI.create(m.httpUrl() + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString())
-        .body();
   }
 
   private static CohortClient pinned(MemberProcess m) {

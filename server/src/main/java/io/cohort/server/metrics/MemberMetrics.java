@@ -126,15 +126,13 @@ public final class MemberMetrics {
         x -> x.storage().longProperty("rocksdb.estimate-pending-compaction-bytes"));
     gauge("cohort.rocksdb.sst.bytes", "bytes in RocksDB's table files", m,
         x -> x.storage().longProperty("rocksdb.total-sst-files-size"));
-    if (g.replicaStatus() != null) { // a read replica
-      gauge("cohort.replica.seconds.behind.source", "Seconds_Behind_Source: age of the oldest transaction received"
-          + " and not applied (NaN while no source answers)", g, x -> {
-            long s = x.replicaStatus().getSecondsBehindSource();
-            return s < 0 ? Double.NaN : s;
-          });
-      gauge("cohort.replica.sql.delay.seconds", "source-delay (SOURCE_DELAY)", g, x -> x.replicaStatus().getSqlDelay());
-      gauge("cohort.replica.applier.stopped", "1 once the applier stopped on a transaction it cannot apply", g,
-          x -> x.replicaStatus().getLastApplierErrorGtid().isEmpty() ? 0 : 1);
+    if (g.replicaStatus() != null) { // a read replica: its default channel, and a multi-source one's named ones
+      replicaGauges(g, "", GroupReplication::replicaStatus);
+      List<io.cohort.proto.ReplicaStatus> channels = g.channelStatuses();
+      for (int i = 0; i < channels.size(); i++) {
+        int at = i;
+        replicaGauges(g, channels.get(i).getChannelName(), x -> x.channelStatuses().get(at));
+      }
     }
     if (m.semiSync().enabled()) {
       io.cohort.server.replica.SemiSyncSource s = m.semiSync();
@@ -165,6 +163,22 @@ public final class MemberMetrics {
     } catch (NumberFormatException e) {
       return Double.NaN;
     }
+  }
+
+  /** One replication channel's lag, delay and applier state, tagged with the channel's name. */
+  private void replicaGauges(GroupReplication g, String channel,
+      java.util.function.Function<GroupReplication, io.cohort.proto.ReplicaStatus> status) {
+    Gauge.builder("cohort.replica.seconds.behind.source", g, x -> {
+      long s = status.apply(x).getSecondsBehindSource();
+      return s < 0 ? Double.NaN : s;
+    }).description("Seconds_Behind_Source: age of the oldest transaction received and not applied (NaN while no"
+        + " source answers)").tag("channel", channel).register(registry);
+    Gauge.builder("cohort.replica.sql.delay.seconds", g, x -> status.apply(x).getSqlDelay())
+        .description("source-delay (SOURCE_DELAY)").tag("channel", channel).register(registry);
+    Gauge.builder("cohort.replica.applier.stopped", g,
+        x -> status.apply(x).getLastApplierErrorGtid().isEmpty() ? 0 : 1)
+        .description("1 once the applier stopped on a transaction it cannot apply").tag("channel", channel)
+        .register(registry);
   }
 
   private <T> void gauge(String name, String description, T obj, ToDoubleFunction<T> f) {

@@ -334,10 +334,12 @@ final class ReplicaReceiver implements Runnable {
       byte[] kept = keptSourceHash(applied);
       here = kept != null ? kept : applier.lastHash();
     }
-    // Dependencies on transactions relayed before the start are taken as met, conservatively: the
-    // certifier, which gives each entry the newest one it depends on for the parallel applier,
-    // starts here, so an entry it finds no dependency for waits for everything relayed before.
+    // The certifier gives each entry the newest one it depends on, for the parallel applier. It
+    // starts here knowing nothing of what the relay log holds unapplied, so every entry it
+    // certifies depends on at least the last one relayed before (floor): none runs alongside a
+    // transaction it may depend on.
     Certifier certifier = new Certifier(from);
+    long floor = from;
     relayed = from;
     LOG.info("replica: applied up to {}:{}, relay log up to {}", groupUuid, applied, from);
     List<String> sources = sources();
@@ -380,7 +382,7 @@ final class ReplicaReceiver implements Runnable {
           if (next != null) {
             relaying.add(LogEntry.newBuilder().setGroupUuid(groupUuid).setSeqno(e.getSeqno()).setTransaction(next.tx())
                 .setCommitTimestampMs(e.getCommitTimestampMs()).setHistoryHash(ByteString.copyFrom(stream.chain()))
-                .setLastCommitted(next.lastCommitted()).build());
+                .setLastCommitted(Math.max(next.lastCommitted(), floor)).build());
           }
         }
         if (!donor.equals(source)) {
