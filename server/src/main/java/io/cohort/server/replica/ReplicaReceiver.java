@@ -229,23 +229,32 @@ final class ReplicaReceiver implements Runnable {
    * filters applied; and purges the relay log up to what the applier applied.
    */
   void feed() {
+    untilStopped("feeding the applier from the relay log", this::feedRelayed);
+  }
+
+  /** The receiver's and the feeder's loop: once it fails, replication is in ERROR, with why. */
+  private interface Loop {
+    void run() throws InterruptedException;
+  }
+
+  private void untilStopped(String what, Loop loop) {
     try {
-      feedRelayed();
+      if (!applier.awaitDrained(300_000)) {
+        throw new IllegalStateException("the applier did not finish its queue");
+      }
+      loop.run();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (RuntimeException e) {
       if (!stopped) {
         state = "ERROR";
         lastError = e.getMessage();
-        LOG.error("replica: feeding the applier from the relay log stopped: {}", e.getMessage());
+        LOG.error("replica: {} stopped: {}", what, e.getMessage());
       }
     }
   }
 
   private void feedRelayed() throws InterruptedException {
-    if (!applier.awaitDrained(300_000)) {
-      throw new IllegalStateException("the applier did not finish its queue");
-    }
     long applied = applier.lastApplied();
     // Once a filtered transaction is logged here, this replica's history hash is its own: every
     // later one keeps the source's, filters or not, so that a restart can take up the stream.
@@ -307,23 +316,10 @@ final class ReplicaReceiver implements Runnable {
 
   @Override
   public void run() {
-    try {
-      receive();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (RuntimeException e) {
-      if (!stopped) {
-        state = "ERROR";
-        lastError = e.getMessage();
-        LOG.error("replica receiver stopped: {}", e.getMessage());
-      }
-    }
+    untilStopped("receiving from the source", this::receive);
   }
 
   private void receive() throws InterruptedException {
-    if (!applier.awaitDrained(300_000)) {
-      throw new IllegalStateException("the applier did not finish its queue");
-    }
     long applied = applier.lastApplied();
     long inRelay = storage.lastRelayed();
     long from = Math.max(applied, inRelay);
