@@ -1,5 +1,6 @@
 package io.cohort.server.model;
 
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -11,10 +12,19 @@ import java.util.function.BiConsumer;
 public final class Catalog {
   private final Map<String, Table> byName;
   private final Map<Long, Table> byId;
+  // byId as sorted arrays: every applied row change looks its table up by id, and a boxed Long
+  // key allocated per lookup was 5% of a primary's allocation under the 64-client bench.
+  private final long[] ids;
+  private final Table[] idTables;
 
   private Catalog(Map<String, Table> byName, Map<Long, Table> byId) {
     this.byName = byName;
     this.byId = byId;
+    this.ids = byId.keySet().stream().mapToLong(Long::longValue).sorted().toArray();
+    this.idTables = new Table[ids.length];
+    for (int k = 0; k < ids.length; k++) {
+      idTables[k] = byId.get(ids[k]);
+    }
   }
 
   public static Catalog empty() {
@@ -55,7 +65,8 @@ public final class Catalog {
   }
 
   public Table byId(long id) {
-    return byId.get(id);
+    int k = Arrays.binarySearch(ids, id);
+    return k >= 0 ? idTables[k] : null;
   }
 
   /** The table named {@code name}, or NOT_FOUND. */

@@ -25,6 +25,23 @@ class CatalogTest {
     assertThat(hidden).containsExactly("shared@9 for @6");
   }
 
+  @Test
+  void tablesAreFoundByIdAfterEveryChangeAndAnUnknownIdFindsNothing() {
+    Catalog c = Catalog.of(List.of(table("a", 70_000), table("b", 3), table("c", 1_000)));
+    assertThat(c.byId(3).name()).isEqualTo("b");
+    assertThat(c.byId(1_000).name()).isEqualTo("c");
+    assertThat(c.byId(70_000).name()).isEqualTo("a");
+    assertThat(c.byId(4)).isNull();
+    Catalog renamed = c.with(table("c2", 1_000)).without(3);
+    assertThat(renamed.byId(1_000).name()).isEqualTo("c2");
+    assertThat(renamed.byName("c")).isNull();
+    assertThat(renamed.byId(3)).isNull();
+    assertThat(c.byId(3).name()).as("the old catalog is unchanged").isEqualTo("b");
+    assertThat(Catalog.empty().byId(3)).isNull();
+    Catalog u = Catalog.union(List.of(c, Catalog.of(List.of(table("d", 3)))), (left, kept) -> { });
+    assertThat(u.byId(3).name()).as("a repeated id answers the earlier catalog's").isEqualTo("b");
+  }
+
   private static Table table(String name, long id) {
     return new Table(TableSchema.newBuilder().setName(name).setTableId(id)
         .addColumns(Column.newBuilder().setName("k").setType(ColumnType.INT64)).addPrimaryKey("k").build());
