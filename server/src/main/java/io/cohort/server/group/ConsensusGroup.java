@@ -719,6 +719,11 @@ public final class ConsensusGroup implements GroupReplication {
       }
 
       @Override
+      public Set<Integer> notAPeerOf() {
+        return transport.stats().notAPeerOf();
+      }
+
+      @Override
       public void close() {
         transport.close();
       }

@@ -1091,6 +1091,24 @@ final class GroupSession {
     return t == null ? Set.of() : t.refusedBy();
   }
 
+  /**
+   * A place taken up again, not confirmed yet, that a majority of its view refuses as not one of
+   * their peers (reached before in this process or not): the sessions they run now do not count
+   * on this member's acceptor state.
+   */
+  boolean unconfirmedAndRefused() {
+    SessionPeers t = transport;
+    if (confirmed || ended || t == null) {
+      return false;
+    }
+    Set<Integer> ids = new java.util.TreeSet<>();
+    view.members().forEach(m -> ids.add(m.getConsensusId()));
+    Set<Integer> refusing = new java.util.TreeSet<>(t.notAPeerOf());
+    refusing.retainAll(ids);
+    refusing.remove(self);
+    return refusing.size() > ids.size() / 2;
+  }
+
   Set<Integer> suspected() {
     ConsensusPort d = driver;
     return d == null ? Set.of() : d.stats().suspected();

@@ -102,6 +102,9 @@ public final class MemberLifecycle {
     /** The kept place was given up: the group went on without it (for the simulator's coverage). */
     default void gaveUpPlace(String reason) {}
 
+    /** A place taken up again was left before the group confirmed it, for {@code reason} (the simulator's coverage). */
+    default void leftUnconfirmedPlace(String reason) {}
+
     /** A fresh id for a join request. */
     String newRequestId();
 
@@ -128,6 +131,7 @@ public final class MemberLifecycle {
   private int joinAttempts;
   private long joinDeadline;
   private long leaveDeadline;
+  private long nextPlaceCheck;
   /**
    * Sent with every join attempt until one is answered, to whichever seed: a seed that already
    * admitted it answers with the id it was given (GroupStateMachine.admitted).
@@ -203,6 +207,9 @@ public final class MemberLifecycle {
     }
     if (phase == Phase.LOOKING && !closing && now - nextRound >= 0) {
       round();
+    }
+    if (phase == Phase.IN && !closing) {
+      checkPlaceTakenUp(now);
     }
   }
 
@@ -372,6 +379,33 @@ public final class MemberLifecycle {
     // From here on this member runs the id it was given: a later join is a new member's.
     joinRequestId = host.newRequestId();
     host.entered(s);
+  }
+
+  /**
+   * A place taken up again is not confirmed until the group decides something with it, and the
+   * group may have removed this member while it was away (expelled after a few seconds down). It
+   * used to find out only at its unreachable-majority timeout (10 s). Once a majority of its view
+   * refuses it as not one of their peers, so that the sessions they run do not count on it, not
+   * even as a removed member still serving as an acceptor, it asks the group each round, and on
+   * the decision a member out with its place kept would take ({@link GroupRestart#decide}: the
+   * group removed it, or went on in a later epoch) leaves keeping its place; the next round gives
+   * the place up and joins as a new member, as after the timeout. Not on the reports alone: a peer
+   * that took its own place up again may know the view that removed this member while it still
+   * runs the one before, and need this member's acceptor state (whole-group simulator, orderly
+   * stop, seed 102).
+   */
+  private void checkPlaceTakenUp(long now) {
+    GroupSession s = current;
+    if (s == null || now - nextPlaceCheck < 0 || !s.unconfirmedAndRefused()) {
+      return;
+    }
+    nextPlaceCheck = now + settings.roundEvery();
+    Collection<GroupRestart.Report> heard = host.probe();
+    if (heard != null && GroupRestart.decide(host.selfReport(), heard) instanceof GroupRestart.GiveUpPlace g) {
+      String why = "took its kept place up again, but the group went on without it: " + g.reason();
+      host.leftUnconfirmedPlace(why);
+      s.endKeepingPlace(why);
+    }
   }
 
   private void finish(GroupSession s) {

@@ -17,6 +17,13 @@ interface SessionPeers {
   /** Peers this member had reached that now refuse it as no longer one of theirs. */
   Set<Integer> refusedBy();
 
+  /**
+   * Peers whose peer list lacks this member now (they refuse it when it connects), whether or not
+   * it reached them before: their sessions do not count on it, not even as a removed member that
+   * still serves as an acceptor.
+   */
+  Set<Integer> notAPeerOf();
+
   /** Stops every connection. */
   void close();
 }

@@ -254,6 +254,7 @@ final class PeerLink {
       attempt.opened = true;
       counters.connected();
       counters.refusedBy(peer, false);
+      counters.notAPeerOf(peer, false);
       backoff.reset();
       LOG.debug("connected to member {} at {}", peer, address);
       synchronized (sendLock) {
@@ -360,8 +361,10 @@ final class PeerLink {
     everReached |= wasOpen;
     // Refused as no longer one of its peers by a member we had reached: we were removed.
     String description = end.getDescription();
-    counters.refusedBy(peer, everReached && end.getCode() == Status.Code.FAILED_PRECONDITION
-        && description != null && description.contains(InboundPeerStream.NOT_A_PEER));
+    boolean notAPeer = end.getCode() == Status.Code.FAILED_PRECONDITION && description != null
+        && description.contains(InboundPeerStream.NOT_A_PEER);
+    counters.refusedBy(peer, everReached && notAPeer);
+    counters.notAPeerOf(peer, notAPeer);
     if (wasOpen) {
       LOG.debug("lost connection to member {} at {} ({}); redialing", peer, address, why);
     } else if (end.getCode() == Status.Code.FAILED_PRECONDITION) {

@@ -45,15 +45,16 @@ public interface Transport extends AutoCloseable {
 
   /** Cumulative counters since start. */
   record Stats(long sent, long received, long dropped, long connects, long rejectedPeers,
-      Set<Integer> refusedBy) {
+      Set<Integer> refusedBy, Set<Integer> notAPeerOf) {
 
     public Stats {
       refusedBy = Set.copyOf(refusedBy);
+      notAPeerOf = Set.copyOf(notAPeerOf);
     }
 
     /** Counters only; no peer refuses this member. */
     public Stats(long sent, long received, long dropped, long connects, long rejectedPeers) {
-      this(sent, received, dropped, connects, rejectedPeers, Set.of());
+      this(sent, received, dropped, connects, rejectedPeers, Set.of(), Set.of());
     }
   }
 }

@@ -12,6 +12,7 @@ final class TransportCounters {
   private final LongAdder connects = new LongAdder();
   private final LongAdder rejectedPeers = new LongAdder();
   private final Set<Integer> refusedBy = ConcurrentHashMap.newKeySet();
+  private final Set<Integer> notAPeerOf = ConcurrentHashMap.newKeySet();
 
   /** Messages handed to the network for a peer. */
   void sent(int messages) {
@@ -47,8 +48,17 @@ final class TransportCounters {
     }
   }
 
+  /** A peer refuses this member as not one of its peers, reached before or not (or no longer does). */
+  void notAPeerOf(int peer, boolean refused) {
+    if (refused) {
+      notAPeerOf.add(peer);
+    } else {
+      notAPeerOf.remove(peer);
+    }
+  }
+
   Transport.Stats snapshot() {
     return new Transport.Stats(sent.sum(), received.sum(), dropped.sum(), connects.sum(),
-        rejectedPeers.sum(), Set.copyOf(refusedBy));
+        rejectedPeers.sum(), Set.copyOf(refusedBy), Set.copyOf(notAPeerOf));
   }
 }

@@ -275,6 +275,7 @@ final class GroupSimulation {
     long placesTakenUpAgain;
     /** Kept places given up because the group went on without them (GroupRestart.GiveUpPlace). */
     long placesGivenUp;
+    long unconfirmedPlacesLeft;
     long unsyncedAppliedLost;
     /** Slots whose decisions members forgot once everyone had delivered them, summed at session ends. */
     long compactedSlots;
@@ -357,6 +358,7 @@ final class GroupSimulation {
       refusedInMinority += o.refusedInMinority;
       placesTakenUpAgain += o.placesTakenUpAgain;
       placesGivenUp += o.placesGivenUp;
+      unconfirmedPlacesLeft += o.unconfirmedPlacesLeft;
       unsyncedAppliedLost += o.unsyncedAppliedLost;
       compactedSlots += o.compactedSlots;
       deliveredBeforeSave += o.deliveredBeforeSave;
@@ -404,6 +406,7 @@ final class GroupSimulation {
           + " groupResumed=" + resumed + " placesResumed=" + placesResumed + " placesLost=" + placesLost
           + " recoveringPlacesResumed=" + recoveringPlacesResumed + " deliveredAgain=" + deliveredAgainWhileRecovering + " aimedCrashes=" + aimedCrashes + " refusedInMinority=" + refusedInMinority
           + " placesTakenUpAgain=" + placesTakenUpAgain + " placesGivenUp=" + placesGivenUp
+          + " unconfirmedPlacesLeft=" + unconfirmedPlacesLeft
           + " unsyncedAppliedLost=" + unsyncedAppliedLost
           + " compactedSlots=" + compactedSlots + " deliveredBeforeSave=" + deliveredBeforeSave
           + " deliveredAfterSave=" + deliveredAfterSave
@@ -1140,6 +1143,24 @@ final class GroupSimulation {
       return Set.of();
     }
 
+    /**
+     * GrpcTransport refuses a member that dials it when its peer list (the last {@link #update})
+     * lacks that member's id: the members of this epoch this one's messages reach and whose running
+     * session does not list it.
+     */
+    @Override
+    public Set<Integer> notAPeerOf() {
+      Set<Integer> out = new java.util.TreeSet<>();
+      for (Proc q : procs) {
+        Session o = q.session;
+        if (q != proc && q.running() && !cutOnTheWay(proc, q) && o != null && !o.ended && o.epoch == epoch
+            && o.peerIds != null && !o.peerIds.contains(id)) {
+          out.add(o.id);
+        }
+      }
+      return out;
+    }
+
     // SessionWorld: simulated ticks.
 
     @Override
@@ -1483,6 +1504,12 @@ final class GroupSimulation {
     public void gaveUpPlace(String reason) {
       coverage.placesGivenUp++;
       trace(p.memberId + " gives up its place: " + reason);
+    }
+
+    @Override
+    public void leftUnconfirmedPlace(String reason) {
+      coverage.unconfirmedPlacesLeft++;
+      trace(p.memberId + " leaves the place it took up again: " + reason);
     }
 
     @Override

@@ -91,6 +91,9 @@ class GroupSimulationTest {
       assertThat(coverage.placesConfirmed).isPositive();
       assertThat(coverage.placesEndedUnconfirmed).isPositive();
       assertThat(coverage.placesGivenUp).isPositive();
+      // Members restarted after the others had removed them left the place they took up again
+      // once a majority refused them as not one of their peers, before any timeout.
+      assertThat(coverage.unconfirmedPlacesLeft).isPositive();
       // Power losses took applied transactions that no synced write covered (the applier of a
       // member that keeps its place does not sync): the group delivered them again.
       assertThat(coverage.unsyncedAppliedLost).isPositive();
