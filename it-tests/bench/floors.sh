@@ -4,14 +4,14 @@
 #
 #   it-tests/bench/floors.sh [commit|stream|all]      (about 2 minutes; never run two at once)
 #
-# commit: CommitFloor.java, three JVMs on 127.0.0.1:9701-9703. A client's 200-byte request goes to
+# commit: Floors.java commit, three JVMs on 127.0.0.1:9701-9703. A client's 200-byte request goes to
 #   a leader, which fdatasyncs it to its own file while two followers each fdatasync it and answer;
 #   the leader answers after its own sync and one follower's. Three rounds of 5,000 commits after a
 #   2,000-commit warm-up, then three without the syncs (the hops alone), then Python's
 #   write+fdatasync of 200 bytes alone.
 # stream: a 1200 MB file copied three ways, alternating, twice: `dd bs=1M conv=fdatasync` (the
 #   issue's yardstick), the kernel's own loopback copy (Python: sendfile on one end, recv_into and
-#   write on the other, fdatasync at the end), and StreamFloor.java (one gRPC stream of 1 MiB
+#   write on the other, fdatasync at the end), and Floors.java stream (one gRPC stream of 1 MiB
 #   messages, written to a file and synced; JVM start included).
 # Stops everything it started, by PID.
 set -euo pipefail
@@ -30,13 +30,13 @@ J=("$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Dlogback.configu
 commit_round() {
   local tag=$1; PIDS=()
   rm -rf "$D"/m?; mkdir -p "$D"/m1 "$D"/m2 "$D"/m3
-  "${J[@]}" it-tests/bench/CommitFloor.java follower 9702 "$D/m2" > "$D/m2.log" 2>&1 & PIDS+=($!)
-  "${J[@]}" it-tests/bench/CommitFloor.java follower 9703 "$D/m3" > "$D/m3.log" 2>&1 & PIDS+=($!)
+  "${J[@]}" it-tests/bench/Floors.java commit follower 9702 "$D/m2" > "$D/m2.log" 2>&1 & PIDS+=($!)
+  "${J[@]}" it-tests/bench/Floors.java commit follower 9703 "$D/m3" > "$D/m3.log" 2>&1 & PIDS+=($!)
   sleep 3
-  "${J[@]}" it-tests/bench/CommitFloor.java leader 9701 "$D/m1" 9702 9703 > "$D/m1.log" 2>&1 & PIDS+=($!)
+  "${J[@]}" it-tests/bench/Floors.java commit leader 9701 "$D/m1" 9702 9703 > "$D/m1.log" 2>&1 & PIDS+=($!)
   sleep 3
   for r in 1 2 3; do
-    echo "$tag: $("${J[@]}" it-tests/bench/CommitFloor.java client 9701 5000 2>&1 | grep '^commits')"
+    echo "$tag: $("${J[@]}" it-tests/bench/Floors.java commit client 9701 5000 2>&1 | grep '^commits')"
   done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; PIDS=()
 }
@@ -55,7 +55,7 @@ fi
 
 if [[ $WHAT == stream || $WHAT == all ]]; then
   head -c 1200M /dev/urandom > "$D/src.bin"
-  "${J[@]}" it-tests/bench/StreamFloor.java donor 9711 "$D/src.bin" > "$D/donor.log" 2>&1 & PIDS+=($!)
+  "${J[@]}" it-tests/bench/Floors.java stream donor 9711 "$D/src.bin" > "$D/donor.log" 2>&1 & PIDS+=($!)
   sleep 4
   for r in 1 2; do
     echo "dd: $(dd if=/dev/zero of="$D/dd.bin" bs=1M count=1200 conv=fdatasync 2>&1 | tail -1)"; rm -f "$D/dd.bin"
@@ -78,6 +78,6 @@ os.fdatasync(fd); os.close(fd); dt = time.time() - t; os.waitpid(pid, 0)
 print("kernel loopback copy: %d MB in %.2f s, %.0f MB/s" % (n >> 20, dt, n / 1e6 / dt))
 PY
     rm -f "$D/raw.bin"
-    "${J[@]}" it-tests/bench/StreamFloor.java receive 9711 "$D/out.bin" 2>&1 | grep '^grpc'; rm -f "$D/out.bin"
+    "${J[@]}" it-tests/bench/Floors.java stream receive 9711 "$D/out.bin" 2>&1 | grep '^grpc'; rm -f "$D/out.bin"
   done
 fi

@@ -862,8 +862,7 @@ final class GroupSession {
     if (!lingering.isEmpty()) {
       onLoop(this::updatePeers); // drop those whose time is up, busy or idle
     }
-    Set<Integer> refusing = new java.util.TreeSet<>(refusedBy());
-    refusing.retainAll(ids);
+    Set<Integer> refusing = othersOfView(refusedBy());
     if (refusing.size() > (ids.size() - 1) / 2 && refusing.size() > 0) {
       end("expelled: members " + refusing + " of view " + view.viewId() + " no longer count this member", true);
     }
@@ -1101,12 +1100,18 @@ final class GroupSession {
     if (confirmed || ended || t == null) {
       return false;
     }
-    Set<Integer> ids = new java.util.TreeSet<>();
-    view.members().forEach(m -> ids.add(m.getConsensusId()));
-    Set<Integer> refusing = new java.util.TreeSet<>(t.notAPeerOf());
-    refusing.retainAll(ids);
-    refusing.remove(self);
-    return refusing.size() > ids.size() / 2;
+    return othersOfView(t.notAPeerOf()).size() > view.members().size() / 2;
+  }
+
+  /** Those of {@code peers} that are other members of the current view. */
+  private Set<Integer> othersOfView(Set<Integer> peers) {
+    Set<Integer> out = new java.util.TreeSet<>();
+    view.members().forEach(m -> {
+      if (m.getConsensusId() != self && peers.contains(m.getConsensusId())) {
+        out.add(m.getConsensusId());
+      }
+    });
+    return out;
   }
 
   Set<Integer> suspected() {

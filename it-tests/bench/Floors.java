@@ -6,6 +6,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.io.ByteArrayInputStream;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
@@ -25,18 +27,35 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The least a majority-durable commit can cost on this machine with Java gRPC (used by floors.sh).
- * A client calls a leader; the leader appends the 200-byte request to its own file and fdatasyncs
- * it while it sends the request to two followers, each of which appends, fdatasyncs and answers;
- * the leader answers once its own sync and one follower's answer are in. That is what any such
- * commit must do (Cohort's, etcd's), with no consensus state, no database and no parsing.
- * With NOSYNC set in the environment the processes skip the fdatasync: the hops alone.
+ * What this machine allows with Java gRPC on loopback and nothing of Cohort (used by floors.sh).
  *
- *   java -cp ... CommitFloor.java follower PORT DIR
- *   java -cp ... CommitFloor.java leader PORT DIR FOLLOWER_PORT...
- *   java -cp ... CommitFloor.java client PORT COMMITS        -- prints p5/p50/p90/p99 in ms
+ * <p>commit: the least a majority-durable commit can cost. A client calls a leader; the leader
+ * appends the 200-byte request to its own file and fdatasyncs it while it sends the request to two
+ * followers, each of which appends, fdatasyncs and answers; the leader answers once its own sync
+ * and one follower's answer are in. That is what any such commit must do (Cohort's, etcd's), with
+ * no consensus state, no database and no parsing. With NOSYNC set in the environment the
+ * processes skip the fdatasync: the hops alone.
+ *
+ * <p>stream: a file copied over one gRPC stream, with nothing else. The donor streams the file in
+ * 1 MiB messages as fast as gRPC's flow control lets it; the receiver writes them to a file and
+ * fdatasyncs it at the end. No checksums, no protobuf, no checkpoint.
+ *
+ *   java -cp ... Floors.java commit follower PORT DIR
+ *   java -cp ... Floors.java commit leader PORT DIR FOLLOWER_PORT...
+ *   java -cp ... Floors.java commit client PORT COMMITS      -- prints p5/p50/p90/p99 in ms
+ *   java -cp ... Floors.java stream donor PORT FILE
+ *   java -cp ... Floors.java stream receive PORT OUT_FILE    -- prints MB/s, JVM start included
  */
-public class CommitFloor {
+public class Floors {
+  public static void main(String[] a) throws Exception {
+    String[] rest = java.util.Arrays.copyOfRange(a, 1, a.length);
+    switch (a[0]) {
+      case "commit" -> commit(rest);
+      case "stream" -> stream(rest);
+      default -> throw new IllegalArgumentException("commit or stream, not " + a[0]);
+    }
+  }
+
   static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
     @Override
     public InputStream stream(byte[] v) {
@@ -73,7 +92,7 @@ public class CommitFloor {
     }
   }
 
-  public static void main(String[] a) throws Exception {
+  private static void commit(String[] a) throws Exception {
     switch (a[0]) {
       case "follower" -> serve(Integer.parseInt(a[1]), new Log(Path.of(a[2], "follower.log")), List.of());
       case "leader" -> {
@@ -146,6 +165,67 @@ public class CommitFloor {
     Arrays.sort(lat);
     System.out.printf("commits %d p5 %.3f p50 %.3f p90 %.3f p99 %.3f ms%n", commits, lat[commits / 20] / 1e6,
         lat[commits / 2] / 1e6, lat[commits * 9 / 10] / 1e6, lat[commits * 99 / 100] / 1e6);
+    c.shutdownNow();
+  }
+
+  static final MethodDescriptor<byte[], byte[]> FETCH = MethodDescriptor.<byte[], byte[]>newBuilder()
+      .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("floor/fetch")
+      .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+  private static void stream(String[] a) throws Exception {
+    if (a[0].equals("donor")) {
+      donor(Integer.parseInt(a[1]), Path.of(a[2]));
+    } else {
+      receive(Integer.parseInt(a[1]), Path.of(a[2]));
+    }
+  }
+
+  private static void donor(int port, Path file) throws Exception {
+    Server s = NettyServerBuilder.forPort(port).addService(ServerServiceDefinition.builder("floor")
+        .addMethod(FETCH, ServerCalls.asyncServerStreamingCall((byte[] req, StreamObserver<byte[]> obs) -> {
+          ServerCallStreamObserver<byte[]> o = (ServerCallStreamObserver<byte[]>) obs;
+          try {
+            FileChannel ch = FileChannel.open(file);
+            o.setOnReadyHandler(() -> {
+              try {
+                while (o.isReady()) {
+                  ByteBuffer b = ByteBuffer.allocate(1 << 20);
+                  int n = ch.read(b);
+                  if (n <= 0) {
+                    ch.close();
+                    o.onCompleted();
+                    return;
+                  }
+                  o.onNext(n == b.capacity() ? b.array() : Arrays.copyOf(b.array(), n));
+                }
+              } catch (IOException e) {
+                o.onError(e);
+              }
+            });
+          } catch (IOException e) {
+            o.onError(e);
+          }
+        })).build()).build().start();
+    s.awaitTermination();
+  }
+
+  private static void receive(int port, Path out) throws IOException {
+    long start = ProcessHandle.current().info().startInstant().map(i -> i.toEpochMilli()).orElse(System.currentTimeMillis());
+    ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+        .maxInboundMessageSize(4 << 20).build();
+    long bytes = 0;
+    try (FileChannel f = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING)) {
+      Iterator<byte[]> it = ClientCalls.blockingServerStreamingCall(c, FETCH, CallOptions.DEFAULT, new byte[0]);
+      while (it.hasNext()) {
+        byte[] b = it.next();
+        f.write(ByteBuffer.wrap(b));
+        bytes += b.length;
+      }
+      f.force(true);
+    }
+    double s = (System.currentTimeMillis() - start) / 1e3;
+    System.out.printf("grpc stream: %d MB in %.2f s, %.0f MB/s%n", bytes >> 20, s, bytes / 1e6 / s);
     c.shutdownNow();
   }
 }
